@@ -1,0 +1,212 @@
+/* sy-log.c: structured logging with secret masking
+ *
+ * Every line goes through sy_log_mask_secrets(): the registered secrets (API
+ * keys from the config, tokens from the store) and anything shaped like a
+ * provider key are replaced by their masked form before the line is written.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "sy-core"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sy-log.h"
+
+static GMutex     secrets_lock;
+static GPtrArray *secrets;
+static gboolean   log_debug;
+static gboolean   log_use_color;
+
+/* Prefixes of key shapes masked even when nobody registered them. */
+static const char * const key_prefixes[] = { "sk-", "AIza", "ya29.", "xai-", NULL };
+
+char *
+sy_mask_secret (const char *secret)
+{
+  gsize len;
+
+  if (secret == NULL)
+    return g_strdup ("(none)");
+
+  len = strlen (secret);
+  if (len < 12)
+    return g_strdup ("***");
+
+  return g_strdup_printf ("%.3s...%s", secret, secret + len - 4);
+}
+
+void
+sy_log_add_secret (const char *secret)
+{
+  if (secret == NULL || strlen (secret) < 4)
+    return;
+
+  g_mutex_lock (&secrets_lock);
+  if (secrets == NULL)
+    secrets = g_ptr_array_new_with_free_func (g_free);
+  if (!g_ptr_array_find_with_equal_func (secrets, secret, g_str_equal, NULL))
+    g_ptr_array_add (secrets, g_strdup (secret));
+  g_mutex_unlock (&secrets_lock);
+}
+
+void
+sy_log_clear_secrets (void)
+{
+  g_mutex_lock (&secrets_lock);
+  g_clear_pointer (&secrets, g_ptr_array_unref);
+  g_mutex_unlock (&secrets_lock);
+}
+
+static gboolean
+is_key_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '-' || c == '_' || c == '.';
+}
+
+static void
+mask_shapes (GString *str)
+{
+  for (guint p = 0; key_prefixes[p] != NULL; p++)
+    {
+      gsize plen = strlen (key_prefixes[p]);
+      gsize pos = 0;
+      const char *hit;
+
+      while ((hit = strstr (str->str + pos, key_prefixes[p])) != NULL)
+        {
+          gsize start = hit - str->str;
+          gsize end = start + plen;
+          g_autofree char *token = NULL;
+          g_autofree char *masked = NULL;
+
+          /* Only whole tokens: "task-" must not match "sk-". */
+          if (start > 0 && is_key_char (str->str[start - 1]))
+            {
+              pos = end;
+              continue;
+            }
+          while (end < str->len && is_key_char (str->str[end]))
+            end++;
+          if (end - start < plen + 12)
+            {
+              pos = end;
+              continue;
+            }
+          token = g_strndup (str->str + start, end - start);
+          masked = sy_mask_secret (token);
+          g_string_erase (str, start, end - start);
+          g_string_insert (str, start, masked);
+          pos = start + strlen (masked);
+        }
+    }
+}
+
+char *
+sy_log_mask_secrets (const char *text)
+{
+  GString *str;
+
+  if (text == NULL)
+    return NULL;
+
+  str = g_string_new (text);
+
+  g_mutex_lock (&secrets_lock);
+  for (guint i = 0; secrets != NULL && i < secrets->len; i++)
+    {
+      const char *secret = g_ptr_array_index (secrets, i);
+
+      if (strstr (str->str, secret) != NULL)
+        {
+          g_autofree char *masked = sy_mask_secret (secret);
+          g_string_replace (str, secret, masked, 0);
+        }
+    }
+  g_mutex_unlock (&secrets_lock);
+
+  mask_shapes (str);
+
+  return g_string_free (str, FALSE);
+}
+
+static const char *
+level_name (GLogLevelFlags level)
+{
+  switch (level & G_LOG_LEVEL_MASK)
+    {
+    case G_LOG_LEVEL_ERROR:    return "ERROR";
+    case G_LOG_LEVEL_CRITICAL: return "CRITICAL";
+    case G_LOG_LEVEL_WARNING:  return "WARNING";
+    case G_LOG_LEVEL_MESSAGE:  return "MESSAGE";
+    case G_LOG_LEVEL_INFO:     return "INFO";
+    case G_LOG_LEVEL_DEBUG:    return "DEBUG";
+    default:                   return "LOG";
+    }
+}
+
+static GLogWriterOutput
+sy_log_writer (GLogLevelFlags   level,
+               const GLogField *fields,
+               gsize            n_fields,
+               gpointer         user_data)
+{
+  const char *domain = NULL;
+  const char *message = NULL;
+  g_autofree char *masked = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *stamp = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+        domain = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+        message = fields[i].value;
+    }
+
+  /* --debug traces Switchyard's own domains, not every library's. */
+  if ((level & G_LOG_LEVEL_DEBUG) &&
+      (!log_debug || domain == NULL ||
+       !(g_str_has_prefix (domain, "sy-") || g_str_equal (domain, "switchyard"))))
+    return G_LOG_WRITER_HANDLED;
+
+  masked = sy_log_mask_secrets (message ? message : "");
+  now = g_date_time_new_now_local ();
+  stamp = g_date_time_format (now, "%H:%M:%S.%f");
+  if (stamp != NULL && strlen (stamp) > 12)
+    stamp[12] = '\0';   /* milliseconds are enough */
+
+  if (log_use_color && (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)))
+    fprintf (stderr, "%s \033[1;31m%s\033[0m %s: %s\n", stamp, level_name (level),
+             domain ? domain : "switchyard", masked);
+  else
+    fprintf (stderr, "%s %s %s: %s\n", stamp, level_name (level),
+             domain ? domain : "switchyard", masked);
+  fflush (stderr);
+
+  return G_LOG_WRITER_HANDLED;
+}
+
+void
+sy_log_set_debug (gboolean debug)
+{
+  log_debug = !!debug;
+}
+
+gboolean
+sy_log_get_debug (void)
+{
+  return log_debug;
+}
+
+void
+sy_log_init (gboolean debug)
+{
+  log_debug = !!debug;
+  log_use_color = g_log_writer_supports_color (fileno (stderr));
+  g_log_set_writer_func (sy_log_writer, NULL, NULL);
+}

@@ -1,0 +1,20 @@
+/* sy-log.h: structured logging with secret masking
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+void   sy_log_init              (gboolean    debug);
+void   sy_log_set_debug         (gboolean    debug);
+gboolean sy_log_get_debug       (void);
+void   sy_log_add_secret        (const char *secret);
+void   sy_log_clear_secrets     (void);
+char  *sy_log_mask_secrets      (const char *text);
+char  *sy_mask_secret           (const char *secret);
+
+G_END_DECLS
