@@ -1,0 +1,467 @@
+/* sy-registry.c: accounts and the models they serve, for one config snapshot
+ *
+ * A registry is built once per config snapshot and never changes afterwards,
+ * except for its round-robin cursors. Requests hold a reference to the
+ * registry they started with, so a reload never pulls an account from under
+ * a request in flight.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "sy-accounts"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sy-log.h"
+#include "sy-registry.h"
+#include "sy-resources.h"
+
+struct _SyRegistry
+{
+  gint        ref_count;
+  SyConfig   *config;
+  GPtrArray  *accounts;     /* SyAccount* */
+  GPtrArray  *models;       /* SyModelInfo*, in listing order */
+  GHashTable *models_by_id; /* lower-case id -> SyModelInfo* (borrowed) */
+  GHashTable *routes;       /* lower-case client id -> GPtrArray of SyRoute* */
+  GHashTable *cursors;      /* lower-case client id -> GUINT_TO_POINTER (next) */
+};
+
+static void
+sy_account_free (SyAccount *account)
+{
+  g_free (account->id);
+  g_free (account->label);
+  g_free (account->provider);
+  g_free (account);
+}
+
+static void
+sy_route_free (SyRoute *route)
+{
+  g_free (route->upstream_model);
+  g_free (route);
+}
+
+static void
+sy_model_info_free (SyModelInfo *info)
+{
+  g_free (info->id);
+  g_free (info->owned_by);
+  g_free (info->display_name);
+  g_free (info->description);
+  g_free (info);
+}
+
+/* "gemini-2.5-pro(8192)" -> "gemini-2.5-pro"; NULL when there is no suffix. */
+char *
+sy_model_strip_suffix (const char *model)
+{
+  const char *open;
+  gsize len;
+
+  if (model == NULL)
+    return NULL;
+  len = strlen (model);
+  if (len < 3 || model[len - 1] != ')')
+    return NULL;
+  open = strrchr (model, '(');
+  if (open == NULL || open == model)
+    return NULL;
+  return g_strndup (model, open - model);
+}
+
+static JsonObject *
+load_catalogue (void)
+{
+  static JsonNode *catalogue;
+
+  if (g_once_init_enter (&catalogue))
+    {
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      JsonNode *root = NULL;
+
+      bytes = g_resource_lookup_data (sy_get_resource (),
+                                      "/org/switchyard/Switchyard/models.json",
+                                      G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+      if (bytes != NULL &&
+          json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                      g_bytes_get_size (bytes), &error))
+        root = json_node_copy (json_parser_get_root (parser));
+      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+        {
+          g_critical ("built-in model catalogue unreadable: %s", error ? error->message : "not an object");
+          g_clear_pointer (&root, json_node_unref);
+          root = json_node_init_object (json_node_alloc (), json_object_new ());
+        }
+      g_once_init_leave (&catalogue, root);
+    }
+
+  return json_node_get_object (catalogue);
+}
+
+static const char *
+catalogue_key (SyUpstreamKind kind)
+{
+  switch (kind)
+    {
+    case SY_UPSTREAM_CLAUDE: return "claude";
+    case SY_UPSTREAM_GEMINI: return "gemini";
+    case SY_UPSTREAM_VERTEX: return "vertex";
+    case SY_UPSTREAM_CODEX:  return "codex-pro";
+    case SY_UPSTREAM_OPENAI_COMPAT:
+    default:                 return NULL;
+    }
+}
+
+static const char *
+default_owner (SyUpstreamKind kind)
+{
+  switch (kind)
+    {
+    case SY_UPSTREAM_CLAUDE: return "anthropic";
+    case SY_UPSTREAM_GEMINI:
+    case SY_UPSTREAM_VERTEX: return "google";
+    case SY_UPSTREAM_CODEX:  return "openai";
+    case SY_UPSTREAM_OPENAI_COMPAT:
+    default:                 return NULL;
+    }
+}
+
+/* '*' matches any run of characters, anywhere; both sides lower-case. */
+static gboolean
+glob_match (const char *pattern,
+            const char *text)
+{
+  const char *star = NULL;
+  const char *resume = NULL;
+
+  while (*text)
+    {
+      if (*pattern == '*')
+        {
+          star = pattern++;
+          resume = text;
+        }
+      else if (*pattern == *text)
+        {
+          pattern++;
+          text++;
+        }
+      else if (star != NULL)
+        {
+          pattern = star + 1;
+          text = ++resume;
+        }
+      else
+        return FALSE;
+    }
+  while (*pattern == '*')
+    pattern++;
+  return *pattern == '\0';
+}
+
+static gboolean
+is_excluded (SyUpstreamEntry *entry,
+             const char      *model)
+{
+  g_autofree char *lower = g_ascii_strdown (model, -1);
+
+  for (guint i = 0; entry->excluded_models && entry->excluded_models[i]; i++)
+    if (glob_match (entry->excluded_models[i], lower))
+      return TRUE;
+  return FALSE;
+}
+
+static const char *
+json_string_member (JsonObject *obj,
+                    const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  return NULL;
+}
+
+static gint64
+json_int_member (JsonObject *obj,
+                 const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node);
+  return 0;
+}
+
+static void
+add_route (SyRegistry  *self,
+           SyAccount   *account,
+           const char  *client_id,
+           const char  *upstream_model,
+           JsonObject  *catalogue_entry)
+{
+  g_autofree char *key = g_ascii_strdown (client_id, -1);
+  GPtrArray *routes;
+  SyRoute *route;
+
+  routes = g_hash_table_lookup (self->routes, key);
+  if (routes == NULL)
+    {
+      routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_route_free);
+      g_hash_table_insert (self->routes, g_strdup (key), routes);
+    }
+  route = g_new0 (SyRoute, 1);
+  route->account = account;
+  route->upstream_model = g_strdup (upstream_model);
+  g_ptr_array_add (routes, route);
+
+  if (!g_hash_table_contains (self->models_by_id, key))
+    {
+      SyModelInfo *info = g_new0 (SyModelInfo, 1);
+      const char *owner = default_owner (account->entry->kind);
+
+      info->id = g_strdup (client_id);
+      if (catalogue_entry != NULL)
+        {
+          const char *s;
+
+          if ((s = json_string_member (catalogue_entry, "owned_by")) != NULL)
+            owner = s;
+          info->display_name = g_strdup (json_string_member (catalogue_entry, "display_name"));
+          if (info->display_name == NULL)
+            info->display_name = g_strdup (json_string_member (catalogue_entry, "displayName"));
+          info->description = g_strdup (json_string_member (catalogue_entry, "description"));
+          info->created = json_int_member (catalogue_entry, "created");
+          info->input_token_limit = json_int_member (catalogue_entry, "inputTokenLimit");
+          if (info->input_token_limit == 0)
+            info->input_token_limit = json_int_member (catalogue_entry, "context_length");
+          info->output_token_limit = json_int_member (catalogue_entry, "outputTokenLimit");
+          if (info->output_token_limit == 0)
+            info->output_token_limit = json_int_member (catalogue_entry, "max_completion_tokens");
+        }
+      info->owned_by = g_strdup (owner ? owner : account->provider);
+      g_ptr_array_add (self->models, info);
+      g_hash_table_insert (self->models_by_id, g_strdup (key), info);
+    }
+}
+
+/* A model reaches the table unprefixed and, with a prefix, as "prefix/model". */
+static void
+register_model (SyRegistry *self,
+                SyAccount  *account,
+                const char *client_id,
+                const char *upstream_model,
+                JsonObject *catalogue_entry)
+{
+  SyUpstreamEntry *entry = account->entry;
+
+  if (entry->prefix != NULL && *entry->prefix != '\0')
+    {
+      g_autofree char *prefixed = g_strdup_printf ("%s/%s", entry->prefix, client_id);
+
+      add_route (self, account, prefixed, upstream_model, catalogue_entry);
+      if (self->config->force_model_prefix && g_strcmp0 (entry->prefix, client_id) != 0)
+        return;
+    }
+  add_route (self, account, client_id, upstream_model, catalogue_entry);
+}
+
+static char *
+account_label (SyUpstreamEntry *entry)
+{
+  g_autofree char *masked = entry->api_key ? sy_mask_secret (entry->api_key) : g_strdup ("no key");
+
+  if (entry->kind == SY_UPSTREAM_OPENAI_COMPAT)
+    return g_strdup_printf ("%s (%s)", entry->name, masked);
+  return g_strdup_printf ("%s (%s)", sy_upstream_kind_to_string (entry->kind), masked);
+}
+
+SyRegistry *
+sy_registry_new (SyConfig *config)
+{
+  SyRegistry *self;
+  JsonObject *catalogue = load_catalogue ();
+  g_autoptr(GHashTable) counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  self = g_new0 (SyRegistry, 1);
+  self->ref_count = 1;
+  self->config = sy_config_ref (config);
+  self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_account_free);
+  self->models = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_model_info_free);
+  self->models_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_ptr_array_unref);
+  self->cursors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; config->upstreams && i < config->upstreams->len; i++)
+    {
+      SyUpstreamEntry *entry = g_ptr_array_index (config->upstreams, i);
+      SyAccount *account = g_new0 (SyAccount, 1);
+      const char *list = entry->kind == SY_UPSTREAM_OPENAI_COMPAT
+                         ? entry->name : sy_upstream_kind_to_string (entry->kind);
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counters, list));
+
+      g_hash_table_replace (counters, g_strdup (list), GUINT_TO_POINTER (n + 1));
+      account->entry = entry;
+      account->provider = g_strdup (entry->kind == SY_UPSTREAM_OPENAI_COMPAT
+                                    ? entry->name : sy_upstream_kind_to_string (entry->kind));
+      if (entry->kind == SY_UPSTREAM_OPENAI_COMPAT)
+        account->id = g_strdup_printf ("openai-compatibility:%s[%u]", entry->name, n);
+      else
+        account->id = g_strdup_printf ("%s-api-key[%u]", sy_upstream_kind_to_string (entry->kind), n);
+      account->label = account_label (entry);
+      g_ptr_array_add (self->accounts, account);
+
+      if (entry->n_models > 0)
+        {
+          for (guint m = 0; m < entry->n_models; m++)
+            {
+              const SyModelEntry *me = &entry->models[m];
+              const char *client_id = me->alias && *me->alias ? me->alias : me->name;
+
+              if (is_excluded (entry, me->name) || is_excluded (entry, client_id))
+                continue;
+              register_model (self, account, client_id, me->name, NULL);
+              /* The upstream name is accepted too, as CLIProxyAPI does. */
+              if (g_ascii_strcasecmp (client_id, me->name) != 0)
+                {
+                  g_autofree char *key = g_ascii_strdown (me->name, -1);
+                  GPtrArray *alias_routes = g_hash_table_lookup (self->routes, key);
+
+                  if (alias_routes == NULL)
+                    {
+                      SyRoute *route = g_new0 (SyRoute, 1);
+
+                      alias_routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_route_free);
+                      route->account = account;
+                      route->upstream_model = g_strdup (me->name);
+                      g_ptr_array_add (alias_routes, route);
+                      g_hash_table_insert (self->routes, g_steal_pointer (&key), alias_routes);
+                    }
+                }
+            }
+        }
+      else if (catalogue_key (entry->kind) != NULL &&
+               json_object_has_member (catalogue, catalogue_key (entry->kind)))
+        {
+          JsonNode *list_node = json_object_get_member (catalogue, catalogue_key (entry->kind));
+          JsonArray *models = JSON_NODE_HOLDS_ARRAY (list_node) ? json_node_get_array (list_node) : NULL;
+
+          for (guint m = 0; models && m < json_array_get_length (models); m++)
+            {
+              JsonNode *mn = json_array_get_element (models, m);
+              JsonObject *mo = JSON_NODE_HOLDS_OBJECT (mn) ? json_node_get_object (mn) : NULL;
+              const char *id = mo ? json_string_member (mo, "id") : NULL;
+              const char *name;
+
+              if (id == NULL && mo != NULL && (name = json_string_member (mo, "name")) != NULL)
+                id = g_str_has_prefix (name, "models/") ? name + strlen ("models/") : name;
+              if (id == NULL || is_excluded (entry, id))
+                continue;
+              register_model (self, account, id, id, mo);
+            }
+        }
+    }
+
+  return self;
+}
+
+SyRegistry *
+sy_registry_ref (SyRegistry *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+void
+sy_registry_unref (SyRegistry *self)
+{
+  if (self == NULL || !g_atomic_int_dec_and_test (&self->ref_count))
+    return;
+
+  g_hash_table_unref (self->cursors);
+  g_hash_table_unref (self->routes);
+  g_hash_table_unref (self->models_by_id);
+  g_ptr_array_unref (self->models);
+  g_ptr_array_unref (self->accounts);
+  sy_config_unref (self->config);
+  g_free (self);
+}
+
+SyConfig *
+sy_registry_get_config (SyRegistry *self)
+{
+  return self->config;
+}
+
+GPtrArray *
+sy_registry_get_accounts (SyRegistry *self)
+{
+  return self->accounts;
+}
+
+GPtrArray *
+sy_registry_get_models (SyRegistry *self)
+{
+  return self->models;
+}
+
+const SyModelInfo *
+sy_registry_find_model (SyRegistry *self,
+                        const char *model)
+{
+  g_autofree char *key = NULL;
+
+  if (model == NULL)
+    return NULL;
+  key = g_ascii_strdown (model, -1);
+  return g_hash_table_lookup (self->models_by_id, key);
+}
+
+/* The routes serving @model (case-insensitive; a thinking suffix "(…)" is
+ * ignored for routing), or NULL. Borrowed. */
+GPtrArray *
+sy_registry_lookup (SyRegistry *self,
+                    const char *model)
+{
+  g_autofree char *key = NULL;
+  g_autofree char *base = NULL;
+  GPtrArray *routes;
+
+  if (model == NULL || *model == '\0')
+    return NULL;
+
+  key = g_ascii_strdown (model, -1);
+  routes = g_hash_table_lookup (self->routes, key);
+  if (routes == NULL && (base = sy_model_strip_suffix (key)) != NULL)
+    routes = g_hash_table_lookup (self->routes, base);
+  return routes;
+}
+
+/* Round-robin: the index to start trying from for this model. */
+guint
+sy_registry_next_start (SyRegistry *self,
+                        const char *model,
+                        guint       n_routes)
+{
+  g_autofree char *key = g_ascii_strdown (model, -1);
+  guint next;
+
+  if (n_routes <= 1 || g_strcmp0 (self->config->routing_strategy, "fill-first") == 0)
+    return 0;
+
+  next = GPOINTER_TO_UINT (g_hash_table_lookup (self->cursors, key));
+  if (g_hash_table_size (self->cursors) > 4096)
+    g_hash_table_remove_all (self->cursors);
+  g_hash_table_replace (self->cursors, g_steal_pointer (&key), GUINT_TO_POINTER (next + 1));
+  return next % n_routes;
+}

@@ -1,0 +1,142 @@
+/* sy-provider.c: the provider base class
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "sy-providers"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sy-provider.h"
+
+G_DEFINE_ABSTRACT_TYPE (SyProvider, sy_provider, G_TYPE_OBJECT)
+
+static void
+sy_provider_class_init (SyProviderClass *klass)
+{
+}
+
+static void
+sy_provider_init (SyProvider *self)
+{
+}
+
+/* Providers hold no state: one shared instance per kind for the process. */
+SyProvider *
+sy_provider_for_kind (SyUpstreamKind kind)
+{
+  static SyProvider *instances[SY_UPSTREAM_VERTEX + 1];
+  static GMutex lock;
+  SyProvider *ret;
+  GType type;
+
+  switch (kind)
+    {
+    case SY_UPSTREAM_CLAUDE:        type = sy_provider_claude_get_type (); break;
+    case SY_UPSTREAM_GEMINI:        type = sy_provider_gemini_get_type (); break;
+    case SY_UPSTREAM_VERTEX:        type = sy_provider_vertex_get_type (); break;
+    case SY_UPSTREAM_CODEX:         type = sy_provider_codex_get_type (); break;
+    case SY_UPSTREAM_OPENAI_COMPAT: type = sy_provider_openai_compat_get_type (); break;
+    default:
+      g_return_val_if_reached (NULL);
+    }
+
+  g_mutex_lock (&lock);
+  if (instances[kind] == NULL)
+    instances[kind] = g_object_new (type, NULL);
+  ret = instances[kind];
+  g_mutex_unlock (&lock);
+
+  return ret;
+}
+
+SyFormat
+sy_provider_get_format (SyProvider *self)
+{
+  return SY_PROVIDER_GET_CLASS (self)->format;
+}
+
+const char *
+sy_provider_get_name (SyProvider *self)
+{
+  return SY_PROVIDER_GET_CLASS (self)->name;
+}
+
+void
+sy_upstream_request_add_header (SyUpstreamRequest *request,
+                                const char        *name,
+                                const char        *value)
+{
+  gsize name_len = strlen (name);
+
+  if (request->headers == NULL)
+    request->headers = g_ptr_array_new_with_free_func (g_free);
+
+  /* One value per name: a later header replaces an earlier one. */
+  for (guint i = 0; i < request->headers->len; i++)
+    {
+      const char *h = g_ptr_array_index (request->headers, i);
+
+      if (g_ascii_strncasecmp (h, name, name_len) == 0 && h[name_len] == ':')
+        {
+          g_ptr_array_remove_index (request->headers, i);
+          break;
+        }
+    }
+  g_ptr_array_add (request->headers, g_strdup_printf ("%s: %s", name, value));
+}
+
+void
+sy_upstream_request_clear (SyUpstreamRequest *request)
+{
+  g_clear_pointer (&request->url, g_free);
+  g_clear_pointer (&request->headers, g_ptr_array_unref);
+  g_clear_pointer (&request->body, g_bytes_unref);
+}
+
+void
+sy_provider_set_body_model (JsonNode   *body,
+                            const char *model)
+{
+  if (body != NULL && JSON_NODE_HOLDS_OBJECT (body) && model != NULL)
+    json_object_set_string_member (json_node_get_object (body), "model", model);
+}
+
+GBytes *
+sy_provider_serialize_body (JsonNode *body)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  gsize len = 0;
+  char *text;
+
+  json_generator_set_root (gen, body);
+  text = json_generator_to_data (gen, &len);
+  return g_bytes_new_take (text, len);
+}
+
+gboolean
+sy_provider_build_request (SyProvider           *self,
+                           const SyProviderCall *call,
+                           SyUpstreamRequest    *request,
+                           GError              **error)
+{
+  SyProviderClass *klass = SY_PROVIDER_GET_CLASS (self);
+  SyUpstreamEntry *entry = call->account->entry;
+  const char *base_url = entry->base_url ? entry->base_url : klass->default_base_url;
+
+  if (!klass->build_request (self, call, base_url, request, error))
+    {
+      sy_upstream_request_clear (request);
+      return FALSE;
+    }
+
+  sy_upstream_request_add_header (request, "User-Agent", "switchyard/" PACKAGE_VERSION);
+
+  /* The account's own headers come last and override the defaults. */
+  for (guint i = 0; i < entry->n_headers; i++)
+    sy_upstream_request_add_header (request, entry->headers[i].name, entry->headers[i].value);
+
+  return TRUE;
+}

@@ -1,0 +1,84 @@
+/* sy-provider.h: one upstream kind behind a small class
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "sy-format.h"
+#include "sy-registry.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  SY_OPERATION_GENERATE,
+  SY_OPERATION_COUNT_TOKENS,
+} SyOperation;
+
+/* Header lookup on the client's request (case-insensitive); may return NULL. */
+typedef const char *(*SyHeaderLookup) (gpointer    data,
+                                       const char *name);
+
+typedef struct
+{
+  SyAccount      *account;
+  const char     *upstream_model;
+  SyOperation     operation;
+  gboolean        stream;
+  JsonNode       *body;            /* client body in the upstream's format; may be edited */
+  SyHeaderLookup  client_header;
+  gpointer        client_header_data;
+} SyProviderCall;
+
+typedef struct
+{
+  char      *url;
+  GPtrArray *headers;              /* "Name: value" strings */
+  GBytes    *body;
+} SyUpstreamRequest;
+
+#define SY_TYPE_PROVIDER (sy_provider_get_type ())
+
+G_DECLARE_DERIVABLE_TYPE (SyProvider, sy_provider, SY, PROVIDER, GObject)
+
+struct _SyProviderClass
+{
+  GObjectClass parent_class;
+
+  const char *name;
+  SyFormat    format;
+  const char *default_base_url;
+
+  gboolean  (*build_request) (SyProvider             *self,
+                              const SyProviderCall   *call,
+                              const char             *base_url,
+                              SyUpstreamRequest      *request,
+                              GError                **error);
+};
+
+SyProvider *sy_provider_for_kind          (SyUpstreamKind        kind);
+SyFormat    sy_provider_get_format        (SyProvider           *self);
+const char *sy_provider_get_name          (SyProvider           *self);
+gboolean    sy_provider_build_request     (SyProvider           *self,
+                                           const SyProviderCall *call,
+                                           SyUpstreamRequest    *request,
+                                           GError              **error);
+void        sy_upstream_request_clear     (SyUpstreamRequest    *request);
+void        sy_provider_set_body_model    (JsonNode             *body,
+                                           const char           *model);
+GBytes     *sy_provider_serialize_body    (JsonNode             *body);
+void        sy_upstream_request_add_header (SyUpstreamRequest   *request,
+                                           const char           *name,
+                                           const char           *value);
+
+/* Class getters of the built-in providers, one file each. */
+GType sy_provider_claude_get_type         (void);
+GType sy_provider_gemini_get_type         (void);
+GType sy_provider_vertex_get_type         (void);
+GType sy_provider_codex_get_type          (void);
+GType sy_provider_openai_compat_get_type  (void);
+
+G_END_DECLS
