@@ -1,0 +1,22 @@
+/* sy-application.h: the desktop front
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "switchyard.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_APPLICATION (sy_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (SyApplication, sy_application, SY, APPLICATION, GtkApplication)
+
+int sy_application_run (SyService *service,
+                        int        argc,
+                        char     **argv);
+
+G_END_DECLS

@@ -1,0 +1,58 @@
+/* sy-pipeline.h: one client request, from model to upstream and back
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "sy-format.h"
+#include "sy-http-client.h"
+#include "sy-provider.h"
+#include "sy-registry.h"
+#include "sy-sink.h"
+
+G_BEGIN_DECLS
+
+/* Pause the upstream above this many unsent bytes; resume below the low mark. */
+#define SY_PIPELINE_HIGH_WATER (1024 * 1024)
+#define SY_PIPELINE_LOW_WATER  (256 * 1024)
+
+typedef struct
+{
+  SyFormat        format;          /* the client's format */
+  SyOperation     operation;
+  gboolean        stream;
+  gboolean        gemini_raw;      /* Gemini stream with alt other than sse: JSON array */
+  char           *model;           /* as the client asked */
+  JsonNode       *body;            /* parsed client body (object) */
+  SyHeaderLookup  client_header;
+  gpointer        client_header_data;
+  char           *request_id;
+} SyPipelineRequest;
+
+typedef struct _SyPipeline SyPipeline;
+
+SyPipeline *sy_pipeline_new            (SyRegistry        *registry,
+                                        SyHttpClient      *http,
+                                        SyPipelineRequest *request,
+                                        SySink            *sink);
+SyPipeline *sy_pipeline_ref            (SyPipeline        *self);
+void        sy_pipeline_unref          (SyPipeline        *self);
+void        sy_pipeline_run            (SyPipeline        *self);
+void        sy_pipeline_sink_drained   (SyPipeline        *self);
+void        sy_pipeline_cancel         (SyPipeline        *self);
+gboolean    sy_pipeline_is_done        (SyPipeline        *self);
+guint       sy_pipeline_get_status     (SyPipeline        *self);
+const char *sy_pipeline_get_account_id (SyPipeline        *self);
+
+void        sy_pipeline_request_clear  (SyPipelineRequest *request);
+void        sy_pipeline_respond_error  (SySink            *sink,
+                                        SyFormat           format,
+                                        guint              status,
+                                        const char        *message,
+                                        const char        *type,
+                                        const char        *code);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyPipeline, sy_pipeline_unref)
+
+G_END_DECLS

@@ -1,0 +1,1012 @@
+/* sy-server.c: the client-facing HTTP server
+ *
+ * Routes are thin adapters: they work out the client's format, check the
+ * API key, read the body (within max-body-size), and hand a SyPipeline a sink
+ * made from the SoupServerMessage. Streams are written chunk by chunk and
+ * paced by "wrote-body-data"; the client going away cancels the pipeline.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "sy-server"
+
+#include "config.h"
+
+#include <string.h>
+#include <libsoup/soup.h>
+
+#include "sy-api-key.h"
+#include "sy-format.h"
+#include "sy-pipeline.h"
+#include "sy-server.h"
+
+struct _SyServer
+{
+  GObject       parent_instance;
+  SoupServer   *soup;
+  SyHttpClient *http;
+  SyRegistry   *registry;
+  char         *host;
+  guint         port;
+  gboolean      listening;
+  guint         n_active;
+  guint         request_counter;
+};
+
+G_DEFINE_FINAL_TYPE (SyServer, sy_server, G_TYPE_OBJECT)
+
+typedef enum
+{
+  ROUTE_NOT_FOUND,
+  ROUTE_ROOT,
+  ROUTE_HEALTH,
+  ROUTE_READY,
+  ROUTE_MODELS,            /* GET /v1/models */
+  ROUTE_GEMINI_MODELS,     /* GET /v1beta/models */
+  ROUTE_GEMINI_MODEL,      /* GET /v1beta/models/{model} */
+  ROUTE_GENERATE,          /* every POST that reaches an upstream */
+} RouteKind;
+
+typedef struct
+{
+  RouteKind   kind;
+  SyFormat    format;
+  SyOperation operation;
+  gboolean    gemini_stream;
+  char       *model;       /* from the URL (Gemini) */
+  const char *method;      /* the method the route takes */
+} Route;
+
+/* Per message: the collected body and timing. */
+typedef struct
+{
+  GByteArray *body;
+  guint64     limit;
+  gboolean    too_large;
+  gint64      started;
+  SyFormat    format;
+} Request;
+
+/* The SySink over a SoupServerMessage. */
+typedef struct
+{
+  SySink             parent;
+  SyServer          *server;
+  SoupServerMessage *msg;
+  SyPipeline        *pipeline;
+  gsize              pending;
+  gboolean           completed;
+  gboolean           streaming;
+  gulong             finished_id;
+  gulong             wrote_id;
+} SoupSink;
+
+static void
+request_free (Request *request)
+{
+  g_clear_pointer (&request->body, g_byte_array_unref);
+  g_free (request);
+}
+
+static void
+route_clear (Route *route)
+{
+  g_clear_pointer (&route->model, g_free);
+}
+
+static const char *
+header_lookup (gpointer    data,
+               const char *name)
+{
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (data), name);
+}
+
+static void
+set_json_response (SoupServerMessage *msg,
+                   guint              status,
+                   const char        *json,
+                   gsize              len)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json, len);
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               SyFormat           format,
+               guint              status,
+               const char        *message,
+               const char        *type,
+               const char        *code)
+{
+  g_autofree char *body = sy_format_error_body (format, status, message, type, code);
+
+  set_json_response (msg, status, body, strlen (body));
+}
+
+/* ---------------------------------------------------------------------- */
+/* The sink                                                                */
+
+static void soup_sink_free (SoupSink *sink);
+
+static void
+soup_sink_respond (SySink     *sink,
+                   guint       status,
+                   const char *content_type,
+                   GBytes     *body)
+{
+  SoupSink *self = (SoupSink *) sink;
+  gsize len;
+  gconstpointer data = g_bytes_get_data (body, &len);
+
+  if (self->completed)
+    return;
+  self->completed = TRUE;
+  soup_server_message_set_status (self->msg, status, NULL);
+  soup_server_message_set_response (self->msg, content_type, SOUP_MEMORY_COPY, data, len);
+  soup_server_message_unpause (self->msg);
+}
+
+static void
+soup_sink_begin (SySink     *sink,
+                 guint       status,
+                 const char *content_type)
+{
+  SoupSink *self = (SoupSink *) sink;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (self->msg);
+
+  self->streaming = TRUE;
+  soup_server_message_set_status (self->msg, status, NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, content_type, NULL);
+  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+  soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (self->msg), FALSE);
+  soup_server_message_unpause (self->msg);
+}
+
+static void
+soup_sink_write (SySink     *sink,
+                 const char *data,
+                 gsize       len)
+{
+  SoupSink *self = (SoupSink *) sink;
+
+  if (self->completed || len == 0)
+    return;
+  self->pending += len;
+  soup_message_body_append (soup_server_message_get_response_body (self->msg),
+                            SOUP_MEMORY_COPY, data, len);
+  soup_server_message_unpause (self->msg);
+}
+
+static void
+soup_sink_finish (SySink *sink)
+{
+  SoupSink *self = (SoupSink *) sink;
+
+  if (self->completed)
+    return;
+  self->completed = TRUE;
+  soup_message_body_complete (soup_server_message_get_response_body (self->msg));
+  soup_server_message_unpause (self->msg);
+}
+
+static gsize
+soup_sink_get_pending (SySink *sink)
+{
+  return ((SoupSink *) sink)->pending;
+}
+
+static void
+soup_sink_set_header (SySink     *sink,
+                      const char *name,
+                      const char *value)
+{
+  SoupSink *self = (SoupSink *) sink;
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (self->msg), name, value);
+}
+
+static const SySinkVTable soup_sink_vtable = {
+  .respond = soup_sink_respond,
+  .begin = soup_sink_begin,
+  .write = soup_sink_write,
+  .finish = soup_sink_finish,
+  .get_pending = soup_sink_get_pending,
+  .set_header = soup_sink_set_header,
+};
+
+static void
+on_wrote_body_data (SoupServerMessage *msg,
+                    guint              chunk_size,
+                    SoupSink          *self)
+{
+  gsize before = self->pending;
+
+  self->pending = chunk_size > self->pending ? 0 : self->pending - chunk_size;
+  if (before > SY_PIPELINE_LOW_WATER && self->pending <= SY_PIPELINE_LOW_WATER && self->pipeline)
+    sy_pipeline_sink_drained (self->pipeline);
+}
+
+static void
+on_message_finished (SoupServerMessage *msg,
+                     SoupSink          *self)
+{
+  /* Finished before we completed the response: the client went away. */
+  if (self->pipeline != NULL && !self->completed)
+    sy_pipeline_cancel (self->pipeline);
+  soup_sink_free (self);
+}
+
+static SoupSink *
+soup_sink_new (SyServer          *server,
+               SoupServerMessage *msg)
+{
+  SoupSink *self = g_new0 (SoupSink, 1);
+
+  self->parent.vtable = &soup_sink_vtable;
+  self->server = server;
+  self->msg = g_object_ref (msg);
+  self->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_message_finished), self);
+  self->wrote_id = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_wrote_body_data), self);
+  server->n_active++;
+
+  return self;
+}
+
+static void
+soup_sink_free (SoupSink *self)
+{
+  g_clear_signal_handler (&self->finished_id, self->msg);
+  g_clear_signal_handler (&self->wrote_id, self->msg);
+  g_clear_pointer (&self->pipeline, sy_pipeline_unref);
+  g_clear_object (&self->msg);
+  self->server->n_active--;
+  g_free (self);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Routing                                                                 */
+
+static gboolean
+parse_gemini_path (const char *rest,
+                   Route      *route)
+{
+  const char *colon = strrchr (rest, ':');
+  const char *action;
+
+  if (colon == NULL)
+    {
+      if (*rest == '\0')
+        return FALSE;
+      route->kind = ROUTE_GEMINI_MODEL;
+      route->method = SOUP_METHOD_GET;
+      route->model = g_uri_unescape_string (rest, NULL);
+      return route->model != NULL;
+    }
+
+  action = colon + 1;
+  route->kind = ROUTE_GENERATE;
+  route->method = SOUP_METHOD_POST;
+  route->operation = SY_OPERATION_GENERATE;
+  if (strcmp (action, "generateContent") == 0)
+    route->gemini_stream = FALSE;
+  else if (strcmp (action, "streamGenerateContent") == 0)
+    route->gemini_stream = TRUE;
+  else if (strcmp (action, "countTokens") == 0)
+    route->operation = SY_OPERATION_COUNT_TOKENS;
+  else
+    return FALSE;
+
+  route->model = g_uri_unescape_segment (rest, colon, NULL);
+  return route->model != NULL && *route->model != '\0';
+}
+
+static void
+classify (const char *path,
+          Route      *route)
+{
+  memset (route, 0, sizeof *route);
+  route->kind = ROUTE_NOT_FOUND;
+  route->format = g_str_has_prefix (path, "/v1beta") ? SY_FORMAT_GEMINI : SY_FORMAT_OPENAI;
+  route->method = SOUP_METHOD_GET;
+
+  if (strcmp (path, "/") == 0)
+    route->kind = ROUTE_ROOT;
+  else if (strcmp (path, "/healthz") == 0)
+    route->kind = ROUTE_HEALTH;
+  else if (strcmp (path, "/readyz") == 0)
+    route->kind = ROUTE_READY;
+  else if (strcmp (path, "/v1/models") == 0)
+    route->kind = ROUTE_MODELS;
+  else if (strcmp (path, "/v1beta/models") == 0)
+    route->kind = ROUTE_GEMINI_MODELS;
+  else if (strcmp (path, "/v1/chat/completions") == 0)
+    {
+      route->kind = ROUTE_GENERATE;
+      route->method = SOUP_METHOD_POST;
+    }
+  else if (strcmp (path, "/v1/responses") == 0)
+    {
+      route->kind = ROUTE_GENERATE;
+      route->method = SOUP_METHOD_POST;
+      route->format = SY_FORMAT_OPENAI_RESPONSES;
+    }
+  else if (strcmp (path, "/v1/messages") == 0 || strcmp (path, "/v1/messages/count_tokens") == 0)
+    {
+      route->kind = ROUTE_GENERATE;
+      route->method = SOUP_METHOD_POST;
+      route->format = SY_FORMAT_CLAUDE;
+      if (g_str_has_suffix (path, "/count_tokens"))
+        route->operation = SY_OPERATION_COUNT_TOKENS;
+    }
+  else if (g_str_has_prefix (path, "/v1beta/models/"))
+    {
+      if (!parse_gemini_path (path + strlen ("/v1beta/models/"), route))
+        {
+          route_clear (route);
+          route->kind = ROUTE_NOT_FOUND;
+          route->method = SOUP_METHOD_GET;
+        }
+    }
+  else if (g_str_has_prefix (path, "/v1/messages"))
+    route->format = SY_FORMAT_CLAUDE;
+}
+
+static gboolean
+route_needs_key (RouteKind kind)
+{
+  return kind != ROUTE_ROOT && kind != ROUTE_HEALTH && kind != ROUTE_READY &&
+         kind != ROUTE_NOT_FOUND;
+}
+
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) addr = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  addr = g_inet_address_new_from_string (host);
+  return addr != NULL && g_inet_address_get_is_loopback (addr);
+}
+
+/* Browsers send Origin; a page on another site must not spend the user's
+ * subscriptions through a proxy that needs no key on loopback. */
+static gboolean
+origin_allowed (SoupServerMessage *msg)
+{
+  const char *origin = header_lookup (msg, "Origin");
+  g_autoptr(GUri) uri = NULL;
+
+  if (origin == NULL || strcmp (origin, "null") == 0)
+    return origin == NULL;
+  uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+  return uri != NULL && host_is_loopback (g_uri_get_host (uri));
+}
+
+static void
+add_cors_headers (SoupServerMessage *msg)
+{
+  const char *origin = header_lookup (msg, "Origin");
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  if (origin == NULL || !origin_allowed (msg))
+    return;
+  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", origin);
+  soup_message_headers_replace (headers, "Vary", "Origin");
+  soup_message_headers_replace (headers, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  soup_message_headers_replace (headers, "Access-Control-Allow-Headers", "*");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Model lists                                                             */
+
+static char *
+models_openai (SyRegistry *registry)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  GPtrArray *models = sy_registry_get_models (registry);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "object");
+  json_builder_add_string_value (b, "list");
+  json_builder_set_member_name (b, "data");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < models->len; i++)
+    {
+      SyModelInfo *info = g_ptr_array_index (models, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, info->id);
+      json_builder_set_member_name (b, "object");
+      json_builder_add_string_value (b, "model");
+      json_builder_set_member_name (b, "created");
+      json_builder_add_int_value (b, info->created);
+      json_builder_set_member_name (b, "owned_by");
+      json_builder_add_string_value (b, info->owned_by);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+static char *
+models_claude (SyRegistry *registry)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  GPtrArray *models = sy_registry_get_models (registry);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "data");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < models->len; i++)
+    {
+      SyModelInfo *info = g_ptr_array_index (models, i);
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (info->created);
+      g_autofree char *created = dt ? g_date_time_format_iso8601 (dt) : g_strdup ("1970-01-01T00:00:00Z");
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "type");
+      json_builder_add_string_value (b, "model");
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, info->id);
+      json_builder_set_member_name (b, "display_name");
+      json_builder_add_string_value (b, info->display_name ? info->display_name : info->id);
+      json_builder_set_member_name (b, "created_at");
+      json_builder_add_string_value (b, created);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "has_more");
+  json_builder_add_boolean_value (b, FALSE);
+  json_builder_set_member_name (b, "first_id");
+  if (models->len > 0)
+    json_builder_add_string_value (b, ((SyModelInfo *) g_ptr_array_index (models, 0))->id);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "last_id");
+  if (models->len > 0)
+    json_builder_add_string_value (b, ((SyModelInfo *) g_ptr_array_index (models, models->len - 1))->id);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+static void
+add_gemini_model (JsonBuilder       *b,
+                  const SyModelInfo *info)
+{
+  g_autofree char *name = g_strdup_printf ("models/%s", info->id);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, name);
+  json_builder_set_member_name (b, "displayName");
+  json_builder_add_string_value (b, info->display_name ? info->display_name : info->id);
+  json_builder_set_member_name (b, "description");
+  json_builder_add_string_value (b, info->description ? info->description : info->id);
+  if (info->input_token_limit > 0)
+    {
+      json_builder_set_member_name (b, "inputTokenLimit");
+      json_builder_add_int_value (b, info->input_token_limit);
+    }
+  if (info->output_token_limit > 0)
+    {
+      json_builder_set_member_name (b, "outputTokenLimit");
+      json_builder_add_int_value (b, info->output_token_limit);
+    }
+  json_builder_set_member_name (b, "supportedGenerationMethods");
+  json_builder_begin_array (b);
+  json_builder_add_string_value (b, "generateContent");
+  json_builder_add_string_value (b, "streamGenerateContent");
+  json_builder_add_string_value (b, "countTokens");
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
+static char *
+models_gemini (SyRegistry *registry)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  GPtrArray *models = sy_registry_get_models (registry);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "models");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < models->len; i++)
+    add_gemini_model (b, g_ptr_array_index (models, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Handlers                                                                */
+
+static void
+handle_generate (SyServer          *self,
+                 SoupServerMessage *msg,
+                 Route             *route,
+                 Request           *request,
+                 GHashTable        *query)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  SyPipelineRequest preq = { 0 };
+  JsonObject *obj;
+  SoupSink *sink;
+
+  if (request->body == NULL || request->body->len == 0)
+    {
+      respond_error (msg, route->format, 400, "The request body is empty; a JSON object is expected",
+                     NULL, NULL);
+      return;
+    }
+
+  if (!json_parser_load_from_data (parser, (const char *) request->body->data, request->body->len,
+                                   &error))
+    {
+      g_autofree char *message = g_strdup_printf ("The request body is not valid JSON: %s",
+                                                  error->message);
+      respond_error (msg, route->format, 400, message, NULL, NULL);
+      return;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      respond_error (msg, route->format, 400, "The request body must be a JSON object", NULL, NULL);
+      return;
+    }
+  obj = json_node_get_object (json_parser_get_root (parser));
+
+  preq.format = route->format;
+  preq.operation = route->operation;
+  if (route->format == SY_FORMAT_GEMINI)
+    {
+      const char *alt = query ? g_hash_table_lookup (query, "alt") : NULL;
+
+      if (alt == NULL && query != NULL)
+        alt = g_hash_table_lookup (query, "$alt");
+      preq.model = g_strdup (route->model);
+      preq.stream = route->gemini_stream;
+      preq.gemini_raw = route->gemini_stream && alt != NULL && g_ascii_strcasecmp (alt, "sse") != 0;
+    }
+  else
+    {
+      JsonNode *model = json_object_get_member (obj, "model");
+      JsonNode *stream = json_object_get_member (obj, "stream");
+
+      if (model == NULL || !JSON_NODE_HOLDS_VALUE (model) ||
+          json_node_get_value_type (model) != G_TYPE_STRING ||
+          *json_node_get_string (model) == '\0')
+        {
+          respond_error (msg, route->format, 400,
+                         "The request needs a 'model' string naming the model to use", NULL, NULL);
+          return;
+        }
+      if (stream != NULL && JSON_NODE_HOLDS_VALUE (stream) &&
+          json_node_get_value_type (stream) != G_TYPE_BOOLEAN)
+        {
+          respond_error (msg, route->format, 400, "'stream' must be true or false", NULL, NULL);
+          return;
+        }
+      preq.model = g_strdup (json_node_get_string (model));
+      preq.stream = route->operation == SY_OPERATION_GENERATE &&
+                    stream != NULL && JSON_NODE_HOLDS_VALUE (stream) && json_node_get_boolean (stream);
+    }
+
+  preq.body = json_node_ref (json_parser_get_root (parser));
+  preq.client_header = header_lookup;
+  preq.client_header_data = msg;
+  preq.request_id = g_strdup_printf ("%08x", g_random_int ());
+
+  g_debug ("[%s] %s %s model=%s stream=%s", preq.request_id,
+           soup_server_message_get_method (msg), g_uri_get_path (soup_server_message_get_uri (msg)),
+           preq.model, preq.stream ? "yes" : "no");
+
+  soup_server_message_pause (msg);
+  sink = soup_sink_new (self, msg);
+  sink->pipeline = sy_pipeline_new (self->registry, self->http, &preq, &sink->parent);
+  sy_pipeline_run (sink->pipeline);
+}
+
+static void
+handle_request (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  SyServer *self = user_data;
+  SyConfig *config = sy_registry_get_config (self->registry);
+  Request *request = g_object_get_data (G_OBJECT (msg), "sy-request");
+  const char *method = soup_server_message_get_method (msg);
+  Route route;
+  g_autofree char *body = NULL;
+
+  classify (path, &route);
+
+  if (!origin_allowed (msg))
+    {
+      respond_error (msg, route.format, 403,
+                     "Cross-origin requests from web pages are not allowed", "permission_error", NULL);
+      goto out;
+    }
+  add_cors_headers (msg);
+
+  if (strcmp (method, SOUP_METHOD_OPTIONS) == 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+      goto out;
+    }
+
+  if (route.kind == ROUTE_NOT_FOUND)
+    {
+      g_autofree char *message = g_strdup_printf ("%s %s is not a Switchyard route", method, path);
+      respond_error (msg, route.format, 404, message, NULL, "not_found");
+      goto out;
+    }
+
+  if (strcmp (method, route.method) != 0 &&
+      !(strcmp (method, SOUP_METHOD_HEAD) == 0 && strcmp (route.method, SOUP_METHOD_GET) == 0))
+    {
+      g_autofree char *message = g_strdup_printf ("%s takes %s, not %s", path, route.method, method);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", route.method);
+      respond_error (msg, route.format, 405, message, NULL, NULL);
+      goto out;
+    }
+
+  if (route_needs_key (route.kind))
+    {
+      switch (sy_api_key_check ((const char * const *) config->api_keys, header_lookup, msg, query, NULL))
+        {
+        case SY_API_KEY_MISSING:
+          respond_error (msg, route.format, 401,
+                         "Missing API key: send it as 'Authorization: Bearer <key>', 'x-api-key' "
+                         "or 'x-goog-api-key'", NULL, "invalid_api_key");
+          goto out;
+        case SY_API_KEY_INVALID:
+          respond_error (msg, route.format, 401, "Invalid API key", NULL, "invalid_api_key");
+          goto out;
+        case SY_API_KEY_OK:
+        default:
+          break;
+        }
+    }
+
+  switch (route.kind)
+    {
+    case ROUTE_ROOT:
+      body = g_strdup ("{\"name\":\"Switchyard\",\"version\":\"" PACKAGE_VERSION "\",\"endpoints\":"
+                       "[\"POST /v1/chat/completions\",\"POST /v1/responses\",\"POST /v1/messages\","
+                       "\"POST /v1/messages/count_tokens\",\"POST /v1beta/models/{model}:generateContent\","
+                       "\"POST /v1beta/models/{model}:streamGenerateContent\","
+                       "\"POST /v1beta/models/{model}:countTokens\",\"GET /v1/models\","
+                       "\"GET /v1beta/models\",\"GET /healthz\",\"GET /readyz\"]}");
+      set_json_response (msg, 200, body, strlen (body));
+      break;
+
+    case ROUTE_HEALTH:
+      set_json_response (msg, 200, "{\"status\":\"ok\"}", strlen ("{\"status\":\"ok\"}"));
+      break;
+
+    case ROUTE_READY:
+      body = g_strdup_printf ("{\"status\":\"ready\",\"accounts\":%u,\"models\":%u}",
+                              sy_registry_get_accounts (self->registry)->len,
+                              sy_registry_get_models (self->registry)->len);
+      set_json_response (msg, self->listening ? 200 : 503, body, strlen (body));
+      break;
+
+    case ROUTE_MODELS:
+      {
+        const char *ua = header_lookup (msg, "User-Agent");
+
+        if (ua != NULL && g_str_has_prefix (ua, "claude-cli"))
+          body = models_claude (self->registry);
+        else
+          body = models_openai (self->registry);
+        set_json_response (msg, 200, body, strlen (body));
+      }
+      break;
+
+    case ROUTE_GEMINI_MODELS:
+      body = models_gemini (self->registry);
+      set_json_response (msg, 200, body, strlen (body));
+      break;
+
+    case ROUTE_GEMINI_MODEL:
+      {
+        const char *id = g_str_has_prefix (route.model, "models/") ? route.model + 7 : route.model;
+        const SyModelInfo *info = sy_registry_find_model (self->registry, id);
+
+        if (info == NULL)
+          {
+            g_autofree char *message = g_strdup_printf ("Model '%s' is not served here", id);
+            respond_error (msg, SY_FORMAT_GEMINI, 404, message, NULL, NULL);
+          }
+        else
+          {
+            g_autoptr(JsonBuilder) b = json_builder_new ();
+            g_autoptr(JsonNode) root = NULL;
+
+            add_gemini_model (b, info);
+            root = json_builder_get_root (b);
+            body = json_to_string (root, FALSE);
+            set_json_response (msg, 200, body, strlen (body));
+          }
+      }
+      break;
+
+    case ROUTE_GENERATE:
+      if (request != NULL && request->too_large)
+        {
+          g_autofree char *message =
+            g_strdup_printf ("The request body is larger than the limit of %" G_GUINT64_FORMAT
+                             " bytes (max-body-size)", request->limit);
+          respond_error (msg, route.format, 413, message, NULL, "request_too_large");
+          break;
+        }
+      handle_generate (self, msg, &route, request, query);
+      break;
+
+    case ROUTE_NOT_FOUND:
+    default:
+      g_assert_not_reached ();
+    }
+
+out:
+  route_clear (&route);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Body collection and access log                                          */
+
+static void
+on_got_chunk (SoupServerMessage *msg,
+              GBytes            *chunk,
+              Request           *request)
+{
+  gsize len = g_bytes_get_size (chunk);
+
+  if (request->too_large)
+    return;
+  if (request->body->len + len > request->limit)
+    {
+      request->too_large = TRUE;
+      g_byte_array_set_size (request->body, 0);
+      return;
+    }
+  g_byte_array_append (request->body, g_bytes_get_data (chunk, NULL), len);
+}
+
+static void
+early_handler (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  SyServer *self = user_data;
+  SyConfig *config = sy_registry_get_config (self->registry);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  Request *request = g_new0 (Request, 1);
+  goffset length = soup_message_headers_get_content_length (headers);
+  Route route;
+
+  classify (path, &route);
+  request->started = g_get_monotonic_time ();
+  request->limit = config->max_body_size;
+  request->body = g_byte_array_new ();
+  request->format = route.format;
+  route_clear (&route);
+  g_object_set_data_full (G_OBJECT (msg), "sy-request", request, (GDestroyNotify) request_free);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      (guint64) length > request->limit)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("The request body is larger than the limit of %" G_GUINT64_FORMAT
+                         " bytes (max-body-size)", request->limit);
+
+      request->too_large = TRUE;
+      respond_error (msg, request->format, 413, message, NULL, "request_too_large");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      return;
+    }
+
+  /* Collect the body ourselves, so the limit also holds for chunked uploads. */
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), request);
+}
+
+static void
+on_request_finished (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     SyServer          *self)
+{
+  Request *request = g_object_get_data (G_OBJECT (msg), "sy-request");
+  double ms = request ? (g_get_monotonic_time () - request->started) / 1000.0 : 0;
+
+  /* The path only: a query may carry ?key=. */
+  g_info ("%u | %.1f ms | %s | %s %s", soup_server_message_get_status (msg), ms,
+          soup_server_message_get_remote_host (msg) ? soup_server_message_get_remote_host (msg) : "-",
+          soup_server_message_get_method (msg), g_uri_get_path (soup_server_message_get_uri (msg)));
+}
+
+static void
+on_request_aborted (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    SyServer          *self)
+{
+  g_debug ("client closed the connection during %s %s", soup_server_message_get_method (msg),
+           g_uri_get_path (soup_server_message_get_uri (msg)));
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void
+sy_server_dispose (GObject *object)
+{
+  SyServer *self = SY_SERVER (object);
+
+  sy_server_disconnect (self);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->http);
+  g_clear_pointer (&self->registry, sy_registry_unref);
+  g_clear_pointer (&self->host, g_free);
+
+  G_OBJECT_CLASS (sy_server_parent_class)->dispose (object);
+}
+
+static void
+sy_server_class_init (SyServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sy_server_dispose;
+}
+
+static void
+sy_server_init (SyServer *self)
+{
+}
+
+SyServer *
+sy_server_new (SyHttpClient *http,
+               SyRegistry   *registry)
+{
+  SyServer *self = g_object_new (SY_TYPE_SERVER, NULL);
+
+  self->http = g_object_ref (http);
+  self->registry = sy_registry_ref (registry);
+  self->soup = soup_server_new ("server-header", "switchyard/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  g_signal_connect_object (self->soup, "request-finished", G_CALLBACK (on_request_finished), self, 0);
+  g_signal_connect_object (self->soup, "request-aborted", G_CALLBACK (on_request_aborted), self, 0);
+
+  return self;
+}
+
+/* New requests use @registry; requests in flight keep the one they began with. */
+void
+sy_server_set_registry (SyServer   *self,
+                        SyRegistry *registry)
+{
+  g_return_if_fail (SY_IS_SERVER (self));
+
+  sy_registry_ref (registry);
+  g_clear_pointer (&self->registry, sy_registry_unref);
+  self->registry = registry;
+}
+
+SyRegistry *
+sy_server_get_registry (SyServer *self)
+{
+  return self->registry;
+}
+
+gboolean
+sy_server_listen (SyServer    *self,
+                  const char  *host,
+                  guint        port,
+                  GError     **error)
+{
+  g_autoptr(GSList) uris = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (SY_IS_SERVER (self), FALSE);
+
+  if (self->listening)
+    sy_server_disconnect (self);
+
+  if (host == NULL || *host == '\0')
+    ok = soup_server_listen_all (self->soup, port, 0, error);
+  else if (g_ascii_strcasecmp (host, "localhost") == 0)
+    ok = soup_server_listen_local (self->soup, port, 0, error);
+  else
+    {
+      g_autofree char *bare = g_strdup (host);
+      g_autoptr(GInetAddress) addr = NULL;
+      g_autoptr(GSocketAddress) saddr = NULL;
+
+      /* "[::1]" -> "::1" */
+      if (bare[0] == '[' && bare[strlen (bare) - 1] == ']')
+        {
+          memmove (bare, bare + 1, strlen (bare));
+          bare[strlen (bare) - 1] = '\0';
+        }
+      addr = g_inet_address_new_from_string (bare);
+      if (addr == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "host '%s' is not an IP address (use an address such as 127.0.0.1, "
+                       "'localhost', or \"\" for all interfaces)", host);
+          return FALSE;
+        }
+      saddr = g_inet_socket_address_new (addr, port);
+      ok = soup_server_listen (self->soup, saddr, 0, error);
+    }
+
+  if (!ok)
+    return FALSE;
+
+  self->listening = TRUE;
+  g_free (self->host);
+  self->host = g_strdup (host ? host : "");
+  uris = soup_server_get_uris (self->soup);
+  self->port = uris ? (guint) g_uri_get_port (uris->data) : port;
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  return TRUE;
+}
+
+void
+sy_server_disconnect (SyServer *self)
+{
+  g_return_if_fail (SY_IS_SERVER (self));
+
+  if (!self->listening)
+    return;
+  soup_server_disconnect (self->soup);
+  self->listening = FALSE;
+}
+
+gboolean
+sy_server_is_listening (SyServer *self)
+{
+  return self->listening;
+}
+
+guint
+sy_server_get_port (SyServer *self)
+{
+  return self->port;
+}
+
+const char *
+sy_server_get_host (SyServer *self)
+{
+  return self->host;
+}
+
+guint
+sy_server_get_n_active (SyServer *self)
+{
+  return self->n_active;
+}

@@ -1,0 +1,32 @@
+/* sy-server.h: the client-facing HTTP server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "sy-http-client.h"
+#include "sy-registry.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_SERVER (sy_server_get_type ())
+
+G_DECLARE_FINAL_TYPE (SyServer, sy_server, SY, SERVER, GObject)
+
+SyServer   *sy_server_new              (SyHttpClient  *http,
+                                        SyRegistry    *registry);
+void        sy_server_set_registry     (SyServer      *self,
+                                        SyRegistry    *registry);
+SyRegistry *sy_server_get_registry     (SyServer      *self);
+gboolean    sy_server_listen           (SyServer      *self,
+                                        const char    *host,
+                                        guint          port,
+                                        GError       **error);
+void        sy_server_disconnect       (SyServer      *self);
+gboolean    sy_server_is_listening     (SyServer      *self);
+guint       sy_server_get_port         (SyServer      *self);
+const char *sy_server_get_host         (SyServer      *self);
+guint       sy_server_get_n_active     (SyServer      *self);
+
+G_END_DECLS

@@ -1,0 +1,75 @@
+/* switchyard.h: embed the Switchyard engine
+ *
+ * A SyService owns the config snapshot, the accounts, the providers and the
+ * HTTP server, all on the thread-default GMainContext of the thread that
+ * created it. The headless binary and the desktop app are thin users of it.
+ *
+ *   g_autoptr(SyService) service = sy_service_new_from_file ("config.yaml", &error);
+ *   if (service == NULL || !sy_service_start (service, &error))
+ *     ...
+ *   g_main_loop_run (loop);
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define SY_SERVICE_ERROR (sy_service_error_quark ())
+
+typedef enum
+{
+  SY_SERVICE_ERROR_UNSAFE_BIND,   /* non-loopback address with no api-keys */
+  SY_SERVICE_ERROR_LISTEN,        /* the address/port cannot be bound */
+  SY_SERVICE_ERROR_NO_FILE,       /* reload() on a service built from a string */
+} SyServiceError;
+
+typedef enum
+{
+  SY_SERVICE_STATE_STOPPED,
+  SY_SERVICE_STATE_RUNNING,
+} SyServiceState;
+
+#define SY_TYPE_SERVICE (sy_service_get_type ())
+
+G_DECLARE_FINAL_TYPE (SyService, sy_service, SY, SERVICE, GObject)
+
+GQuark          sy_service_error_quark         (void);
+
+SyService      *sy_service_new_from_file       (const char    *path,
+                                                GError       **error);
+SyService      *sy_service_new_from_string     (const char    *yaml,
+                                                GError       **error);
+
+void            sy_service_set_listen_override (SyService     *self,
+                                                const char    *host,
+                                                int            port);
+gboolean        sy_service_start               (SyService     *self,
+                                                GError       **error);
+void            sy_service_stop                (SyService     *self);
+
+gboolean        sy_service_reload              (SyService     *self,
+                                                GError       **error);
+gboolean        sy_service_load_string         (SyService     *self,
+                                                const char    *yaml,
+                                                GError       **error);
+gboolean        sy_service_set_listening       (SyService     *self,
+                                                gboolean       listening,
+                                                GError       **error);
+
+SyServiceState  sy_service_get_state           (SyService     *self);
+gboolean        sy_service_get_listening       (SyService     *self);
+const char     *sy_service_get_host            (SyService     *self);
+guint           sy_service_get_port            (SyService     *self);
+char           *sy_service_dup_url             (SyService     *self);
+const char     *sy_service_get_config_path     (SyService     *self);
+guint           sy_service_get_generation      (SyService     *self);
+guint           sy_service_get_n_accounts      (SyService     *self);
+guint           sy_service_get_n_models        (SyService     *self);
+guint           sy_service_get_n_active_requests (SyService   *self);
+const char * const *sy_service_get_warnings    (SyService     *self);
+
+G_END_DECLS

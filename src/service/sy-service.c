@@ -1,0 +1,566 @@
+/* sy-service.c: the engine as one object
+ *
+ * Signals: "reloaded" (guint generation) after a new config took effect,
+ * "reload-failed" (GError) when a changed config was refused (the running
+ * one stays). Properties: state, listening, port, host, generation.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "sy-service"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sy-config-monitor.h"
+#include "sy-log.h"
+#include "sy-server.h"
+#include "switchyard.h"
+
+struct _SyService
+{
+  GObject          parent_instance;
+  SyConfig        *config;
+  SyRegistry      *registry;
+  SyHttpClient    *http;
+  SyServer        *server;
+  SyConfigMonitor *monitor;
+  char            *path;
+  char            *host_override;
+  int              port_override;   /* -1: none */
+  SyServiceState   state;
+  guint            generation;
+};
+
+G_DEFINE_FINAL_TYPE (SyService, sy_service, G_TYPE_OBJECT)
+G_DEFINE_QUARK (sy-service-error-quark, sy_service_error)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_LISTENING,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_GENERATION,
+  N_PROPS
+};
+
+enum {
+  RELOADED,
+  RELOAD_FAILED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static const char *
+target_host (SyService *self,
+             SyConfig  *config)
+{
+  return self->host_override ? self->host_override : config->host;
+}
+
+static guint
+target_port (SyService *self,
+             SyConfig  *config)
+{
+  return self->port_override >= 0 ? (guint) self->port_override : (guint) config->port;
+}
+
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) addr = NULL;
+  g_autofree char *bare = NULL;
+  gsize len;
+
+  if (host == NULL || *host == '\0')
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  bare = g_strdup (host);
+  len = strlen (bare);
+  if (len > 2 && bare[0] == '[' && bare[len - 1] == ']')
+    {
+      bare[len - 1] = '\0';
+      addr = g_inet_address_new_from_string (bare + 1);
+    }
+  else
+    addr = g_inet_address_new_from_string (bare);
+  return addr != NULL && g_inet_address_get_is_loopback (addr);
+}
+
+/* An open proxy on the network would hand the user's subscriptions to anyone. */
+static gboolean
+check_bind_safety (SyService  *self,
+                   SyConfig   *config,
+                   GError    **error)
+{
+  const char *host = target_host (self, config);
+
+  if (config->api_keys[0] == NULL && !host_is_loopback (host))
+    {
+      g_set_error (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_UNSAFE_BIND,
+                   "refusing to listen on %s without client API keys: anyone who can reach "
+                   "that address could use your subscriptions. Add 'api-keys' to the config, "
+                   "or listen on 127.0.0.1",
+                   *host ? host : "all interfaces (host: \"\")");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+register_secrets (SyConfig *config)
+{
+  for (guint i = 0; config->api_keys[i] != NULL; i++)
+    sy_log_add_secret (config->api_keys[i]);
+  for (guint i = 0; i < config->upstreams->len; i++)
+    {
+      SyUpstreamEntry *entry = g_ptr_array_index (config->upstreams, i);
+
+      sy_log_add_secret (entry->api_key);
+      for (guint h = 0; h < entry->n_headers; h++)
+        sy_log_add_secret (entry->headers[h].value);
+    }
+}
+
+static void
+log_warnings (SyConfig *config)
+{
+  for (guint i = 0; config->warnings != NULL && config->warnings[i] != NULL; i++)
+    g_warning ("%s", config->warnings[i]);
+}
+
+static gboolean
+listen_on (SyService   *self,
+           const char  *host,
+           guint        port,
+           GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!sy_server_listen (self->server, host, port, &local_error))
+    {
+      g_set_error (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_LISTEN,
+                   "cannot listen on %s:%u: %s", *host ? host : "*", port, local_error->message);
+      return FALSE;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOST]);
+  return TRUE;
+}
+
+/* Swap in @config: requests in flight keep the registry they started with. */
+static gboolean
+apply_config (SyService  *self,
+              SyConfig   *config,
+              GError    **error)
+{
+  g_autoptr(SyRegistry) registry = NULL;
+  gboolean relisten;
+
+  if (!check_bind_safety (self, config, error))
+    return FALSE;
+
+  relisten = self->server != NULL && sy_server_is_listening (self->server) &&
+             (g_strcmp0 (target_host (self, config), target_host (self, self->config)) != 0 ||
+              target_port (self, config) != target_port (self, self->config));
+
+  register_secrets (config);
+  registry = sy_registry_new (config);
+
+  if (relisten)
+    {
+      g_autoptr(GError) old_error = NULL;
+
+      g_message ("Address changed: moving the listener to %s:%u",
+                 target_host (self, config), target_port (self, config));
+      if (!listen_on (self, target_host (self, config), target_port (self, config), error))
+        {
+          if (!listen_on (self, target_host (self, self->config), target_port (self, self->config),
+                          &old_error))
+            g_warning ("cannot listen on the previous address either: %s", old_error->message);
+          return FALSE;
+        }
+    }
+
+  log_warnings (config);
+  sy_log_set_debug (sy_log_get_debug () || config->debug);
+
+  g_clear_pointer (&self->config, sy_config_unref);
+  self->config = sy_config_ref (config);
+  g_clear_pointer (&self->registry, sy_registry_unref);
+  self->registry = g_steal_pointer (&registry);
+  if (self->server != NULL)
+    sy_server_set_registry (self->server, self->registry);
+
+  self->generation++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GENERATION]);
+  return TRUE;
+}
+
+static void
+on_config_changed (SyConfigMonitor *monitor,
+                   SyConfig        *config,
+                   SyService       *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!apply_config (self, config, &error))
+    {
+      g_warning ("%s: the new config was not applied, the previous one stays in force: %s",
+                 self->path, error->message);
+      g_signal_emit (self, signals[RELOAD_FAILED], 0, error);
+      return;
+    }
+  g_message ("Config reloaded from %s (%u accounts, %u models)", self->path,
+             sy_registry_get_accounts (self->registry)->len, sy_registry_get_models (self->registry)->len);
+  g_signal_emit (self, signals[RELOADED], 0, self->generation);
+}
+
+static void
+on_config_failed (SyConfigMonitor *monitor,
+                  const GError    *error,
+                  SyService       *self)
+{
+  g_warning ("%s; the previous config stays in force", error->message);
+  g_signal_emit (self, signals[RELOAD_FAILED], 0, error);
+}
+
+static void
+sy_service_dispose (GObject *object)
+{
+  SyService *self = SY_SERVICE (object);
+
+  sy_service_stop (self);
+  g_clear_object (&self->monitor);
+  g_clear_object (&self->server);
+  g_clear_object (&self->http);
+
+  G_OBJECT_CLASS (sy_service_parent_class)->dispose (object);
+}
+
+static void
+sy_service_finalize (GObject *object)
+{
+  SyService *self = SY_SERVICE (object);
+
+  g_clear_pointer (&self->registry, sy_registry_unref);
+  g_clear_pointer (&self->config, sy_config_unref);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->host_override, g_free);
+
+  G_OBJECT_CLASS (sy_service_parent_class)->finalize (object);
+}
+
+static void
+sy_service_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  SyService *self = SY_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_LISTENING:
+      g_value_set_boolean (value, sy_service_get_listening (self));
+      break;
+    case PROP_HOST:
+      g_value_set_string (value, sy_service_get_host (self));
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, sy_service_get_port (self));
+      break;
+    case PROP_GENERATION:
+      g_value_set_uint (value, self->generation);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_service_class_init (SyServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sy_service_dispose;
+  object_class->finalize = sy_service_finalize;
+  object_class->get_property = sy_service_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, SY_SERVICE_STATE_STOPPED, SY_SERVICE_STATE_RUNNING,
+                      SY_SERVICE_STATE_STOPPED, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LISTENING] =
+    g_param_spec_boolean ("listening", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_HOST] =
+    g_param_spec_string ("host", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 0, 65535, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_GENERATION] =
+    g_param_spec_uint ("generation", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[RELOADED] = g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[RELOAD_FAILED] = g_signal_new ("reload-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+sy_service_init (SyService *self)
+{
+  self->port_override = -1;
+  self->http = sy_http_client_new ();
+}
+
+static SyService *
+service_new_with_config (SyConfig *config)
+{
+  SyService *self = g_object_new (SY_TYPE_SERVICE, NULL);
+
+  register_secrets (config);
+  log_warnings (config);
+  self->config = sy_config_ref (config);
+  self->registry = sy_registry_new (config);
+  self->server = sy_server_new (self->http, self->registry);
+  self->generation = 1;
+
+  return self;
+}
+
+SyService *
+sy_service_new_from_file (const char  *path,
+                          GError     **error)
+{
+  g_autoptr(SyConfig) config = NULL;
+  SyService *self;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  config = sy_config_new_from_file (path, error);
+  if (config == NULL)
+    return NULL;
+
+  self = service_new_with_config (config);
+  self->path = g_strdup (path);
+  return self;
+}
+
+SyService *
+sy_service_new_from_string (const char  *yaml,
+                            GError     **error)
+{
+  g_autoptr(SyConfig) config = sy_config_new_from_data (yaml, -1, NULL, error);
+
+  if (config == NULL)
+    return NULL;
+  return service_new_with_config (config);
+}
+
+/* --host / --port: win over the config, also across reloads. */
+void
+sy_service_set_listen_override (SyService  *self,
+                                const char *host,
+                                int         port)
+{
+  g_return_if_fail (SY_IS_SERVICE (self));
+
+  g_free (self->host_override);
+  self->host_override = g_strdup (host);
+  self->port_override = port;
+}
+
+gboolean
+sy_service_start (SyService  *self,
+                  GError    **error)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), FALSE);
+
+  if (self->state == SY_SERVICE_STATE_RUNNING)
+    return TRUE;
+
+  if (!check_bind_safety (self, self->config, error) ||
+      !listen_on (self, target_host (self, self->config), target_port (self, self->config), error))
+    return FALSE;
+
+  if (self->path != NULL && self->monitor == NULL)
+    {
+      g_autoptr(GError) monitor_error = NULL;
+
+      self->monitor = sy_config_monitor_new (self->path, self->config->sha256, &monitor_error);
+      if (self->monitor == NULL)
+        g_warning ("config changes will not be picked up: %s", monitor_error->message);
+      else
+        {
+          g_signal_connect_object (self->monitor, "changed", G_CALLBACK (on_config_changed), self, 0);
+          g_signal_connect_object (self->monitor, "failed", G_CALLBACK (on_config_failed), self, 0);
+        }
+    }
+
+  self->state = SY_SERVICE_STATE_RUNNING;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  return TRUE;
+}
+
+void
+sy_service_stop (SyService *self)
+{
+  g_return_if_fail (SY_IS_SERVICE (self));
+
+  if (self->state == SY_SERVICE_STATE_STOPPED)
+    return;
+
+  g_clear_object (&self->monitor);
+  if (self->server != NULL && sy_server_is_listening (self->server))
+    {
+      sy_server_disconnect (self->server);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+    }
+  self->state = SY_SERVICE_STATE_STOPPED;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+gboolean
+sy_service_reload (SyService  *self,
+                   GError    **error)
+{
+  g_autoptr(SyConfig) config = NULL;
+
+  g_return_val_if_fail (SY_IS_SERVICE (self), FALSE);
+
+  if (self->path == NULL)
+    {
+      g_set_error_literal (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_NO_FILE,
+                           "this service was built from a string, there is no file to reload");
+      return FALSE;
+    }
+  config = sy_config_new_from_file (self->path, error);
+  if (config == NULL || !apply_config (self, config, error))
+    return FALSE;
+  g_signal_emit (self, signals[RELOADED], 0, self->generation);
+  return TRUE;
+}
+
+gboolean
+sy_service_load_string (SyService   *self,
+                        const char  *yaml,
+                        GError     **error)
+{
+  g_autoptr(SyConfig) config = NULL;
+
+  g_return_val_if_fail (SY_IS_SERVICE (self), FALSE);
+
+  config = sy_config_new_from_data (yaml, -1, NULL, error);
+  if (config == NULL || !apply_config (self, config, error))
+    return FALSE;
+  g_signal_emit (self, signals[RELOADED], 0, self->generation);
+  return TRUE;
+}
+
+gboolean
+sy_service_set_listening (SyService  *self,
+                          gboolean    listening,
+                          GError    **error)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), FALSE);
+
+  if (!!listening == sy_server_is_listening (self->server))
+    return TRUE;
+
+  if (!listening)
+    {
+      sy_server_disconnect (self->server);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+      return TRUE;
+    }
+
+  return check_bind_safety (self, self->config, error) &&
+         listen_on (self, target_host (self, self->config), target_port (self, self->config), error);
+}
+
+SyServiceState
+sy_service_get_state (SyService *self)
+{
+  return self->state;
+}
+
+gboolean
+sy_service_get_listening (SyService *self)
+{
+  return self->server != NULL && sy_server_is_listening (self->server);
+}
+
+const char *
+sy_service_get_host (SyService *self)
+{
+  return target_host (self, self->config);
+}
+
+guint
+sy_service_get_port (SyService *self)
+{
+  if (sy_service_get_listening (self))
+    return sy_server_get_port (self->server);
+  return target_port (self, self->config);
+}
+
+char *
+sy_service_dup_url (SyService *self)
+{
+  const char *host = sy_service_get_host (self);
+
+  if (host == NULL || *host == '\0' || g_str_equal (host, "0.0.0.0"))
+    host = "127.0.0.1";
+  if (strchr (host, ':') != NULL && host[0] != '[')
+    return g_strdup_printf ("http://[%s]:%u", host, sy_service_get_port (self));
+  return g_strdup_printf ("http://%s:%u", host, sy_service_get_port (self));
+}
+
+const char *
+sy_service_get_config_path (SyService *self)
+{
+  return self->path;
+}
+
+guint
+sy_service_get_generation (SyService *self)
+{
+  return self->generation;
+}
+
+guint
+sy_service_get_n_accounts (SyService *self)
+{
+  return sy_registry_get_accounts (self->registry)->len;
+}
+
+guint
+sy_service_get_n_models (SyService *self)
+{
+  return sy_registry_get_models (self->registry)->len;
+}
+
+guint
+sy_service_get_n_active_requests (SyService *self)
+{
+  return self->server ? sy_server_get_n_active (self->server) : 0;
+}
+
+const char * const *
+sy_service_get_warnings (SyService *self)
+{
+  return (const char * const *) self->config->warnings;
+}
