@@ -94,9 +94,11 @@ load_catalogue (void)
         root = json_node_copy (json_parser_get_root (parser));
       if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
         {
+          g_autoptr(JsonObject) empty = json_object_new ();
+
           g_critical ("built-in model catalogue unreadable: %s", error ? error->message : "not an object");
           g_clear_pointer (&root, json_node_unref);
-          root = json_node_init_object (json_node_alloc (), json_object_new ());
+          root = json_node_init_object (json_node_alloc (), empty);
         }
       g_once_init_leave (&catalogue, root);
     }

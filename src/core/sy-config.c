@@ -1911,7 +1911,10 @@ config_finish (SyConfig *self)
   if (self->auth_auto_refresh_workers <= 0)
     self->auth_auto_refresh_workers = 16;
   if (self->root == NULL)
-    self->root = json_node_init_object (json_node_alloc (), json_object_new ());
+    {
+      g_autoptr(JsonObject) empty = json_object_new ();
+      self->root = json_node_init_object (json_node_alloc (), empty);
+    }
   if (self->warnings == NULL)
     self->warnings = g_new0 (char *, 1);
 }
