@@ -1,0 +1,49 @@
+/* fake-upstream.h: a real HTTP upstream on 127.0.0.1 for tests
+ *
+ * It speaks the Claude, OpenAI chat, OpenAI Responses and Gemini wire
+ * formats. What it does is chosen by the model name it receives:
+ *   "fail-NNN"     answer status NNN with an error body in the format
+ *   "slow-stream"  20 events, one every 100 ms
+ *   "big-stream"   many events, as fast as possible (FAKE_BIG_STREAM_BYTES)
+ *   "stall"        headers, then nothing
+ *   "drop"         two events, then the connection is cut
+ *   "json-stream"  a stream request answered with plain JSON
+ *   anything else  a normal answer echoing the model
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define FAKE_STREAM_EVENTS     20
+#define FAKE_BIG_STREAM_BYTES  (24 * 1024 * 1024)
+
+typedef struct
+{
+  char               *method;
+  char               *path;
+  char               *query;
+  SoupMessageHeaders *headers;
+  GBytes             *body;
+} FakeRequest;
+
+typedef struct _FakeUpstream FakeUpstream;
+
+FakeUpstream      *fake_upstream_new             (void);
+void               fake_upstream_free            (FakeUpstream *self);
+const char        *fake_upstream_get_url         (FakeUpstream *self);
+guint              fake_upstream_get_port        (FakeUpstream *self);
+guint              fake_upstream_get_n_requests  (FakeUpstream *self);
+const FakeRequest *fake_upstream_get_last        (FakeUpstream *self);
+guint              fake_upstream_get_n_aborted   (FakeUpstream *self);
+guint              fake_upstream_get_n_streaming (FakeUpstream *self);
+guint64            fake_upstream_get_bytes_sent  (FakeUpstream *self);
+void               fake_upstream_reset           (FakeUpstream *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeUpstream, fake_upstream_free)
+
+G_END_DECLS

@@ -1,0 +1,163 @@
+#!/bin/bash
+# test-cli.sh: the switchyard binary as a user runs it (TAP)
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -uo pipefail
+
+SY=${SY_BINARY:?}
+FAKE=${SY_FAKE_UPSTREAM:?}
+T=$(mktemp -d /tmp/sy-cli.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+ok()     { n=$((n+1)); echo "ok $n $1"; }
+not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check()  { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "command: $*"; fi; }
+
+echo "TAP version 13"
+
+# Start switchyard in the background; sets PID, LOG and URL.
+start_sy() {
+  LOG=$T/sy-$n.log
+  "$SY" --headless --port 0 "$@" >"$LOG" 2>&1 &
+  PID=$!
+  pids+=("$PID")
+  URL=
+  for _ in $(seq 1 100); do
+    URL=$(sed -n 's/.*Listening on \(http:[^ ]*\).*/\1/p' "$LOG" | head -1)
+    [ -n "$URL" ] && return 0
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "# switchyard did not start:"; sed 's/^/#   /' "$LOG"
+  return 1
+}
+
+stop_sy() {
+  kill -TERM "$PID" 2>/dev/null
+  wait "$PID"
+}
+
+# --version, --help
+out=$("$SY" --version); rc=$?
+check "--version prints the version" test "$rc" = 0 -a "${out#switchyard }" != "$out"
+out=$("$SY" --help 2>&1); rc=$?
+check "--help lists the options" bash -c '[ '"$rc"' = 0 ] && for o in --headless --config --host --port --debug --version; do grep -q -- "$o" <<<"$1" || exit 1; done' _ "$out"
+
+# Zero-config start
+export XDG_CONFIG_HOME=$T/xdg
+if start_sy; then
+  cfg=$XDG_CONFIG_HOME/switchyard/config.yaml
+  check "zero-config: creates the default config" test -f "$cfg"
+  check "zero-config: the config is private (0600)" test "$(stat -c %a "$cfg")" = 600
+  check "zero-config: says where it wrote it" grep -q "Created $cfg" "$LOG"
+  check "zero-config: listens on 127.0.0.1" grep -q "Listening on http://127.0.0.1:" "$LOG"
+  check "zero-config: /healthz answers" test "$(curl -s "$URL/healthz")" = '{"status":"ok"}'
+  check "zero-config: /readyz answers" bash -c "curl -sf '$URL/readyz' | grep -q ready"
+  stop_sy; rc=$?
+  check "SIGTERM: clean exit" test "$rc" = 0
+else
+  not_ok "zero-config start"
+fi
+unset XDG_CONFIG_HOME
+
+# Broken configs: FILE:LINE:COLUMN and exit status 2
+printf 'port: 8317\nhost: [oops\n' >"$T/syntax.yaml"
+err=$("$SY" --headless --config "$T/syntax.yaml" 2>&1); rc=$?
+check "syntax error: exit status 2" test "$rc" = 2
+check "syntax error: FILE:LINE:COLUMN" bash -c "grep -qE '$T/syntax.yaml:[0-9]+:[0-9]+: ' <<<\"\$1\"" _ "$err"
+
+printf 'debug: false\nport: eighty\n' >"$T/type.yaml"
+err=$("$SY" --headless --config "$T/type.yaml" 2>&1); rc=$?
+check "wrong type: exit status 2" test "$rc" = 2
+check "wrong type: names the line and column" bash -c "grep -q '$T/type.yaml:2:7: ' <<<\"\$1\"" _ "$err"
+
+err=$("$SY" --headless --config "$T/missing.yaml" 2>&1); rc=$?
+check "missing explicit config: exit status 2" test "$rc" = 2
+
+printf 'host: 0.0.0.0\nport: 0\n' >"$T/open.yaml"
+err=$("$SY" --headless --config "$T/open.yaml" 2>&1); rc=$?
+check "all interfaces without api-keys: refused with status 2" test "$rc" = 2
+check "all interfaces without api-keys: says why" bash -c "grep -q 'refusing to listen' <<<\"\$1\"" _ "$err"
+
+printf 'port: 0\nfrobnicate: 1\n' >"$T/unknown.yaml"
+if start_sy --config "$T/unknown.yaml"; then
+  check "unknown key: a warning with its line" grep -q "unknown.yaml:2:1: unknown key 'frobnicate'" "$LOG"
+  stop_sy
+else
+  not_ok "unknown key: still starts"
+fi
+
+# Secrets in logs, hot reload, SIGHUP
+coproc FAKEPROC { exec "$FAKE"; }
+pids+=("$FAKEPROC_PID")
+read -r fake_port <&"${FAKEPROC[0]}"
+UP=http://127.0.0.1:$fake_port
+CLIENT=sk-client-canary-ABCDEFGHIJKLMNOP
+UPKEY=sk-upstream-canary-QRSTUVWXYZ012345
+GKEY=AIzaUpstreamCanaryGeminiKey678901234
+write_cfg() {
+  cat >"$T/live.yaml" <<YAML
+port: 0
+api-keys: ["$1"]
+openai-compatibility:
+  - name: Fake
+    base-url: "$UP/v1"
+    api-key-entries: [{api-key: "$UPKEY"}]
+    models: [{name: echo, alias: m}, {name: fail-500, alias: broken}, {name: drop, alias: cut}]
+gemini-api-key:
+  - api-key: "$GKEY"
+    base-url: "$UP"
+    models: [{name: echo, alias: g}]
+YAML
+}
+write_cfg "$CLIENT"
+if start_sy --debug --config "$T/live.yaml"; then
+  body='{"model":"m","messages":[{"role":"user","content":"hi"}]}'
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $CLIENT" "$URL/v1/chat/completions" -d "$body")
+  check "request through the binary" test "$code" = 200
+  curl -s -o /dev/null -H "Authorization: Bearer $CLIENT" "$URL/v1/chat/completions" -d '{"model":"broken","messages":[]}'
+  curl -s -o /dev/null -H "Authorization: Bearer $CLIENT" "$URL/v1/chat/completions" -d '{"model":"cut","stream":true,"messages":[]}'
+  curl -s -o /dev/null "$URL/v1beta/models/g:generateContent?key=$CLIENT" -d '{"contents":[]}'
+  curl -s -o /dev/null -H "Authorization: Bearer sk-wrong-canary-0000000000000" "$URL/v1/models"
+
+  # Reload: a new client key takes effect; a broken file is refused.
+  write_cfg "sk-client-second-canary-9999999999"
+  for _ in $(seq 1 60); do grep -q "Config reloaded" "$LOG" && break; sleep 0.05; done
+  check "hot reload: logged" grep -q "Config reloaded" "$LOG"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer sk-client-second-canary-9999999999" "$URL/v1/chat/completions" -d "$body")
+  check "hot reload: the new key works" test "$code" = 200
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $CLIENT" "$URL/v1/chat/completions" -d "$body")
+  check "hot reload: the old key is refused" test "$code" = 401
+  printf 'port: [\n' >"$T/live.yaml"
+  for _ in $(seq 1 60); do grep -q "previous config stays" "$LOG" && break; sleep 0.05; done
+  check "broken reload: logged with its position" grep -qE "live.yaml:[0-9]+:[0-9]+: .*previous config stays" "$LOG"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer sk-client-second-canary-9999999999" "$URL/v1/chat/completions" -d "$body")
+  check "broken reload: still serving" test "$code" = 200
+
+  write_cfg "$CLIENT"
+  sleep 0.3
+  kill -HUP "$PID"
+  sleep 0.3
+  check "SIGHUP: still running" kill -0 "$PID"
+  stop_sy
+
+  leaked=0
+  for s in "$CLIENT" "$UPKEY" "$GKEY" "sk-client-second-canary-9999999999" "sk-wrong-canary-0000000000000"; do
+    if grep -qF "$s" "$LOG"; then leaked=1; echo "# leaked: ${s:0:6}..."; fi
+  done
+  check "no secret in the --debug log" test "$leaked" = 0
+  check "the log has request lines" grep -q "POST /v1/chat/completions" "$LOG"
+else
+  not_ok "start with a live config"
+fi
+
+echo "1..$n"
+exit $((failed > 0))

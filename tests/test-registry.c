@@ -1,0 +1,133 @@
+/* test-registry.c: which account serves which model
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sy-registry.h"
+
+static SyRegistry *
+registry_from (const char *yaml)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyConfig) config = sy_config_new_from_data (yaml, -1, NULL, &error);
+
+  g_assert_no_error (error);
+  return sy_registry_new (config);
+}
+
+static void
+test_aliases_and_prefix (void)
+{
+  g_autoptr(SyRegistry) reg = registry_from (
+    "openai-compatibility:\n"
+    "  - name: Local\n"
+    "    base-url: http://127.0.0.1:9/v1\n"
+    "    prefix: team\n"
+    "    api-key-entries: [{api-key: k1}, {api-key: k2}]\n"
+    "    models:\n"
+    "      - {name: up-one, alias: one}\n"
+    "      - {name: up-two}\n");
+  GPtrArray *routes;
+  SyRoute *route;
+
+  routes = sy_registry_lookup (reg, "one");
+  g_assert_nonnull (routes);
+  g_assert_cmpuint (routes->len, ==, 2);   /* both keys */
+  route = g_ptr_array_index (routes, 0);
+  g_assert_cmpstr (route->upstream_model, ==, "up-one");
+  g_assert_cmpstr (route->account->id, ==, "openai-compatibility:local[0]");
+  g_assert_cmpstr (((SyRoute *) g_ptr_array_index (routes, 1))->account->id, ==, "openai-compatibility:local[1]");
+
+  /* Case-insensitive, prefixed, upstream name, thinking suffix. */
+  g_assert_nonnull (sy_registry_lookup (reg, "ONE"));
+  g_assert_nonnull (sy_registry_lookup (reg, "team/one"));
+  g_assert_nonnull (sy_registry_lookup (reg, "up-one"));
+  g_assert_nonnull (sy_registry_lookup (reg, "team/up-two(high)"));
+  g_assert_null (sy_registry_lookup (reg, "other/one"));
+  g_assert_null (sy_registry_lookup (reg, "nothing"));
+  g_assert_null (sy_registry_lookup (reg, ""));
+
+  /* Listing: aliases and prefixed ids, not the upstream name of an alias. */
+  g_assert_nonnull (sy_registry_find_model (reg, "team/one"));
+  g_assert_nonnull (sy_registry_find_model (reg, "one"));
+  g_assert_null (sy_registry_find_model (reg, "up-one"));
+  g_assert_cmpuint (sy_registry_get_models (reg)->len, ==, 4);
+}
+
+static void
+test_force_prefix (void)
+{
+  g_autoptr(SyRegistry) reg = registry_from (
+    "force-model-prefix: true\n"
+    "claude-api-key:\n"
+    "  - {api-key: k, prefix: work, models: [{name: m}]}\n");
+
+  g_assert_nonnull (sy_registry_lookup (reg, "work/m"));
+  g_assert_null (sy_registry_lookup (reg, "m"));
+}
+
+static void
+test_catalogue_and_exclusions (void)
+{
+  g_autoptr(SyRegistry) reg = registry_from (
+    "claude-api-key:\n"
+    "  - api-key: k\n"
+    "    excluded-models: [\"*haiku*\"]\n");
+  GPtrArray *models = sy_registry_get_models (reg);
+  const SyModelInfo *info;
+
+  g_assert_cmpuint (models->len, >, 3);
+  for (guint i = 0; i < models->len; i++)
+    g_assert_null (strstr (((SyModelInfo *) g_ptr_array_index (models, i))->id, "haiku"));
+  info = sy_registry_find_model (reg, "claude-sonnet-4-6");
+  g_assert_nonnull (info);
+  g_assert_cmpstr (info->owned_by, ==, "anthropic");
+  g_assert_nonnull (info->display_name);
+}
+
+static void
+test_round_robin (void)
+{
+  g_autoptr(SyRegistry) rr = registry_from (
+    "claude-api-key: [{api-key: a, models: [{name: m}]}, {api-key: b, models: [{name: m}]}, "
+    "{api-key: c, models: [{name: m}]}]\n");
+  g_autoptr(SyRegistry) ff = registry_from (
+    "routing: {strategy: fill-first}\n"
+    "claude-api-key: [{api-key: a, models: [{name: m}]}, {api-key: b, models: [{name: m}]}]\n");
+
+  g_assert_cmpuint (sy_registry_next_start (rr, "m", 3), ==, 0);
+  g_assert_cmpuint (sy_registry_next_start (rr, "M", 3), ==, 1);
+  g_assert_cmpuint (sy_registry_next_start (rr, "m", 3), ==, 2);
+  g_assert_cmpuint (sy_registry_next_start (rr, "m", 3), ==, 0);
+  g_assert_cmpuint (sy_registry_next_start (ff, "m", 2), ==, 0);
+  g_assert_cmpuint (sy_registry_next_start (ff, "m", 2), ==, 0);
+}
+
+static void
+test_suffix (void)
+{
+  g_autofree char *a = sy_model_strip_suffix ("gemini-2.5-pro(8192)");
+  g_autofree char *b = sy_model_strip_suffix ("gemini-2.5-pro");
+  g_autofree char *c = sy_model_strip_suffix ("(x)");
+
+  g_assert_cmpstr (a, ==, "gemini-2.5-pro");
+  g_assert_null (b);
+  g_assert_null (c);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/registry/aliases-prefix", test_aliases_and_prefix);
+  g_test_add_func ("/registry/force-prefix", test_force_prefix);
+  g_test_add_func ("/registry/catalogue-exclusions", test_catalogue_and_exclusions);
+  g_test_add_func ("/registry/round-robin", test_round_robin);
+  g_test_add_func ("/registry/suffix", test_suffix);
+  return g_test_run ();
+}

@@ -1,0 +1,1272 @@
+/* test-server.c: the whole engine over real HTTP on 127.0.0.1
+ *
+ * A SyService (built from a config string pointing at a fake upstream) serves
+ * a SoupSession client in the same main loop.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define _GNU_SOURCE
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "fake-upstream.h"
+#include "switchyard.h"
+
+#define CLIENT_KEY "test-client-key-0001"
+#define KEY_CLAUDE "sk-ant-upstream-claude-canary-1111"
+#define KEY_GEMINI "AIzaUpstreamGeminiCanary2222xxxxxx"
+#define KEY_CODEX  "sk-upstream-codex-canary-3333"
+#define KEY_COMPAT "sk-upstream-compat-canary-4444"
+
+typedef struct
+{
+  FakeUpstream *upstream;
+  SyService    *service;
+  SoupSession  *session;
+  char         *base;
+  char         *dead_url;   /* a port nothing listens on */
+} Fixture;
+
+typedef struct
+{
+  guint               status;
+  SoupMessageHeaders *headers;
+  GBytes             *body;
+  char               *text;     /* body, NUL-terminated */
+} Response;
+
+static const char *behaviours =
+  "      - name: echo\n"
+  "      - name: slow-stream\n"
+  "      - name: big-stream\n"
+  "      - name: stall\n"
+  "      - name: drop\n"
+  "      - name: json-stream\n"
+  "      - name: fail-429\n"
+  "      - name: fail-500\n"
+  "      - name: fail-400\n";
+
+static char *
+make_config (Fixture    *f,
+             const char *extra)
+{
+  const char *url = fake_upstream_get_url (f->upstream);
+
+  return g_strdup_printf (
+    "host: 127.0.0.1\n"
+    "port: 0\n"
+    "api-keys: [\"" CLIENT_KEY "\"]\n"
+    "force-model-prefix: true\n"
+    "max-body-size: 65536\n"
+    "upstream-idle-timeout: 1\n"
+    "upstream-connect-timeout: 5\n"
+    "%s"
+    "claude-api-key:\n"
+    "  - api-key: \"" KEY_CLAUDE "\"\n"
+    "    base-url: \"%s\"\n"
+    "    prefix: c\n"
+    "    models:\n%s"
+    "gemini-api-key:\n"
+    "  - api-key: \"" KEY_GEMINI "\"\n"
+    "    base-url: \"%s\"\n"
+    "    prefix: g\n"
+    "    models:\n%s"
+    "codex-api-key:\n"
+    "  - api-key: \"" KEY_CODEX "\"\n"
+    "    base-url: \"%s/v1\"\n"
+    "    prefix: x\n"
+    "    models:\n%s"
+    "openai-compatibility:\n"
+    "  - name: Fake\n"
+    "    base-url: \"%s/v1\"\n"
+    "    prefix: o\n"
+    "    headers:\n"
+    "      X-Custom: from-config\n"
+    "    api-key-entries:\n"
+    "      - api-key: \"" KEY_COMPAT "\"\n"
+    "    models:\n%s"
+    "      - name: real-upstream-name\n"
+    "        alias: friendly\n"
+    "  - name: Dead\n"
+    "    base-url: \"%s/v1\"\n"
+    "    prefix: dead\n"
+    "    models:\n"
+    "      - name: echo\n",
+    extra ? extra : "",
+    url, behaviours, url, behaviours, url, behaviours, url, behaviours, f->dead_url);
+}
+
+static char *
+unused_port_url (void)
+{
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  guint port;
+
+  g_assert_true (g_socket_bind (sock, addr, TRUE, NULL));
+  bound = g_socket_get_local_address (sock, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (sock, NULL);
+  return g_strdup_printf ("http://127.0.0.1:%u", port);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *yaml = NULL;
+
+  f->upstream = fake_upstream_new ();
+  f->dead_url = unused_port_url ();
+  yaml = make_config (f, data);
+  f->service = sy_service_new_from_string (yaml, &error);
+  g_assert_no_error (error);
+  g_assert_true (sy_service_start (f->service, &error));
+  g_assert_no_error (error);
+  f->base = sy_service_dup_url (f->service);
+  f->session = soup_session_new_with_options ("timeout", 30, NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->session);
+  sy_service_stop (f->service);
+  g_clear_object (&f->service);
+  g_clear_pointer (&f->upstream, fake_upstream_free);
+  g_free (f->base);
+  g_free (f->dead_url);
+  /* Let closed connections and cancelled transfers settle. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+response_clear (Response *r)
+{
+  g_clear_pointer (&r->headers, soup_message_headers_unref);
+  g_clear_pointer (&r->body, g_bytes_unref);
+  g_clear_pointer (&r->text, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Response, response_clear)
+
+static gboolean
+keep_ticking (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+spin_until (gboolean (*cond) (gpointer),
+            gpointer  data,
+            guint     timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  guint tick = g_timeout_add (5, keep_ticking, NULL);
+  gboolean ok = TRUE;
+
+  /* Block in the loop (a 5 ms tick bounds each wait) instead of polling. */
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          ok = FALSE;
+          break;
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+  return ok;
+}
+
+typedef struct
+{
+  GBytes  *bytes;
+  GError  *error;
+  gboolean done;
+} SendResult;
+
+static void
+on_send_and_read (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  SendResult *r = data;
+
+  r->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static gboolean
+send_done (gpointer data)
+{
+  return ((SendResult *) data)->done;
+}
+
+/* headers: "Name: value" pairs, NULL-terminated; the client key is added
+ * unless a header list is given. */
+static SoupMessage *
+build_message (Fixture            *f,
+               const char         *method,
+               const char         *path,
+               const char         *body,
+               const char * const *headers)
+{
+  g_autofree char *url = g_strconcat (f->base, path, NULL);
+  SoupMessage *msg = soup_message_new (method, url);
+  SoupMessageHeaders *h;
+
+  g_assert_nonnull (msg);
+  h = soup_message_get_request_headers (msg);
+  if (headers == NULL)
+    soup_message_headers_replace (h, "Authorization", "Bearer " CLIENT_KEY);
+  for (guint i = 0; headers && headers[i]; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (headers[i], ": ", 2);
+      soup_message_headers_replace (h, kv[0], kv[1]);
+    }
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) b = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", b);
+    }
+  return msg;
+}
+
+static void
+request_full (Fixture            *f,
+              const char         *method,
+              const char         *path,
+              const char         *body,
+              const char * const *headers,
+              Response           *out)
+{
+  g_autoptr(SoupMessage) msg = build_message (f, method, path, body, headers);
+  SendResult r = { 0 };
+
+  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_send_and_read, &r);
+  g_assert_true (spin_until (send_done, &r, 20000));
+  g_assert_no_error (r.error);
+  out->status = soup_message_get_status (msg);
+  out->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  out->body = r.bytes;
+  out->text = g_strndup (g_bytes_get_data (r.bytes, NULL), g_bytes_get_size (r.bytes));
+}
+
+static void
+post (Fixture    *f,
+      const char *path,
+      const char *body,
+      Response   *out)
+{
+  request_full (f, SOUP_METHOD_POST, path, body, NULL, out);
+}
+
+static JsonNode *
+parse_json (GBytes *bytes)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  g_assert_no_error (error);
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static const char *
+json_path_string (JsonNode   *root,
+                  const char *path)
+{
+  g_autoptr(JsonNode) result = NULL;
+  JsonArray *array;
+  g_autoptr(GError) error = NULL;
+  static char *last;
+
+  result = json_path_query (path, root, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (result);
+  if (json_array_get_length (array) == 0)
+    return NULL;
+  g_free (last);
+  last = g_strdup (json_array_get_string_element (array, 0));
+  return last;
+}
+
+/* The error shape of each client format. */
+static void
+assert_error_shape (Response   *r,
+                    const char *format,
+                    guint       status)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *obj;
+  JsonObject *err;
+
+  g_assert_cmpuint (r->status, ==, status);
+  g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==, "application/json");
+  root = parse_json (r->body);
+  obj = json_node_get_object (root);
+  err = json_object_get_object_member (obj, "error");
+  g_assert_nonnull (err);
+  g_assert_nonnull (json_object_get_string_member (err, "message"));
+  if (g_str_equal (format, "claude"))
+    {
+      g_assert_cmpstr (json_object_get_string_member (obj, "type"), ==, "error");
+      g_assert_nonnull (json_object_get_string_member (err, "type"));
+    }
+  else if (g_str_equal (format, "gemini"))
+    {
+      g_assert_cmpint (json_object_get_int_member (err, "code"), ==, status);
+      g_assert_nonnull (json_object_get_string_member (err, "status"));
+    }
+  else
+    g_assert_nonnull (json_object_get_string_member (err, "type"));
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void
+test_health (Fixture       *f,
+             gconstpointer  data)
+{
+  g_auto(Response) r = { 0 };
+  g_auto(Response) r2 = { 0 };
+  g_auto(Response) r3 = { 0 };
+  const char *none[] = { NULL };
+
+  request_full (f, "GET", "/healthz", NULL, none, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (r.text, ==, "{\"status\":\"ok\"}");
+
+  request_full (f, "GET", "/readyz", NULL, none, &r2);
+  g_assert_cmpuint (r2.status, ==, 200);
+  g_assert_nonnull (strstr (r2.text, "\"ready\""));
+
+  request_full (f, "GET", "/", NULL, none, &r3);
+  g_assert_cmpuint (r3.status, ==, 200);
+  g_assert_nonnull (strstr (r3.text, "/v1/chat/completions"));
+}
+
+static void
+test_auth (Fixture       *f,
+           gconstpointer  data)
+{
+  const char *none[] = { NULL };
+  const char *wrong[] = { "Authorization: Bearer nope", NULL };
+  const char *xkey[] = { "x-api-key: " CLIENT_KEY, NULL };
+  const char *goog[] = { "x-goog-api-key: " CLIENT_KEY, NULL };
+  const char *raw[] = { "Authorization: " CLIENT_KEY, NULL };
+  const char *chat = "{\"model\":\"o/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  const char *claude = "{\"model\":\"c/echo\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  const char *gemini = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}";
+
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "POST", "/v1/chat/completions", chat, none, &r);
+    assert_error_shape (&r, "openai", 401);
+    g_assert_nonnull (strstr (r.text, "Missing API key"));
+  }
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "POST", "/v1/chat/completions", chat, wrong, &r);
+    assert_error_shape (&r, "openai", 401);
+    g_assert_nonnull (strstr (r.text, "Invalid API key"));
+  }
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "POST", "/v1/messages", claude, wrong, &r);
+    assert_error_shape (&r, "claude", 401);
+  }
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "POST", "/v1beta/models/g/echo:generateContent", gemini, none, &r);
+    assert_error_shape (&r, "gemini", 401);
+  }
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "GET", "/v1/models", NULL, none, &r);
+    assert_error_shape (&r, "openai", 401);
+  }
+  /* Every accepted way of sending the key. */
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "POST", "/v1/messages?beta=true", claude, xkey, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "POST", "/v1beta/models/g/echo:generateContent", gemini, goog, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "POST", "/v1beta/models/g/echo:generateContent?key=" CLIENT_KEY, gemini, none, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "POST", "/v1/chat/completions", chat, raw, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+}
+
+static void
+test_models (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *claude_ua[] = { "Authorization: Bearer " CLIENT_KEY, "User-Agent: claude-cli/2.1.0 (external, cli)", NULL };
+  g_autoptr(JsonNode) root = NULL;
+
+  {
+    g_auto(Response) r = { 0 };
+    g_autoptr(JsonNode) ids = NULL;
+    g_autoptr(GError) error = NULL;
+    JsonArray *arr;
+    gboolean friendly = FALSE, cecho = FALSE, unprefixed = FALSE;
+
+    request_full (f, "GET", "/v1/models", NULL, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    root = parse_json (r.body);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "object"), ==, "list");
+    ids = json_path_query ("$.data[*].id", root, &error);
+    arr = json_node_get_array (ids);
+    for (guint i = 0; i < json_array_get_length (arr); i++)
+      {
+        const char *id = json_array_get_string_element (arr, i);
+        friendly |= g_str_equal (id, "o/friendly");
+        cecho |= g_str_equal (id, "c/echo");
+        unprefixed |= g_str_equal (id, "echo");
+      }
+    g_assert_true (friendly);
+    g_assert_true (cecho);
+    g_assert_false (unprefixed);   /* force-model-prefix */
+    g_clear_pointer (&root, json_node_unref);
+  }
+  {
+    g_auto(Response) r = { 0 };
+
+    request_full (f, "GET", "/v1/models", NULL, claude_ua, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    root = parse_json (r.body);
+    g_assert_cmpstr (json_path_string (root, "$.data[0].type"), ==, "model");
+    g_assert_true (json_object_has_member (json_node_get_object (root), "has_more"));
+    g_clear_pointer (&root, json_node_unref);
+  }
+  {
+    g_auto(Response) r = { 0 };
+
+    request_full (f, "GET", "/v1beta/models", NULL, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_nonnull (strstr (r.text, "\"name\":\"models/g/echo\""));
+    g_assert_nonnull (strstr (r.text, "generateContent"));
+  }
+  {
+    g_auto(Response) r = { 0 };
+    g_auto(Response) r2 = { 0 };
+
+    request_full (f, "GET", "/v1beta/models/g/echo", NULL, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_nonnull (strstr (r.text, "models/g/echo"));
+    request_full (f, "GET", "/v1beta/models/nothing-here", NULL, NULL, &r2);
+    assert_error_shape (&r2, "gemini", 404);
+  }
+}
+
+static void
+test_openai_chat (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_auto(Response) r = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  const FakeRequest *last;
+
+  post (f, "/v1/chat/completions",
+        "{\"model\":\"o/friendly\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":0.5}", &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  root = parse_json (r.body);
+  g_assert_cmpstr (json_path_string (root, "$.choices[0].message.content"), ==, "Hello from fake openai");
+
+  last = fake_upstream_get_last (f->upstream);
+  g_assert_cmpstr (last->path, ==, "/v1/chat/completions");
+  g_assert_cmpstr (soup_message_headers_get_one (last->headers, "Authorization"), ==, "Bearer " KEY_COMPAT);
+  g_assert_cmpstr (soup_message_headers_get_one (last->headers, "X-Custom"), ==, "from-config");
+  sent = parse_json (last->body);
+  /* The alias became the upstream name; everything else went through. */
+  g_assert_cmpstr (json_path_string (sent, "$.model"), ==, "real-upstream-name");
+  g_assert_cmpstr (json_path_string (sent, "$.messages[0].content"), ==, "hi");
+  g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (sent), "temperature"), ==, 0.5);
+}
+
+static void
+test_claude (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *hdrs[] = { "x-api-key: " CLIENT_KEY, "anthropic-version: 2023-06-01",
+                         "anthropic-beta: interleaved-thinking-2025-05-14", NULL };
+  g_auto(Response) r = { 0 };
+  g_auto(Response) rc = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  const FakeRequest *last;
+
+  request_full (f, "POST", "/v1/messages?beta=true",
+                "{\"model\":\"c/echo\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                hdrs, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  root = parse_json (r.body);
+  g_assert_cmpstr (json_path_string (root, "$.content[0].text"), ==, "Hello from fake claude");
+
+  last = fake_upstream_get_last (f->upstream);
+  g_assert_cmpstr (last->path, ==, "/v1/messages");
+  g_assert_cmpstr (last->query, ==, "beta=true");
+  /* Not api.anthropic.com: a bearer token, as gateways expect. */
+  g_assert_cmpstr (soup_message_headers_get_one (last->headers, "Authorization"), ==, "Bearer " KEY_CLAUDE);
+  g_assert_cmpstr (soup_message_headers_get_one (last->headers, "Anthropic-Version"), ==, "2023-06-01");
+  g_assert_cmpstr (soup_message_headers_get_one (last->headers, "Anthropic-Beta"), ==,
+                   "interleaved-thinking-2025-05-14");
+  sent = parse_json (last->body);
+  g_assert_cmpstr (json_path_string (sent, "$.model"), ==, "echo");
+
+  request_full (f, "POST", "/v1/messages/count_tokens",
+                "{\"model\":\"c/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", hdrs, &rc);
+  g_assert_cmpuint (rc.status, ==, 200);
+  g_assert_cmpstr (rc.text, ==, "{\"input_tokens\":42}");
+  g_assert_cmpstr (fake_upstream_get_last (f->upstream)->path, ==, "/v1/messages/count_tokens");
+}
+
+static void
+test_responses (Fixture       *f,
+                gconstpointer  data)
+{
+  g_auto(Response) r = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  const FakeRequest *last;
+
+  post (f, "/v1/responses", "{\"model\":\"x/echo\",\"input\":\"hi\"}", &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  root = parse_json (r.body);
+  g_assert_cmpstr (json_path_string (root, "$.output[0].content[0].text"), ==, "Hello from fake responses");
+  last = fake_upstream_get_last (f->upstream);
+  g_assert_cmpstr (last->path, ==, "/v1/responses");
+  g_assert_cmpstr (soup_message_headers_get_one (last->headers, "Authorization"), ==, "Bearer " KEY_CODEX);
+}
+
+static void
+test_gemini (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *body = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}";
+  g_auto(Response) r = { 0 };
+  g_auto(Response) rc = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  const FakeRequest *last;
+
+  post (f, "/v1beta/models/g/echo:generateContent", body, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  root = parse_json (r.body);
+  g_assert_cmpstr (json_path_string (root, "$.candidates[0].content.parts[0].text"), ==, "Hello from fake gemini");
+  last = fake_upstream_get_last (f->upstream);
+  g_assert_cmpstr (last->path, ==, "/v1beta/models/echo:generateContent");
+  g_assert_cmpstr (soup_message_headers_get_one (last->headers, "x-goog-api-key"), ==, KEY_GEMINI);
+  g_assert_null (soup_message_headers_get_one (last->headers, "Authorization"));
+  sent = parse_json (last->body);
+  g_assert_false (json_object_has_member (json_node_get_object (sent), "model"));
+
+  post (f, "/v1beta/models/g/echo:countTokens", body, &rc);
+  g_assert_cmpuint (rc.status, ==, 200);
+  g_assert_cmpstr (rc.text, ==, "{\"totalTokens\":42}");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Streams                                                                 */
+
+typedef struct
+{
+  Fixture       *f;
+  SoupMessage   *msg;
+  GInputStream  *stream;
+  GCancellable  *cancellable;
+  GString       *received;
+  GError        *error;
+  gboolean       headers_done;
+  gboolean       eof;
+  gboolean       reading;
+  gboolean       stop_reading;
+} Streamer;
+
+static void read_more (Streamer *s);
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Streamer *s = data;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &s->error);
+
+  s->reading = FALSE;
+  if (bytes == NULL)
+    return;
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      s->eof = TRUE;
+      return;
+    }
+  g_string_append_len (s->received, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  if (!s->stop_reading)
+    read_more (s);
+}
+
+static void
+read_more (Streamer *s)
+{
+  s->reading = TRUE;
+  g_input_stream_read_bytes_async (s->stream, 65536, G_PRIORITY_DEFAULT, s->cancellable, on_read, s);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Streamer *s = data;
+
+  s->stream = soup_session_send_finish (SOUP_SESSION (source), result, &s->error);
+  s->headers_done = TRUE;
+  if (s->stream != NULL && !s->stop_reading)
+    read_more (s);
+}
+
+static Streamer *
+streamer_start (Fixture    *f,
+                const char *path,
+                const char *body,
+                gboolean    read)
+{
+  Streamer *s = g_new0 (Streamer, 1);
+
+  s->f = f;
+  s->msg = build_message (f, "POST", path, body, NULL);
+  s->received = g_string_new (NULL);
+  s->cancellable = g_cancellable_new ();
+  s->stop_reading = !read;
+  soup_session_send_async (f->session, s->msg, G_PRIORITY_DEFAULT, s->cancellable, on_sent, s);
+  return s;
+}
+
+static void
+streamer_free (Streamer *s)
+{
+  g_cancellable_cancel (s->cancellable);
+  while (s->reading)
+    g_main_context_iteration (NULL, TRUE);
+  if (s->stream)
+    g_input_stream_close (s->stream, NULL, NULL);
+  g_clear_object (&s->stream);
+  g_clear_object (&s->msg);
+  g_clear_object (&s->cancellable);
+  g_clear_error (&s->error);
+  g_string_free (s->received, TRUE);
+  g_free (s);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Streamer, streamer_free)
+
+static gboolean
+streamer_eof (gpointer data)
+{
+  Streamer *s = data;
+  return s->eof || s->error != NULL;
+}
+
+static gboolean
+streamer_has_data (gpointer data)
+{
+  Streamer *s = data;
+  return s->received->len > 0 || s->eof || s->error != NULL;
+}
+
+static gboolean
+streamer_headers (gpointer data)
+{
+  return ((Streamer *) data)->headers_done;
+}
+
+static guint
+count_substr (const char *haystack,
+              const char *needle)
+{
+  /* memmem, not strstr: sanitizers make strstr measure the haystack each call. */
+  gsize nlen = strlen (needle);
+  const char *end = haystack + strlen (haystack);
+  const char *p = haystack;
+  guint n = 0;
+
+  while ((p = memmem (p, end - p, needle, nlen)) != NULL)
+    {
+      n++;
+      p += nlen;
+    }
+  return n;
+}
+
+static void
+stream_to_end (Fixture    *f,
+               const char *path,
+               const char *body,
+               GString   **out)
+{
+  g_autoptr(Streamer) s = streamer_start (f, path, body, TRUE);
+
+  g_assert_true (spin_until (streamer_eof, s, 20000));
+  g_assert_no_error (s->error);
+  g_assert_cmpuint (soup_message_get_status (s->msg), ==, 200);
+  g_object_set_data_full (G_OBJECT (f->session), "ct",
+                          g_strdup (soup_message_headers_get_content_type (soup_message_get_response_headers (s->msg), NULL)),
+                          g_free);
+  *out = g_string_new (s->received->str);
+}
+
+static void
+test_streams (Fixture       *f,
+              gconstpointer  data)
+{
+  GString *out = NULL;
+
+  stream_to_end (f, "/v1/chat/completions",
+                 "{\"model\":\"o/echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &out);
+  g_assert_cmpstr (g_object_get_data (G_OBJECT (f->session), "ct"), ==, "text/event-stream");
+  g_assert_cmpuint (count_substr (out->str, "chat.completion.chunk"), ==, FAKE_STREAM_EVENTS + 1);
+  g_assert_true (g_str_has_suffix (out->str, "data: [DONE]\n\n"));
+  g_assert_nonnull (strstr (out->str, "\"content\":\"tok0 \""));
+  g_string_free (out, TRUE);
+
+  stream_to_end (f, "/v1/messages",
+                 "{\"model\":\"c/echo\",\"stream\":true,\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &out);
+  g_assert_true (g_str_has_prefix (out->str, "event: message_start\n"));
+  g_assert_cmpuint (count_substr (out->str, "event: content_block_delta"), ==, FAKE_STREAM_EVENTS);
+  g_assert_true (g_str_has_suffix (out->str, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+  g_string_free (out, TRUE);
+
+  stream_to_end (f, "/v1/responses", "{\"model\":\"x/echo\",\"stream\":true,\"input\":\"hi\"}", &out);
+  g_assert_true (g_str_has_prefix (out->str, "event: response.created\n"));
+  g_assert_nonnull (strstr (out->str, "event: response.completed\n"));
+  g_assert_cmpuint (count_substr (out->str, "response.output_text.delta"), ==, 2 * FAKE_STREAM_EVENTS);
+  g_string_free (out, TRUE);
+
+  stream_to_end (f, "/v1beta/models/g/echo:streamGenerateContent?alt=sse",
+                 "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}", &out);
+  g_assert_cmpuint (count_substr (out->str, "data: {\"candidates\""), ==, FAKE_STREAM_EVENTS);
+  g_assert_nonnull (strstr (out->str, "\"finishReason\":\"STOP\""));
+  g_assert_cmpstr (fake_upstream_get_last (f->upstream)->query, ==, "alt=sse");
+  g_string_free (out, TRUE);
+
+  /* No alt: SSE as well. */
+  stream_to_end (f, "/v1beta/models/g/echo:streamGenerateContent",
+                 "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}", &out);
+  g_assert_cmpuint (count_substr (out->str, "data: {\"candidates\""), ==, FAKE_STREAM_EVENTS);
+  g_string_free (out, TRUE);
+
+  /* alt=json: one JSON array of the chunks. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(GError) error = NULL;
+
+    stream_to_end (f, "/v1beta/models/g/echo:streamGenerateContent?alt=json",
+                   "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}", &out);
+    g_assert_cmpstr (g_object_get_data (G_OBJECT (f->session), "ct"), ==, "application/json");
+    json_parser_load_from_data (parser, out->str, out->len, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (parser))), ==,
+                      FAKE_STREAM_EVENTS);
+    g_string_free (out, TRUE);
+  }
+
+  /* The upstream ignored "stream": its JSON answer is passed on. */
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, "/v1/chat/completions",
+          "{\"model\":\"o/json-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_nonnull (strstr (r.text, "chat.completion\""));
+  }
+}
+
+static gboolean
+upstream_aborted (gpointer data)
+{
+  return fake_upstream_get_n_aborted (((Fixture *) data)->upstream) > 0;
+}
+
+static gboolean
+no_active_requests (gpointer data)
+{
+  return sy_service_get_n_active_requests (((Fixture *) data)->service) == 0;
+}
+
+/* Events reach the client as they come, and a client that leaves stops the
+ * upstream at once. */
+static void
+test_stream_cancel (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(Streamer) s = streamer_start (f, "/v1/chat/completions",
+    "{\"model\":\"o/slow-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", TRUE);
+
+  g_assert_true (spin_until (streamer_has_data, s, 5000));
+  g_assert_no_error (s->error);
+  /* The first event arrived while the upstream is still streaming. */
+  g_assert_nonnull (strstr (s->received->str, "tok0"));
+  g_assert_cmpuint (fake_upstream_get_n_streaming (f->upstream), ==, 1);
+  g_assert_null (strstr (s->received->str, "[DONE]"));
+
+  g_cancellable_cancel (s->cancellable);
+  while (s->reading)
+    g_main_context_iteration (NULL, TRUE);
+  g_input_stream_close (s->stream, NULL, NULL);
+  soup_session_abort (f->session);
+
+  g_assert_true (spin_until (upstream_aborted, f, 3000));
+  g_assert_cmpuint (fake_upstream_get_n_aborted (f->upstream), ==, 1);
+  g_assert_true (spin_until (no_active_requests, f, 3000));
+}
+
+static gboolean
+has_two_events (gpointer data)
+{
+  Streamer *s = data;
+  return count_substr (s->received->str, "data:") >= 2 || s->eof || s->error;
+}
+
+/* A request keeps the config it started with. */
+static void
+test_reload_during_stream (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(Streamer) s = streamer_start (f, "/v1/messages",
+    "{\"model\":\"c/slow-stream\",\"stream\":true,\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *yaml = NULL;
+  guint generation = sy_service_get_generation (f->service);
+  guint port = sy_service_get_port (f->service);
+
+  g_assert_true (spin_until (has_two_events, s, 5000));
+  g_assert_false (s->eof);
+
+  /* The new config drops every account and changes the client key. */
+  yaml = g_strdup_printf ("host: 127.0.0.1\nport: 0\napi-keys: [\"new-key\"]\n");
+  g_assert_true (sy_service_load_string (f->service, yaml, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (sy_service_get_generation (f->service), ==, generation + 1);
+  /* Same host and port: the listener was not restarted. */
+  g_assert_cmpuint (sy_service_get_port (f->service), ==, port);
+
+  g_assert_true (spin_until (streamer_eof, s, 10000));
+  g_assert_no_error (s->error);
+  g_assert_cmpuint (count_substr (s->received->str, "event: content_block_delta"), ==, FAKE_STREAM_EVENTS);
+  g_assert_true (g_str_has_suffix (s->received->str, "data: {\"type\":\"message_stop\"}\n\n"));
+
+  /* New requests see the new config. */
+  {
+    const char *newkey[] = { "Authorization: Bearer new-key", NULL };
+    g_auto(Response) r = { 0 };
+    g_auto(Response) r2 = { 0 };
+
+    post (f, "/v1/messages", "{\"model\":\"c/echo\",\"messages\":[]}", &r);
+    assert_error_shape (&r, "claude", 401);
+    request_full (f, "POST", "/v1/messages", "{\"model\":\"c/echo\",\"messages\":[]}", newkey, &r2);
+    assert_error_shape (&r2, "claude", 404);
+  }
+}
+
+/* A client that does not read pauses the upstream: memory stays bounded. */
+static void
+test_backpressure (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(Streamer) s = streamer_start (f, "/v1/chat/completions",
+    "{\"model\":\"o/big-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", FALSE);
+  gint64 until;
+  guint64 sent_while_paused;
+  guint events;
+
+  g_assert_true (spin_until (streamer_headers, s, 5000));
+  g_assert_no_error (s->error);
+
+  until = g_get_monotonic_time () + G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (200);
+    }
+  sent_while_paused = fake_upstream_get_bytes_sent (f->upstream);
+  g_test_message ("upstream sent %" G_GUINT64_FORMAT " of %u bytes while the client read nothing",
+                  sent_while_paused, FAKE_BIG_STREAM_BYTES);
+  g_assert_cmpuint (sent_while_paused, <, FAKE_BIG_STREAM_BYTES / 2);
+
+  s->stop_reading = FALSE;
+  read_more (s);
+  g_assert_true (spin_until (streamer_eof, s, 60000));
+  g_assert_no_error (s->error);
+  g_test_message ("upstream sent %" G_GUINT64_FORMAT " bytes in all; client got %" G_GSIZE_FORMAT, fake_upstream_get_bytes_sent (f->upstream), s->received->len);
+  events = count_substr (s->received->str, "chat.completion.chunk");
+  g_assert_cmpuint (events, ==, FAKE_BIG_STREAM_BYTES / 1100 + 1);
+  g_assert_true (g_str_has_suffix (s->received->str, "data: [DONE]\n\n"));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bad input and failing upstreams                                         */
+
+static void
+test_bad_input (Fixture       *f,
+                gconstpointer  data)
+{
+  struct {
+    const char *path;
+    const char *body;
+    const char *format;
+    guint       status;
+    const char *needle;
+  } cases[] = {
+    { "/v1/chat/completions", "{\"model\":", "openai", 400, "not valid JSON" },
+    { "/v1/messages", "{\"model\":", "claude", 400, "not valid JSON" },
+    { "/v1beta/models/g/echo:generateContent", "{\"contents\":", "gemini", 400, "not valid JSON" },
+    { "/v1/responses", "[1,2]", "openai", 400, "JSON object" },
+    { "/v1/chat/completions", "", "openai", 400, "empty" },
+    { "/v1/chat/completions", "{\"messages\":[]}", "openai", 400, "'model'" },
+    { "/v1/messages", "{\"model\":42}", "claude", 400, "'model'" },
+    { "/v1/chat/completions", "{\"model\":\"o/echo\",\"stream\":\"yes\"}", "openai", 400, "'stream'" },
+    { "/v1/chat/completions", "{\"model\":\"no-such-model\",\"messages\":[]}", "openai", 404, "no-such-model" },
+    { "/v1/messages", "{\"model\":\"no-such-model\",\"messages\":[]}", "claude", 404, "no-such-model" },
+    { "/v1beta/models/no-such-model:generateContent", "{}", "gemini", 404, "no-such-model" },
+    { "/v1beta/models/g/echo:explode", "{}", "gemini", 404, "not a Switchyard route" },
+    { "/v2/nothing", "{}", "openai", 404, "not a Switchyard route" },
+    /* Prefix routing: "o/..." reaches only the OpenAI-compatible account. */
+    { "/v1/messages", "{\"model\":\"o/echo\",\"messages\":[]}", "claude", 501, "translation" },
+    { "/v1beta/models/c/echo:generateContent", "{}", "gemini", 501, "translation" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Response) r = { 0 };
+
+      g_test_message ("case %u: %s %s", i, cases[i].path, cases[i].body);
+      post (f, cases[i].path, cases[i].body, &r);
+      assert_error_shape (&r, cases[i].format, cases[i].status);
+      g_assert_nonnull (strstr (r.text, cases[i].needle));
+    }
+
+  /* Wrong method */
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "GET", "/v1/chat/completions", NULL, NULL, &r);
+    assert_error_shape (&r, "openai", 405);
+    g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Allow"), ==, "POST");
+  }
+}
+
+static void
+test_body_limit (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GString) big = g_string_new ("{\"model\":\"o/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"");
+  guint before = fake_upstream_get_n_requests (f->upstream);
+
+  while (big->len < 70000)
+    g_string_append (big, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+  g_string_append (big, "\"}]}");
+
+  {
+    g_auto(Response) r = { 0 };
+    post (f, "/v1/chat/completions", big->str, &r);
+    assert_error_shape (&r, "openai", 413);
+    g_assert_nonnull (strstr (r.text, "max-body-size"));
+  }
+  {
+    g_auto(Response) r = { 0 };
+    post (f, "/v1/messages", big->str, &r);
+    assert_error_shape (&r, "claude", 413);
+  }
+  /* Chunked upload without Content-Length: the limit holds too. */
+  {
+    g_autofree char *url = g_strconcat (f->base, "/v1/chat/completions", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+    g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data (g_strdup (big->str), big->len, g_free);
+    SendResult r = { 0 };
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Bearer " CLIENT_KEY);
+    soup_message_set_request_body (msg, "application/json", in, -1);
+    soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_send_and_read, &r);
+    g_assert_true (spin_until (send_done, &r, 10000));
+    g_assert_no_error (r.error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 413);
+    g_bytes_unref (r.bytes);
+  }
+  g_assert_cmpuint (fake_upstream_get_n_requests (f->upstream), ==, before);
+}
+
+static void
+test_upstream_errors (Fixture       *f,
+                      gconstpointer  data)
+{
+  /* Same format: the upstream's own error body, status kept. */
+  {
+    g_auto(Response) r = { 0 };
+    post (f, "/v1/messages", "{\"model\":\"c/fail-429\",\"messages\":[]}", &r);
+    assert_error_shape (&r, "claude", 429);
+    g_assert_nonnull (strstr (r.text, "rate_limit_error"));
+    g_assert_nonnull (strstr (r.text, "fake failure 429"));
+  }
+  {
+    g_auto(Response) r = { 0 };
+    post (f, "/v1beta/models/g/fail-500:generateContent", "{}", &r);
+    assert_error_shape (&r, "gemini", 500);
+  }
+  {
+    g_auto(Response) r = { 0 };
+    post (f, "/v1/chat/completions", "{\"model\":\"o/fail-400\",\"messages\":[]}", &r);
+    assert_error_shape (&r, "openai", 400);
+    g_assert_nonnull (strstr (r.text, "fake failure 400"));
+  }
+  /* Nobody listening: 502 in the client's format. */
+  {
+    g_auto(Response) r = { 0 };
+    post (f, "/v1/chat/completions", "{\"model\":\"dead/echo\",\"messages\":[]}", &r);
+    assert_error_shape (&r, "openai", 502);
+    g_assert_null (strstr (r.text, KEY_COMPAT));
+  }
+  /* Headers, then silence: 504 after upstream-idle-timeout. */
+  {
+    g_auto(Response) r = { 0 };
+    post (f, "/v1/chat/completions", "{\"model\":\"o/stall\",\"stream\":true,\"messages\":[]}", &r);
+    assert_error_shape (&r, "openai", 504);
+  }
+  /* Cut mid-stream: the events so far, then an error event in the format. */
+  {
+    GString *out = NULL;
+
+    stream_to_end (f, "/v1/chat/completions",
+                   "{\"model\":\"o/drop\",\"stream\":true,\"messages\":[]}", &out);
+    g_assert_nonnull (strstr (out->str, "tok1"));
+    g_assert_true (g_str_has_suffix (out->str, "\n\n"));
+    g_assert_nonnull (strstr (out->str, "data: {\"error\":{"));
+    g_assert_null (strstr (out->str, "[DONE]"));
+    g_string_free (out, TRUE);
+
+    stream_to_end (f, "/v1/messages",
+                   "{\"model\":\"c/drop\",\"stream\":true,\"messages\":[]}", &out);
+    g_assert_nonnull (strstr (out->str, "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\""));
+    g_string_free (out, TRUE);
+
+    stream_to_end (f, "/v1/responses", "{\"model\":\"x/drop\",\"stream\":true,\"input\":\"x\"}", &out);
+    g_assert_nonnull (strstr (out->str, "event: error\ndata: {\"type\":\"error\""));
+    g_string_free (out, TRUE);
+
+    stream_to_end (f, "/v1beta/models/g/drop:streamGenerateContent?alt=sse", "{}", &out);
+    g_assert_nonnull (strstr (out->str, "event: error\ndata: {\"error\":{\"code\":502"));
+    g_string_free (out, TRUE);
+  }
+
+  /* And the process is still fine. */
+  {
+    g_auto(Response) r = { 0 };
+    post (f, "/v1/chat/completions", "{\"model\":\"o/echo\",\"messages\":[]}", &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+}
+
+static void
+test_origin (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *evil[] = { "Authorization: Bearer " CLIENT_KEY, "Origin: https://evil.example", NULL };
+  const char *local[] = { "Authorization: Bearer " CLIENT_KEY, "Origin: http://localhost:3000", NULL };
+  const char *preflight[] = { "Origin: http://127.0.0.1:5173", "Access-Control-Request-Method: POST", NULL };
+
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "POST", "/v1/chat/completions", "{\"model\":\"o/echo\",\"messages\":[]}", evil, &r);
+    assert_error_shape (&r, "openai", 403);
+  }
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "POST", "/v1/chat/completions", "{\"model\":\"o/echo\",\"messages\":[]}", local, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Access-Control-Allow-Origin"), ==,
+                     "http://localhost:3000");
+  }
+  {
+    g_auto(Response) r = { 0 };
+    request_full (f, "OPTIONS", "/v1/chat/completions", NULL, preflight, &r);
+    g_assert_cmpuint (r.status, ==, 204);
+    g_assert_nonnull (soup_message_headers_get_one (r.headers, "Access-Control-Allow-Methods"));
+  }
+}
+
+static void
+test_listener_toggle (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessage) msg = build_message (f, "GET", "/healthz", NULL, NULL);
+  SendResult r = { 0 };
+  g_auto(Response) ok = { 0 };
+
+  g_assert_true (sy_service_set_listening (f->service, FALSE, &error));
+  g_assert_false (sy_service_get_listening (f->service));
+  soup_session_abort (f->session);
+  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_send_and_read, &r);
+  g_assert_true (spin_until (send_done, &r, 5000));
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_clear_error (&r.error);
+
+  g_assert_true (sy_service_set_listening (f->service, TRUE, &error));
+  g_assert_no_error (error);
+  g_free (f->base);
+  f->base = sy_service_dup_url (f->service);
+  request_full (f, "GET", "/healthz", NULL, NULL, &ok);
+  g_assert_cmpuint (ok.status, ==, 200);
+}
+
+static void
+test_unsafe_bind (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyService) open = sy_service_new_from_string ("host: 0.0.0.0\nport: 0\n", &error);
+  g_autoptr(SyService) all = NULL;
+  g_autoptr(SyService) keyed = NULL;
+
+  g_assert_no_error (error);
+  g_assert_false (sy_service_start (open, &error));
+  g_assert_error (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_UNSAFE_BIND);
+  g_assert_false (sy_service_get_listening (open));
+  g_clear_error (&error);
+
+  all = sy_service_new_from_string ("host: \"\"\nport: 0\n", &error);
+  g_assert_false (sy_service_start (all, &error));
+  g_assert_error (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_UNSAFE_BIND);
+  g_clear_error (&error);
+
+  keyed = sy_service_new_from_string ("host: 0.0.0.0\nport: 0\napi-keys: [k1]\n", &error);
+  g_assert_true (sy_service_start (keyed, &error));
+  g_assert_no_error (error);
+  /* A reload that drops the keys while bound to all interfaces is refused. */
+  g_assert_false (sy_service_load_string (keyed, "host: 0.0.0.0\nport: 0\n", &error));
+  g_assert_error (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_UNSAFE_BIND);
+  sy_service_stop (keyed);
+}
+
+typedef struct
+{
+  guint     reloaded;
+  guint     failed;
+} ReloadCount;
+
+static void
+on_reloaded (SyService *service,
+             guint      generation,
+             gpointer   data)
+{
+  ((ReloadCount *) data)->reloaded++;
+}
+
+static void
+on_reload_failed (SyService    *service,
+                  const GError *error,
+                  gpointer      data)
+{
+  ((ReloadCount *) data)->failed++;
+}
+
+static gboolean
+reloaded_once (gpointer data)
+{
+  return ((ReloadCount *) data)->reloaded > 0;
+}
+
+static gboolean
+failed_once (gpointer data)
+{
+  return ((ReloadCount *) data)->failed > 0;
+}
+
+/* The file is watched: a valid edit takes effect, a broken one is refused. */
+static void
+test_file_reload (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("sy-reload-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "config.yaml", NULL);
+  g_autoptr(SyService) service = NULL;
+  ReloadCount count = { 0 };
+  gint64 t0;
+
+  g_assert_true (g_file_set_contents (path, "host: 127.0.0.1\nport: 0\napi-keys: [one]\n", -1, &error));
+  service = sy_service_new_from_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (sy_service_start (service, &error));
+  g_signal_connect (service, "reloaded", G_CALLBACK (on_reloaded), &count);
+  g_signal_connect (service, "reload-failed", G_CALLBACK (on_reload_failed), &count);
+
+  t0 = g_get_monotonic_time ();
+  g_assert_true (g_file_set_contents (path, "host: 127.0.0.1\nport: 0\napi-keys: [two]\ndebug: false\n", -1, &error));
+  g_assert_true (spin_until (reloaded_once, &count, 5000));
+  g_test_message ("reload applied %.1f ms after the write", (g_get_monotonic_time () - t0) / 1000.0);
+  g_assert_cmpuint (sy_service_get_generation (service), ==, 2);
+
+  g_test_expect_message ("sy-service", G_LOG_LEVEL_WARNING, "*config.yaml:*previous config stays in force*");
+  g_assert_true (g_file_set_contents (path, "port: [oops\n", -1, &error));
+  g_assert_true (spin_until (failed_once, &count, 5000));
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (sy_service_get_generation (service), ==, 2);
+  g_assert_true (sy_service_get_listening (service));
+
+  sy_service_stop (service);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(name, func, extra) \
+  g_test_add (name, Fixture, extra, fixture_setup, func, fixture_teardown)
+
+  ADD ("/server/health", test_health, NULL);
+  ADD ("/server/auth", test_auth, NULL);
+  ADD ("/server/models", test_models, NULL);
+  ADD ("/server/openai-chat", test_openai_chat, NULL);
+  ADD ("/server/claude", test_claude, NULL);
+  ADD ("/server/responses", test_responses, NULL);
+  ADD ("/server/gemini", test_gemini, NULL);
+  ADD ("/server/streams", test_streams, NULL);
+  ADD ("/server/stream-cancel", test_stream_cancel, NULL);
+  ADD ("/server/reload-during-stream", test_reload_during_stream, NULL);
+  ADD ("/server/backpressure", test_backpressure, NULL);
+  ADD ("/server/bad-input", test_bad_input, NULL);
+  ADD ("/server/body-limit", test_body_limit, NULL);
+  ADD ("/server/upstream-errors", test_upstream_errors, NULL);
+  ADD ("/server/origin", test_origin, NULL);
+  ADD ("/server/listener-toggle", test_listener_toggle, NULL);
+  g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
+  g_test_add_func ("/server/file-reload", test_file_reload);
+
+  return g_test_run ();
+}
