@@ -210,7 +210,9 @@ on_stream_wrote (SoupServerMessage *msg,
 {
   stream->upstream->bytes_sent += size;
   stream->queued = size > stream->queued ? 0 : stream->queued - size;
-  /* Big streams refill as the socket drains, like a real fast upstream. */
+  /* Big streams refill as the socket drains, like a real fast upstream.
+   * (A timeout, not an idle source: the test's client, proxy and upstream
+   * share one loop, and default-priority work would starve an idle.) */
   if (stream->big && !stream->complete && stream->queued < 256 * 1024 && stream->timer == 0)
     stream->timer = g_timeout_add (0, stream_tick, stream);
 }
