@@ -406,10 +406,17 @@ add_cors_headers (SoupServerMessage *msg)
 /* Model lists                                                             */
 
 static char *
+builder_to_string (JsonBuilder *b)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (b);
+
+  return json_to_string (root, FALSE);
+}
+
+static char *
 models_openai (SyRegistry *registry)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
   GPtrArray *models = sy_registry_get_models (registry);
 
   json_builder_begin_object (b);
@@ -435,15 +442,13 @@ models_openai (SyRegistry *registry)
   json_builder_end_array (b);
   json_builder_end_object (b);
 
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return builder_to_string (b);
 }
 
 static char *
 models_claude (SyRegistry *registry)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
   GPtrArray *models = sy_registry_get_models (registry);
 
   json_builder_begin_object (b);
@@ -481,8 +486,7 @@ models_claude (SyRegistry *registry)
     json_builder_add_null_value (b);
   json_builder_end_object (b);
 
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return builder_to_string (b);
 }
 
 static void
@@ -521,7 +525,6 @@ static char *
 models_gemini (SyRegistry *registry)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
   GPtrArray *models = sy_registry_get_models (registry);
 
   json_builder_begin_object (b);
@@ -532,8 +535,7 @@ models_gemini (SyRegistry *registry)
   json_builder_end_array (b);
   json_builder_end_object (b);
 
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return builder_to_string (b);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -742,11 +744,9 @@ handle_request (SoupServer        *server,
         else
           {
             g_autoptr(JsonBuilder) b = json_builder_new ();
-            g_autoptr(JsonNode) root = NULL;
 
             add_gemini_model (b, info);
-            root = json_builder_get_root (b);
-            body = json_to_string (root, FALSE);
+            body = builder_to_string (b);
             set_json_response (msg, 200, body, strlen (body));
           }
       }
