@@ -141,7 +141,8 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_clear_object (&f->session);
-  sy_service_stop (f->service);
+  if (f->service != NULL)
+    sy_service_stop (f->service);
   g_clear_object (&f->service);
   g_clear_pointer (&f->upstream, fake_upstream_free);
   g_free (f->base);
@@ -845,6 +846,25 @@ test_stream_cancel (Fixture       *f,
   g_assert_true (spin_until (no_active_requests, f, 3000));
 }
 
+/* Dropping the service mid-stream ends the stream and its upstream, and
+ * nothing touches the freed server afterwards. */
+static void
+test_dispose_during_stream (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(Streamer) s = streamer_start (f, "/v1/chat/completions",
+    "{\"model\":\"o/slow-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", TRUE);
+
+  g_assert_true (spin_until (streamer_has_data, s, 5000));
+  g_assert_nonnull (strstr (s->received->str, "tok0"));
+
+  g_clear_object (&f->service);
+
+  g_assert_true (spin_until (streamer_eof, s, 5000));
+  g_assert_null (strstr (s->received->str, "[DONE]"));
+  g_assert_true (spin_until (upstream_aborted, f, 5000));
+}
+
 static gboolean
 has_two_events (gpointer data)
 {
@@ -1259,6 +1279,7 @@ main (int   argc,
   ADD ("/server/streams", test_streams, NULL);
   ADD ("/server/stream-cancel", test_stream_cancel, NULL);
   ADD ("/server/reload-during-stream", test_reload_during_stream, NULL);
+  ADD ("/server/dispose-during-stream", test_dispose_during_stream, NULL);
   ADD ("/server/backpressure", test_backpressure, NULL);
   ADD ("/server/bad-input", test_bad_input, NULL);
   ADD ("/server/body-limit", test_body_limit, NULL);

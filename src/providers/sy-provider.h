@@ -28,7 +28,10 @@ typedef struct
   const char     *upstream_model;
   SyOperation     operation;
   gboolean        stream;
-  JsonNode       *body;            /* client body in the upstream's format; may be edited */
+  JsonNode       *body;            /* client body in the upstream's format; a provider may
+                                      set or remove members, but every attempt must set
+                                      anew what it relies on (another account may have
+                                      edited the same body before) */
   SyHeaderLookup  client_header;
   gpointer        client_header_data;
 } SyProviderCall;

@@ -76,7 +76,6 @@ struct _SyPipeline
   gboolean           done;
   gboolean           cancelled;
   gboolean           paused;
-  guint              final_status;
 
   Rank               err_rank;
   guint              err_status;
@@ -165,24 +164,6 @@ sy_pipeline_unref (SyPipeline *self)
   g_free (self);
 }
 
-gboolean
-sy_pipeline_is_done (SyPipeline *self)
-{
-  return self->done;
-}
-
-guint
-sy_pipeline_get_status (SyPipeline *self)
-{
-  return self->final_status;
-}
-
-const char *
-sy_pipeline_get_account_id (SyPipeline *self)
-{
-  return self->route ? self->route->account->id : NULL;
-}
-
 static void
 record_error (SyPipeline *self,
               Rank        rank,
@@ -209,9 +190,9 @@ static void
 respond_recorded_error (SyPipeline *self)
 {
   g_autofree char *message = NULL;
+  guint status = self->err_status ? self->err_status : 502;
 
   self->done = TRUE;
-  self->final_status = self->err_status ? self->err_status : 502;
 
   /* An upstream of the client's own format already speaks its error shape. */
   if (self->err_rank == RANK_UPSTREAM && self->err_body != NULL &&
@@ -223,8 +204,7 @@ respond_recorded_error (SyPipeline *self)
       if (json_parser_load_from_data (parser, g_bytes_get_data (self->err_body, NULL),
                                       g_bytes_get_size (self->err_body), NULL))
         {
-          self->sink->vtable->respond (self->sink, self->final_status, "application/json",
-                                       self->err_body);
+          self->sink->vtable->respond (self->sink, status, "application/json", self->err_body);
           return;
         }
     }
@@ -238,7 +218,7 @@ respond_recorded_error (SyPipeline *self)
       message = g_strdup (self->err_message ? self->err_message : "upstream request failed");
     }
 
-  sy_pipeline_respond_error (self->sink, self->req.format, self->final_status, message, NULL, NULL);
+  sy_pipeline_respond_error (self->sink, self->req.format, status, message, NULL, NULL);
 }
 
 static gboolean
@@ -280,7 +260,6 @@ static void
 finish_stream (SyPipeline *self)
 {
   self->done = TRUE;
-  self->final_status = 200;
   self->sink->vtable->finish (self->sink);
 }
 
@@ -481,7 +460,12 @@ on_done (SyHttpTransfer *transfer,
         g_autoptr(GError) sse_error = NULL;
 
         if (!sy_sse_reader_finish (self->sse, &sse_error) && self->started)
-          write_stream_error (self, 502, sse_error->message);
+          {
+            /* The error frame closes the stream: no [DONE], no second ']'. */
+            write_stream_error (self, 502, sse_error->message);
+            finish_stream (self);
+            return;
+          }
         if (!self->started)
           {
             record_error (self, RANK_TRANSPORT, 502, "upstream closed the stream before any event",
@@ -509,7 +493,6 @@ on_done (SyHttpTransfer *transfer,
         else
           body = g_bytes_new (NULL, 0);
         self->done = TRUE;
-        self->final_status = self->upstream_status;
         self->sink->vtable->respond (self->sink, self->upstream_status,
                                      content_type ? content_type : "application/json", body);
       }
@@ -542,13 +525,14 @@ start_attempt (SyPipeline *self)
   SyUpstreamRequest upstream = { 0 };
   SyProviderCall call = { 0 };
   SyHttpRequestInfo info = { 0 };
-  g_autoptr(JsonNode) body = json_node_copy (self->req.body);
 
   call.account = self->route->account;
   call.upstream_model = self->route->upstream_model;
   call.operation = self->req.operation;
   call.stream = self->req.stream;
-  call.body = body;
+  /* Providers only set or drop members each attempt sets anew (the model):
+   * the client's body is edited in place, never copied. */
+  call.body = self->req.body;
   call.client_header = self->req.client_header;
   call.client_header_data = self->req.client_header_data;
 
@@ -632,7 +616,6 @@ sy_pipeline_run (SyPipeline *self)
                          self->req.model);
 
       self->done = TRUE;
-      self->final_status = 404;
       sy_pipeline_respond_error (self->sink, self->req.format, 404, message, NULL, "model_not_found");
       return;
     }
@@ -660,10 +643,8 @@ sy_pipeline_cancel (SyPipeline *self)
     return;
   self->cancelled = TRUE;
   if (!self->done)
-    {
-      self->final_status = 499;
-      g_info ("[%s] client went away; upstream transfer cancelled", self->req.request_id);
-    }
+    g_info ("[%s] request ended before its answer (client gone or server stopped); "
+            "upstream transfer cancelled", self->req.request_id);
   sy_pipeline_ref (self);
   stop_transfer (self);
   sy_pipeline_unref (self);

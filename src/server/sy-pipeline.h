@@ -41,9 +41,6 @@ void        sy_pipeline_unref          (SyPipeline        *self);
 void        sy_pipeline_run            (SyPipeline        *self);
 void        sy_pipeline_sink_drained   (SyPipeline        *self);
 void        sy_pipeline_cancel         (SyPipeline        *self);
-gboolean    sy_pipeline_is_done        (SyPipeline        *self);
-guint       sy_pipeline_get_status     (SyPipeline        *self);
-const char *sy_pipeline_get_account_id (SyPipeline        *self);
 
 void        sy_pipeline_request_clear  (SyPipelineRequest *request);
 void        sy_pipeline_respond_error  (SySink            *sink,

@@ -29,8 +29,7 @@ struct _SyServer
   char         *host;
   guint         port;
   gboolean      listening;
-  guint         n_active;
-  guint         request_counter;
+  GPtrArray    *sinks;        /* SoupSink*: requests with a pipeline */
 };
 
 G_DEFINE_FINAL_TYPE (SyServer, sy_server, G_TYPE_OBJECT)
@@ -57,14 +56,14 @@ typedef struct
   const char *method;      /* the method the route takes */
 } Route;
 
-/* Per message: the collected body and timing. */
+/* Per message, from the early handler on: its route, body and timing. */
 typedef struct
 {
+  Route       route;
   GByteArray *body;
   guint64     limit;
   gboolean    too_large;
   gint64      started;
-  SyFormat    format;
 } Request;
 
 /* The SySink over a SoupServerMessage. */
@@ -76,22 +75,22 @@ typedef struct
   SyPipeline        *pipeline;
   gsize              pending;
   gboolean           completed;
-  gboolean           streaming;
   gulong             finished_id;
   gulong             wrote_id;
 } SoupSink;
 
 static void
-request_free (Request *request)
-{
-  g_clear_pointer (&request->body, g_byte_array_unref);
-  g_free (request);
-}
-
-static void
 route_clear (Route *route)
 {
   g_clear_pointer (&route->model, g_free);
+}
+
+static void
+request_free (Request *request)
+{
+  route_clear (&request->route);
+  g_clear_pointer (&request->body, g_byte_array_unref);
+  g_free (request);
 }
 
 static const char *
@@ -122,6 +121,17 @@ respond_error (SoupServerMessage *msg,
   g_autofree char *body = sy_format_error_body (format, status, message, type, code);
 
   set_json_response (msg, status, body, strlen (body));
+}
+
+static void
+respond_too_large (SoupServerMessage *msg,
+                   Request           *request)
+{
+  g_autofree char *message =
+    g_strdup_printf ("The request body is larger than the limit of %" G_GUINT64_FORMAT
+                     " bytes (max-body-size)", request->limit);
+
+  respond_error (msg, request->route.format, 413, message, NULL, "request_too_large");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -155,7 +165,6 @@ soup_sink_begin (SySink     *sink,
   SoupSink *self = (SoupSink *) sink;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (self->msg);
 
-  self->streaming = TRUE;
   soup_server_message_set_status (self->msg, status, NULL);
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
   soup_message_headers_set_content_type (headers, content_type, NULL);
@@ -198,23 +207,12 @@ soup_sink_get_pending (SySink *sink)
   return ((SoupSink *) sink)->pending;
 }
 
-static void
-soup_sink_set_header (SySink     *sink,
-                      const char *name,
-                      const char *value)
-{
-  SoupSink *self = (SoupSink *) sink;
-
-  soup_message_headers_replace (soup_server_message_get_response_headers (self->msg), name, value);
-}
-
 static const SySinkVTable soup_sink_vtable = {
   .respond = soup_sink_respond,
   .begin = soup_sink_begin,
   .write = soup_sink_write,
   .finish = soup_sink_finish,
   .get_pending = soup_sink_get_pending,
-  .set_header = soup_sink_set_header,
 };
 
 static void
@@ -222,11 +220,9 @@ on_wrote_body_data (SoupServerMessage *msg,
                     guint              chunk_size,
                     SoupSink          *self)
 {
-  gsize before = self->pending;
-
   self->pending = chunk_size > self->pending ? 0 : self->pending - chunk_size;
-  if (before > SY_PIPELINE_LOW_WATER && self->pending <= SY_PIPELINE_LOW_WATER && self->pipeline)
-    sy_pipeline_sink_drained (self->pipeline);
+  if (self->pending <= SY_PIPELINE_LOW_WATER && self->pipeline != NULL)
+    sy_pipeline_sink_drained (self->pipeline);   /* resumes only a paused upstream */
 }
 
 static void
@@ -246,11 +242,13 @@ soup_sink_new (SyServer          *server,
   SoupSink *self = g_new0 (SoupSink, 1);
 
   self->parent.vtable = &soup_sink_vtable;
-  self->server = server;
+  /* A message may finish after its server's last outside reference is gone. */
+  /* A message may finish after its server's last outside reference is gone. */
+  self->server = g_object_ref (server);
   self->msg = g_object_ref (msg);
   self->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_message_finished), self);
   self->wrote_id = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_wrote_body_data), self);
-  server->n_active++;
+  g_ptr_array_add (server->sinks, self);
 
   return self;
 }
@@ -262,7 +260,8 @@ soup_sink_free (SoupSink *self)
   g_clear_signal_handler (&self->wrote_id, self->msg);
   g_clear_pointer (&self->pipeline, sy_pipeline_unref);
   g_clear_object (&self->msg);
-  self->server->n_active--;
+  g_ptr_array_remove_fast (self->server->sinks, self);
+  g_clear_object (&self->server);
   g_free (self);
 }
 
@@ -544,7 +543,7 @@ models_gemini (SyRegistry *registry)
 static void
 handle_generate (SyServer          *self,
                  SoupServerMessage *msg,
-                 Route             *route,
+                 const Route       *route,
                  Request           *request,
                  GHashTable        *query)
 {
@@ -575,6 +574,8 @@ handle_generate (SyServer          *self,
       return;
     }
   obj = json_node_get_object (json_parser_get_root (parser));
+  /* The parsed tree is what travels on: drop the raw bytes now. */
+  g_clear_pointer (&request->body, g_byte_array_unref);
 
   preq.format = route->format;
   preq.operation = route->operation;
@@ -636,62 +637,60 @@ handle_request (SoupServer        *server,
 {
   SyServer *self = user_data;
   SyConfig *config = sy_registry_get_config (self->registry);
-  Request *request = g_object_get_data (G_OBJECT (msg), "sy-request");
+  Request *request = g_object_get_data (G_OBJECT (msg), "sy-request");   /* early handler's */
+  const Route *route = &request->route;
   const char *method = soup_server_message_get_method (msg);
-  Route route;
   g_autofree char *body = NULL;
-
-  classify (path, &route);
 
   if (!origin_allowed (msg))
     {
-      respond_error (msg, route.format, 403,
+      respond_error (msg, route->format, 403,
                      "Cross-origin requests from web pages are not allowed", "permission_error", NULL);
-      goto out;
+      return;
     }
   add_cors_headers (msg);
 
   if (strcmp (method, SOUP_METHOD_OPTIONS) == 0)
     {
       soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
-      goto out;
+      return;
     }
 
-  if (route.kind == ROUTE_NOT_FOUND)
+  if (route->kind == ROUTE_NOT_FOUND)
     {
       g_autofree char *message = g_strdup_printf ("%s %s is not a Switchyard route", method, path);
-      respond_error (msg, route.format, 404, message, NULL, "not_found");
-      goto out;
+      respond_error (msg, route->format, 404, message, NULL, "not_found");
+      return;
     }
 
-  if (strcmp (method, route.method) != 0 &&
-      !(strcmp (method, SOUP_METHOD_HEAD) == 0 && strcmp (route.method, SOUP_METHOD_GET) == 0))
+  if (strcmp (method, route->method) != 0 &&
+      !(strcmp (method, SOUP_METHOD_HEAD) == 0 && strcmp (route->method, SOUP_METHOD_GET) == 0))
     {
-      g_autofree char *message = g_strdup_printf ("%s takes %s, not %s", path, route.method, method);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", route.method);
-      respond_error (msg, route.format, 405, message, NULL, NULL);
-      goto out;
+      g_autofree char *message = g_strdup_printf ("%s takes %s, not %s", path, route->method, method);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", route->method);
+      respond_error (msg, route->format, 405, message, NULL, NULL);
+      return;
     }
 
-  if (route_needs_key (route.kind))
+  if (route_needs_key (route->kind))
     {
       switch (sy_api_key_check ((const char * const *) config->api_keys, header_lookup, msg, query, NULL))
         {
         case SY_API_KEY_MISSING:
-          respond_error (msg, route.format, 401,
+          respond_error (msg, route->format, 401,
                          "Missing API key: send it as 'Authorization: Bearer <key>', 'x-api-key' "
                          "or 'x-goog-api-key'", NULL, "invalid_api_key");
-          goto out;
+          return;
         case SY_API_KEY_INVALID:
-          respond_error (msg, route.format, 401, "Invalid API key", NULL, "invalid_api_key");
-          goto out;
+          respond_error (msg, route->format, 401, "Invalid API key", NULL, "invalid_api_key");
+          return;
         case SY_API_KEY_OK:
         default:
           break;
         }
     }
 
-  switch (route.kind)
+  switch (route->kind)
     {
     case ROUTE_ROOT:
       body = g_strdup ("{\"name\":\"Switchyard\",\"version\":\"" PACKAGE_VERSION "\",\"endpoints\":"
@@ -733,7 +732,7 @@ handle_request (SoupServer        *server,
 
     case ROUTE_GEMINI_MODEL:
       {
-        const char *id = g_str_has_prefix (route.model, "models/") ? route.model + 7 : route.model;
+        const char *id = g_str_has_prefix (route->model, "models/") ? route->model + 7 : route->model;
         const SyModelInfo *info = sy_registry_find_model (self->registry, id);
 
         if (info == NULL)
@@ -753,24 +752,18 @@ handle_request (SoupServer        *server,
       break;
 
     case ROUTE_GENERATE:
-      if (request != NULL && request->too_large)
+      if (request->too_large)
         {
-          g_autofree char *message =
-            g_strdup_printf ("The request body is larger than the limit of %" G_GUINT64_FORMAT
-                             " bytes (max-body-size)", request->limit);
-          respond_error (msg, route.format, 413, message, NULL, "request_too_large");
+          respond_too_large (msg, request);
           break;
         }
-      handle_generate (self, msg, &route, request, query);
+      handle_generate (self, msg, route, request, query);
       break;
 
     case ROUTE_NOT_FOUND:
     default:
       g_assert_not_reached ();
     }
-
-out:
-  route_clear (&route);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -806,25 +799,18 @@ early_handler (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   Request *request = g_new0 (Request, 1);
   goffset length = soup_message_headers_get_content_length (headers);
-  Route route;
 
-  classify (path, &route);
+  classify (path, &request->route);
   request->started = g_get_monotonic_time ();
   request->limit = config->max_body_size;
   request->body = g_byte_array_new ();
-  request->format = route.format;
-  route_clear (&route);
   g_object_set_data_full (G_OBJECT (msg), "sy-request", request, (GDestroyNotify) request_free);
 
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       (guint64) length > request->limit)
     {
-      g_autofree char *message =
-        g_strdup_printf ("The request body is larger than the limit of %" G_GUINT64_FORMAT
-                         " bytes (max-body-size)", request->limit);
-
       request->too_large = TRUE;
-      respond_error (msg, request->format, 413, message, NULL, "request_too_large");
+      respond_too_large (msg, request);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
       return;
     }
@@ -874,16 +860,30 @@ sy_server_dispose (GObject *object)
 }
 
 static void
+sy_server_finalize (GObject *object)
+{
+  SyServer *self = SY_SERVER (object);
+
+  /* Every sink holds a reference: none can be left. */
+  g_assert (self->sinks->len == 0);
+  g_ptr_array_unref (self->sinks);
+
+  G_OBJECT_CLASS (sy_server_parent_class)->finalize (object);
+}
+
+static void
 sy_server_class_init (SyServerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = sy_server_dispose;
+  object_class->finalize = sy_server_finalize;
 }
 
 static void
 sy_server_init (SyServer *self)
 {
+  self->sinks = g_ptr_array_new ();
 }
 
 SyServer *
@@ -983,6 +983,19 @@ sy_server_disconnect (SyServer *self)
 
   if (!self->listening)
     return;
+
+  /* The connections close now, so the requests on them end now: their
+   * messages are no use to write to, their upstreams are cancelled. */
+  for (guint i = 0; i < self->sinks->len; i++)
+    {
+      SoupSink *sink = g_ptr_array_index (self->sinks, i);
+
+      if (!sink->completed)
+        {
+          sink->completed = TRUE;
+          sy_pipeline_cancel (sink->pipeline);
+        }
+    }
   soup_server_disconnect (self->soup);
   self->listening = FALSE;
 }
@@ -1008,5 +1021,5 @@ sy_server_get_host (SyServer *self)
 guint
 sy_server_get_n_active (SyServer *self)
 {
-  return self->n_active;
+  return self->sinks->len;
 }
