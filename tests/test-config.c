@@ -176,7 +176,7 @@ test_cpa_example (void)
 
   g_assert_cmpstr (cfg->path, ==, path);
   g_assert_cmpstr (cfg->host, ==, "");
-  g_assert_false (sy_config_host_is_loopback (cfg));
+  g_assert_false (sy_host_is_loopback (cfg->host));
   g_assert_cmpint (cfg->port, ==, 8317);
 
   auth_dir = g_build_filename (g_get_home_dir (), ".cli-proxy-api", NULL);
@@ -311,7 +311,7 @@ test_defaults (void)
   g_assert_cmpuint (strv_len0 (cfg->warnings), ==, 0);
   json = json_to_string (cfg->root, FALSE);
   g_assert_cmpstr (json, ==, "{}");
-  g_assert_true (sy_config_host_is_loopback (cfg));
+  g_assert_true (sy_host_is_loopback (cfg->host));
 
   ref = sy_config_ref (cfg);
   g_assert_true (ref == cfg);
@@ -1002,7 +1002,7 @@ test_host_is_loopback (void)
       g_autoptr(SyConfig) cfg = load_ok (text);
 
       g_test_message ("host '%s'", cases[i].host);
-      g_assert_cmpint (sy_config_host_is_loopback (cfg), ==, cases[i].loopback);
+      g_assert_cmpint (sy_host_is_loopback (cfg->host), ==, cases[i].loopback);
     }
 }
 

@@ -1129,6 +1129,18 @@ test_origin (Fixture       *f,
     g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Access-Control-Allow-Origin"), ==,
                      "http://localhost:3000");
   }
+  /* Looks local, is not; and the IPv6 loopback, which is. */
+  {
+    const char *lookalike[] = { "Authorization: Bearer " CLIENT_KEY, "Origin: http://localhost.evil.example", NULL };
+    const char *v6[] = { "Authorization: Bearer " CLIENT_KEY, "Origin: http://[::1]:8080", NULL };
+    g_auto(Response) r1 = { 0 };
+    g_auto(Response) r2 = { 0 };
+
+    request_full (f, "POST", "/v1/chat/completions", "{\"model\":\"o/echo\",\"messages\":[]}", lookalike, &r1);
+    assert_error_shape (&r1, "openai", 403);
+    request_full (f, "POST", "/v1/chat/completions", "{\"model\":\"o/echo\",\"messages\":[]}", v6, &r2);
+    g_assert_cmpuint (r2.status, ==, 200);
+  }
   {
     g_auto(Response) r = { 0 };
     request_full (f, "OPTIONS", "/v1/chat/completions", NULL, preflight, &r);

@@ -2223,26 +2223,25 @@ sy_config_lookup (SyConfig   *self,
 }
 
 /**
- * sy_config_host_is_loopback:
- * @self: a #SyConfig
+ * sy_host_is_loopback:
+ * @host: a host name or address ("[::1]" brackets allowed)
  *
- * Returns: %TRUE when the listen host only accepts local connections
+ * Returns: %TRUE for "localhost" and loopback addresses (127.0.0.0/8, ::1);
+ *   %FALSE for "" (all interfaces) and everything else
  */
 gboolean
-sy_config_host_is_loopback (SyConfig *self)
+sy_host_is_loopback (const char *name)
 {
   g_autoptr(GInetAddress) address = NULL;
   g_autofree char *host = NULL;
   gsize len;
 
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  if (self->host == NULL || self->host[0] == '\0')
+  if (name == NULL || name[0] == '\0')
     return FALSE;
-  if (g_ascii_strcasecmp (self->host, "localhost") == 0)
+  if (g_ascii_strcasecmp (name, "localhost") == 0)
     return TRUE;
 
-  host = g_strdup (self->host);
+  host = g_strdup (name);
   len = strlen (host);
   if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
     {

@@ -112,7 +112,7 @@ SyConfig        *sy_config_ref                (SyConfig        *self);
 void             sy_config_unref              (SyConfig        *self);
 JsonNode        *sy_config_lookup             (SyConfig        *self,
                                                const char      *dotted_path);
-gboolean         sy_config_host_is_loopback   (SyConfig        *self);
+gboolean         sy_host_is_loopback          (const char      *host);
 const char      *sy_upstream_kind_to_string   (SyUpstreamKind   kind);
 const char      *sy_config_default_text       (void);
 char            *sy_config_default_path       (void);

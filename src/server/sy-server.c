@@ -360,19 +360,6 @@ route_needs_key (RouteKind kind)
          kind != ROUTE_NOT_FOUND;
 }
 
-static gboolean
-host_is_loopback (const char *host)
-{
-  g_autoptr(GInetAddress) addr = NULL;
-
-  if (host == NULL)
-    return FALSE;
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-  addr = g_inet_address_new_from_string (host);
-  return addr != NULL && g_inet_address_get_is_loopback (addr);
-}
-
 /* Browsers send Origin; a page on another site must not spend the user's
  * subscriptions through a proxy that needs no key on loopback. */
 static gboolean
@@ -384,7 +371,7 @@ origin_allowed (SoupServerMessage *msg)
   if (origin == NULL || strcmp (origin, "null") == 0)
     return origin == NULL;
   uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
-  return uri != NULL && host_is_loopback (g_uri_get_host (uri));
+  return uri != NULL && sy_host_is_loopback (g_uri_get_host (uri));
 }
 
 static void

@@ -69,29 +69,6 @@ target_port (SyService *self,
   return self->port_override >= 0 ? (guint) self->port_override : (guint) config->port;
 }
 
-static gboolean
-host_is_loopback (const char *host)
-{
-  g_autoptr(GInetAddress) addr = NULL;
-  g_autofree char *bare = NULL;
-  gsize len;
-
-  if (host == NULL || *host == '\0')
-    return FALSE;
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-  bare = g_strdup (host);
-  len = strlen (bare);
-  if (len > 2 && bare[0] == '[' && bare[len - 1] == ']')
-    {
-      bare[len - 1] = '\0';
-      addr = g_inet_address_new_from_string (bare + 1);
-    }
-  else
-    addr = g_inet_address_new_from_string (bare);
-  return addr != NULL && g_inet_address_get_is_loopback (addr);
-}
-
 /* An open proxy on the network would hand the user's subscriptions to anyone. */
 static gboolean
 check_bind_safety (SyService  *self,
@@ -100,7 +77,7 @@ check_bind_safety (SyService  *self,
 {
   const char *host = target_host (self, config);
 
-  if (config->api_keys[0] == NULL && !host_is_loopback (host))
+  if (config->api_keys[0] == NULL && !sy_host_is_loopback (host))
     {
       g_set_error (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_UNSAFE_BIND,
                    "refusing to listen on %s without client API keys: anyone who can reach "
