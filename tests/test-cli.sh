@@ -95,11 +95,30 @@ else
   not_ok "unknown key: still starts"
 fi
 
-# Secrets in logs, hot reload, SIGHUP
+# debug: in the config turns request traces on, and a reload turns them off
 coproc FAKEPROC { exec "$FAKE"; }
 pids+=("$FAKEPROC_PID")
 read -r fake_port <&"${FAKEPROC[0]}"
 UP=http://127.0.0.1:$fake_port
+debug_cfg() {
+  printf 'port: 0\ndebug: %s\nopenai-compatibility:\n  - {name: f, base-url: "%s/v1", models: [{name: echo}]}\n' "$1" "$UP" >"$T/debug.yaml"
+}
+debug_cfg true
+if start_sy --config "$T/debug.yaml"; then
+  chat() { curl -s -o /dev/null "$URL/v1/chat/completions" -d '{"model":"echo","messages":[]}'; }
+  chat
+  check "debug: true traces requests" grep -q "DEBUG sy-server: \[" "$LOG"
+  debug_cfg false
+  for _ in $(seq 1 60); do grep -q "Config reloaded" "$LOG" && break; sleep 0.05; done
+  before=$(grep -c "DEBUG sy-server" "$LOG")
+  chat
+  check "debug: false after a reload stops the traces" test "$(grep -c "DEBUG sy-server" "$LOG")" = "$before"
+  stop_sy
+else
+  not_ok "start with debug: true"
+fi
+
+# Secrets in logs, hot reload, SIGHUP
 CLIENT=sk-client-canary-ABCDEFGHIJKLMNOP
 UPKEY=sk-upstream-canary-QRSTUVWXYZ012345
 GKEY=AIzaUpstreamCanaryGeminiKey678901234

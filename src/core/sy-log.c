@@ -18,7 +18,8 @@
 
 static GMutex     secrets_lock;
 static GPtrArray *secrets;
-static gboolean   log_debug;
+static gboolean   log_debug_forced;   /* --debug: stays on */
+static gboolean   log_debug_config;   /* config.yaml's debug: follows reloads */
 static gboolean   log_use_color;
 
 /* Prefixes of key shapes masked even when nobody registered them. */
@@ -170,7 +171,7 @@ sy_log_writer (GLogLevelFlags   level,
 
   /* --debug traces Switchyard's own domains, not every library's. */
   if ((level & G_LOG_LEVEL_DEBUG) &&
-      (!log_debug || domain == NULL ||
+      (!sy_log_get_debug () || domain == NULL ||
        !(g_str_has_prefix (domain, "sy-") || g_str_equal (domain, "switchyard"))))
     return G_LOG_WRITER_HANDLED;
 
@@ -191,22 +192,23 @@ sy_log_writer (GLogLevelFlags   level,
   return G_LOG_WRITER_HANDLED;
 }
 
+/* The config's say; --debug (sy_log_init) wins over a config without it. */
 void
 sy_log_set_debug (gboolean debug)
 {
-  log_debug = !!debug;
+  g_atomic_int_set (&log_debug_config, !!debug);
 }
 
 gboolean
 sy_log_get_debug (void)
 {
-  return log_debug;
+  return g_atomic_int_get (&log_debug_forced) || g_atomic_int_get (&log_debug_config);
 }
 
 void
 sy_log_init (gboolean debug)
 {
-  log_debug = !!debug;
+  log_debug_forced = !!debug;
   log_use_color = g_log_writer_supports_color (fileno (stderr));
   g_log_set_writer_func (sy_log_writer, NULL, NULL);
 }

@@ -166,7 +166,7 @@ apply_config (SyService  *self,
     }
 
   log_warnings (config);
-  sy_log_set_debug (sy_log_get_debug () || config->debug);
+  sy_log_set_debug (config->debug);
 
   g_clear_pointer (&self->config, sy_config_unref);
   self->config = sy_config_ref (config);
@@ -310,6 +310,7 @@ service_new_with_config (SyConfig *config)
 
   register_secrets (config);
   log_warnings (config);
+  sy_log_set_debug (config->debug);
   self->config = sy_config_ref (config);
   self->registry = sy_registry_new (config);
   self->server = sy_server_new (self->http, self->registry);
