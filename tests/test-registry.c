@@ -64,10 +64,17 @@ test_force_prefix (void)
   g_autoptr(SyRegistry) reg = registry_from (
     "force-model-prefix: true\n"
     "claude-api-key:\n"
-    "  - {api-key: k, prefix: work, models: [{name: m}]}\n");
+    "  - {api-key: k, prefix: work, models: [{name: m}, {name: up, alias: nice}]}\n");
 
   g_assert_nonnull (sy_registry_lookup (reg, "work/m"));
   g_assert_null (sy_registry_lookup (reg, "m"));
+  /* The upstream name of an alias obeys the prefix rules too, unlisted. */
+  g_assert_nonnull (sy_registry_lookup (reg, "work/nice"));
+  g_assert_nonnull (sy_registry_lookup (reg, "work/up"));
+  g_assert_null (sy_registry_lookup (reg, "nice"));
+  g_assert_null (sy_registry_lookup (reg, "up"));
+  g_assert_null (sy_registry_find_model (reg, "work/up"));
+  g_assert_cmpuint (sy_registry_get_models (reg)->len, ==, 2);
 }
 
 static void

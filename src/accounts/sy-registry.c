@@ -14,7 +14,6 @@
 
 #include <string.h>
 
-#include "sy-log.h"
 #include "sy-registry.h"
 #include "sy-resources.h"
 
@@ -33,7 +32,6 @@ static void
 sy_account_free (SyAccount *account)
 {
   g_free (account->id);
-  g_free (account->label);
   g_free (account->provider);
   g_free (account);
 }
@@ -179,33 +177,18 @@ is_excluded (SyUpstreamEntry *entry,
   return FALSE;
 }
 
-static const char *
-json_string_member (JsonObject *obj,
-                    const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
+/* The catalogue is our own resource: json-glib's plain getters will do. */
+#define CAT_STR(obj, name) json_object_get_string_member_with_default (obj, name, NULL)
+#define CAT_INT(obj, name) json_object_get_int_member_with_default (obj, name, 0)
 
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
-static gint64
-json_int_member (JsonObject *obj,
-                 const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
-    return json_node_get_int (node);
-  return 0;
-}
-
+/* Routes @client_id to @account as @upstream_model; @listed puts it in the
+ * model lists as well. */
 static void
 add_route (SyRegistry  *self,
            SyAccount   *account,
            const char  *client_id,
            const char  *upstream_model,
+           gboolean     listed,
            JsonObject  *catalogue_entry)
 {
   g_autofree char *key = g_ascii_strdown (client_id, -1);
@@ -223,7 +206,7 @@ add_route (SyRegistry  *self,
   route->upstream_model = g_strdup (upstream_model);
   g_ptr_array_add (routes, route);
 
-  if (!g_hash_table_contains (self->models_by_id, key))
+  if (listed && !g_hash_table_contains (self->models_by_id, key))
     {
       SyModelInfo *info = g_new0 (SyModelInfo, 1);
       const char *owner = default_owner (account->entry->kind);
@@ -233,19 +216,19 @@ add_route (SyRegistry  *self,
         {
           const char *s;
 
-          if ((s = json_string_member (catalogue_entry, "owned_by")) != NULL)
+          if ((s = CAT_STR (catalogue_entry, "owned_by")) != NULL)
             owner = s;
-          info->display_name = g_strdup (json_string_member (catalogue_entry, "display_name"));
+          info->display_name = g_strdup (CAT_STR (catalogue_entry, "display_name"));
           if (info->display_name == NULL)
-            info->display_name = g_strdup (json_string_member (catalogue_entry, "displayName"));
-          info->description = g_strdup (json_string_member (catalogue_entry, "description"));
-          info->created = json_int_member (catalogue_entry, "created");
-          info->input_token_limit = json_int_member (catalogue_entry, "inputTokenLimit");
+            info->display_name = g_strdup (CAT_STR (catalogue_entry, "displayName"));
+          info->description = g_strdup (CAT_STR (catalogue_entry, "description"));
+          info->created = CAT_INT (catalogue_entry, "created");
+          info->input_token_limit = CAT_INT (catalogue_entry, "inputTokenLimit");
           if (info->input_token_limit == 0)
-            info->input_token_limit = json_int_member (catalogue_entry, "context_length");
-          info->output_token_limit = json_int_member (catalogue_entry, "outputTokenLimit");
+            info->input_token_limit = CAT_INT (catalogue_entry, "context_length");
+          info->output_token_limit = CAT_INT (catalogue_entry, "outputTokenLimit");
           if (info->output_token_limit == 0)
-            info->output_token_limit = json_int_member (catalogue_entry, "max_completion_tokens");
+            info->output_token_limit = CAT_INT (catalogue_entry, "max_completion_tokens");
         }
       info->owned_by = g_strdup (owner ? owner : account->provider);
       g_ptr_array_add (self->models, info);
@@ -259,6 +242,7 @@ register_model (SyRegistry *self,
                 SyAccount  *account,
                 const char *client_id,
                 const char *upstream_model,
+                gboolean    listed,
                 JsonObject *catalogue_entry)
 {
   SyUpstreamEntry *entry = account->entry;
@@ -267,21 +251,11 @@ register_model (SyRegistry *self,
     {
       g_autofree char *prefixed = g_strdup_printf ("%s/%s", entry->prefix, client_id);
 
-      add_route (self, account, prefixed, upstream_model, catalogue_entry);
+      add_route (self, account, prefixed, upstream_model, listed, catalogue_entry);
       if (self->config->force_model_prefix && g_strcmp0 (entry->prefix, client_id) != 0)
         return;
     }
-  add_route (self, account, client_id, upstream_model, catalogue_entry);
-}
-
-static char *
-account_label (SyUpstreamEntry *entry)
-{
-  g_autofree char *masked = entry->api_key ? sy_mask_secret (entry->api_key) : g_strdup ("no key");
-
-  if (entry->kind == SY_UPSTREAM_OPENAI_COMPAT)
-    return g_strdup_printf ("%s (%s)", entry->name, masked);
-  return g_strdup_printf ("%s (%s)", sy_upstream_kind_to_string (entry->kind), masked);
+  add_route (self, account, client_id, upstream_model, listed, catalogue_entry);
 }
 
 SyRegistry *
@@ -313,13 +287,11 @@ sy_registry_new (SyConfig *config)
 
       g_hash_table_replace (counters, g_strdup (list), GUINT_TO_POINTER (n + 1));
       account->entry = entry;
-      account->provider = g_strdup (entry->kind == SY_UPSTREAM_OPENAI_COMPAT
-                                    ? entry->name : sy_upstream_kind_to_string (entry->kind));
+      account->provider = g_strdup (list);
       if (entry->kind == SY_UPSTREAM_OPENAI_COMPAT)
         account->id = g_strdup_printf ("openai-compatibility:%s[%u]", entry->name, n);
       else
         account->id = g_strdup_printf ("%s-api-key[%u]", sy_upstream_kind_to_string (entry->kind), n);
-      account->label = account_label (entry);
       g_ptr_array_add (self->accounts, account);
 
       if (entry->n_models > 0)
@@ -331,24 +303,11 @@ sy_registry_new (SyConfig *config)
 
               if (is_excluded (entry, me->name) || is_excluded (entry, client_id))
                 continue;
-              register_model (self, account, client_id, me->name, NULL);
-              /* The upstream name is accepted too, as CLIProxyAPI does. */
+              register_model (self, account, client_id, me->name, TRUE, NULL);
+              /* The upstream name is accepted too (as in CLIProxyAPI), under the
+               * same prefix rules, but only the alias is listed. */
               if (g_ascii_strcasecmp (client_id, me->name) != 0)
-                {
-                  g_autofree char *key = g_ascii_strdown (me->name, -1);
-                  GPtrArray *alias_routes = g_hash_table_lookup (self->routes, key);
-
-                  if (alias_routes == NULL)
-                    {
-                      SyRoute *route = g_new0 (SyRoute, 1);
-
-                      alias_routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_route_free);
-                      route->account = account;
-                      route->upstream_model = g_strdup (me->name);
-                      g_ptr_array_add (alias_routes, route);
-                      g_hash_table_insert (self->routes, g_steal_pointer (&key), alias_routes);
-                    }
-                }
+                register_model (self, account, me->name, me->name, FALSE, NULL);
             }
         }
       else if (catalogue_key (entry->kind) != NULL &&
@@ -361,14 +320,14 @@ sy_registry_new (SyConfig *config)
             {
               JsonNode *mn = json_array_get_element (models, m);
               JsonObject *mo = JSON_NODE_HOLDS_OBJECT (mn) ? json_node_get_object (mn) : NULL;
-              const char *id = mo ? json_string_member (mo, "id") : NULL;
+              const char *id = mo ? CAT_STR (mo, "id") : NULL;
               const char *name;
 
-              if (id == NULL && mo != NULL && (name = json_string_member (mo, "name")) != NULL)
+              if (id == NULL && mo != NULL && (name = CAT_STR (mo, "name")) != NULL)
                 id = g_str_has_prefix (name, "models/") ? name + strlen ("models/") : name;
               if (id == NULL || is_excluded (entry, id))
                 continue;
-              register_model (self, account, id, id, mo);
+              register_model (self, account, id, id, TRUE, mo);
             }
         }
     }

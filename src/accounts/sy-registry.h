@@ -12,7 +12,6 @@ G_BEGIN_DECLS
 typedef struct
 {
   char            *id;         /* stable: "claude-api-key[0]", "openai-compatibility:name[1]" */
-  char            *label;      /* for people: provider and masked key */
   char            *provider;   /* "claude", "gemini", "codex", "vertex", or compat name */
   SyUpstreamEntry *entry;      /* borrowed from the registry's config */
 } SyAccount;

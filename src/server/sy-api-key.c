@@ -54,7 +54,7 @@ matches_any (const char * const *keys,
 
 SyApiKeyResult
 sy_api_key_check (const char * const *keys,
-                  SyApiKeyHeaderFunc  header,
+                  SyHeaderLookup      header,
                   gpointer            header_data,
                   GHashTable         *query,
                   const char        **matched)

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include "sy-provider.h"   /* SyHeaderLookup */
 
 G_BEGIN_DECLS
 
@@ -16,10 +16,8 @@ typedef enum
   SY_API_KEY_INVALID,
 } SyApiKeyResult;
 
-typedef const char *(*SyApiKeyHeaderFunc) (gpointer data, const char *name);
-
 SyApiKeyResult sy_api_key_check     (const char * const *keys,
-                                     SyApiKeyHeaderFunc  header,
+                                     SyHeaderLookup      header,
                                      gpointer            header_data,
                                      GHashTable         *query,
                                      const char        **matched);
