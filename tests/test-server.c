@@ -97,9 +97,17 @@ make_config (Fixture    *f,
     "    base-url: \"%s/v1\"\n"
     "    prefix: dead\n"
     "    models:\n"
-    "      - name: echo\n",
+    "      - name: echo\n"
+    /* One model, three accounts: failover within a request. */
+    "  - {name: PoolDead, base-url: \"%s/v1\", prefix: pool, models: [{name: echo}]}\n"
+    "  - {name: PoolA, base-url: \"%s/v1\", prefix: pool, models: [{name: echo}, {name: fail-400}, {name: fail-500}]}\n"
+    "  - {name: PoolB, base-url: \"%s/v1\", prefix: pool, models: [{name: fail-400}, {name: fail-500}]}\n"
+    /* Nothing listens at its base URL: only its proxy (the fake) gets there. */
+    "  - {name: Proxied, base-url: \"%s/v1\", prefix: proxied, models: [{name: echo}],\n"
+    "     api-key-entries: [{api-key: proxied-key, proxy-url: \"%s\"}]}\n",
     extra ? extra : "",
-    url, behaviours, url, behaviours, url, behaviours, url, behaviours, f->dead_url);
+    url, behaviours, url, behaviours, url, behaviours, url, behaviours, f->dead_url,
+    f->dead_url, url, url, f->dead_url, url);
 }
 
 static char *
@@ -1109,6 +1117,81 @@ test_upstream_errors (Fixture       *f,
   }
 }
 
+/* Before the first byte, a failing account hands the request to the next;
+ * a request the upstream calls invalid is not retried elsewhere. */
+static void
+test_failover (Fixture       *f,
+               gconstpointer  data)
+{
+  guint before;
+
+  /* pool/echo: the dead account and a live one; round-robin starts at
+   * each in turn, and both requests must succeed. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_auto(Response) r = { 0 };
+
+      post (f, "/v1/chat/completions", "{\"model\":\"pool/echo\",\"messages\":[]}", &r);
+      g_assert_cmpuint (r.status, ==, 200);
+      g_assert_nonnull (strstr (r.text, "Hello from fake openai"));
+    }
+
+  /* 500 from both live accounts: both were asked. */
+  {
+    g_auto(Response) r = { 0 };
+
+    before = fake_upstream_get_n_requests (f->upstream);
+    post (f, "/v1/chat/completions", "{\"model\":\"pool/fail-500\",\"messages\":[]}", &r);
+    assert_error_shape (&r, "openai", 500);
+    g_assert_cmpuint (fake_upstream_get_n_requests (f->upstream) - before, ==, 2);
+  }
+
+  /* 400: the request is wrong, another account would say the same. */
+  {
+    g_auto(Response) r = { 0 };
+
+    before = fake_upstream_get_n_requests (f->upstream);
+    post (f, "/v1/chat/completions", "{\"model\":\"pool/fail-400\",\"messages\":[]}", &r);
+    assert_error_shape (&r, "openai", 400);
+    g_assert_cmpuint (fake_upstream_get_n_requests (f->upstream) - before, ==, 1);
+  }
+}
+
+/* proxy-url: the entry's own, else the global one; "direct" refuses both. */
+static void
+test_proxy (Fixture       *f,
+            gconstpointer  data)
+{
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, "/v1/chat/completions", "{\"model\":\"proxied/echo\",\"messages\":[]}", &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpstr (fake_upstream_get_last (f->upstream)->path, ==, "/v1/chat/completions");
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *yaml = NULL;
+    g_auto(Response) via_global = { 0 };
+    g_auto(Response) direct = { 0 };
+
+    yaml = g_strdup_printf ("host: 127.0.0.1\nport: 0\napi-keys: [\"" CLIENT_KEY "\"]\n"
+                            "proxy-url: \"%s\"\n"
+                            "openai-compatibility:\n"
+                            "  - {name: a, base-url: \"%s/v1\", prefix: a, models: [{name: echo}]}\n"
+                            "  - {name: b, base-url: \"%s/v1\", prefix: b, models: [{name: echo}],\n"
+                            "     api-key-entries: [{api-key: b-key, proxy-url: direct}]}\n",
+                            fake_upstream_get_url (f->upstream), f->dead_url, f->dead_url);
+    g_assert_true (sy_service_load_string (f->service, yaml, &error));
+    g_assert_no_error (error);
+
+    post (f, "/v1/chat/completions", "{\"model\":\"a/echo\",\"messages\":[]}", &via_global);
+    g_assert_cmpuint (via_global.status, ==, 200);
+    post (f, "/v1/chat/completions", "{\"model\":\"b/echo\",\"messages\":[]}", &direct);
+    assert_error_shape (&direct, "openai", 502);
+  }
+}
+
 static void
 test_origin (Fixture       *f,
              gconstpointer  data)
@@ -1296,6 +1379,8 @@ main (int   argc,
   ADD ("/server/bad-input", test_bad_input, NULL);
   ADD ("/server/body-limit", test_body_limit, NULL);
   ADD ("/server/upstream-errors", test_upstream_errors, NULL);
+  ADD ("/server/failover", test_failover, NULL);
+  ADD ("/server/proxy", test_proxy, NULL);
   ADD ("/server/origin", test_origin, NULL);
   ADD ("/server/listener-toggle", test_listener_toggle, NULL);
   g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
