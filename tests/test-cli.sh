@@ -162,9 +162,11 @@ if start_sy --debug --config "$T/live.yaml"; then
   check "broken reload: still serving" test "$code" = 200
 
   write_cfg "$CLIENT"
-  sleep 0.3
+  for _ in $(seq 1 60); do [ "$(grep -c "Config reloaded" "$LOG")" -ge 2 ] && break; sleep 0.05; done
+  reloads=$(grep -c "Config reloaded" "$LOG")
   kill -HUP "$PID"
-  sleep 0.3
+  for _ in $(seq 1 60); do [ "$(grep -c "Config reloaded" "$LOG")" -gt "$reloads" ] && break; sleep 0.05; done
+  check "SIGHUP: reloads the file" test "$(grep -c "Config reloaded" "$LOG")" = $((reloads + 1))
   check "SIGHUP: still running" kill -0 "$PID"
   stop_sy
 

@@ -131,7 +131,8 @@ listen_on (SyService   *self,
   return TRUE;
 }
 
-/* Swap in @config: requests in flight keep the registry they started with. */
+/* Swap in @config (requests in flight keep the registry they started with),
+ * then say so: a log line and "reloaded", whatever asked for the reload. */
 static gboolean
 apply_config (SyService  *self,
               SyConfig   *config,
@@ -177,6 +178,9 @@ apply_config (SyService  *self,
 
   self->generation++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GENERATION]);
+  g_message ("Config reloaded from %s (%u accounts, %u models)", self->path ? self->path : "a string",
+             sy_registry_get_accounts (self->registry)->len, sy_registry_get_models (self->registry)->len);
+  g_signal_emit (self, signals[RELOADED], 0, self->generation);
   return TRUE;
 }
 
@@ -194,9 +198,6 @@ on_config_changed (SyConfigMonitor *monitor,
       g_signal_emit (self, signals[RELOAD_FAILED], 0, error);
       return;
     }
-  g_message ("Config reloaded from %s (%u accounts, %u models)", self->path,
-             sy_registry_get_accounts (self->registry)->len, sy_registry_get_models (self->registry)->len);
-  g_signal_emit (self, signals[RELOADED], 0, self->generation);
 }
 
 static void
@@ -426,10 +427,7 @@ sy_service_reload (SyService  *self,
       return FALSE;
     }
   config = sy_config_new_from_file (self->path, error);
-  if (config == NULL || !apply_config (self, config, error))
-    return FALSE;
-  g_signal_emit (self, signals[RELOADED], 0, self->generation);
-  return TRUE;
+  return config != NULL && apply_config (self, config, error);
 }
 
 gboolean
@@ -442,10 +440,7 @@ sy_service_load_string (SyService   *self,
   g_return_val_if_fail (SY_IS_SERVICE (self), FALSE);
 
   config = sy_config_new_from_data (yaml, -1, NULL, error);
-  if (config == NULL || !apply_config (self, config, error))
-    return FALSE;
-  g_signal_emit (self, signals[RELOADED], 0, self->generation);
-  return TRUE;
+  return config != NULL && apply_config (self, config, error);
 }
 
 gboolean
