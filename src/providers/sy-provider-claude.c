@@ -34,11 +34,6 @@ sy_provider_claude_build_request (SyProvider            *provider,
 
   request->url = g_strdup_printf ("%s/v1/messages%s?beta=true", base_url,
                                   call->operation == SY_OPERATION_COUNT_TOKENS ? "/count_tokens" : "");
-  sy_provider_set_body_model (call->body, call->upstream_model);
-  request->body = sy_provider_serialize_body (call->body);
-
-  sy_upstream_request_add_header (request, "Content-Type", "application/json");
-  sy_upstream_request_add_header (request, "Accept", call->stream ? "text/event-stream" : "application/json");
   sy_upstream_request_add_header (request, "Anthropic-Version", version ? version : "2023-06-01");
   if (beta != NULL)
     sy_upstream_request_add_header (request, "Anthropic-Beta", beta);

@@ -24,11 +24,6 @@ sy_provider_codex_build_request (SyProvider            *provider,
   g_autofree char *bearer = g_strdup_printf ("Bearer %s", call->account->entry->api_key);
 
   request->url = g_strdup_printf ("%s/responses", base_url);
-  sy_provider_set_body_model (call->body, call->upstream_model);
-  request->body = sy_provider_serialize_body (call->body);
-
-  sy_upstream_request_add_header (request, "Content-Type", "application/json");
-  sy_upstream_request_add_header (request, "Accept", call->stream ? "text/event-stream" : "application/json");
   sy_upstream_request_add_header (request, "Authorization", bearer);
 
   return TRUE;

@@ -37,13 +37,6 @@ sy_provider_gemini_build_request (SyProvider            *provider,
     action = "generateContent";
 
   request->url = g_strdup_printf ("%s%s%s:%s", base_url, klass->path_format, model, action);
-  /* The model travels in the URL; Gemini bodies carry none. */
-  if (call->body != NULL && JSON_NODE_HOLDS_OBJECT (call->body))
-    json_object_remove_member (json_node_get_object (call->body), "model");
-  request->body = sy_provider_serialize_body (call->body);
-
-  sy_upstream_request_add_header (request, "Content-Type", "application/json");
-  sy_upstream_request_add_header (request, "Accept", call->stream ? "text/event-stream" : "application/json");
   sy_upstream_request_add_header (request, "x-goog-api-key", call->account->entry->api_key);
 
   return TRUE;
@@ -58,6 +51,7 @@ sy_provider_gemini_class_init (SyProviderGeminiClass *klass)
   provider_class->format = SY_FORMAT_GEMINI;
   provider_class->default_base_url = "https://generativelanguage.googleapis.com";
   provider_class->build_request = sy_provider_gemini_build_request;
+  provider_class->model_in_url = TRUE;   /* Vertex inherits it */
   klass->path_format = "/v1beta/models/";
 }
 

@@ -24,17 +24,8 @@ sy_provider_openai_compat_build_request (SyProvider            *provider,
   const char *key = call->account->entry->api_key;
 
   request->url = g_strdup_printf ("%s/chat/completions", base_url);
-  sy_provider_set_body_model (call->body, call->upstream_model);
-  request->body = sy_provider_serialize_body (call->body);
-
-  sy_upstream_request_add_header (request, "Content-Type", "application/json");
   if (call->stream)
-    {
-      sy_upstream_request_add_header (request, "Accept", "text/event-stream");
-      sy_upstream_request_add_header (request, "Cache-Control", "no-cache");
-    }
-  else
-    sy_upstream_request_add_header (request, "Accept", "application/json");
+    sy_upstream_request_add_header (request, "Cache-Control", "no-cache");
   if (key != NULL && *key != '\0')
     {
       g_autofree char *bearer = g_strdup_printf ("Bearer %s", key);

@@ -96,15 +96,7 @@ sy_upstream_request_clear (SyUpstreamRequest *request)
   g_clear_pointer (&request->body, g_bytes_unref);
 }
 
-void
-sy_provider_set_body_model (JsonNode   *body,
-                            const char *model)
-{
-  if (body != NULL && JSON_NODE_HOLDS_OBJECT (body) && model != NULL)
-    json_object_set_string_member (json_node_get_object (body), "model", model);
-}
-
-GBytes *
+static GBytes *
 sy_provider_serialize_body (JsonNode *body)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -125,6 +117,16 @@ sy_provider_build_request (SyProvider           *self,
   SyProviderClass *klass = SY_PROVIDER_GET_CLASS (self);
   SyUpstreamEntry *entry = call->account->entry;
   const char *base_url = entry->base_url ? entry->base_url : klass->default_base_url;
+  JsonObject *body = JSON_NODE_HOLDS_OBJECT (call->body) ? json_node_get_object (call->body) : NULL;
+
+  g_return_val_if_fail (base_url != NULL, FALSE);
+
+  sy_upstream_request_add_header (request, "Content-Type", "application/json");
+  sy_upstream_request_add_header (request, "Accept", call->stream ? "text/event-stream" : "application/json");
+  if (body != NULL && klass->model_in_url)
+    json_object_remove_member (body, "model");
+  else if (body != NULL)
+    json_object_set_string_member (body, "model", call->upstream_model);
 
   if (!klass->build_request (self, call, base_url, request, error))
     {
@@ -132,6 +134,7 @@ sy_provider_build_request (SyProvider           *self,
       return FALSE;
     }
 
+  request->body = sy_provider_serialize_body (call->body);
   sy_upstream_request_add_header (request, "User-Agent", "switchyard/" PACKAGE_VERSION);
 
   /* The account's own headers come last and override the defaults. */

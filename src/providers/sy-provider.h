@@ -54,7 +54,12 @@ struct _SyProviderClass
   const char *name;
   SyFormat    format;
   const char *default_base_url;
+  gboolean    model_in_url;     /* Gemini family: the body carries no "model" */
 
+  /* Sets the URL and the upstream's auth headers, and edits call->body where
+   * the upstream needs more than the model set. The base class sets
+   * Content-Type, Accept, the model and User-Agent, serializes the body, and
+   * adds the account's own headers last. */
   gboolean  (*build_request) (SyProvider             *self,
                               const SyProviderCall   *call,
                               const char             *base_url,
@@ -70,9 +75,6 @@ gboolean    sy_provider_build_request     (SyProvider           *self,
                                            SyUpstreamRequest    *request,
                                            GError              **error);
 void        sy_upstream_request_clear     (SyUpstreamRequest    *request);
-void        sy_provider_set_body_model    (JsonNode             *body,
-                                           const char           *model);
-GBytes     *sy_provider_serialize_body    (JsonNode             *body);
 void        sy_upstream_request_add_header (SyUpstreamRequest   *request,
                                            const char           *name,
                                            const char           *value);
