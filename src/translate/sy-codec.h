@@ -214,4 +214,8 @@ JsonNode     *sy_json_parse        (const char *text,
                                     gssize      len,
                                     GError    **error);   /* owned node */
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyTranslateCtx, sy_translate_ctx_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyStreamDecoder, sy_stream_decoder_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyStreamEncoder, sy_stream_encoder_free)
+
 G_END_DECLS
