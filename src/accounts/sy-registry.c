@@ -204,6 +204,7 @@ add_route (SyRegistry  *self,
   route = g_new0 (SyRoute, 1);
   route->account = account;
   route->upstream_model = g_strdup (upstream_model);
+  route->catalogue = catalogue_entry;
   g_ptr_array_add (routes, route);
 
   if (listed && !g_hash_table_contains (self->models_by_id, key))
@@ -234,6 +235,37 @@ add_route (SyRegistry  *self,
       g_ptr_array_add (self->models, info);
       g_hash_table_insert (self->models_by_id, g_strdup (key), info);
     }
+}
+
+/* The catalogue entry of @kind named @name, or NULL. */
+static JsonObject *
+find_in_catalogue (JsonObject     *catalogue,
+                   SyUpstreamKind  kind,
+                   const char     *name)
+{
+  const char *key = catalogue_key (kind);
+  JsonNode *list_node;
+  JsonArray *models;
+
+  if (key == NULL || !json_object_has_member (catalogue, key))
+    return NULL;
+  list_node = json_object_get_member (catalogue, key);
+  if (!JSON_NODE_HOLDS_ARRAY (list_node))
+    return NULL;
+  models = json_node_get_array (list_node);
+  for (guint m = 0; m < json_array_get_length (models); m++)
+    {
+      JsonNode *mn = json_array_get_element (models, m);
+      JsonObject *mo = JSON_NODE_HOLDS_OBJECT (mn) ? json_node_get_object (mn) : NULL;
+      const char *id = mo ? CAT_STR (mo, "id") : NULL;
+      const char *full = mo ? CAT_STR (mo, "name") : NULL;
+
+      if (id == NULL && full != NULL)
+        id = g_str_has_prefix (full, "models/") ? full + strlen ("models/") : full;
+      if (id != NULL && g_ascii_strcasecmp (id, name) == 0)
+        return mo;
+    }
+  return NULL;
 }
 
 /* A model reaches the table unprefixed and, with a prefix, as "prefix/model". */
@@ -300,14 +332,17 @@ sy_registry_new (SyConfig *config)
             {
               const SyModelEntry *me = &entry->models[m];
               const char *client_id = me->alias && *me->alias ? me->alias : me->name;
+              JsonObject *known;
 
               if (is_excluded (entry, me->name) || is_excluded (entry, client_id))
                 continue;
-              register_model (self, account, client_id, me->name, TRUE, NULL);
+              known = find_in_catalogue (catalogue, entry->kind, me->name);
+
+              register_model (self, account, client_id, me->name, TRUE, known);
               /* The upstream name is accepted too (as in CLIProxyAPI), under the
                * same prefix rules, but only the alias is listed. */
               if (g_ascii_strcasecmp (client_id, me->name) != 0)
-                register_model (self, account, me->name, me->name, FALSE, NULL);
+                register_model (self, account, me->name, me->name, FALSE, known);
             }
         }
       else if (catalogue_key (entry->kind) != NULL &&

@@ -18,8 +18,10 @@ typedef struct
 
 typedef struct
 {
-  SyAccount *account;
-  char      *upstream_model;   /* the id sent upstream */
+  SyAccount  *account;
+  char       *upstream_model;  /* the id sent upstream */
+  JsonObject *catalogue;       /* the built-in catalogue's entry for it (thinking
+                                  capabilities...), NULL for models it does not know */
 } SyRoute;
 
 typedef struct

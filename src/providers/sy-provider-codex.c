@@ -37,6 +37,8 @@ sy_provider_codex_class_init (SyProviderCodexClass *klass)
   provider_class->name = "codex";
   provider_class->format = SY_FORMAT_OPENAI_RESPONSES;
   provider_class->default_base_url = "https://chatgpt.com/backend-api/codex";
+  provider_class->flavor = SY_FLAVOR_CODEX;
+  provider_class->always_stream = TRUE;
   provider_class->build_request = sy_provider_codex_build_request;
 }
 

@@ -58,6 +58,18 @@ sy_provider_get_format (SyProvider *self)
   return SY_PROVIDER_GET_CLASS (self)->format;
 }
 
+SyUpstreamFlavor
+sy_provider_get_flavor (SyProvider *self)
+{
+  return SY_PROVIDER_GET_CLASS (self)->flavor;
+}
+
+gboolean
+sy_provider_always_streams (SyProvider *self)
+{
+  return SY_PROVIDER_GET_CLASS (self)->always_stream;
+}
+
 const char *
 sy_provider_get_name (SyProvider *self)
 {

@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sy-codec.h"
 #include "sy-format.h"
 #include "sy-registry.h"
 
@@ -55,6 +56,8 @@ struct _SyProviderClass
   SyFormat    format;
   const char *default_base_url;
   gboolean    model_in_url;     /* Gemini family: the body carries no "model" */
+  SyUpstreamFlavor flavor;      /* variant of the wire format the translation writes */
+  gboolean    always_stream;    /* answers only as a stream, even to single-answer clients */
 
   /* Sets the URL and the upstream's auth headers, and edits call->body where
    * the upstream needs more than the model set. The base class sets
@@ -69,6 +72,8 @@ struct _SyProviderClass
 
 SyProvider *sy_provider_for_kind          (SyUpstreamKind        kind);
 SyFormat    sy_provider_get_format        (SyProvider           *self);
+SyUpstreamFlavor sy_provider_get_flavor   (SyProvider           *self);
+gboolean    sy_provider_always_streams    (SyProvider           *self);
 const char *sy_provider_get_name          (SyProvider           *self);
 gboolean    sy_provider_build_request     (SyProvider           *self,
                                            const SyProviderCall *call,

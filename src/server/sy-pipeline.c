@@ -8,7 +8,12 @@
  *
  * Rules kept here:
  *  - same format on both sides: the body is forwarded with only the model
- *    edited, and a stream is relayed event by event without re-encoding;
+ *    edited (and the reasoning setting, when the model name carries one),
+ *    and a stream is relayed event by event without re-encoding;
+ *  - different formats: the client's request is decoded into the IR once,
+ *    resolved and encoded for each attempt's upstream; answers come back
+ *    through the upstream's decoder and the client's encoder, a stream
+ *    event by event;
  *  - nothing reaches the client before the first upstream event, so a failed
  *    attempt moves to the next account while the client has seen nothing;
  *  - a slow client pauses the upstream transfer (back-pressure);
@@ -27,6 +32,7 @@
 #include "sy-core-error.h"
 #include "sy-pipeline.h"
 #include "sy-sse.h"
+#include "sy-thinking.h"
 
 #define ERROR_BODY_LIMIT   (1024 * 1024)
 #define BUFFERED_LIMIT     (256 * 1024 * 1024)
@@ -43,10 +49,10 @@ typedef enum
 typedef enum
 {
   RANK_NONE,
-  RANK_UNSUPPORTED,    /* no account speaks the client's format (yet) */
   RANK_LOCAL,          /* could not build or start the upstream request */
   RANK_TRANSPORT,      /* connection failed or timed out */
   RANK_UPSTREAM,       /* the upstream answered with an error */
+  RANK_CLIENT,         /* the request cannot be served as asked (400 from translation) */
 } Rank;
 
 struct _SyPipeline
@@ -69,8 +75,24 @@ struct _SyPipeline
   guint              upstream_status;
   GByteArray        *buffer;
   SySseReader       *sse;
-  guint              n_events;
+  guint              n_events;        /* upstream events received */
+  guint              n_frames;        /* client frames written */
   gboolean           saw_done;
+
+  /* Translation: the client's request in the IR (decoded once), and the
+   * codec state of the current attempt. */
+  SyIrRequest       *ir;
+  SyIrReasoning      ir_reasoning;    /* as decoded: restored before each attempt */
+  gint64             ir_max_tokens;
+  SyTranslateCtx    *tctx;
+  SyStreamDecoder   *decoder;
+  SyStreamEncoder   *encoder;
+  SyIrCollector     *collector;
+  gboolean           translate;       /* this attempt goes through the codecs */
+  gboolean           upstream_stream; /* this attempt asked the upstream to stream */
+  gboolean           stream_ended;    /* an error frame ended the client's stream */
+  GError            *decode_error;    /* the upstream stream could not be read */
+  GString           *frame_buf;
 
   gboolean           started;
   gboolean           done;
@@ -86,6 +108,7 @@ struct _SyPipeline
 };
 
 static void try_next_route (SyPipeline *self);
+static void stop_transfer (SyPipeline *self);
 
 void
 sy_pipeline_request_clear (SyPipelineRequest *request)
@@ -140,9 +163,18 @@ clear_attempt (SyPipeline *self)
 {
   g_clear_pointer (&self->buffer, g_byte_array_unref);
   g_clear_pointer (&self->sse, sy_sse_reader_free);
+  g_clear_pointer (&self->decoder, sy_stream_decoder_free);
+  g_clear_pointer (&self->encoder, sy_stream_encoder_free);
+  g_clear_pointer (&self->collector, sy_ir_collector_free);
+  g_clear_pointer (&self->tctx, sy_translate_ctx_free);
+  g_clear_error (&self->decode_error);
+  self->translate = FALSE;
+  self->upstream_stream = FALSE;
+  self->stream_ended = FALSE;
   self->mode = MODE_NONE;
   self->upstream_status = 0;
   self->n_events = 0;
+  self->n_frames = 0;
   self->saw_done = FALSE;
   self->paused = FALSE;
 }
@@ -158,6 +190,9 @@ sy_pipeline_unref (SyPipeline *self)
   g_clear_pointer (&self->err_message, g_free);
   g_clear_pointer (&self->err_body, g_bytes_unref);
   g_clear_pointer (&self->err_content_type, g_free);
+  g_clear_pointer (&self->ir, sy_ir_request_free);
+  if (self->frame_buf != NULL)
+    g_string_free (self->frame_buf, TRUE);
   sy_pipeline_request_clear (&self->req);
   g_clear_object (&self->http);
   g_clear_pointer (&self->registry, sy_registry_unref);
@@ -244,7 +279,7 @@ write_stream_error (SyPipeline *self,
     {
       g_autofree char *json = sy_format_error_body (self->req.format, status, message, NULL, NULL);
 
-      if (self->n_events > 0)
+      if (self->n_frames > 0)
         self->sink->vtable->write (self->sink, ",\n", 2);
       self->sink->vtable->write (self->sink, json, strlen (json));
       self->sink->vtable->write (self->sink, "]", 1);
@@ -273,6 +308,347 @@ begin_stream (SyPipeline *self)
     self->sink->vtable->write (self->sink, "[", 1);
 }
 
+/* ------------------------------------------------------------ translation */
+
+/* One frame of the client's stream from its encoder. */
+static void
+on_client_frame (const char *event,
+                 const char *data,
+                 gsize       len,
+                 gpointer    user_data)
+{
+  SyPipeline *self = user_data;
+
+  if (self->cancelled)
+    return;
+  if (!self->started)
+    begin_stream (self);
+
+  if (self->req.gemini_raw)
+    {
+      if (len == 6 && memcmp (data, "[DONE]", 6) == 0)
+        return;
+      if (self->n_frames > 0)
+        self->sink->vtable->write (self->sink, ",\n", 2);
+      self->sink->vtable->write (self->sink, data, len);
+    }
+  else
+    {
+      if (self->frame_buf == NULL)
+        self->frame_buf = g_string_sized_new (256);
+      g_string_truncate (self->frame_buf, 0);
+      sy_sse_append_event (self->frame_buf, event, data, len);
+      self->sink->vtable->write (self->sink, self->frame_buf->str, self->frame_buf->len);
+    }
+  self->n_frames++;
+}
+
+/* One IR event from the upstream's decoder, to the client's stream. */
+static void
+on_ir_event (const SyIrEvent *event,
+             gpointer         user_data)
+{
+  SyPipeline *self = user_data;
+
+  if (self->stream_ended || self->cancelled)
+    return;
+  sy_stream_encoder_encode (self->encoder, event);
+  if (event->type == SY_IR_EVENT_ERROR)
+    {
+      g_info ("[%s] upstream reported an error in its stream: %s", self->req.request_id,
+              event->text ? event->text : "(no message)");
+      self->stream_ended = TRUE;
+    }
+}
+
+static guint
+status_for_translate_error (const GError *error)
+{
+  if (g_error_matches (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_UPSTREAM))
+    return 502;
+  return 400;
+}
+
+/* The client's request in the IR, decoded on first need. */
+static gboolean
+ensure_ir (SyPipeline *self,
+           GError    **error)
+{
+  const SyCodec *codec;
+  g_autoptr(SyTranslateCtx) ctx = NULL;
+
+  if (self->ir != NULL)
+    return TRUE;
+  codec = sy_codec_for_format (self->req.format);
+  if (codec == NULL || codec->decode_request == NULL)
+    {
+      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                   "requests in the %s format cannot be translated",
+                   sy_format_display_name (self->req.format));
+      return FALSE;
+    }
+  ctx = sy_translate_ctx_new (self->req.format, self->req.format);
+  self->ir = codec->decode_request (self->req.body, ctx, error);
+  if (self->ir == NULL)
+    return FALSE;
+  g_free (self->ir->model);
+  self->ir->model = g_strdup (self->req.model);
+  self->ir->stream = self->req.stream;
+  self->ir_reasoning = self->ir->reasoning;
+  self->ir_max_tokens = self->ir->max_tokens;
+  return TRUE;
+}
+
+static gboolean
+resolve_reasoning (SyPipeline *self,
+                   SyFormat    upstream_format,
+                   gboolean   *changed,
+                   GError    **error)
+{
+  SyThinkingCaps caps;
+  const SyThinkingCaps *use_caps = NULL;
+
+  /* Each attempt starts from what the client asked. */
+  self->ir->reasoning.mode = self->ir_reasoning.mode;
+  self->ir->reasoning.level = self->ir_reasoning.level;
+  self->ir->reasoning.budget = self->ir_reasoning.budget;
+  self->ir->reasoning.include_thoughts = self->ir_reasoning.include_thoughts;
+  self->ir->reasoning.adaptive = self->ir_reasoning.adaptive;
+  self->ir->max_tokens = self->ir_max_tokens;
+
+  if (self->route->catalogue != NULL)
+    {
+      sy_thinking_caps_from_json (self->route->catalogue, &caps);
+      use_caps = &caps;
+    }
+  return sy_thinking_resolve (self->ir, self->req.model, use_caps, self->req.format,
+                              upstream_format, sy_provider_get_flavor (self->provider),
+                              changed, error);
+}
+
+/* A rough local count for upstreams without a counting endpoint: about four
+ * characters per token over all text, tool arguments and schemas, and a
+ * flat cost per image or document. */
+static gint64
+estimate_tokens (const SyIrRequest *request)
+{
+  gsize chars = 0;
+  gint64 media = 0;
+  guint i, j;
+
+  for (i = 0; i < request->system->len; i++)
+    {
+      SyIrPart *part = g_ptr_array_index (request->system, i);
+      chars += part->text ? strlen (part->text) : 0;
+    }
+  for (i = 0; i < request->messages->len; i++)
+    {
+      SyIrMessage *message = g_ptr_array_index (request->messages, i);
+
+      for (j = 0; j < message->parts->len; j++)
+        {
+          SyIrPart *part = g_ptr_array_index (message->parts, j);
+          g_autofree char *result = NULL;
+
+          switch (part->type)
+            {
+            case SY_IR_PART_TEXT:
+            case SY_IR_PART_THINKING:
+              chars += part->text ? strlen (part->text) : 0;
+              break;
+            case SY_IR_PART_TOOL_CALL:
+              chars += (part->name ? strlen (part->name) : 0) +
+                       (part->arguments ? strlen (part->arguments) : 0);
+              break;
+            case SY_IR_PART_TOOL_RESULT:
+              result = sy_ir_parts_text (part->content, "\n");
+              chars += strlen (result);
+              break;
+            case SY_IR_PART_IMAGE:
+            case SY_IR_PART_DOCUMENT:
+            case SY_IR_PART_AUDIO:
+            default:
+              media += 258;
+              break;
+            }
+        }
+    }
+  for (i = 0; i < request->tools->len; i++)
+    {
+      SyIrTool *tool = g_ptr_array_index (request->tools, i);
+      g_autofree char *schema = tool->parameters ? sy_json_to_string (tool->parameters) : NULL;
+
+      chars += (tool->name ? strlen (tool->name) : 0) +
+               (tool->description ? strlen (tool->description) : 0) +
+               (schema ? strlen (schema) : 0);
+    }
+  return (gint64) ((chars + 3) / 4) + media;
+}
+
+static void
+respond_json (SyPipeline *self,
+              guint       status,
+              JsonNode   *node)
+{
+  char *text = sy_json_to_string (node);
+  g_autoptr(GBytes) body = g_bytes_new_take (text, strlen (text));
+
+  self->done = TRUE;
+  self->sink->vtable->respond (self->sink, status, "application/json", body);
+}
+
+static void
+respond_translate_error (SyPipeline   *self,
+                         guint         status,
+                         const GError *error)
+{
+  self->done = TRUE;
+  sy_pipeline_respond_error (self->sink, self->req.format, status, error->message,
+                             NULL, NULL);
+}
+
+/* A whole upstream answer, for a client of another format. */
+static void
+translate_whole_answer (SyPipeline *self,
+                        GBytes     *body)
+{
+  const SyCodec *up = sy_codec_for_format (self->tctx->upstream_format);
+  const SyCodec *client = sy_codec_for_format (self->req.format);
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) out = NULL;
+  g_autoptr(SyIrResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  node = sy_json_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error);
+  if (node == NULL)
+    {
+      g_autoptr(GError) wrapped = g_error_new (SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_UPSTREAM,
+                                               "the upstream's answer is not JSON: %s", error->message);
+      respond_translate_error (self, 502, wrapped);
+      return;
+    }
+
+  if (self->req.operation == SY_OPERATION_COUNT_TOKENS)
+    {
+      gint64 tokens = 0;
+
+      if (!up->decode_count_response (node, &tokens, &error))
+        {
+          respond_translate_error (self, 502, error);
+          return;
+        }
+      out = client->encode_count_response (tokens);
+      respond_json (self, 200, out);
+      return;
+    }
+
+  response = up->decode_response (node, self->tctx, &error);
+  if (response == NULL)
+    {
+      respond_translate_error (self, status_for_translate_error (error), error);
+      return;
+    }
+
+  if (self->req.stream)
+    {
+      /* Asked for a stream, got one piece: replay it as a stream. */
+      self->encoder = client->stream_encoder_new (self->tctx, on_client_frame, self);
+      sy_ir_response_emit (response, on_ir_event, self);
+      if (!self->stream_ended)
+        sy_stream_encoder_finish (self->encoder);
+      if (self->req.gemini_raw && self->started)
+        self->sink->vtable->write (self->sink, "]", 1);
+      finish_stream (self);
+      return;
+    }
+
+  out = client->encode_response (response, self->tctx, &error);
+  if (out == NULL)
+    {
+      respond_translate_error (self, status_for_translate_error (error), error);
+      return;
+    }
+  respond_json (self, 200, out);
+}
+
+/* The stream stopped early: the upstream sent an error event (its frame is
+ * written already) or something that cannot be read. */
+static void
+translate_stream_failed (SyPipeline *self)
+{
+  stop_transfer (self);
+  if (self->decode_error != NULL)
+    {
+      g_info ("[%s] upstream stream unreadable: %s", self->req.request_id, self->decode_error->message);
+      if (self->collector != NULL)
+        respond_translate_error (self, 502, self->decode_error);
+      else if (self->started)
+        {
+          write_stream_error (self, 502, self->decode_error->message);
+          finish_stream (self);
+        }
+      else
+        {
+          record_error (self, RANK_TRANSPORT, 502, self->decode_error->message, NULL, NULL);
+          clear_attempt (self);
+          try_next_route (self);
+        }
+      return;
+    }
+  if (self->req.gemini_raw && self->started)
+    self->sink->vtable->write (self->sink, "]", 1);
+  finish_stream (self);
+}
+
+/* The upstream's stream ended normally. */
+static void
+translate_stream_end (SyPipeline *self)
+{
+  const SyCodec *client = sy_codec_for_format (self->req.format);
+  g_autoptr(GError) error = NULL;
+
+  if (!self->stream_ended && !sy_stream_decoder_finish (self->decoder, &error))
+    {
+      if (self->collector == NULL && self->started)
+        {
+          write_stream_error (self, 502, error->message);
+          finish_stream (self);
+        }
+      else
+        respond_translate_error (self, 502, error);
+      return;
+    }
+
+  if (self->collector != NULL)
+    {
+      guint status = 0;
+      g_autoptr(SyIrResponse) response = sy_ir_collector_finish (self->collector, &status, &error);
+      g_autoptr(JsonNode) out = NULL;
+
+      if (response == NULL)
+        {
+          self->done = TRUE;
+          sy_pipeline_respond_error (self->sink, self->req.format, status >= 400 ? status : 502,
+                                     error->message, NULL, NULL);
+          return;
+        }
+      out = client->encode_response (response, self->tctx, &error);
+      if (out == NULL)
+        {
+          respond_translate_error (self, status_for_translate_error (error), error);
+          return;
+        }
+      respond_json (self, 200, out);
+      return;
+    }
+
+  if (!self->stream_ended)
+    sy_stream_encoder_finish (self->encoder);
+  if (self->req.gemini_raw && self->started)
+    self->sink->vtable->write (self->sink, "]", 1);
+  finish_stream (self);
+}
+
 static gboolean
 on_sse_event (const SySseEvent *event,
               gpointer          user_data)
@@ -281,6 +657,19 @@ on_sse_event (const SySseEvent *event,
 
   if (self->cancelled)
     return FALSE;
+
+  if (self->translate)
+    {
+      if (self->stream_ended || self->decode_error != NULL)
+        return FALSE;
+      if (event->data_len == 0 && event->event == NULL)
+        return TRUE;
+      self->n_events++;
+      if (!sy_stream_decoder_feed (self->decoder, event->event, event->data, event->data_len,
+                                   &self->decode_error))
+        return FALSE;
+      return !self->stream_ended;
+    }
 
   if (self->req.gemini_raw)
     {
@@ -308,6 +697,7 @@ on_sse_event (const SySseEvent *event,
         self->sink->vtable->write (self->sink, "\n\n", 2);
     }
   self->n_events++;
+  self->n_frames++;
 
   return TRUE;
 }
@@ -325,10 +715,27 @@ on_response (SyHttpTransfer *transfer,
 
   if (status >= 400)
     self->mode = MODE_ERROR;
-  else if (self->req.stream && content_type != NULL && strstr (content_type, "event-stream") != NULL)
+  else if ((self->translate ? self->upstream_stream : self->req.stream) &&
+           content_type != NULL && strstr (content_type, "event-stream") != NULL)
     {
       self->mode = MODE_STREAM;
       self->sse = sy_sse_reader_new (on_sse_event, self);
+      if (self->translate)
+        {
+          const SyCodec *up = sy_codec_for_format (self->tctx->upstream_format);
+          const SyCodec *client = sy_codec_for_format (self->req.format);
+
+          if (self->req.stream)
+            {
+              self->encoder = client->stream_encoder_new (self->tctx, on_client_frame, self);
+              self->decoder = up->stream_decoder_new (self->tctx, on_ir_event, self);
+            }
+          else
+            {
+              self->collector = sy_ir_collector_new ();
+              self->decoder = up->stream_decoder_new (self->tctx, sy_ir_collector_add, self->collector);
+            }
+        }
     }
   else
     self->mode = MODE_BUFFER;
@@ -380,7 +787,8 @@ on_data (SyHttpTransfer *transfer,
 
     case MODE_STREAM:
       sy_pipeline_ref (self);
-      if (!sy_sse_reader_feed (self->sse, data, len, &error) && !self->cancelled)
+      if (!sy_sse_reader_feed (self->sse, data, len, &error) && !self->cancelled &&
+               !(self->translate && (self->stream_ended || self->decode_error != NULL)))
         {
           stop_transfer (self);
           if (self->started)
@@ -394,6 +802,9 @@ on_data (SyHttpTransfer *transfer,
               respond_recorded_error (self);
             }
         }
+      else if (self->translate && !self->cancelled &&
+               (self->stream_ended || self->decode_error != NULL))
+        translate_stream_failed (self);
       else if (!self->cancelled && self->transfer != NULL && !self->paused &&
                self->sink->vtable->get_pending (self->sink) > SY_PIPELINE_HIGH_WATER)
         {
@@ -459,6 +870,32 @@ on_done (SyHttpTransfer *transfer,
       {
         g_autoptr(GError) sse_error = NULL;
 
+        if (self->translate)
+          {
+            gboolean read_all = sy_sse_reader_finish (self->sse, &sse_error);
+
+            if (self->stream_ended || self->decode_error != NULL)
+              translate_stream_failed (self);
+            else if (self->n_events == 0)
+              {
+                record_error (self, RANK_TRANSPORT, 502,
+                              read_all ? "upstream closed the stream before any event"
+                                       : sse_error->message, NULL, NULL);
+                clear_attempt (self);
+                try_next_route (self);
+              }
+            else if (!read_all && self->started)
+              {
+                write_stream_error (self, 502, sse_error->message);
+                finish_stream (self);
+              }
+            else if (!read_all)
+              respond_translate_error (self, 502, sse_error);
+            else
+              translate_stream_end (self);
+            return;
+          }
+
         if (!sy_sse_reader_finish (self->sse, &sse_error) && self->started)
           {
             /* The error frame closes the stream: no [DONE], no second ']'. */
@@ -492,6 +929,11 @@ on_done (SyHttpTransfer *transfer,
           body = g_byte_array_free_to_bytes (g_steal_pointer (&self->buffer));
         else
           body = g_bytes_new (NULL, 0);
+        if (self->translate)
+          {
+            translate_whole_answer (self, body);
+            return;
+          }
         self->done = TRUE;
         self->sink->vtable->respond (self->sink, self->upstream_status,
                                      content_type ? content_type : "application/json", body);
@@ -517,22 +959,121 @@ effective_proxy (SyPipeline      *self,
   return NULL;
 }
 
+/* Decodes, resolves and encodes the client's request for this attempt's
+ * upstream. FALSE with the error recorded; TRUE with *body set, or with
+ * the answer already given (a token count estimated here). */
+static gboolean
+prepare_translated (SyPipeline *self,
+                    JsonNode  **body)
+{
+  SyFormat upstream_format = sy_provider_get_format (self->provider);
+  const SyCodec *up = sy_codec_for_format (upstream_format);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *client_model = NULL;
+
+  if (!ensure_ir (self, &error) || !resolve_reasoning (self, upstream_format, NULL, &error))
+    {
+      record_error (self, RANK_CLIENT, status_for_translate_error (error), error->message, NULL, NULL);
+      return FALSE;
+    }
+
+  if (!sy_thinking_split_suffix (self->req.model, &client_model, NULL))
+    client_model = g_strdup (self->req.model);
+  self->tctx = sy_translate_ctx_new (self->req.format, upstream_format);
+  self->tctx->flavor = sy_provider_get_flavor (self->provider);
+  sy_translate_ctx_set_models (self->tctx, client_model, self->route->upstream_model);
+  sy_translate_ctx_set_client_body (self->tctx, self->req.body);
+  self->tctx->client_request = self->ir;
+  self->ir->stream = self->upstream_stream;
+
+  if (self->req.operation == SY_OPERATION_COUNT_TOKENS)
+    {
+      if (up->encode_count_request == NULL)
+        {
+          const SyCodec *client = sy_codec_for_format (self->req.format);
+          g_autoptr(JsonNode) out = client->encode_count_response (estimate_tokens (self->ir));
+
+          g_debug ("[%s] %s has no token counter: estimated locally", self->req.request_id,
+                   sy_provider_get_name (self->provider));
+          respond_json (self, 200, out);
+          return TRUE;
+        }
+      *body = up->encode_count_request (self->ir, self->tctx, &error);
+    }
+  else
+    *body = up->encode_request (self->ir, self->tctx, &error);
+
+  if (*body == NULL)
+    {
+      record_error (self, RANK_CLIENT, status_for_translate_error (error), error->message, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Same format: the body goes as it is, except a reasoning setting carried
+ * by the model name ("model(high)"), written in the body's own terms. */
+static gboolean
+prepare_passthrough (SyPipeline *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
+
+  if (!sy_thinking_split_suffix (self->req.model, NULL, NULL) ||
+      self->req.operation != SY_OPERATION_GENERATE)
+    return TRUE;
+  if (!ensure_ir (self, &error))
+    {
+      /* The upstream will judge the body; the suffix alone is not worth a 400. */
+      g_debug ("[%s] reasoning suffix ignored: %s", self->req.request_id, error->message);
+      return TRUE;
+    }
+  if (!resolve_reasoning (self, self->req.format, &changed, &error))
+    {
+      record_error (self, RANK_CLIENT, status_for_translate_error (error), error->message, NULL, NULL);
+      return FALSE;
+    }
+  if (changed && JSON_NODE_HOLDS_OBJECT (self->req.body))
+    sy_thinking_write_json (json_node_get_object (self->req.body), self->req.format,
+                            sy_provider_get_flavor (self->provider), self->ir);
+  return TRUE;
+}
+
 static gboolean
 start_attempt (SyPipeline *self)
 {
   SyUpstreamEntry *entry = self->route->account->entry;
   g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) translated = NULL;
   SyUpstreamRequest upstream = { 0 };
   SyProviderCall call = { 0 };
   SyHttpRequestInfo info = { 0 };
+  gboolean always_streams = sy_provider_always_streams (self->provider) &&
+                            self->req.operation == SY_OPERATION_GENERATE;
+
+  /* A single answer from an upstream that only streams is collected from
+   * its stream, which takes the codecs even within one format. */
+  self->translate = sy_provider_get_format (self->provider) != self->req.format ||
+                    (always_streams && !self->req.stream);
+  self->upstream_stream = self->req.stream || always_streams;
+
+  if (self->translate)
+    {
+      if (!prepare_translated (self, &translated))
+        return FALSE;
+      if (self->done)
+        return TRUE;
+    }
+  else if (!prepare_passthrough (self))
+    return FALSE;
 
   call.account = self->route->account;
   call.upstream_model = self->route->upstream_model;
   call.operation = self->req.operation;
-  call.stream = self->req.stream;
+  call.stream = self->upstream_stream;
   /* Providers only set or drop members each attempt sets anew (the model):
    * the client's body is edited in place, never copied. */
-  call.body = self->req.body;
+  call.body = translated ? translated : self->req.body;
   call.client_header = self->req.client_header;
   call.client_header_data = self->req.client_header_data;
 
@@ -551,9 +1092,10 @@ start_attempt (SyPipeline *self)
   info.connect_timeout_s = self->config->upstream_connect_timeout;
   info.idle_timeout_s = self->config->upstream_idle_timeout;
 
-  g_debug ("[%s] model %s -> %s as %s (%s)", self->req.request_id, self->req.model,
+  g_debug ("[%s] model %s -> %s as %s (%s, %s)", self->req.request_id, self->req.model,
            self->route->account->id, self->route->upstream_model,
-           self->req.stream ? "stream" : "single answer");
+           self->req.stream ? "stream" : "single answer",
+           self->translate ? "translated" : "same format");
 
   sy_pipeline_ref (self);   /* held by the transfer until done or cancel */
   self->transfer = sy_http_client_start (self->http, &info, &pipeline_callbacks, self, &error);
@@ -583,21 +1125,9 @@ try_next_route (SyPipeline *self)
       self->route = route;
       self->provider = provider;
 
-      if (sy_provider_get_format (provider) != self->req.format)
-        {
-          g_autofree char *message =
-            g_strdup_printf ("model '%s' is served by an upstream that speaks %s; translation "
-                             "from %s is not available in this version of Switchyard",
-                             self->req.model,
-                             sy_format_display_name (sy_provider_get_format (provider)),
-                             sy_format_display_name (self->req.format));
-          self->provider = NULL;
-          record_error (self, RANK_UNSUPPORTED, 501, message, NULL, NULL);
-          continue;
-        }
-
       if (start_attempt (self))
         return;
+      clear_attempt (self);
     }
 
   respond_recorded_error (self);
