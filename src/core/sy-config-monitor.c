@@ -97,10 +97,11 @@ static gboolean
 sy_config_monitor_timeout_cb (gpointer user_data)
 {
   SyConfigMonitor *self = user_data;
-  g_autoptr(SyConfigMonitor) hold = g_object_ref (self);
 
+  g_object_ref (self);   /* a "changed" handler may drop the last reference */
   g_clear_pointer (&self->timeout, g_source_unref);
   sy_config_monitor_reload (self);
+  g_object_unref (self);
   return G_SOURCE_REMOVE;
 }
 

@@ -460,7 +460,8 @@ static void
 transfer_complete (SyHttpTransfer *t,
                    GError         *error)
 {
-  g_autoptr(SyHttpTransfer) hold = sy_http_transfer_ref (t);
+  /* The callbacks may drop the last outside reference. */
+  G_GNUC_UNUSED g_autoptr(SyHttpTransfer) hold = sy_http_transfer_ref (t);
   g_autoptr(SyHttpTransfer) client_ref = NULL;
 
   if (t->finished)
