@@ -983,9 +983,13 @@ test_bad_input (Fixture       *f,
     { "/v1beta/models/no-such-model:generateContent", "{}", "gemini", 404, "no-such-model" },
     { "/v1beta/models/g/echo:explode", "{}", "gemini", 404, "not a Switchyard route" },
     { "/v2/nothing", "{}", "openai", 404, "not a Switchyard route" },
-    /* Prefix routing: "o/..." reaches only the OpenAI-compatible account. */
-    { "/v1/messages", "{\"model\":\"o/echo\",\"messages\":[]}", "claude", 501, "translation" },
-    { "/v1beta/models/c/echo:generateContent", "{}", "gemini", 501, "translation" },
+    /* Translated requests are checked before anything goes upstream. */
+    { "/v1/messages", "{\"model\":\"o/echo\",\"messages\":[]}", "claude", 400, "messages" },
+    { "/v1beta/models/c/echo:generateContent", "{}", "gemini", 400, "contents" },
+    { "/v1/chat/completions", "{\"model\":\"c/echo\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+      "openai", 400, "n" },
+    { "/v1/chat/completions", "{\"model\":\"g/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+      "\"reasoning_effort\":\"extreme\"}", "openai", 400, "reasoning_effort" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -1004,6 +1008,234 @@ test_bad_input (Fixture       *f,
     request_full (f, "GET", "/v1/chat/completions", NULL, NULL, &r);
     assert_error_shape (&r, "openai", 405);
     g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Allow"), ==, "POST");
+  }
+}
+
+/* Translation between formats, end to end                                  */
+
+typedef struct
+{
+  const char *name;
+  const char *path;         /* MODEL: the model */
+  const char *body;         /* MODEL: the model; STREAM: true or false */
+  const char *text_path;    /* where the answer's text is, non-stream */
+  const char *stream_path;  /* Gemini: the stream path */
+} ClientShape;
+
+static const ClientShape client_shapes[] = {
+  { "openai", "/v1/chat/completions",
+    "{\"model\":\"MODEL\",\"stream\":STREAM,\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+    "{\"role\":\"user\",\"content\":\"hi\"}]}", "$.choices[0].message.content", NULL },
+  { "responses", "/v1/responses",
+    "{\"model\":\"MODEL\",\"stream\":STREAM,\"instructions\":\"Be brief.\",\"input\":\"hi\"}",
+    "$.output[0].content[0].text", NULL },
+  { "claude", "/v1/messages",
+    "{\"model\":\"MODEL\",\"stream\":STREAM,\"max_tokens\":100,\"system\":\"Be brief.\","
+    "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "$.content[0].text", NULL },
+  { "gemini", "/v1beta/models/MODEL:generateContent",
+    "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],"
+    "\"systemInstruction\":{\"parts\":[{\"text\":\"Be brief.\"}]}}", "$.candidates[0].content.parts[0].text",
+    "/v1beta/models/MODEL:streamGenerateContent?alt=sse" },
+};
+
+static const struct { const char *prefix; const char *says; } upstream_shapes[] = {
+  { "c", "fake claude" }, { "g", "fake gemini" }, { "x", "fake responses" }, { "o", "fake openai" },
+};
+
+/* @template with MODEL and STREAM filled in. */
+static char *
+fill (const char *template,
+      const char *model,
+      gboolean    stream)
+{
+  g_autoptr(GString) out = g_string_new (template);
+
+  g_string_replace (out, "MODEL", model, 0);
+  g_string_replace (out, "STREAM", stream ? "true" : "false", 0);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+test_translate_answers (Fixture       *f,
+                        gconstpointer  data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (client_shapes); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (upstream_shapes); j++)
+      {
+        const ClientShape *c = &client_shapes[i];
+        g_autofree char *model = g_strdup_printf ("%s/echo", upstream_shapes[j].prefix);
+        g_autofree char *path = fill (c->path, model, FALSE);
+        g_autofree char *body = fill (c->body, model, FALSE);
+        g_auto(Response) r = { 0 };
+        g_autoptr(JsonNode) root = NULL;
+        const char *text;
+
+        g_test_message ("%s client, %s upstream", c->name, upstream_shapes[j].prefix);
+        post (f, path, body, &r);
+        g_assert_cmpuint (r.status, ==, 200);
+        root = parse_json (r.body);
+        text = json_path_string (root, c->text_path);
+        g_assert_nonnull (text);
+        g_assert_nonnull (strstr (text, upstream_shapes[j].says));
+      }
+}
+
+/* The stream of each client format, whatever the upstream's, keeps its
+ * grammar: opening and closing events, all twenty text deltas in order. */
+static void
+test_translate_streams (Fixture       *f,
+                        gconstpointer  data)
+{
+  static const struct { const char *first; const char *last; } grammar[] = {
+    { "\"role\":\"assistant\"", "data: [DONE]\n\n" },
+    { "event: response.created", "event: response.completed" },
+    { "event: message_start", "event: message_stop" },
+    { "\"candidates\"", "\"finishReason\":\"STOP\"" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (client_shapes); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (upstream_shapes); j++)
+      {
+        const ClientShape *c = &client_shapes[i];
+        g_autofree char *model = g_strdup_printf ("%s/echo", upstream_shapes[j].prefix);
+        g_autofree char *path = fill (c->stream_path ? c->stream_path : c->path, model, TRUE);
+        g_autofree char *body = fill (c->body, model, TRUE);
+        g_autoptr(GString) out = NULL;
+        const char *at;
+
+        g_test_message ("%s client, %s upstream, streaming", c->name, upstream_shapes[j].prefix);
+        stream_to_end (f, path, body, &out);
+        g_assert_nonnull (strstr (out->str, grammar[i].first));
+        g_assert_nonnull (strstr (out->str, grammar[i].last));
+        g_assert_true (strstr (out->str, grammar[i].first) < g_strrstr (out->str, grammar[i].last));
+        /* tok0 .. tok19 in order: the fake streams twenty deltas */
+        at = out->str;
+        for (guint k = 0; k < FAKE_STREAM_EVENTS; k++)
+          {
+            g_autofree char *tok = g_strdup_printf ("tok%u ", k);
+
+            at = strstr (at, tok);
+            g_assert_nonnull (at);
+          }
+        g_assert_null (strstr (out->str, "\"error\""));
+      }
+}
+
+static void
+test_translate_errors (Fixture       *f,
+                       gconstpointer  data)
+{
+  /* An upstream error reaches the client in its own format, status kept. */
+  {
+    g_auto(Response) r = { 0 };
+    post (f, "/v1/messages", "{\"model\":\"o/fail-429\",\"max_tokens\":10,"
+          "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+    assert_error_shape (&r, "claude", 429);
+    g_assert_nonnull (strstr (r.text, "fake failure 429"));
+  }
+  {
+    g_auto(Response) r = { 0 };
+    post (f, "/v1beta/models/c/fail-400:generateContent",
+          "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}", &r);
+    assert_error_shape (&r, "gemini", 400);
+    g_assert_nonnull (strstr (r.text, "fake failure 400"));
+  }
+  /* The upstream drops mid-stream: the client's own error event ends it. */
+  {
+    g_autoptr(GString) out = NULL;
+
+    stream_to_end (f, "/v1/messages", "{\"model\":\"o/drop\",\"stream\":true,\"max_tokens\":10,"
+                   "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &out);
+    g_assert_nonnull (strstr (out->str, "event: message_start"));
+    g_assert_nonnull (strstr (out->str, "event: error"));
+    g_assert_null (strstr (out->str, "event: message_stop"));
+  }
+  /* A stream answered in one piece still reaches a streaming client as a stream. */
+  {
+    g_autoptr(GString) out = NULL;
+
+    stream_to_end (f, "/v1/chat/completions", "{\"model\":\"c/json-stream\",\"stream\":true,"
+                   "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &out);
+    g_assert_nonnull (strstr (out->str, "fake claude"));
+    g_assert_nonnull (strstr (out->str, "data: [DONE]"));
+  }
+}
+
+static void
+test_translate_count_tokens (Fixture       *f,
+                             gconstpointer  data)
+{
+#define CLAUDE_COUNT_BODY(model, text) \
+  "{\"model\":\"" model "\",\"messages\":[{\"role\":\"user\",\"content\":\"" text "\"}]}"
+
+  /* Gemini has a counter: its count comes back in Claude's shape. */
+  {
+    const char *body = CLAUDE_COUNT_BODY ("g/echo", "hello there");
+    g_auto(Response) r = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+
+    post (f, "/v1/messages/count_tokens", body, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    root = parse_json (r.body);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "input_tokens"), ==, 42);
+    g_assert_nonnull (strstr (fake_upstream_get_last (f->upstream)->path, ":countTokens"));
+  }
+  /* OpenAI-compatible upstreams have none: estimated here, longer text, more tokens. */
+  {
+    const char *short_body = CLAUDE_COUNT_BODY ("o/echo", "hi");
+    const char *long_body = CLAUDE_COUNT_BODY ("o/echo", "a much longer question about many different things");
+    g_auto(Response) r1 = { 0 };
+    g_auto(Response) r2 = { 0 };
+    g_autoptr(JsonNode) a = NULL;
+    g_autoptr(JsonNode) b = NULL;
+    guint before = fake_upstream_get_n_requests (f->upstream);
+
+    post (f, "/v1/messages/count_tokens", short_body, &r1);
+    post (f, "/v1/messages/count_tokens", long_body, &r2);
+    g_assert_cmpuint (r1.status, ==, 200);
+    g_assert_cmpuint (r2.status, ==, 200);
+    a = parse_json (r1.body);
+    b = parse_json (r2.body);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (a), "input_tokens"), >, 0);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (b), "input_tokens"), >,
+                     json_object_get_int_member (json_node_get_object (a), "input_tokens"));
+    g_assert_cmpuint (fake_upstream_get_n_requests (f->upstream), ==, before);
+  }
+}
+
+/* A reasoning suffix on the model reaches a same-format upstream in the
+ * body's own terms; the name it was sent under has no suffix. */
+static void
+test_reasoning_suffix (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_auto(Response) r = { 0 };
+  g_autoptr(JsonNode) sent = NULL;
+  JsonObject *thinking;
+
+  post (f, "/v1/messages", "{\"model\":\"c/echo(8192)\",\"max_tokens\":20000,"
+        "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  sent = parse_json (fake_upstream_get_last (f->upstream)->body);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (sent), "model"), ==, "echo");
+  thinking = json_object_get_object_member (json_node_get_object (sent), "thinking");
+  g_assert_nonnull (thinking);
+  g_assert_cmpstr (json_object_get_string_member (thinking, "type"), ==, "enabled");
+  g_assert_cmpint (json_object_get_int_member (thinking, "budget_tokens"), ==, 8192);
+
+  /* Across formats too: OpenAI's level becomes Gemini's thinking config. */
+  {
+    g_auto(Response) r2 = { 0 };
+    g_autoptr(JsonNode) sent2 = NULL;
+    JsonObject *config;
+
+    post (f, "/v1/chat/completions", "{\"model\":\"g/echo(high)\","
+          "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r2);
+    g_assert_cmpuint (r2.status, ==, 200);
+    sent2 = parse_json (fake_upstream_get_last (f->upstream)->body);
+    config = json_object_get_object_member (
+      json_object_get_object_member (json_node_get_object (sent2), "generationConfig"), "thinkingConfig");
+    g_assert_cmpint (json_object_get_int_member (config, "thinkingBudget"), ==, 24576);
   }
 }
 
@@ -1383,6 +1615,11 @@ main (int   argc,
   ADD ("/server/proxy", test_proxy, NULL);
   ADD ("/server/origin", test_origin, NULL);
   ADD ("/server/listener-toggle", test_listener_toggle, NULL);
+  ADD ("/server/translate-answers", test_translate_answers, NULL);
+  ADD ("/server/translate-streams", test_translate_streams, NULL);
+  ADD ("/server/translate-errors", test_translate_errors, NULL);
+  ADD ("/server/translate-count-tokens", test_translate_count_tokens, NULL);
+  ADD ("/server/reasoning-suffix", test_reasoning_suffix, NULL);
   g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
   g_test_add_func ("/server/file-reload", test_file_reload);
 
