@@ -8,7 +8,22 @@
  *   "stall"        headers, then nothing
  *   "drop"         two events, then the connection is cut
  *   "json-stream"  a stream request answered with plain JSON
+ *   "tool-call…"   a call of the first tool the request declares (arguments
+ *                  {"city":"Paris"}, or {} if its schema has no "city"); once
+ *                  the request holds a tool result: "tool said: <result>"
+ *   "vision…"      "saw image <mime>/<decoded bytes>" for the first inline
+ *                  image of the request, or "saw no image"
+ *   "think…"       reasoning, then text (signatures "sig-claude-1" and
+ *                  "sig-gemini-1", Responses encrypted_content "enc-1",
+ *                  chat reasoning_content)
  *   anything else  a normal answer echoing the model
+ *
+ * The scripted answers ("tool-call", "vision", "think") stream, when asked
+ * to, as the real APIs do, event by event; an OpenAI chat stream ends with a
+ * usage chunk only when the request has stream_options.include_usage.
+ *
+ * GET /_fake/last answers {"n_requests","method","path","query","body"}
+ * of the last request (for tests that run the fake upstream as a process).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -41,6 +41,7 @@ export async function startStack(configFor) {
   const sy = spawn(join(buildDir, 'src', 'switchyard'),
                    ['--headless', '--debug', '--config', configPath, '--port', '0'],
                    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: dir } });
+  const syExited = new Promise((resolve) => sy.on('exit', (code, signal) => resolve(signal ?? code)));
   sy.stdout.on('data', (c) => { log += c; });
   sy.stderr.on('data', (c) => { log += c; });
   const [, url] = await waitForLine(sy.stderr, /Listening on (http:\/\/[^ ]+)/, 'switchyard');
@@ -49,16 +50,38 @@ export async function startStack(configFor) {
     url,
     upstream,
     log: () => log,
+    // What the fake upstream saw last: {n_requests, method, path, query, body}.
+    async lastUpstream() {
+      const res = await fetch(`${upstream}/_fake/last`);
+      return res.json();
+    },
     async stop() {
-      const exited = new Promise((resolve) => sy.on('exit', (code) => resolve(code)));
+      if (sy.exitCode !== null || sy.signalCode !== null) {
+        console.log(`# switchyard died during the tests (${sy.signalCode ?? sy.exitCode}); its log ends:`);
+        for (const line of log.trimEnd().split('\n').slice(-20)) console.log(`#   ${line}`);
+      }
       sy.kill('SIGTERM');
-      const code = await exited;
+      const code = await syExited;
       fake.stdin.end();
       fake.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
       return code;
     },
   };
+}
+
+// A test gets 10 s, a file 50 s: the fake upstream answers at once, so
+// anything slower is a hang, and meson's limit is 120 s.
+const TEST_TIMEOUT_MS = 10000;
+const FILE_BUDGET_MS = 50000;
+
+// The message, and where in a test file it was thrown (the whole stack with
+// SY_SDK_VERBOSE=1).
+function describeError(e) {
+  if (!(e instanceof Error)) return String(e);
+  if (process.env.SY_SDK_VERBOSE) return String(e.stack);
+  const at = String(e.stack || '').split('\n').find((l) => /(\.test|pairs)\.mjs:/.test(l));
+  return `${e.constructor.name}: ${e.message}${at ? `\n${at.trim()}` : ''}`;
 }
 
 // A tiny TAP producer: test(name, fn) runs in order.
@@ -79,15 +102,28 @@ export async function run(setup, teardown) {
     process.exit(1);
   }
   let n = 0;
+  const start = Date.now();
   for (const t of tests) {
     n++;
+    if (Date.now() - start > FILE_BUDGET_MS) {
+      failed++;
+      console.log(`not ok ${n} ${t.name}`);
+      console.log(`# not run: this file's ${FILE_BUDGET_MS / 1000} s are spent (earlier tests hung)`);
+      continue;
+    }
+    let timer;
     try {
-      await t.fn(ctx);
+      const limit = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no result within ${TEST_TIMEOUT_MS} ms`)), TEST_TIMEOUT_MS);
+      });
+      await Promise.race([t.fn(ctx), limit]);
       console.log(`ok ${n} ${t.name}`);
     } catch (e) {
       failed++;
       console.log(`not ok ${n} ${t.name}`);
-      for (const line of String(e.stack || e).split('\n')) console.log(`# ${line}`);
+      for (const line of describeError(e).split('\n')) console.log(`# ${line}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
   await teardown(ctx);
