@@ -1665,6 +1665,48 @@ claude_effort (SyIrLevel level)
     }
 }
 
+/* TRUE when thinking is asked for but the last assistant turn called tools
+ * without opening with a thinking block (which Claude then rejects). */
+static gboolean
+thinking_blocked_by_history (JsonArray           *messages,
+                             const SyIrReasoning *reasoning)
+{
+  guint n = json_array_get_length (messages);
+  guint i;
+
+  if (reasoning->mode == SY_IR_REASONING_UNSET || reasoning->mode == SY_IR_REASONING_NONE)
+    return FALSE;
+
+  for (i = n; i > 0; i--)
+    {
+      JsonObject *message = json_array_get_object_element (messages, i - 1);
+      JsonArray *content;
+      JsonObject *first;
+      const char *type;
+      guint j;
+      gboolean calls = FALSE;
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (message, "role", NULL), "assistant") != 0)
+        continue;
+      content = sy_json_get_array (message, "content");
+      if (content == NULL || json_array_get_length (content) == 0)
+        return FALSE;
+      for (j = 0; j < json_array_get_length (content); j++)
+        {
+          JsonObject *block = json_array_get_object_element (content, j);
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (block, "type", NULL), "tool_use") == 0)
+            calls = TRUE;
+        }
+      if (!calls)
+        return FALSE;
+      first = json_array_get_object_element (content, 0);
+      type = json_object_get_string_member_with_default (first, "type", NULL);
+      return g_strcmp0 (type, "thinking") != 0 && g_strcmp0 (type, "redacted_thinking") != 0;
+    }
+  return FALSE;
+}
+
 /* thinking (and output_config.effort) as the thinking module left them */
 static void
 encode_thinking (const SyIrReasoning *reasoning,
@@ -1795,7 +1837,18 @@ encode_request_body (const SyIrRequest *request,
         json_object_set_object_member (root, "tool_choice", choice);
     }
 
-  encode_thinking (&request->reasoning, root, output_config);
+  if (thinking_blocked_by_history (messages, &request->reasoning))
+    {
+      /* With thinking on, Claude wants the assistant turn that made the
+       * pending tool calls to open with its own signed thinking; history
+       * from another upstream has none, so this turn runs without. */
+      SyIrReasoning off = request->reasoning;
+
+      off.mode = SY_IR_REASONING_UNSET;
+      encode_thinking (&off, root, output_config);
+    }
+  else
+    encode_thinking (&request->reasoning, root, output_config);
 
   if (!count)
     {

@@ -1787,6 +1787,48 @@ test_stream_round_trip (void)
   frames_clear (&frames);
 }
 
+/* Thinking on, and the pending tool calls came from another upstream with
+ * no signed thinking: Claude would refuse the turn, so it runs without. */
+static void
+test_encode_thinking_after_foreign_tool_history (void)
+{
+  g_autoptr(SyIrRequest) request = sy_ir_request_new ();
+  g_autoptr(SyTranslateCtx) ctx = new_ctx (SY_FORMAT_OPENAI, SY_FORMAT_CLAUDE);
+  g_autoptr(JsonNode) out = NULL;
+  g_autoptr(JsonNode) out2 = NULL;
+  SyIrMessage *message;
+  SyIrPart *part;
+
+  request->reasoning.mode = SY_IR_REASONING_BUDGET;
+  request->reasoning.budget = 4096;
+  message = sy_ir_request_add_message (request, SY_IR_ROLE_USER);
+  sy_ir_message_add (message, sy_ir_part_new_text ("weather?"));
+  message = sy_ir_request_add_message (request, SY_IR_ROLE_ASSISTANT);
+  part = sy_ir_part_new (SY_IR_PART_TOOL_CALL);
+  part->id = g_strdup ("call_1");
+  part->name = g_strdup ("get_weather");
+  part->arguments = g_strdup ("{}");
+  sy_ir_message_add (message, part);
+  message = sy_ir_request_add_message (request, SY_IR_ROLE_USER);
+  part = sy_ir_part_new (SY_IR_PART_TOOL_RESULT);
+  part->tool_call_id = g_strdup ("call_1");
+  part->content = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_ir_part_free);
+  g_ptr_array_add (part->content, sy_ir_part_new_text ("sunny"));
+  sy_ir_message_add (message, part);
+
+  out = encode_ok (request, ctx);
+  g_assert_false (json_object_has_member (json_node_get_object (out), "thinking"));
+
+  /* With Claude's own signed thinking first, thinking stays on. */
+  message = g_ptr_array_index (request->messages, 1);
+  part = sy_ir_part_new (SY_IR_PART_THINKING);
+  part->text = g_strdup ("let me check");
+  part->signature = sy_ir_signature_wrap ("claude", "sig");
+  g_ptr_array_insert (message->parts, 0, part);
+  out2 = encode_ok (request, ctx);
+  g_assert_true (json_object_has_member (json_node_get_object (out2), "thinking"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1825,6 +1867,8 @@ main (int    argc,
   g_test_add_func ("/claude/stream/encode-minimal", test_stream_encode_minimal);
   g_test_add_func ("/claude/stream/encode-errors", test_stream_encode_errors);
   g_test_add_func ("/claude/stream/round-trip", test_stream_round_trip);
+  g_test_add_func ("/claude/encode/thinking-after-foreign-tool-history",
+                   test_encode_thinking_after_foreign_tool_history);
 
   return g_test_run ();
 }
