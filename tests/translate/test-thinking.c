@@ -215,9 +215,8 @@ static const char * const thinking_fields[] = {
 };
 
 static void
-test_matrix_case (gconstpointer data)
+run_matrix_case (JsonObject *c)
 {
-  JsonObject *c = (JsonObject *) data;
   const char *from_name = sy_json_get_string (c, "from");
   const char *to_name = sy_json_get_string (c, "to");
   const char *model = sy_json_get_string (c, "model");
@@ -314,6 +313,19 @@ test_matrix_case (gconstpointer data)
     }
 }
 
+/* Each case in a child: one failure does not hide the others. */
+static void
+test_matrix_case (gconstpointer data)
+{
+  if (g_test_subprocess ())
+    {
+      run_matrix_case ((JsonObject *) data);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -324,6 +336,7 @@ main (int    argc,
   guint total = 0;
 
   g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
 
   g_test_add_func ("/thinking/suffix", test_suffix);
   g_test_add_func ("/thinking/levels", test_levels);
