@@ -432,7 +432,7 @@ resolve_openai (SyIrReasoning        *r,
   switch (r->mode)
     {
     case SY_IR_REASONING_NONE:
-      if (!caps->zero_allowed)
+      if (!caps->zero_allowed && !(caps->levels & LEVEL_BIT (SY_IR_LEVEL_NONE)))
         {
           set_mode (r, SY_IR_REASONING_LEVEL);
           r->level = caps->levels ? lowest_level (caps->levels) : SY_IR_LEVEL_MINIMAL;
@@ -585,6 +585,42 @@ ensure_object (JsonObject *parent,
   return child;
 }
 
+/* Open-weight models served by OpenAI-compatible servers (vLLM, SGLang,
+ * their hosted APIs) switch thinking with a chat-template flag instead:
+ * GLM, Qwen3 and DeepSeek V3.x take chat_template_kwargs.enable_thinking
+ * (GLM also clear_thinking), MiniMax takes reasoning_split. Keyed by the
+ * model name in the body. */
+static void
+write_open_weight_switches (JsonObject          *body,
+                            const SyIrReasoning *r)
+{
+  const char *model = sy_json_get_string (body, "model");
+  g_autofree char *lower = NULL;
+  gboolean on;
+
+  if (model == NULL || r->mode == SY_IR_REASONING_UNSET)
+    return;
+  lower = g_ascii_strdown (model, -1);
+  on = r->mode != SY_IR_REASONING_NONE;
+
+  if (strstr (lower, "glm") != NULL || strstr (lower, "qwen3") != NULL ||
+      strstr (lower, "deepseek-v3") != NULL)
+    {
+      JsonObject *kwargs = sy_json_get_object (body, "chat_template_kwargs");
+
+      if (kwargs == NULL)
+        {
+          kwargs = json_object_new ();
+          json_object_set_object_member (body, "chat_template_kwargs", kwargs);
+        }
+      json_object_set_boolean_member (kwargs, "enable_thinking", on);
+      if (strstr (lower, "glm") != NULL && on)
+        json_object_set_boolean_member (kwargs, "clear_thinking", FALSE);
+    }
+  else if (strstr (lower, "minimax") != NULL)
+    json_object_set_boolean_member (body, "reasoning_split", on);
+}
+
 static void
 write_openai (JsonObject        *body,
               SyFormat           format,
@@ -620,6 +656,7 @@ write_openai (JsonObject        *body,
       json_object_remove_member (body, "reasoning_effort");
       if (effort != NULL)
         json_object_set_string_member (body, "reasoning_effort", effort);
+      write_open_weight_switches (body, r);
       return;
     }
 
