@@ -2739,6 +2739,7 @@ typedef struct
   BlockKind   open;            /* the kind of the open block, BLOCK_NONE if none */
   gboolean    open_signed;     /* the open thinking block already has its signature */
   guint       open_tool;       /* IR index of the open tool_use block */
+  GPtrArray  *held;            /* HeldCall*: calls that started while another was open */
   guint       next_index;      /* Claude content index of the next block */
   gboolean    saw_tool;
   SyIrFinish  finish;
@@ -2926,6 +2927,76 @@ encoder_signature (ClaudeEncoder *self,
   self->open_signed = TRUE;
 }
 
+/* Claude blocks cannot interleave, but OpenAI-style upstreams may stream
+ * parallel calls' arguments interleaved: a call that starts while another
+ * is open waits here, its arguments collected, until the open one ends. */
+typedef struct
+{
+  guint    index;
+  char    *id;
+  char    *name;
+  char    *signature;
+  GString *args;
+  gboolean ended;
+} HeldCall;
+
+static void
+held_call_free (gpointer data)
+{
+  HeldCall *held = data;
+
+  g_free (held->id);
+  g_free (held->name);
+  g_free (held->signature);
+  g_string_free (held->args, TRUE);
+  g_free (held);
+}
+
+static HeldCall *
+find_held (ClaudeEncoder *self,
+           guint          index)
+{
+  guint i;
+
+  for (i = 0; i < self->held->len; i++)
+    {
+      HeldCall *held = g_ptr_array_index (self->held, i);
+
+      if (held->index == index)
+        return held;
+    }
+  return NULL;
+}
+
+static void encoder_tool_start (ClaudeEncoder *self, const SyIrEvent *event);
+
+/* Opens the held calls in order; stops at one still streaming (it becomes
+ * the open block), or releases them all when @all. */
+static void
+encoder_release_held (ClaudeEncoder *self,
+                      gboolean       all)
+{
+  while (self->held->len > 0)
+    {
+      HeldCall *held = g_ptr_array_steal_index (self->held, 0);
+      SyIrEvent start;
+      gboolean ended = held->ended;
+
+      sy_ir_event_init (&start, SY_IR_EVENT_TOOL_CALL_START);
+      start.index = held->index;
+      start.id = held->id;
+      start.name = held->name;
+      start.signature = held->signature;
+      encoder_tool_start (self, &start);
+      if (held->args->len > 0)
+        encoder_delta (self, "input_json_delta", "partial_json", held->args->str, held->args->len);
+      held_call_free (held);
+      if (!ended && !all)
+        return;
+      encoder_close (self);
+    }
+}
+
 static void
 encoder_tool_start (ClaudeEncoder   *self,
                     const SyIrEvent *event)
@@ -2985,6 +3056,16 @@ claude_encoder_encode (SyStreamEncoder *encoder,
   encoder_start (self, event->type == SY_IR_EVENT_START ? event : NULL);
   len = event->text == NULL ? 0 : event->text_len ? event->text_len : strlen (event->text);
 
+  /* Other content after parallel calls: the held ones go out first. */
+  if (self->held->len > 0 &&
+      (event->type == SY_IR_EVENT_TEXT || event->type == SY_IR_EVENT_THINKING ||
+       event->type == SY_IR_EVENT_SIGNATURE || event->type == SY_IR_EVENT_REDACTED_THINKING ||
+       event->type == SY_IR_EVENT_IMAGE))
+    {
+      encoder_close (self);
+      encoder_release_held (self, TRUE);
+    }
+
   switch (event->type)
     {
     case SY_IR_EVENT_TEXT:
@@ -3019,20 +3100,48 @@ claude_encoder_encode (SyStreamEncoder *encoder,
       break;
 
     case SY_IR_EVENT_TOOL_CALL_START:
-      encoder_tool_start (self, event);
+      if (self->open == BLOCK_TOOL)
+        {
+          HeldCall *held = g_new0 (HeldCall, 1);
+
+          held->index = event->index;
+          held->id = g_strdup (event->id);
+          held->name = g_strdup (event->name);
+          held->signature = g_strdup (event->signature);
+          held->args = g_string_new (NULL);
+          g_ptr_array_add (self->held, held);
+        }
+      else
+        encoder_tool_start (self, event);
       break;
 
     case SY_IR_EVENT_TOOL_CALL_DELTA:
-      /* Claude blocks cannot interleave; upstreams stream calls one
-       * after the other, so a delta belongs to the open call. */
-      if (len == 0 || self->open != BLOCK_TOOL || self->open_tool != event->index)
+      if (len == 0)
         break;
-      encoder_delta (self, "input_json_delta", "partial_json", event->text, len);
+      if (self->open == BLOCK_TOOL && self->open_tool == event->index)
+        encoder_delta (self, "input_json_delta", "partial_json", event->text, len);
+      else
+        {
+          HeldCall *held = find_held (self, event->index);
+
+          if (held != NULL)
+            g_string_append_len (held->args, event->text, len);
+        }
       break;
 
     case SY_IR_EVENT_TOOL_CALL_END:
       if (self->open == BLOCK_TOOL && self->open_tool == event->index)
-        encoder_close (self);
+        {
+          encoder_close (self);
+          encoder_release_held (self, FALSE);
+        }
+      else
+        {
+          HeldCall *held = find_held (self, event->index);
+
+          if (held != NULL)
+            held->ended = TRUE;
+        }
       break;
 
     case SY_IR_EVENT_IMAGE:
@@ -3081,6 +3190,7 @@ claude_encoder_finish (SyStreamEncoder *encoder)
   self->done = TRUE;
   encoder_start (self, NULL);
   encoder_close (self);
+  encoder_release_held (self, TRUE);
 
   delta = json_object_new ();
   json_object_set_string_member (delta, "stop_reason", finish_to_claude (self->finish, self->saw_tool));
@@ -3106,6 +3216,7 @@ claude_encoder_free (SyStreamEncoder *encoder)
   ClaudeEncoder *self = (ClaudeEncoder *) encoder;
 
   g_string_free (self->buf, TRUE);
+  g_ptr_array_unref (self->held);
   g_free (self->stop_sequence);
   g_free (self);
 }
@@ -3124,6 +3235,7 @@ claude_stream_encoder_new (SyTranslateCtx *ctx,
   self->parent.frame = frame;
   self->parent.frame_data = frame_data;
   self->buf = g_string_sized_new (256);
+  self->held = g_ptr_array_new_with_free_func (held_call_free);
   self->open = BLOCK_NONE;
   sy_ir_usage_init (&self->usage);
   return &self->parent;

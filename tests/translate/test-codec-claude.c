@@ -1829,6 +1829,87 @@ test_encode_thinking_after_foreign_tool_history (void)
   g_assert_true (json_object_has_member (json_node_get_object (out2), "thinking"));
 }
 
+static void
+collect_text_frame (const char *event,
+                    const char *data,
+                    gsize       len,
+                    gpointer    user_data)
+{
+  g_ptr_array_add (user_data, g_strdup_printf ("%s %.*s", event ? event : "-", (int) len, data));
+}
+
+/* Parallel calls whose arguments arrive interleaved (OpenAI upstreams):
+ * Claude blocks come out one after the other, each with all its arguments. */
+static void
+test_stream_encode_interleaved_calls (void)
+{
+  g_autoptr(SyTranslateCtx) ctx = new_ctx (SY_FORMAT_CLAUDE, SY_FORMAT_OPENAI);
+  g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) args0 = g_string_new (NULL);
+  g_autoptr(GString) args1 = g_string_new (NULL);
+  SyStreamEncoder *encoder = claude ()->stream_encoder_new (ctx, collect_text_frame, frames);
+  static const struct { SyIrEventType type; guint index; const char *text; } script[] = {
+    { SY_IR_EVENT_TOOL_CALL_START, 0, NULL },
+    { SY_IR_EVENT_TOOL_CALL_START, 1, NULL },
+    { SY_IR_EVENT_TOOL_CALL_DELTA, 0, "{\"a\":" },
+    { SY_IR_EVENT_TOOL_CALL_DELTA, 1, "{\"b\":" },
+    { SY_IR_EVENT_TOOL_CALL_DELTA, 0, "1}" },
+    { SY_IR_EVENT_TOOL_CALL_DELTA, 1, "2}" },
+    { SY_IR_EVENT_TOOL_CALL_END, 0, NULL },
+    { SY_IR_EVENT_TOOL_CALL_END, 1, NULL },
+  };
+  int block = -1;
+  int last_index = -1;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (script); i++)
+    {
+      SyIrEvent event;
+
+      sy_ir_event_init (&event, script[i].type);
+      event.index = script[i].index;
+      event.id = script[i].index == 0 ? "call_a" : "call_b";
+      event.name = script[i].index == 0 ? "first" : "second";
+      event.text = script[i].text;
+      event.text_len = script[i].text ? strlen (script[i].text) : 0;
+      sy_stream_encoder_encode (encoder, &event);
+    }
+  sy_stream_encoder_finish (encoder);
+  sy_stream_encoder_free (encoder);
+
+  for (i = 0; i < frames->len; i++)
+    {
+      const char *frame = g_ptr_array_index (frames, i);
+      const char *json = strchr (frame, ' ') + 1;
+      g_autoptr(JsonNode) node = tt_parse (json);
+      JsonObject *o = json_node_get_object (node);
+      const char *type = json_object_get_string_member (o, "type");
+
+      if (g_strcmp0 (type, "content_block_start") == 0)
+        {
+          const char *name = json_object_get_string_member (json_object_get_object_member (o, "content_block"), "name");
+
+          g_assert_cmpint (block, ==, -1);
+          g_assert_cmpint (json_object_get_int_member (o, "index"), ==, last_index + 1);
+          last_index = json_object_get_int_member (o, "index");
+          block = g_strcmp0 (name, "first") == 0 ? 0 : 1;
+          g_assert_cmpint (block, ==, last_index);
+        }
+      else if (g_strcmp0 (type, "content_block_delta") == 0)
+        {
+          const char *part = json_object_get_string_member (json_object_get_object_member (o, "delta"), "partial_json");
+
+          g_assert_cmpint (json_object_get_int_member (o, "index"), ==, last_index);
+          g_string_append (block == 0 ? args0 : args1, part);
+        }
+      else if (g_strcmp0 (type, "content_block_stop") == 0)
+        block = -1;
+    }
+  g_assert_cmpstr (args0->str, ==, "{\"a\":1}");
+  g_assert_cmpstr (args1->str, ==, "{\"b\":2}");
+  g_assert_cmpint (last_index, ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1867,6 +1948,7 @@ main (int    argc,
   g_test_add_func ("/claude/stream/encode-minimal", test_stream_encode_minimal);
   g_test_add_func ("/claude/stream/encode-errors", test_stream_encode_errors);
   g_test_add_func ("/claude/stream/round-trip", test_stream_round_trip);
+  g_test_add_func ("/claude/stream/encode-interleaved-calls", test_stream_encode_interleaved_calls);
   g_test_add_func ("/claude/encode/thinking-after-foreign-tool-history",
                    test_encode_thinking_after_foreign_tool_history);
 
