@@ -391,6 +391,18 @@ ensure_ir (SyPipeline *self,
   self->ir = codec->decode_request (self->req.body, ctx, error);
   if (self->ir == NULL)
     return FALSE;
+  if (self->ir->messages->len == 0)
+    {
+      /* Every upstream refuses an empty conversation; say so in the client's terms. */
+      const char *field = self->req.format == SY_FORMAT_OPENAI_RESPONSES ? "input"
+                          : self->req.format == SY_FORMAT_GEMINI || self->req.format == SY_FORMAT_GEMINI_CLI
+                          ? "contents" : "messages";
+
+      g_clear_pointer (&self->ir, sy_ir_request_free);
+      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
+                   "%s: at least one message is required", field);
+      return FALSE;
+    }
   g_free (self->ir->model);
   self->ir->model = g_strdup (self->req.model);
   self->ir->stream = self->req.stream;
