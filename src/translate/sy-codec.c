@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sy-codec.h"
+#include "sy-json.h"
 
 G_DEFINE_QUARK (sy-translate-error-quark, sy_translate_error)
 
@@ -348,10 +349,7 @@ sy_json_get_bool (JsonObject *object,
 char *
 sy_json_to_string (JsonNode *node)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-
-  json_generator_set_root (generator, node);
-  return json_generator_to_data (generator, NULL);
+  return sy_json_write (node, NULL);
 }
 
 JsonNode *
@@ -359,16 +357,5 @@ sy_json_parse (const char *text,
                gssize      len,
                GError    **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, text, len, error))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL)
-    {
-      g_set_error_literal (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID, "empty JSON");
-      return NULL;
-    }
-  return json_node_ref (root);
+  return sy_json_read (text, len, error);
 }

@@ -12,13 +12,13 @@ python3 "$here/make-corpus.py" "$here/../translate/vectors" "$corpus"
 
 failed=0
 for target in "$build"/tests/fuzz/fuzz-*; do
-  [ -x "$target" ] || continue
+  [ -f "$target" ] && [ -x "$target" ] || continue
   name=$(basename "$target")          # fuzz-<kind>-<format>
   seeds=$corpus/${name#fuzz-}
   mkdir -p "$seeds"
   work=$(mktemp -d)
   if (cd "$build" && "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=0 "$work" "$seeds" >"$build/$name.log" 2>&1); then
+        -print_final_stats=1 "$work" "$seeds" >"$build/$name.log" 2>&1); then
     echo "ok $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$build/$name.log" | tail -1 || true))"
   else
     echo "FAIL $name: see $build/$name.log"
