@@ -1721,7 +1721,6 @@ gemini_encode_response (const SyIrResponse  *response,
 typedef struct
 {
   SyStreamDecoder parent;
-  JsonParser     *parser;     /* reused: creating one per chunk costs more than parsing */
   gboolean        started;
   gboolean        finished;
   gboolean        failed;
@@ -1914,12 +1913,15 @@ gemini_decoder_feed (SyStreamDecoder *decoder,
   if (start == len || (len - start == 6 && strncmp (data + start, "[DONE]", 6) == 0))
     return TRUE;
 
-  if (json_parser_load_from_data (self->parser, data + start, len - start, &parse_error))
-    node = json_parser_get_root (self->parser);
+  node = sy_json_parse (data + start, len - start, &parse_error);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini stream: cannot read a chunk: %s",
-                 parse_error ? parse_error->message : "not an object");
+    {
+      g_clear_pointer (&node, json_node_unref);
+      return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini stream: cannot read a chunk: %s",
+                   parse_error ? parse_error->message : "not an object");
+    }
   decode_stream_chunk (self, unwrap_response (json_node_get_object (node)));
+  json_node_unref (node);
   return TRUE;
 }
 
@@ -1944,7 +1946,6 @@ gemini_decoder_free (SyStreamDecoder *decoder)
 {
   GeminiDecoder *self = (GeminiDecoder *) decoder;
 
-  g_object_unref (self->parser);
   g_free (self);
 }
 
@@ -1961,7 +1962,6 @@ gemini_stream_decoder_new (SyTranslateCtx *ctx,
   self->parent.ctx = ctx;
   self->parent.emit = emit_func;
   self->parent.emit_data = emit_data;
-  self->parser = json_parser_new_immutable ();
   return &self->parent;
 }
 

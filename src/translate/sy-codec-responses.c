@@ -271,14 +271,12 @@ set_string_or_null (JsonObject *object,
 static char *
 normalize_arguments (const char *text)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) node = NULL;
 
   if (text == NULL || *text == '\0')
     return g_strdup ("{}");
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, text, -1, NULL) ||
-      json_parser_get_root (parser) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  node = sy_json_parse (text, -1, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return g_strdup ("{}");
   return g_strdup (text);
 }
@@ -2539,7 +2537,6 @@ typedef struct
 {
   SyStreamDecoder  parent;
 
-  JsonParser      *parser;
   gboolean         started;
   gboolean         done;          /* a terminal event was handled */
   gboolean         saw_item;      /* any output item event */
@@ -2883,7 +2880,7 @@ responses_decoder_feed (SyStreamDecoder *decoder,
 {
   ResponsesDecoder *self = (ResponsesDecoder *) decoder;
   g_autoptr(GError) parse_error = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
   const char *type;
   const char *item_id;
@@ -2903,10 +2900,10 @@ responses_decoder_feed (SyStreamDecoder *decoder,
                      self->flat.output_index, self->flat.part_index, self->flat.delta->str))
     return TRUE;
 
-  if (!json_parser_load_from_data (self->parser, data, len, &parse_error))
+  root = sy_json_parse (data, len, &parse_error);
+  if (root == NULL)
     return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream stream: %s", parse_error->message);
-  root = json_parser_get_root (self->parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream stream: expected a JSON object");
   object = json_node_get_object (root);
   type = get_string (object, "type");
@@ -3000,7 +2997,6 @@ responses_decoder_free (SyStreamDecoder *decoder)
 {
   ResponsesDecoder *self = (ResponsesDecoder *) decoder;
 
-  g_clear_object (&self->parser);
   g_ptr_array_unref (self->calls);
   g_hash_table_unref (self->text_items);
   g_free (self->thinking_item);
@@ -3024,7 +3020,6 @@ responses_stream_decoder_new (SyTranslateCtx *ctx,
   self->parent.ctx = ctx;
   self->parent.emit = emit;
   self->parent.emit_data = emit_data;
-  self->parser = json_parser_new_immutable ();
   self->calls = g_ptr_array_new_with_free_func ((GDestroyNotify) decoder_call_free);
   self->text_items = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->thinking_part = SY_IR_UNSET;

@@ -257,8 +257,7 @@ read_escape (Reader *r,
                         "invalid \\u escape, expected four hex digits");
       p += 5;
       if (hi == 0)
-        return fail_at (r, esc, JSON_PARSER_ERROR_INVALID_DATA,
-                        "\\u0000 is not supported in strings");
+        hi = 0xfffd;   /* a C string cannot hold NUL: U+FFFD marks where it was */
       if (hi >= 0xdc00 && hi <= 0xdfff)
         return fail_at (r, esc, JSON_PARSER_ERROR_INVALID_DATA,
                         "lone low surrogate \\u%04X", (guint) hi);

@@ -426,7 +426,6 @@ static const char *const invalid_docs[] = {
   "\"\\a\"",
   "\"\\u12\"",
   "\"\\u12G4\"",
-  "\"\\u0000\"",
   "\"\\ud800\"",
   "\"\\ud800x\"",
   "\"\\ud800\\u0041\"",
@@ -952,6 +951,18 @@ test_random_mutations (void)
   g_test_message ("%d of %d mutated documents accepted", accepted, rounds);
 }
 
+/* A string cannot carry NUL: U+FFFD takes its place, the rest is kept. */
+static void
+test_nul_escape (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = sy_json_read ("{\"t\":\"A\\u0000B\"}", -1, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "t"), ==,
+                   "A\xef\xbf\xbd" "B");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -971,6 +982,7 @@ main (int    argc,
   g_test_add_func ("/json/files", test_files);
   g_test_add_func ("/json/random/trees", test_random_trees);
   g_test_add_func ("/json/random/mutations", test_random_mutations);
+  g_test_add_func ("/json/nul-escape", test_nul_escape);
 
   return g_test_run ();
 }
