@@ -172,7 +172,7 @@ typedef struct
   SyStreamDecoder *decoder;
   SyStreamEncoder *encoder;
   GString         *client;       /* the client's stream as SSE text */
-  JsonArray       *frames;       /* [{event, data}] */
+  JsonArray       *frames;       /* [{event, data}], when wanted */
   GError          *error;
   gboolean         ended;        /* an error frame ended the stream */
 } Pipe;
@@ -184,9 +184,14 @@ on_frame (const char *event,
           gpointer    user_data)
 {
   Pipe *pipe = user_data;
-  JsonObject *frame = json_object_new ();
-  g_autofree char *text = g_strndup (data, len);
+  JsonObject *frame;
+  g_autofree char *text = NULL;
 
+  sy_sse_append_event (pipe->client, event, data, len);
+  if (pipe->frames == NULL)
+    return;
+  frame = json_object_new ();
+  text = g_strndup (data, len);
   if (event != NULL)
     json_object_set_string_member (frame, "event", event);
   else
@@ -196,7 +201,6 @@ on_frame (const char *event,
   else
     json_object_set_member (frame, "data", tt_parse (text));
   json_array_add_object_element (pipe->frames, frame);
-  sy_sse_append_event (pipe->client, event, data, len);
 }
 
 static void
@@ -227,18 +231,19 @@ on_sse (const SySseEvent *event,
 }
 
 /* Runs the upstream stream through, in pieces cut at @cuts (sorted byte
- * offsets, terminated by 0); returns the client frames. */
-static JsonNode *
-run_stream_once (Case       *c,
-                 const char *input,
-                 gsize       len,
+ * offsets, terminated by 0); returns the client's SSE text, and its frames
+ * as JSON when @frames_out is given (split runs only compare the text).
+ * NULL after an expected error. */
+static char *
+run_stream_once (Case        *c,
+                 const char  *input,
+                 gsize        len,
                  const gsize *cuts,
-                 char      **client_text)
+                 JsonNode   **frames_out)
 {
   const SyCodec *dec = sy_codec_for_format (c->from);
   const SyCodec *enc = sy_codec_for_format (c->to);
   g_autoptr(SySseReader) reader = NULL;
-  JsonNode *result = json_node_new (JSON_NODE_ARRAY);
   Pipe pipe = { 0 };
   gsize start = 0;
   guint i;
@@ -251,7 +256,7 @@ run_stream_once (Case       *c,
 
   g_assert_nonnull (dec->stream_decoder_new);
   g_assert_nonnull (enc->stream_encoder_new);
-  pipe.frames = json_array_new ();
+  pipe.frames = frames_out != NULL ? json_array_new () : NULL;
   pipe.client = g_string_new (NULL);
   pipe.encoder = enc->stream_encoder_new (c->ctx, on_frame, &pipe);
   pipe.decoder = dec->stream_decoder_new (c->ctx, on_ir_event, &pipe);
@@ -274,11 +279,11 @@ run_stream_once (Case       *c,
     }
   if (pipe.error != NULL)
     {
-      json_array_unref (pipe.frames);
+      if (pipe.frames)
+        json_array_unref (pipe.frames);
       g_string_free (pipe.client, TRUE);
       sy_stream_decoder_free (pipe.decoder);
       sy_stream_encoder_free (pipe.encoder);
-      json_node_free (result);
       if (json_object_has_member (c->spec, "error"))
         {
           expect_error (c->spec, pipe.error);
@@ -290,12 +295,12 @@ run_stream_once (Case       *c,
 
   sy_stream_decoder_free (pipe.decoder);
   sy_stream_encoder_free (pipe.encoder);
-  json_node_take_array (result, pipe.frames);
-  if (client_text)
-    *client_text = g_string_free (pipe.client, FALSE);
-  else
-    g_string_free (pipe.client, TRUE);
-  return result;
+  if (frames_out != NULL)
+    {
+      *frames_out = json_node_new (JSON_NODE_ARRAY);
+      json_node_take_array (*frames_out, pipe.frames);
+    }
+  return g_string_free (pipe.client, FALSE);
 }
 
 static void
@@ -313,8 +318,8 @@ run_stream (Case *c)
 
   g_assert_nonnull (input);
   len = strlen (input);
-  whole = run_stream_once (c, input, len, NULL, &client_text);
-  if (whole == NULL)
+  client_text = run_stream_once (c, input, len, NULL, &whole);
+  if (client_text == NULL)
     return;   /* an expected error */
   tt_assert_json_equal (whole, expected);
 
@@ -330,22 +335,22 @@ run_stream (Case *c)
       g_assert_cmpstr (frame->event, ==, event);
     }
 
-  /* Every split in two, then byte by byte. */
+  /* Every split in two, then byte by byte: the same client stream. */
   for (cut = 1; cut < len; cut++)
     {
       gsize cuts[2] = { cut, 0 };
-      g_autoptr(JsonNode) split = run_stream_once (c, input, len, cuts, NULL);
+      g_autofree char *split = run_stream_once (c, input, len, cuts, NULL);
 
-      if (!tt_json_equal (split, whole, NULL))
+      if (g_strcmp0 (split, client_text) != 0)
         g_error ("stream differs when cut at byte %" G_GSIZE_FORMAT, cut);
     }
   bytes = g_new0 (gsize, len + 1);
   for (cut = 1; cut < len; cut++)
     bytes[cut - 1] = cut;
   {
-    g_autoptr(JsonNode) single = run_stream_once (c, input, len, bytes, NULL);
+    g_autofree char *single = run_stream_once (c, input, len, bytes, NULL);
 
-    g_assert_true (tt_json_equal (single, whole, NULL));
+    g_assert_cmpstr (single, ==, client_text);
   }
   g_free (bytes);
 }
