@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "sy-codec.h"
+#include "sy-json.h"
 
 #define CLAUDE_DEFAULT_MAX_TOKENS 32000
 #define CLAUDE_MAX_TOOL_NAME      128
@@ -2747,46 +2748,6 @@ typedef struct
   SyIrUsage   usage;
 } ClaudeEncoder;
 
-/* JSON string literal of @text (UTF-8, @len bytes) onto @out. */
-static void
-append_json_string (GString    *out,
-                    const char *text,
-                    gsize       len)
-{
-  static const char hex[] = "0123456789abcdef";
-  const char *run = text;
-  const char *end = text + len;
-  const char *p;
-
-  g_string_append_c (out, '"');
-  for (p = text; p < end; p++)
-    {
-      guchar c = (guchar) *p;
-
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-      g_string_append_len (out, run, p - run);
-      run = p + 1;
-      switch (c)
-        {
-        case '"':  g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        default:
-          g_string_append (out, "\\u00");
-          g_string_append_c (out, hex[c >> 4]);
-          g_string_append_c (out, hex[c & 0xf]);
-          break;
-        }
-    }
-  g_string_append_len (out, run, end - run);
-  g_string_append_c (out, '"');
-}
-
 static void
 encoder_send_buf (ClaudeEncoder *self,
                   const char    *event)
@@ -2908,7 +2869,7 @@ encoder_delta (ClaudeEncoder *self,
   g_string_truncate (buf, 0);
   g_string_append_printf (buf, "{\"type\":\"content_block_delta\",\"index\":%u,"
                           "\"delta\":{\"type\":\"%s\",\"%s\":", self->next_index - 1, type, field);
-  append_json_string (buf, text, len);
+  sy_json_append_string (buf, text, len);
   g_string_append (buf, "}}");
   encoder_send_buf (self, "content_block_delta");
 }

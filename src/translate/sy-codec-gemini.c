@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "sy-codec.h"
+#include "sy-json.h"
 #include "sy-gemini-schema.h"
 
 /* What Gemini 3 accepts instead of a real signature on replayed calls. */
@@ -2032,46 +2033,6 @@ write_chunk (GeminiEncoder *self,
   self->parent.frame (NULL, text, strlen (text), self->parent.frame_data);
 }
 
-/* Appends @text as a JSON string literal. */
-static void
-append_json_string (GString    *out,
-                    const char *text,
-                    gsize       len)
-{
-  static const char hex[] = "0123456789abcdef";
-  const char *run = text;
-  const char *end = text + len;
-  const char *p;
-
-  g_string_append_c (out, '"');
-  for (p = text; p < end; p++)
-    {
-      guchar c = (guchar) *p;
-
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-      g_string_append_len (out, run, p - run);
-      run = p + 1;
-      switch (c)
-        {
-        case '"':  g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        default:
-          g_string_append (out, "\\u00");
-          g_string_append_c (out, hex[c >> 4]);
-          g_string_append_c (out, hex[c & 0xf]);
-          break;
-        }
-    }
-  g_string_append_len (out, run, end - run);
-  g_string_append_c (out, '"');
-}
-
 /* A text or thought chunk, without building a JSON tree. */
 static void
 write_text (GeminiEncoder *self,
@@ -2094,7 +2055,7 @@ write_text (GeminiEncoder *self,
 
   g_string_truncate (self->buffer, 0);
   g_string_append (self->buffer, "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":");
-  append_json_string (self->buffer, text, len);
+  sy_json_append_string (self->buffer, text, len);
   if (thought)
     g_string_append (self->buffer, ",\"thought\":true");
   g_string_append (self->buffer, "}]},\"index\":0}]");

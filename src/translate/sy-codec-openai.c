@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sy-codec.h"
+#include "sy-json.h"
 #include "sy-thinking.h"
 
 #define MAX_TOOL_NAME 64
@@ -2843,47 +2844,6 @@ typedef struct
 } OpenaiEncoder;
 
 static void
-append_json_string (GString    *out,
-                    const char *text,
-                    gsize       len)
-{
-  static const char hex[] = "0123456789abcdef";
-  const char *p = text;
-  const char *end = text + len;
-  const char *run = text;
-
-  g_string_append_c (out, '"');
-  for (; p < end; p++)
-    {
-      unsigned char c = (unsigned char) *p;
-
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-      if (p > run)
-        g_string_append_len (out, run, p - run);
-      run = p + 1;
-      switch (c)
-        {
-        case '"':  g_string_append_len (out, "\\\"", 2); break;
-        case '\\': g_string_append_len (out, "\\\\", 2); break;
-        case '\n': g_string_append_len (out, "\\n", 2); break;
-        case '\r': g_string_append_len (out, "\\r", 2); break;
-        case '\t': g_string_append_len (out, "\\t", 2); break;
-        case '\b': g_string_append_len (out, "\\b", 2); break;
-        case '\f': g_string_append_len (out, "\\f", 2); break;
-        default:
-          g_string_append_len (out, "\\u00", 4);
-          g_string_append_c (out, hex[c >> 4]);
-          g_string_append_c (out, hex[c & 0xf]);
-          break;
-        }
-    }
-  if (p > run)
-    g_string_append_len (out, run, p - run);
-  g_string_append_c (out, '"');
-}
-
-static void
 append_uint (GString *out,
              guint    value)
 {
@@ -2903,7 +2863,7 @@ append_json_cstring (GString    *out,
 {
   if (text == NULL)
     text = "";
-  append_json_string (out, text, strlen (text));
+  sy_json_append_string (out, text, strlen (text));
 }
 
 static gsize
@@ -2983,7 +2943,7 @@ encoder_text (OpenaiEncoder   *self,
   g_string_append (self->out, "{\"");
   g_string_append (self->out, member);
   g_string_append (self->out, "\":");
-  append_json_string (self->out, event->text, len);
+  sy_json_append_string (self->out, event->text, len);
   g_string_append_c (self->out, '}');
   chunk_end (self, NULL);
 }
@@ -3107,7 +3067,7 @@ encoder_encode (SyStreamEncoder *parent,
       g_string_append (self->out, "{\"tool_calls\":[{\"index\":");
       append_uint (self->out, event->index);
       g_string_append (self->out, ",\"function\":{\"arguments\":");
-      append_json_string (self->out, event->text, event_text_len (event));
+      sy_json_append_string (self->out, event->text, event_text_len (event));
       g_string_append (self->out, "}}]}");
       chunk_end (self, NULL);
       break;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "sy-codec.h"
+#include "sy-json.h"
 
 #define MAX_TOOL_NAME 64
 
@@ -3087,50 +3088,6 @@ encoder_call_free (EncoderCall *call)
 }
 
 static void
-append_json_string (GString    *out,
-                    const char *text,
-                    gsize       len)
-{
-  static const char hex[] = "0123456789abcdef";
-  gsize i;
-  gsize run = 0;
-
-  g_string_append_c (out, '"');
-  for (i = 0; i < len; i++)
-    {
-      guchar c = (guchar) text[i];
-      const char *escape = NULL;
-
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-      g_string_append_len (out, text + run, i - run);
-      run = i + 1;
-      switch (c)
-        {
-        case '"':  escape = "\\\""; break;
-        case '\\': escape = "\\\\"; break;
-        case '\n': escape = "\\n"; break;
-        case '\r': escape = "\\r"; break;
-        case '\t': escape = "\\t"; break;
-        case '\b': escape = "\\b"; break;
-        case '\f': escape = "\\f"; break;
-        default:
-          break;
-        }
-      if (escape != NULL)
-        g_string_append (out, escape);
-      else
-        {
-          g_string_append (out, "\\u00");
-          g_string_append_c (out, hex[c >> 4]);
-          g_string_append_c (out, hex[c & 0xf]);
-        }
-    }
-  g_string_append_len (out, text + run, len - run);
-  g_string_append_c (out, '"');
-}
-
-static void
 encoder_send (ResponsesEncoder *self,
               const char       *type,
               GString          *data)
@@ -3195,7 +3152,7 @@ encoder_delta (ResponsesEncoder *self,
   g_string_append (f, "{\"type\":\"");
   g_string_append (f, type);
   g_string_append (f, "\",\"item_id\":");
-  append_json_string (f, item_id, strlen (item_id));
+  sy_json_append_string (f, item_id, strlen (item_id));
   g_string_append (f, ",\"output_index\":");
   append_uint (f, output_index);
   if (index_name != NULL)
@@ -3205,7 +3162,7 @@ encoder_delta (ResponsesEncoder *self,
       g_string_append (f, "\":0");
     }
   g_string_append (f, ",\"delta\":");
-  append_json_string (f, text, len);
+  sy_json_append_string (f, text, len);
   g_string_append (f, ",\"sequence_number\":");
   append_uint (f, (guint64) ++self->sequence);
   g_string_append_c (f, '}');

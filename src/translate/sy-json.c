@@ -740,12 +740,13 @@ needs_escape (guchar c)
 }
 
 static void
-write_string (GString    *out,
-              const char *str)
+write_string_len (GString    *out,
+                  const char *str,
+                  gsize       len)
 {
   static const char hex[] = "0123456789abcdef";
   const guchar *p = (const guchar *) str;
-  const guchar *end = p + strlen (str);
+  const guchar *end = p + len;
 
   out_room (out, (end - p) + 2);
   out_c (out, '"');
@@ -793,6 +794,21 @@ write_string (GString    *out,
       p++;
     }
   out_c (out, '"');
+}
+
+static void
+write_string (GString    *out,
+              const char *str)
+{
+  write_string_len (out, str, strlen (str));
+}
+
+void
+sy_json_append_string (GString    *out,
+                       const char *text,
+                       gsize       len)
+{
+  write_string_len (out, text, len);
 }
 
 static void

@@ -38,4 +38,10 @@ char     *sy_json_write    (JsonNode   *node,
 void      sy_json_write_to (JsonNode   *node,
                             GString    *out);
 
+/* @len bytes of UTF-8 @text as a JSON string literal (quotes included),
+ * appended to @out: what the stream encoders write by hand. */
+void      sy_json_append_string (GString    *out,
+                                 const char *text,
+                                 gsize       len);
+
 G_END_DECLS
