@@ -27,28 +27,6 @@
 
 /* -------------------------------------------------------------- helpers */
 
-static gboolean fail (GError     **error,
-                      int          code,
-                      const char  *format,
-                      ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-fail (GError     **error,
-      int          code,
-      const char  *format,
-      ...)
-{
-  va_list args;
-  char *message;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, SY_TRANSLATE_ERROR, code, message);
-  g_free (message);
-  return FALSE;
-}
-
 /* A member that is present and not null, else NULL. */
 static JsonNode *
 member (JsonObject *object,
@@ -78,7 +56,7 @@ bad_type (GError    **error,
 {
   g_autofree char *where = path_join (path, name);
 
-  return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected %s", where, expected);
+  return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected %s", where, expected);
 }
 
 static gboolean
@@ -484,7 +462,7 @@ decode_source (JsonObject *block,
   if (!opt_object (block, "source", path, &source, error))
     return FALSE;
   if (source == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: missing", source_path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: missing", source_path);
   if (!opt_string (source, "type", source_path, &type, error) ||
       !opt_string (source, "media_type", source_path, &media_type, error) ||
       !opt_string (source, "data", source_path, &data, error) ||
@@ -494,7 +472,7 @@ decode_source (JsonObject *block,
   if (g_strcmp0 (type, "base64") == 0)
     {
       if (data == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.data: missing", source_path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.data: missing", source_path);
       part->data = g_strdup (data);
       part->mime_type = g_strdup (media_type ? media_type :
                                   part->type == SY_IR_PART_DOCUMENT ? "application/pdf" : "image/png");
@@ -503,7 +481,7 @@ decode_source (JsonObject *block,
   if (g_strcmp0 (type, "url") == 0)
     {
       if (url == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.url: missing", source_path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.url: missing", source_path);
       part->url = g_strdup (url);
       part->mime_type = g_strdup (media_type);
       return TRUE;
@@ -512,13 +490,13 @@ decode_source (JsonObject *block,
     {
       /* Plain-text documents travel base64-encoded like any other file. */
       if (data == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.data: missing", source_path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.data: missing", source_path);
       part->data = g_base64_encode ((const guchar *) data, strlen (data));
       part->mime_type = g_strdup (media_type ? media_type : "text/plain");
       return TRUE;
     }
-  return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: unsupported source type \"%s\"",
-               source_path, type ? type : "(none)");
+  return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: unsupported source type \"%s\"",
+                            source_path, type ? type : "(none)");
 }
 
 static SyIrPart *decode_block (JsonNode   *node,
@@ -546,7 +524,7 @@ decode_tool_result_content (JsonObject *block,
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_ARRAY (content))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected a string or an array", content_path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected a string or an array", content_path);
 
   array = json_node_get_array (content);
   for (i = 0; i < json_array_get_length (array); i++)
@@ -576,7 +554,7 @@ decode_block (JsonNode   *node,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
       return NULL;
     }
   block = json_node_get_object (node);
@@ -584,7 +562,7 @@ decode_block (JsonNode   *node,
     return NULL;
   if (type == NULL)
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: missing", path);
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: missing", path);
       return NULL;
     }
 
@@ -594,7 +572,7 @@ decode_block (JsonNode   *node,
         return NULL;
       if (text == NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.text: missing", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.text: missing", path);
           return NULL;
         }
       return sy_ir_part_new_text (text);
@@ -618,8 +596,8 @@ decode_block (JsonNode   *node,
 
   if (in_tool_result)
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID,
-            "%s.type: \"%s\" blocks are not allowed in a tool_result", path, type);
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                         "%s.type: \"%s\" blocks are not allowed in a tool_result", path, type);
       return NULL;
     }
 
@@ -633,7 +611,7 @@ decode_block (JsonNode   *node,
         return NULL;
       if (name == NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.name: missing", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.name: missing", path);
           return NULL;
         }
       part = sy_ir_part_new (SY_IR_PART_TOOL_CALL);
@@ -653,7 +631,7 @@ decode_block (JsonNode   *node,
         return NULL;
       if (id == NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.tool_use_id: missing", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.tool_use_id: missing", path);
           return NULL;
         }
       part = sy_ir_part_new (SY_IR_PART_TOOL_RESULT);
@@ -686,7 +664,7 @@ decode_block (JsonNode   *node,
         return NULL;
       if (data == NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.data: missing", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.data: missing", path);
           return NULL;
         }
       part = sy_ir_part_new (SY_IR_PART_THINKING);
@@ -695,7 +673,7 @@ decode_block (JsonNode   *node,
       return g_steal_pointer (&part);
     }
 
-  fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: unknown block type \"%s\"", path, type);
+  sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: unknown block type \"%s\"", path, type);
   return NULL;
 }
 
@@ -716,7 +694,7 @@ decode_system (SyIrRequest *request,
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_ARRAY (system))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "system: expected a string or an array");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "system: expected a string or an array");
 
   array = json_node_get_array (system);
   for (i = 0; i < json_array_get_length (array); i++)
@@ -727,14 +705,14 @@ decode_system (SyIrRequest *request,
       const char *text;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
       if (!opt_string (json_node_get_object (node), "type", path, &type, error) ||
           !opt_string (json_node_get_object (node), "text", path, &text, error))
         return FALSE;
       if (g_strcmp0 (type, "text") != 0)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: only text blocks are allowed", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: only text blocks are allowed", path);
       if (text == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.text: missing", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.text: missing", path);
       g_ptr_array_add (request->system, sy_ir_part_new_text (text));
     }
   return TRUE;
@@ -758,20 +736,20 @@ decode_messages (SyIrRequest *request,
       const char *role;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
       object = json_node_get_object (node);
       if (!opt_string (object, "role", path, &role, error))
         return FALSE;
       if (g_strcmp0 (role, "user") != 0 && g_strcmp0 (role, "assistant") != 0)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "%s.role: expected \"user\" or \"assistant\"", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "%s.role: expected \"user\" or \"assistant\"", path);
 
       content = member (object, "content");
       if (content == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.content: missing", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.content: missing", path);
       if (!is_string (content) && !JSON_NODE_HOLDS_ARRAY (content))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "%s.content: expected a string or an array", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "%s.content: expected a string or an array", path);
 
       message = sy_ir_request_add_message (request, role[0] == 'u' ? SY_IR_ROLE_USER
                                                                   : SY_IR_ROLE_ASSISTANT);
@@ -813,7 +791,7 @@ decode_tools (SyIrRequest *request,
       SyIrTool *tool;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
       object = json_node_get_object (node);
       if (!opt_string (object, "type", path, &type, error) ||
           !opt_string (object, "name", path, &name, error) ||
@@ -825,7 +803,7 @@ decode_tools (SyIrRequest *request,
           if (!opt_object (object, "input_schema", path, &schema, error))
             return FALSE;
           if (name == NULL)
-            return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.name: missing", path);
+            return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.name: missing", path);
           tool = sy_ir_tool_new (SY_IR_TOOL_FUNCTION);
           tool->name = g_strdup (name);
           tool->description = g_strdup (description);
@@ -870,13 +848,13 @@ decode_tool_choice (SyIrRequest *request,
   else if (g_strcmp0 (type, "tool") == 0)
     {
       if (name == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "tool_choice.name: missing");
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "tool_choice.name: missing");
       request->tool_choice = SY_IR_TOOL_CHOICE_NAMED;
       request->tool_choice_name = g_strdup (name);
     }
   else
-    return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                 "tool_choice.type: expected \"auto\", \"any\", \"tool\" or \"none\"");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                              "tool_choice.type: expected \"auto\", \"any\", \"tool\" or \"none\"");
 
   if (disable == 1)
     request->parallel_tool_calls = 0;
@@ -899,8 +877,8 @@ decode_effort (JsonObject *output_config,
   if (effort == NULL)
     return TRUE;
   if (!sy_ir_level_from_string (effort, level))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                 "output_config.effort: unknown effort \"%s\"", effort);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                              "output_config.effort: unknown effort \"%s\"", effort);
   *has = TRUE;
   return TRUE;
 }
@@ -959,8 +937,8 @@ decode_thinking (SyIrRequest *request,
           reasoning->budget = budget;
         }
       else
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "thinking.budget_tokens: expected a positive integer");
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "thinking.budget_tokens: expected a positive integer");
     }
   else if (g_strcmp0 (type, "adaptive") == 0 || g_strcmp0 (type, "auto") == 0)
     {
@@ -968,8 +946,8 @@ decode_thinking (SyIrRequest *request,
       set_level (reasoning, has_effort ? level : SY_IR_LEVEL_HIGH);
     }
   else
-    return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                 "thinking.type: expected \"enabled\", \"disabled\" or \"adaptive\"");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                              "thinking.type: expected \"enabled\", \"disabled\" or \"adaptive\"");
   return TRUE;
 }
 
@@ -987,9 +965,9 @@ decode_output_format (SyIrRequest *request,
       !opt_object (format, "schema", path, &schema, error))
     return FALSE;
   if (g_strcmp0 (type, "json_schema") != 0)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: expected \"json_schema\"", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: expected \"json_schema\"", path);
   if (schema == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.schema: missing", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.schema: missing", path);
   request->response_format = SY_IR_RESPONSE_FORMAT_JSON_SCHEMA;
   g_clear_pointer (&request->response_schema, json_node_unref);
   request->response_schema = json_node_copy (member (format, "schema"));
@@ -1019,7 +997,7 @@ claude_decode_request (JsonNode        *body,
 
   if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "request body: expected a JSON object");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "request body: expected a JSON object");
       return NULL;
     }
   root = json_node_get_object (body);
@@ -1046,17 +1024,17 @@ claude_decode_request (JsonNode        *body,
 
   if (messages == NULL)
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "messages: missing");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "messages: missing");
       return NULL;
     }
   if (request->max_tokens != SY_IR_UNSET && request->max_tokens <= 0)
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "max_tokens: expected a positive integer");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "max_tokens: expected a positive integer");
       return NULL;
     }
   if (request->top_k != SY_IR_UNSET && request->top_k < 0)
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "top_k: expected a non-negative integer");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "top_k: expected a non-negative integer");
       return NULL;
     }
 
@@ -1082,7 +1060,7 @@ claude_decode_request (JsonNode        *body,
 
           if (!is_string (node))
             {
-              fail (error, SY_TRANSLATE_ERROR_INVALID, "stop_sequences[%u]: expected a string", i);
+              sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "stop_sequences[%u]: expected a string", i);
               return NULL;
             }
           g_ptr_array_add (request->stop, g_strdup (json_node_get_string (node)));
@@ -1151,9 +1129,9 @@ media_block (const SyIrPart *part,
       else if (document && strcmp (mime, "application/pdf") != 0)
         {
           json_object_unref (source);
-          fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                "%s: documents of type %s are not accepted by this upstream (PDF and text only)",
-                path, mime);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                             "%s: documents of type %s are not accepted by this upstream (PDF and text only)",
+                             path, mime);
           return NULL;
         }
       else
@@ -1171,8 +1149,8 @@ media_block (const SyIrPart *part,
   else
     {
       json_object_unref (source);
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: %s without data or url",
-            path, document ? "document" : "image");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: %s without data or url",
+                         path, document ? "document" : "image");
       return NULL;
     }
 
@@ -1244,9 +1222,9 @@ tool_result_block (const SyIrPart *part,
               break;
             default:
               json_object_unref (block);
-              fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                    "%s: this kind of tool result content is not accepted by this upstream",
-                    item_path);
+              sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                                 "%s: this kind of tool result content is not accepted by this upstream",
+                                 item_path);
               return NULL;
             }
           json_array_add_object_element (content, out);
@@ -1305,8 +1283,8 @@ encode_part (const SyIrPart *part,
       break;
 
     case SY_IR_PART_AUDIO:
-      return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                   "%s: audio input is not accepted by this upstream", path);
+      return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                                "%s: audio input is not accepted by this upstream", path);
 
     case SY_IR_PART_TOOL_CALL:
       {
@@ -1603,9 +1581,9 @@ encode_tools (const SyIrRequest *request,
         case SY_IR_TOOL_URL_CONTEXT:
         default:
           json_array_unref (tools);
-          fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                "tools[%u]: the built-in tool \"%s\" is not available from this upstream",
-                i, tool->name ? tool->name : "(unnamed)");
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                             "tools[%u]: the built-in tool \"%s\" is not available from this upstream",
+                             i, tool->name ? tool->name : "(unnamed)");
           return NULL;
         }
       json_array_add_object_element (tools, out);
@@ -1763,21 +1741,21 @@ check_unsupported (const SyIrRequest *request,
                    GError           **error)
 {
   if (request->n != SY_IR_UNSET && request->n > 1)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                 "n: only 1 choice can be served by this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                              "n: only 1 choice can be served by this upstream");
   if (request->logprobs)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "logprobs: not available from this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "logprobs: not available from this upstream");
   if (request->top_logprobs != SY_IR_UNSET && request->top_logprobs > 0)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                 "top_logprobs: not available from this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                              "top_logprobs: not available from this upstream");
   if (request->has_presence_penalty && request->presence_penalty != 0.0)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                 "presence_penalty: not available from this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                              "presence_penalty: not available from this upstream");
   if (request->has_frequency_penalty && request->frequency_penalty != 0.0)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                 "frequency_penalty: not available from this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                              "frequency_penalty: not available from this upstream");
   if (request->seed != SY_IR_UNSET)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "seed: not available from this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "seed: not available from this upstream");
   return TRUE;
 }
 
@@ -1808,8 +1786,8 @@ encode_request_body (const SyIrRequest *request,
 
       if (part->type != SY_IR_PART_TEXT)
         {
-          fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                "system: only text instructions are accepted by this upstream");
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                             "system: only text instructions are accepted by this upstream");
           return NULL;
         }
       if (part->text != NULL && *part->text != '\0')
@@ -1923,8 +1901,8 @@ claude_decode_count_response (JsonNode  *body,
 {
   if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body) ||
       !sy_json_get_int (json_node_get_object (body), "input_tokens", tokens))
-    return fail (error, SY_TRANSLATE_ERROR_UPSTREAM,
-                 "the upstream's token count has no input_tokens");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM,
+                              "the upstream's token count has no input_tokens");
   return TRUE;
 }
 
@@ -1964,19 +1942,19 @@ claude_decode_response (JsonNode        *body,
 
   if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
     {
-      fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "the upstream's answer is not a JSON object");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "the upstream's answer is not a JSON object");
       return NULL;
     }
   root = json_node_get_object (body);
   if (g_strcmp0 (sy_json_get_string (root, "type"), "error") == 0)
     {
-      fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "the upstream reported an error: %s",
-            upstream_error_message (root));
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "the upstream reported an error: %s",
+                         upstream_error_message (root));
       return NULL;
     }
   if (member (root, "content") != NULL && sy_json_get_array (root, "content") == NULL)
     {
-      fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "the upstream's answer has a malformed content");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "the upstream's answer has a malformed content");
       return NULL;
     }
 
@@ -2628,8 +2606,8 @@ claude_decoder_feed (SyStreamDecoder *decoder,
 
   node = sy_json_parse (data, len, &parse_error);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "unreadable upstream event: %s",
-                 parse_error ? parse_error->message : "not a JSON object");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "unreadable upstream event: %s",
+                              parse_error ? parse_error->message : "not a JSON object");
   root = json_node_get_object (node);
   type = sy_json_get_string (root, "type");
   if (type == NULL)
@@ -2685,7 +2663,7 @@ claude_decoder_finish (SyStreamDecoder *decoder,
   if (self->failed || self->finished)
     return TRUE;
   if (!self->started)
-    return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "the upstream closed the stream without an answer");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "the upstream closed the stream without an answer");
 
   /* The upstream never said why it stopped: close what is open. */
   for (i = 0; i < self->blocks->len; i++)

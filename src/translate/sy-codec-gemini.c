@@ -44,27 +44,6 @@ static const struct
 
 /* -------------------------------------------------------------- helpers */
 
-static gboolean fail (GError    **error,
-                      int         code,
-                      const char *format,
-                      ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-fail (GError    **error,
-      int         code,
-      const char *format,
-      ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, SY_TRANSLATE_ERROR, code, message);
-  return FALSE;
-}
-
 /* A member under its camelCase or snake_case name. */
 static JsonNode *
 member2 (JsonObject *object,
@@ -367,7 +346,7 @@ decode_function_response (Decoder    *dec,
   g_autofree char *json = NULL;
 
   if (name == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.functionResponse.name: expected a string", where);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.functionResponse.name: expected a string", where);
 
   part->name = g_strdup (name);
   part->tool_call_id = take_call_id (dec, name, sy_json_get_string (object, "id"));
@@ -410,7 +389,7 @@ decode_part (Decoder    *dec,
   if (text != NULL && !is_null_node (text))
     {
       if (!node_is_string (text))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.text: expected a string", where);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.text: expected a string", where);
       part = sy_ir_part_new (thought ? SY_IR_PART_THINKING : SY_IR_PART_TEXT);
       part->text = g_strdup (json_node_get_string (text));
       part->signature = g_steal_pointer (&signature);
@@ -421,7 +400,7 @@ decode_part (Decoder    *dec,
       const char *data = sy_json_get_string (inline_data, "data");
 
       if (data == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.inlineData.data: expected a string", where);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.inlineData.data: expected a string", where);
       part = sy_ir_part_new (part_type_for_mime (mime));
       part->mime_type = g_strdup (mime);
       part->data = g_strdup (data);
@@ -432,7 +411,7 @@ decode_part (Decoder    *dec,
       const char *uri = string2 (file_data, "fileUri", "file_uri");
 
       if (uri == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.fileData.fileUri: expected a string", where);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.fileData.fileUri: expected a string", where);
       part = sy_ir_part_new (part_type_for_mime (mime));
       part->mime_type = g_strdup (mime);
       part->url = g_strdup (uri);
@@ -445,9 +424,9 @@ decode_part (Decoder    *dec,
       PendingCall *pending;
 
       if (name == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.functionCall.name: expected a string", where);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.functionCall.name: expected a string", where);
       if (!is_null_node (args) && !JSON_NODE_HOLDS_OBJECT (args))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.functionCall.args: expected an object", where);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.functionCall.args: expected an object", where);
       part = sy_ir_part_new (SY_IR_PART_TOOL_CALL);
       part->name = g_strdup (name);
       part->id = id != NULL ? g_strdup (id) : sy_translate_ctx_new_id (dec->ctx, "call_");
@@ -493,7 +472,7 @@ decode_contents (Decoder    *dec,
       SyIrMessage *message = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "contents[%u]: expected an object", i);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "contents[%u]: expected an object", i);
       content = json_node_get_object (node);
       role = sy_json_get_string (content, "role");
       if (g_strcmp0 (role, "model") == 0)
@@ -508,7 +487,7 @@ decode_contents (Decoder    *dec,
 
       parts = sy_json_get_array (content, "parts");
       if (parts == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "contents[%u].parts: expected an array", i);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "contents[%u].parts: expected an array", i);
 
       for (j = 0; j < json_array_get_length (parts); j++)
         {
@@ -517,7 +496,7 @@ decode_contents (Decoder    *dec,
           SyIrPart *part = NULL;
 
           if (!JSON_NODE_HOLDS_OBJECT (pnode))
-            return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", where);
+            return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", where);
           if (!decode_part (dec, json_node_get_object (pnode), where, &part, error))
             return FALSE;
           if (part == NULL)
@@ -546,17 +525,17 @@ decode_system (SyIrRequest *request,
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "systemInstruction: expected an object");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "systemInstruction: expected an object");
   parts = sy_json_get_array (json_node_get_object (node), "parts");
   if (parts == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "systemInstruction.parts: expected an array");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "systemInstruction.parts: expected an array");
   for (i = 0; i < json_array_get_length (parts); i++)
     {
       JsonNode *pnode = json_array_get_element (parts, i);
       const char *text;
 
       if (!JSON_NODE_HOLDS_OBJECT (pnode))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "systemInstruction.parts[%u]: expected an object", i);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "systemInstruction.parts[%u]: expected an object", i);
       text = sy_json_get_string (json_node_get_object (pnode), "text");
       if (text != NULL)
         g_ptr_array_add (request->system, sy_ir_part_new_text (text));
@@ -586,7 +565,7 @@ decode_tools (SyIrRequest *request,
   if (is_null_node (node))
     return TRUE;
   if (!JSON_NODE_HOLDS_ARRAY (node))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "tools: expected an array");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "tools: expected an array");
   tools = json_node_get_array (node);
 
   for (i = 0; i < json_array_get_length (tools); i++)
@@ -596,7 +575,7 @@ decode_tools (SyIrRequest *request,
       JsonNode *decls;
 
       if (!JSON_NODE_HOLDS_OBJECT (tnode))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "tools[%u]: expected an object", i);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "tools[%u]: expected an object", i);
       tool = json_node_get_object (tnode);
       decls = member2 (tool, "functionDeclarations", "function_declarations");
 
@@ -605,8 +584,8 @@ decode_tools (SyIrRequest *request,
           JsonArray *list;
 
           if (!JSON_NODE_HOLDS_ARRAY (decls))
-            return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                         "tools[%u].functionDeclarations: expected an array", i);
+            return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                      "tools[%u].functionDeclarations: expected an array", i);
           list = json_node_get_array (decls);
           for (j = 0; j < json_array_get_length (list); j++)
             {
@@ -617,19 +596,19 @@ decode_tools (SyIrRequest *request,
               SyIrTool *ir;
 
               if (!JSON_NODE_HOLDS_OBJECT (dnode))
-                return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                             "tools[%u].functionDeclarations[%u]: expected an object", i, j);
+                return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                          "tools[%u].functionDeclarations[%u]: expected an object", i, j);
               decl = json_node_get_object (dnode);
               name = sy_json_get_string (decl, "name");
               if (name == NULL)
-                return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                             "tools[%u].functionDeclarations[%u].name: expected a string", i, j);
+                return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                          "tools[%u].functionDeclarations[%u].name: expected a string", i, j);
               params = member2 (decl, "parametersJsonSchema", "parameters_json_schema");
               if (params == NULL)
                 params = json_object_get_member (decl, "parameters");
               if (!is_null_node (params) && !JSON_NODE_HOLDS_OBJECT (params))
-                return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                             "tools[%u].functionDeclarations[%u].parameters: expected an object", i, j);
+                return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                          "tools[%u].functionDeclarations[%u].parameters: expected an object", i, j);
               ir = sy_ir_tool_new (SY_IR_TOOL_FUNCTION);
               ir->name = g_strdup (name);
               ir->description = g_strdup (sy_json_get_string (decl, "description"));
@@ -690,8 +669,8 @@ decode_tool_config (SyIrRequest *request,
         }
     }
   else
-    return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                 "toolConfig.functionCallingConfig.mode: unknown mode \"%s\"", mode);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                              "toolConfig.functionCallingConfig.mode: unknown mode \"%s\"", mode);
   return TRUE;
 }
 
@@ -710,13 +689,13 @@ decode_thinking (SyIrRequest *request,
       SyIrLevel value;
 
       if (!node_is_string (level))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "generationConfig.thinkingConfig.thinkingLevel: expected a string");
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "generationConfig.thinkingConfig.thinkingLevel: expected a string");
       lower = g_ascii_strdown (json_node_get_string (level), -1);
       if (!sy_ir_level_from_string (lower, &value))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "generationConfig.thinkingConfig.thinkingLevel: unknown level \"%s\"",
-                     json_node_get_string (level));
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "generationConfig.thinkingConfig.thinkingLevel: unknown level \"%s\"",
+                                  json_node_get_string (level));
       request->reasoning.mode = SY_IR_REASONING_LEVEL;
       request->reasoning.level = value;
     }
@@ -727,8 +706,8 @@ decode_thinking (SyIrRequest *request,
       if (!JSON_NODE_HOLDS_VALUE (budget) ||
           (json_node_get_value_type (budget) != G_TYPE_INT64 &&
            json_node_get_value_type (budget) != G_TYPE_DOUBLE))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "generationConfig.thinkingConfig.thinkingBudget: expected an integer");
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "generationConfig.thinkingConfig.thinkingBudget: expected an integer");
       value = json_node_get_value_type (budget) == G_TYPE_INT64
               ? json_node_get_int (budget) : (gint64) json_node_get_double (budget);
       if (value == 0)
@@ -741,16 +720,16 @@ decode_thinking (SyIrRequest *request,
           request->reasoning.budget = value;
         }
       else
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "generationConfig.thinkingConfig.thinkingBudget: %" G_GINT64_FORMAT
-                     " is not a budget", value);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "generationConfig.thinkingConfig.thinkingBudget: %" G_GINT64_FORMAT
+                                  " is not a budget", value);
     }
 
   if (!is_null_node (include))
     {
       if (!JSON_NODE_HOLDS_VALUE (include) || json_node_get_value_type (include) != G_TYPE_BOOLEAN)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "generationConfig.thinkingConfig.includeThoughts: expected a boolean");
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "generationConfig.thinkingConfig.includeThoughts: expected a boolean");
       request->reasoning.include_thoughts = json_node_get_boolean (include) ? 1 : 0;
     }
   return TRUE;
@@ -773,7 +752,7 @@ get_number2 (JsonObject *object,
   if (!JSON_NODE_HOLDS_VALUE (node) ||
       (json_node_get_value_type (node) != G_TYPE_INT64 &&
        json_node_get_value_type (node) != G_TYPE_DOUBLE))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "generationConfig.%s: expected a number", camel);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "generationConfig.%s: expected a number", camel);
   *has = TRUE;
   *value = json_node_get_double (node);
   return TRUE;
@@ -805,7 +784,7 @@ get_int2 (JsonObject *object,
           return TRUE;
         }
     }
-  return fail (error, SY_TRANSLATE_ERROR_INVALID, "generationConfig.%s: expected an integer", camel);
+  return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "generationConfig.%s: expected an integer", camel);
 }
 
 static gboolean
@@ -841,7 +820,7 @@ decode_generation_config (SyIrRequest *request,
       guint i;
 
       if (!JSON_NODE_HOLDS_ARRAY (stop))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "generationConfig.stopSequences: expected an array");
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "generationConfig.stopSequences: expected an array");
       list = json_node_get_array (stop);
       request->stop = g_ptr_array_new_with_free_func (g_free);
       for (i = 0; i < json_array_get_length (list); i++)
@@ -849,8 +828,8 @@ decode_generation_config (SyIrRequest *request,
           JsonNode *item = json_array_get_element (list, i);
 
           if (!node_is_string (item))
-            return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                         "generationConfig.stopSequences[%u]: expected a string", i);
+            return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                      "generationConfig.stopSequences[%u]: expected a string", i);
           g_ptr_array_add (request->stop, g_strdup (json_node_get_string (item)));
         }
     }
@@ -898,7 +877,7 @@ gemini_decode_request (JsonNode        *body,
 
   if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "request body: expected an object");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "request body: expected an object");
       return NULL;
     }
   root = json_node_get_object (body);
@@ -915,7 +894,7 @@ gemini_decode_request (JsonNode        *body,
   contents = json_object_get_member (root, "contents");
   if (contents == NULL || !JSON_NODE_HOLDS_ARRAY (contents))
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "contents: expected an array");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "contents: expected an array");
       return NULL;
     }
 
@@ -936,7 +915,7 @@ gemini_decode_request (JsonNode        *body,
     {
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "toolConfig: expected an object");
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "toolConfig: expected an object");
           return NULL;
         }
       if (!decode_tool_config (request, json_node_get_object (node), error))
@@ -948,7 +927,7 @@ gemini_decode_request (JsonNode        *body,
     {
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "generationConfig: expected an object");
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "generationConfig: expected an object");
           return NULL;
         }
       config = json_node_get_object (node);
@@ -1045,9 +1024,9 @@ encode_tool_result (Encoder        *enc,
     {
       json_object_unref (out);
       json_object_unref (call);
-      return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                   "tool result \"%s\": no earlier tool call has this id",
-                   part->tool_call_id ? part->tool_call_id : "");
+      return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                "tool result \"%s\": no earlier tool call has this id",
+                                part->tool_call_id ? part->tool_call_id : "");
     }
 
   json_object_set_string_member (call, "name", upstream_name (enc->ctx, name));
@@ -1238,9 +1217,9 @@ encode_tools (const SyIrRequest *request,
             {
               json_array_unref (tools);
               json_array_unref (decls);
-              return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                           "tools[%u]: the built-in tool \"%s\" is not available from this upstream",
-                           i, tool->name ? tool->name : "unknown");
+              return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                                        "tools[%u]: the built-in tool \"%s\" is not available from this upstream",
+                                        i, tool->name ? tool->name : "unknown");
             }
           break;
         }
@@ -1317,11 +1296,11 @@ encode_generation_config (const SyIrRequest *request,
   const SyIrReasoning *reasoning = &request->reasoning;
 
   if (request->n != SY_IR_UNSET && request->n > 1)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                 "n: only 1 choice can be served by this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                              "n: only 1 choice can be served by this upstream");
   if (request->logprobs)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                 "logprobs: not available from this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                              "logprobs: not available from this upstream");
 
   config = json_object_new ();
   if (request->max_tokens != SY_IR_UNSET)
@@ -1505,7 +1484,7 @@ gemini_decode_response (JsonNode        *body,
 
   if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
     {
-      fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini answer: expected an object");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini answer: expected an object");
       return NULL;
     }
   root = unwrap_response (json_node_get_object (body));
@@ -1513,7 +1492,7 @@ gemini_decode_response (JsonNode        *body,
     {
       const char *message = sy_json_get_string (err, "message");
 
-      fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini error: %s", message ? message : "unknown");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini error: %s", message ? message : "unknown");
       return NULL;
     }
 
@@ -1530,7 +1509,7 @@ gemini_decode_response (JsonNode        *body,
 
       if (!JSON_NODE_HOLDS_OBJECT (first))
         {
-          fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini answer: candidates[0] is not an object");
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini answer: candidates[0] is not an object");
           return NULL;
         }
       candidate = json_node_get_object (first);
@@ -1918,8 +1897,8 @@ gemini_decoder_feed (SyStreamDecoder *decoder,
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_clear_pointer (&node, json_node_unref);
-      return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini stream: cannot read a chunk: %s",
-                   parse_error ? parse_error->message : "not an object");
+      return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini stream: cannot read a chunk: %s",
+                                parse_error ? parse_error->message : "not an object");
     }
   decode_stream_chunk (self, unwrap_response (json_node_get_object (node)));
   json_node_unref (node);
@@ -2310,7 +2289,7 @@ gemini_decode_count_response (JsonNode  *body,
   JsonObject *root;
 
   if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
-    return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini token count: expected an object");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini token count: expected an object");
   root = unwrap_response (json_node_get_object (body));
   if (sy_json_get_int (root, "totalTokens", tokens))
     return TRUE;
@@ -2320,7 +2299,7 @@ gemini_decode_count_response (JsonNode  *body,
       *tokens = 0;
       return TRUE;
     }
-  return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini token count: no totalTokens");
+  return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "Gemini token count: no totalTokens");
 }
 
 static JsonNode *

@@ -24,25 +24,6 @@
 
 /* ---------------------------------------------------------------- errors */
 
-static gboolean fail (GError           **error,
-                      SyTranslateError   code,
-                      const char        *format,
-                      ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-fail (GError           **error,
-      SyTranslateError   code,
-      const char        *format,
-      ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (SY_TRANSLATE_ERROR, code, format, args));
-  va_end (args);
-  return FALSE;
-}
-
 /* "prefix.name", or "name" at the top level. */
 static char *
 field_path (const char *prefix,
@@ -61,7 +42,7 @@ fail_type (GError    **error,
 {
   g_autofree char *path = field_path (prefix, name);
 
-  return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected %s", path, expected);
+  return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected %s", path, expected);
 }
 
 /* ------------------------------------------------------------ JSON reads */
@@ -178,8 +159,8 @@ get_int (JsonObject *object,
     {
       g_autofree char *path = field_path (prefix, name);
 
-      return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: must be at least %" G_GINT64_FORMAT,
-                   path, min);
+      return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: must be at least %" G_GINT64_FORMAT,
+                                path, min);
     }
   *value = v;
   return TRUE;
@@ -354,12 +335,12 @@ decode_content_part (JsonNode   *node,
   const char *text;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
   object = json_node_get_object (node);
   if (!get_string (object, path, "type", &type, error))
     return FALSE;
   if (type == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: missing", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: missing", path);
 
   if (strcmp (type, "text") == 0 || strcmp (type, "refusal") == 0)
     {
@@ -389,7 +370,7 @@ decode_content_part (JsonNode   *node,
             return FALSE;
         }
       if (url == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.image_url.url: expected a string", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.image_url.url: expected a string", path);
       g_ptr_array_add (into, image_part_from_url (url));
       return TRUE;
     }
@@ -432,8 +413,8 @@ decode_content_part (JsonNode   *node,
           !get_string (file, sub, "file_id", &file_id, error))
         return FALSE;
       if (file_data == NULL && file_id != NULL)
-        return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                     "%s.file.file_id: uploaded files cannot be forwarded; send file_data", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                                  "%s.file.file_id: uploaded files cannot be forwarded; send file_data", path);
       if (file_data == NULL)
         return fail_type (error, sub, "file_data", "a string");
       part = sy_ir_part_new (SY_IR_PART_DOCUMENT);
@@ -447,8 +428,8 @@ decode_content_part (JsonNode   *node,
       return TRUE;
     }
 
-  return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "%s.type: unsupported content part \"%s\"",
-               path, type);
+  return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "%s.type: unsupported content part \"%s\"",
+                            path, type);
 }
 
 /* A message's content: a string, an array of parts, or (if @nullable) null. */
@@ -520,14 +501,14 @@ decode_tool_calls (JsonObject     *message,
       SyIrPart *part;
 
       if (!JSON_NODE_HOLDS_OBJECT (element))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", sub);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", sub);
       call = json_node_get_object (element);
       if (!get_string (call, sub, "id", &id, error) ||
           !get_string (call, sub, "type", &type, error))
         return FALSE;
       if (type != NULL && strcmp (type, "function") != 0)
-        return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "%s.type: unsupported tool call type \"%s\"",
-                     sub, type);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "%s.type: unsupported tool call type \"%s\"",
+                                  sub, type);
       function = sy_json_get_object (call, "function");
       if (function == NULL)
         return fail_type (error, sub, "function", "an object");
@@ -598,7 +579,7 @@ decode_message (SyIrRequest    *request,
 
   *after_tool = FALSE;
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
   message = json_node_get_object (node);
   if (!get_string (message, path, "role", &role, error))
     return FALSE;
@@ -658,7 +639,7 @@ decode_message (SyIrRequest    *request,
       return decode_tool_content (message, path, result, error);
     }
 
-  return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.role: unknown role \"%s\"", path, role);
+  return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.role: unknown role \"%s\"", path, role);
 }
 
 static gboolean
@@ -690,7 +671,7 @@ decode_tools (SyIrRequest *request,
       SyIrTool *tool;
 
       if (!JSON_NODE_HOLDS_OBJECT (element))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
       object = json_node_get_object (element);
       if (!get_string (object, path, "type", &type, error))
         return FALSE;
@@ -751,8 +732,8 @@ decode_tool_choice (SyIrRequest *request,
       else if (strcmp (choice, "required") == 0)
         request->tool_choice = SY_IR_TOOL_CHOICE_REQUIRED;
       else
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "tool_choice: expected \"auto\", \"none\" or \"required\", got \"%s\"", choice);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "tool_choice: expected \"auto\", \"none\" or \"required\", got \"%s\"", choice);
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -761,7 +742,7 @@ decode_tool_choice (SyIrRequest *request,
   if (!get_string (object, "tool_choice", "type", &type, error))
     return FALSE;
   if (type != NULL && strcmp (type, "function") != 0)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "tool_choice.type: unsupported \"%s\"", type);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "tool_choice.type: unsupported \"%s\"", type);
   function = sy_json_get_object (object, "function");
   if (function == NULL)
     return fail_type (error, "tool_choice", "function", "an object");
@@ -802,7 +783,7 @@ decode_stop (SyIrRequest *request,
       JsonNode *element = json_array_get_element (array, i);
 
       if (!node_is_string (element))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "stop[%u]: expected a string", i);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "stop[%u]: expected a string", i);
       g_ptr_array_add (request->stop, g_strdup (json_node_get_string (element)));
     }
   return TRUE;
@@ -851,7 +832,7 @@ decode_response_format (SyIrRequest *request,
       request->response_schema_strict = strict;
     }
   else
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "response_format.type: unknown type \"%s\"", type);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "response_format.type: unknown type \"%s\"", type);
   return TRUE;
 }
 
@@ -877,7 +858,7 @@ decode_reasoning (SyIrRequest *request,
       request->reasoning.level = level;
     }
   else
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "reasoning_effort: unknown level \"%s\"", effort);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "reasoning_effort: unknown level \"%s\"", effort);
   return TRUE;
 }
 
@@ -902,7 +883,7 @@ decode_request (JsonNode       *body_node,
 
   if (body_node == NULL || !JSON_NODE_HOLDS_OBJECT (body_node))
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "request body: expected a JSON object");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "request body: expected a JSON object");
       return NULL;
     }
   body = json_node_get_object (body_node);
@@ -937,7 +918,7 @@ decode_request (JsonNode       *body_node,
   array = json_node_get_array (messages);
   if (json_array_get_length (array) == 0)
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "messages: must not be empty");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "messages: must not be empty");
       return NULL;
     }
   for (i = 0; i < json_array_get_length (array); i++)
@@ -1029,7 +1010,7 @@ encode_part (const SyIrPart *part,
         url = g_strdup (part->url);
       else
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: image without data or URL", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: image without data or URL", path);
           return NULL;
         }
       object = json_object_new ();
@@ -1042,7 +1023,7 @@ encode_part (const SyIrPart *part,
     case SY_IR_PART_AUDIO:
       if (part->data == NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "%s: audio by URL cannot be sent to this upstream", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "%s: audio by URL cannot be sent to this upstream", path);
           return NULL;
         }
       object = json_object_new ();
@@ -1056,7 +1037,7 @@ encode_part (const SyIrPart *part,
     case SY_IR_PART_DOCUMENT:
       if (part->data == NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "%s: a document by URL cannot be sent to this upstream", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "%s: a document by URL cannot be sent to this upstream", path);
           return NULL;
         }
       url = sy_ir_make_data_url (part->mime_type, part->data);
@@ -1303,9 +1284,9 @@ encode_tools (const SyIrRequest *request,
       if (tool->type != SY_IR_TOOL_FUNCTION)
         {
           json_array_unref (tools);
-          return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                       "tools[%u]: the built-in tool \"%s\" is not available from this upstream",
-                       i, tool->name ? tool->name : "unknown");
+          return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                                    "tools[%u]: the built-in tool \"%s\" is not available from this upstream",
+                                    i, tool->name ? tool->name : "unknown");
         }
       object = json_object_new ();
       function = json_object_new ();
@@ -1624,7 +1605,7 @@ upstream_error (JsonObject *body,
     message = json_node_get_string (node);
   if (message == NULL)
     message = text = sy_json_to_string (node);
-  fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream error: %s", message);
+  sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream error: %s", message);
   return TRUE;
 }
 
@@ -1669,7 +1650,7 @@ decode_response (JsonNode       *body_node,
 
   if (body_node == NULL || !JSON_NODE_HOLDS_OBJECT (body_node))
     {
-      fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream answer: expected a JSON object");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream answer: expected a JSON object");
       return NULL;
     }
   body = json_node_get_object (body_node);
@@ -1677,7 +1658,7 @@ decode_response (JsonNode       *body_node,
     return NULL;
   if (sy_json_get_array (body, "choices") == NULL)
     {
-      fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream answer: no choices");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream answer: no choices");
       return NULL;
     }
 
@@ -2714,9 +2695,9 @@ decoder_feed (SyStreamDecoder *parent,
     return TRUE;
 
   if (!chunk_scan (c, data, len))
-    return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream chunk is not valid JSON (or not UTF-8)");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream chunk is not valid JSON (or not UTF-8)");
   if (TOK (c, 0)->type != TOK_OBJECT)
-    return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream chunk: expected a JSON object");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream chunk: expected a JSON object");
 
   if (chunk_get (c, 0, "error") >= 0)
     {

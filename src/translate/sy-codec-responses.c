@@ -27,27 +27,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static gboolean fail (GError    **error,
-                      int         code,
-                      const char *format,
-                      ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-fail (GError    **error,
-      int         code,
-      const char *format,
-      ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, SY_TRANSLATE_ERROR, code, message);
-  return FALSE;
-}
-
 /* The member, or NULL when absent or JSON null. */
 static JsonNode *
 member (JsonObject *object,
@@ -102,7 +81,7 @@ opt_string (JsonObject  *object,
   if (node == NULL)
     return TRUE;
   if (!node_is_string (node))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s%s: expected a string", prefix, name);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s%s: expected a string", prefix, name);
   *out = json_node_get_string (node);
   return TRUE;
 }
@@ -119,7 +98,7 @@ opt_bool (JsonObject *object,
   if (node == NULL)
     return TRUE;
   if (!node_is_bool (node))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s%s: expected a boolean", prefix, name);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s%s: expected a boolean", prefix, name);
   *out = json_node_get_boolean (node) ? 1 : 0;
   return TRUE;
 }
@@ -136,7 +115,7 @@ opt_number (JsonObject *object,
   if (node == NULL)
     return TRUE;
   if (!node_is_number (node))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected a number", name);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected a number", name);
   *out = json_node_get_double (node);
   *has = TRUE;
   return TRUE;
@@ -358,7 +337,7 @@ decode_content_part (JsonNode   *node,
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
       return NULL;
     }
   object = json_node_get_object (node);
@@ -366,7 +345,7 @@ decode_content_part (JsonNode   *node,
     return NULL;
   if (type == NULL)
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: required", path);
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: required", path);
       return NULL;
     }
 
@@ -379,7 +358,7 @@ decode_content_part (JsonNode   *node,
         return NULL;
       if (text == NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.%s: required", path, field);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.%s: required", path, field);
           return NULL;
         }
       return sy_ir_part_new_text (text);
@@ -405,13 +384,13 @@ decode_content_part (JsonNode   *node,
         return NULL;
       if (url == NULL && file_id != NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                "%s.file_id: uploaded files cannot be sent to this upstream; send image_url", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                             "%s.file_id: uploaded files cannot be sent to this upstream; send image_url", path);
           return NULL;
         }
       if (url == NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.image_url: required", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.image_url: required", path);
           return NULL;
         }
       part = sy_ir_part_new (SY_IR_PART_IMAGE);
@@ -446,13 +425,13 @@ decode_content_part (JsonNode   *node,
         part->url = g_strdup (file_url);
       else if (file_id != NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                "%s.file_id: uploaded files cannot be sent to this upstream; send file_data", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                             "%s.file_id: uploaded files cannot be sent to this upstream; send file_data", path);
           return NULL;
         }
       else
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.file_data: required", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.file_data: required", path);
           return NULL;
         }
       return g_steal_pointer (&part);
@@ -468,7 +447,7 @@ decode_content_part (JsonNode   *node,
 
       if (member (object, "input_audio") != NULL && audio == NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.input_audio: expected an object", path);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.input_audio: expected an object", path);
           return NULL;
         }
       sub = audio != NULL ? g_strdup_printf ("%sinput_audio.", prefix) : g_strdup (prefix);
@@ -479,7 +458,7 @@ decode_content_part (JsonNode   *node,
         return NULL;
       if (data == NULL)
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "%sdata: required", sub);
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%sdata: required", sub);
           return NULL;
         }
       part = sy_ir_part_new (SY_IR_PART_AUDIO);
@@ -489,8 +468,8 @@ decode_content_part (JsonNode   *node,
       return g_steal_pointer (&part);
     }
 
-  fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-        "%s.type: content part \"%s\" is not supported", path, type);
+  sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                     "%s.type: content part \"%s\" is not supported", path, type);
   return NULL;
 }
 
@@ -505,14 +484,14 @@ decode_content (JsonNode   *content,
   guint i;
 
   if (content == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: required", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: required", path);
   if (node_is_string (content))
     {
       g_ptr_array_add (into, sy_ir_part_new_text (json_node_get_string (content)));
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_ARRAY (content))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected a string or an array", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected a string or an array", path);
   array = json_node_get_array (content);
   for (i = 0; i < json_array_get_length (array); i++)
     {
@@ -542,7 +521,7 @@ decode_message_item (SyIrRequest *request,
   if (!opt_string (item, prefix, "role", &role, error))
     return FALSE;
   if (role == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.role: required", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.role: required", path);
   if (!decode_content (member (item, "content"), content_path, parts, error))
     return FALSE;
 
@@ -553,8 +532,8 @@ decode_message_item (SyIrRequest *request,
           SyIrPart *part = g_ptr_array_index (parts, i);
 
           if (part->type != SY_IR_PART_TEXT && part->type != SY_IR_PART_IMAGE)
-            return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                         "%s.content[%u]: only text and images can be system instructions", path, i);
+            return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                                      "%s.content[%u]: only text and images can be system instructions", path, i);
         }
       g_ptr_array_set_free_func (parts, NULL);
       for (i = 0; i < parts->len; i++)
@@ -567,8 +546,8 @@ decode_message_item (SyIrRequest *request,
   else if (g_str_equal (role, "assistant"))
     message = sy_ir_request_tail (request, SY_IR_ROLE_ASSISTANT);
   else
-    return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                 "%s.role: expected user, assistant, system or developer", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                              "%s.role: expected user, assistant, system or developer", path);
 
   g_ptr_array_set_free_func (parts, NULL);
   for (i = 0; i < parts->len; i++)
@@ -593,9 +572,9 @@ decode_function_call_item (SyIrRequest *request,
       !opt_string (item, prefix, "arguments", &arguments, error))
     return FALSE;
   if (call_id == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.call_id: required", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.call_id: required", path);
   if (name == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.name: required", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.name: required", path);
 
   part = sy_ir_part_new (SY_IR_PART_TOOL_CALL);
   part->id = g_strdup (call_id);
@@ -621,7 +600,7 @@ decode_function_call_output_item (SyIrRequest *request,
   if (!opt_string (item, prefix, "call_id", &call_id, error))
     return FALSE;
   if (call_id == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.call_id: required", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.call_id: required", path);
 
   part = sy_ir_part_new (SY_IR_PART_TOOL_RESULT);
   part->tool_call_id = g_strdup (call_id);
@@ -692,7 +671,7 @@ decode_reasoning_item (SyIrRequest *request,
   if (!opt_string (item, prefix, "encrypted_content", &encrypted, error))
     return FALSE;
   if (summary != NULL && !JSON_NODE_HOLDS_ARRAY (summary))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.summary: expected an array", path);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.summary: expected an array", path);
   text = reasoning_item_text (item);
   if (text == NULL && encrypted == NULL)
     return TRUE;
@@ -714,7 +693,7 @@ decode_input (SyIrRequest *request,
   guint i;
 
   if (input == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "input: required");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "input: required");
   if (node_is_string (input))
     {
       SyIrMessage *message = sy_ir_request_add_message (request, SY_IR_ROLE_USER);
@@ -723,7 +702,7 @@ decode_input (SyIrRequest *request,
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_ARRAY (input))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "input: expected a string or an array");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "input: expected a string or an array");
 
   array = json_node_get_array (input);
   for (i = 0; i < json_array_get_length (array); i++)
@@ -736,14 +715,14 @@ decode_input (SyIrRequest *request,
       gboolean ok;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected an object", path);
       item = json_node_get_object (node);
       if (!opt_string (item, prefix, "type", &type, error))
         return FALSE;
       if (type == NULL)
         {
           if (member (item, "role") == NULL)
-            return fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: required", path);
+            return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.type: required", path);
           type = "message";
         }
 
@@ -758,11 +737,11 @@ decode_input (SyIrRequest *request,
       else if (g_str_equal (type, "web_search_call"))
         ok = TRUE;   /* a record of a built-in search; its findings are in the next message */
       else if (g_str_equal (type, "item_reference"))
-        ok = fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                   "%s: item_reference: Switchyard does not store responses; send the whole item", path);
+        ok = sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                                "%s: item_reference: Switchyard does not store responses; send the whole item", path);
       else
-        ok = fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                   "%s.type: input item \"%s\" is not supported", path, type);
+        ok = sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                                "%s.type: input item \"%s\" is not supported", path, type);
       if (!ok)
         return FALSE;
     }
@@ -786,7 +765,7 @@ decode_tools (SyIrRequest *request,
   if (tools == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_ARRAY (tools))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "tools: expected an array");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "tools: expected an array");
   array = json_node_get_array (tools);
   for (i = 0; i < json_array_get_length (array); i++)
     {
@@ -797,12 +776,12 @@ decode_tools (SyIrRequest *request,
       g_autoptr(SyIrTool) tool = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "tools[%u]: expected an object", i);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "tools[%u]: expected an object", i);
       object = json_node_get_object (node);
       if (!opt_string (object, prefix, "type", &type, error))
         return FALSE;
       if (type == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "tools[%u].type: required", i);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "tools[%u].type: required", i);
 
       if (g_str_equal (type, "function"))
         {
@@ -814,9 +793,9 @@ decode_tools (SyIrRequest *request,
               !opt_string (object, prefix, "description", &description, error))
             return FALSE;
           if (name == NULL)
-            return fail (error, SY_TRANSLATE_ERROR_INVALID, "tools[%u].name: required", i);
+            return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "tools[%u].name: required", i);
           if (parameters != NULL && !JSON_NODE_HOLDS_OBJECT (parameters))
-            return fail (error, SY_TRANSLATE_ERROR_INVALID, "tools[%u].parameters: expected an object", i);
+            return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "tools[%u].parameters: expected an object", i);
           tool = sy_ir_tool_new (SY_IR_TOOL_FUNCTION);
           tool->name = g_strdup (name);
           tool->description = g_strdup (description);
@@ -857,12 +836,12 @@ decode_tool_choice (SyIrRequest *request,
       else if (g_str_equal (text, "required"))
         request->tool_choice = SY_IR_TOOL_CHOICE_REQUIRED;
       else
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "tool_choice: expected auto, none, required or an object");
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "tool_choice: expected auto, none, required or an object");
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_OBJECT (choice))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "tool_choice: expected a string or an object");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "tool_choice: expected a string or an object");
 
   object = json_node_get_object (choice);
   if (!opt_string (object, "tool_choice.", "type", &type, error))
@@ -878,13 +857,13 @@ decode_tool_choice (SyIrRequest *request,
           !opt_string (function, "tool_choice.function.", "name", &name, error))
         return FALSE;
       if (name == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "tool_choice.name: required");
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "tool_choice.name: required");
       request->tool_choice = SY_IR_TOOL_CHOICE_NAMED;
       request->tool_choice_name = g_strdup (name);
       return TRUE;
     }
-  return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-               "tool_choice: type \"%s\" cannot be sent to this upstream", type ? type : "(none)");
+  return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                            "tool_choice: type \"%s\" cannot be sent to this upstream", type ? type : "(none)");
 }
 
 static gboolean
@@ -899,7 +878,7 @@ decode_reasoning (SyIrRequest *request,
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "reasoning: expected an object");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "reasoning: expected an object");
   object = json_node_get_object (node);
   if (!opt_string (object, "reasoning.", "effort", &effort, error) ||
       !opt_string (object, "reasoning.", "summary", &summary, error))
@@ -916,8 +895,8 @@ decode_reasoning (SyIrRequest *request,
       else if (sy_ir_level_from_string (effort, &request->reasoning.level))
         request->reasoning.mode = SY_IR_REASONING_LEVEL;
       else
-        return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                     "reasoning.effort: unknown effort \"%s\"", effort);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                                  "reasoning.effort: unknown effort \"%s\"", effort);
     }
   request->reasoning.summary = g_strdup (summary);
   return TRUE;
@@ -935,17 +914,17 @@ decode_text (SyIrRequest *request,
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "text: expected an object");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "text: expected an object");
   format_node = member (json_node_get_object (node), "format");
   if (format_node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (format_node))
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "text.format: expected an object");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "text.format: expected an object");
   format = json_node_get_object (format_node);
   if (!opt_string (format, "text.format.", "type", &type, error))
     return FALSE;
   if (type == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_INVALID, "text.format.type: required");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "text.format.type: required");
 
   if (g_str_equal (type, "text"))
     request->response_format = SY_IR_RESPONSE_FORMAT_TEXT;
@@ -960,16 +939,16 @@ decode_text (SyIrRequest *request,
           !opt_bool (format, "text.format.", "strict", &request->response_schema_strict, error))
         return FALSE;
       if (schema == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "text.format.schema: required");
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "text.format.schema: required");
       if (!JSON_NODE_HOLDS_OBJECT (schema))
-        return fail (error, SY_TRANSLATE_ERROR_INVALID, "text.format.schema: expected an object");
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "text.format.schema: expected an object");
       request->response_format = SY_IR_RESPONSE_FORMAT_JSON_SCHEMA;
       request->response_schema_name = g_strdup (name);
       request->response_schema = deep_copy (schema);
     }
   else
-    return fail (error, SY_TRANSLATE_ERROR_INVALID,
-                 "text.format.type: expected text, json_object or json_schema");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
+                              "text.format.type: expected text, json_object or json_schema");
   return TRUE;
 }
 
@@ -991,7 +970,7 @@ responses_decode_request (JsonNode       *body,
 
   if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
     {
-      fail (error, SY_TRANSLATE_ERROR_INVALID, "request body: expected a JSON object");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "request body: expected a JSON object");
       return NULL;
     }
   root = json_node_get_object (body);
@@ -1010,8 +989,8 @@ responses_decode_request (JsonNode       *body,
 
   if (previous != NULL)
     {
-      fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-            "previous_response_id: Switchyard does not store responses; send the whole conversation");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                         "previous_response_id: Switchyard does not store responses; send the whole conversation");
       return NULL;
     }
   if (has_max)
@@ -1019,7 +998,7 @@ responses_decode_request (JsonNode       *body,
       node = member (root, "max_output_tokens");
       if (json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) <= 0)
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "max_output_tokens: expected a positive integer");
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "max_output_tokens: expected a positive integer");
           return NULL;
         }
       request->max_tokens = json_node_get_int (node);
@@ -1031,7 +1010,7 @@ responses_decode_request (JsonNode       *body,
       if (!node_is_number (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
           json_node_get_int (node) < 0)
         {
-          fail (error, SY_TRANSLATE_ERROR_INVALID, "top_logprobs: expected a non-negative integer");
+          sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "top_logprobs: expected a non-negative integer");
           return NULL;
         }
       if (json_node_get_int (node) > 0)
@@ -1377,9 +1356,9 @@ encode_message (InputWriter       *w,
         case SY_IR_PART_DOCUMENT:
         case SY_IR_PART_AUDIO:
           if (message->role != SY_IR_ROLE_USER)
-            return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                         "messages[%u]: images, files and audio in assistant turns cannot be sent to this upstream",
-                         index);
+            return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                                      "messages[%u]: images, files and audio in assistant turns cannot be sent to this upstream",
+                                      index);
           array_add_object (writer_content (w), encode_media_part (part));
           break;
 
@@ -1534,9 +1513,9 @@ encode_tools (const SyIrRequest *request,
           G_GNUC_FALLTHROUGH;
         default:
           json_array_unref (tools);
-          return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
-                       "tools[%u]: the built-in tool \"%s\" cannot be sent to this upstream",
-                       i, tool->name ? tool->name : "(unnamed)");
+          return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED,
+                                    "tools[%u]: the built-in tool \"%s\" cannot be sent to this upstream",
+                                    i, tool->name ? tool->name : "(unnamed)");
         }
     }
   json_object_set_array_member (root, "tools", tools);
@@ -1666,15 +1645,15 @@ check_unsupported (const SyIrRequest *request,
                    GError           **error)
 {
   if (request->n != SY_IR_UNSET && request->n > 1)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "n: only 1 choice can be served by this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "n: only 1 choice can be served by this upstream");
   if (request->stop != NULL && request->stop->len > 0)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "stop: stop sequences are not available from this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "stop: stop sequences are not available from this upstream");
   if (request->logprobs)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "logprobs: not available from this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "logprobs: not available from this upstream");
   if (request->has_presence_penalty && request->presence_penalty != 0)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "presence_penalty: not available from this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "presence_penalty: not available from this upstream");
   if (request->has_frequency_penalty && request->frequency_penalty != 0)
-    return fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "frequency_penalty: not available from this upstream");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UNSUPPORTED, "frequency_penalty: not available from this upstream");
   return TRUE;
 }
 
@@ -1922,7 +1901,7 @@ responses_decode_response (JsonNode       *body,
 
   if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
     {
-      fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream answer: expected a JSON object");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream answer: expected a JSON object");
       return NULL;
     }
   root = json_node_get_object (body);
@@ -1936,14 +1915,14 @@ responses_decode_response (JsonNode       *body,
       JsonObject *err = get_object (root, "error");
       const char *message = err != NULL ? get_string (err, "message") : NULL;
 
-      fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream response failed: %s",
-            message != NULL ? message : "no reason given");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream response failed: %s",
+                         message != NULL ? message : "no reason given");
       return NULL;
     }
   output = get_array (root, "output");
   if (output == NULL)
     {
-      fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream answer: no output array");
+      sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream answer: no output array");
       return NULL;
     }
 
@@ -2903,9 +2882,9 @@ responses_decoder_feed (SyStreamDecoder *decoder,
 
   root = sy_json_parse (data, len, &parse_error);
   if (root == NULL)
-    return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream stream: %s", parse_error->message);
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream stream: %s", parse_error->message);
   if (!JSON_NODE_HOLDS_OBJECT (root))
-    return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream stream: expected a JSON object");
+    return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream stream: expected a JSON object");
   object = json_node_get_object (root);
   type = get_string (object, "type");
   if (type == NULL)
@@ -2952,7 +2931,7 @@ responses_decoder_feed (SyStreamDecoder *decoder,
       JsonObject *response = get_object (object, "response");
 
       if (response == NULL)
-        return fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream stream: %s without a response", type);
+        return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream stream: %s without a response", type);
       if (g_strcmp0 (get_string (response, "status"), "failed") == 0)
         {
           JsonObject *err = get_object (response, "error");
@@ -2989,8 +2968,8 @@ responses_decoder_finish (SyStreamDecoder *decoder,
   if (self->done)
     return TRUE;
   self->done = TRUE;
-  return fail (error, SY_TRANSLATE_ERROR_UPSTREAM,
-               "upstream stream: closed before response.completed");
+  return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM,
+                            "upstream stream: closed before response.completed");
 }
 
 static void

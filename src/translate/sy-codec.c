@@ -5,12 +5,29 @@
 
 #include "config.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "sy-codec.h"
 #include "sy-json.h"
 
 G_DEFINE_QUARK (sy-translate-error-quark, sy_translate_error)
+
+gboolean
+sy_translate_fail (GError           **error,
+                   SyTranslateError   code,
+                   const char        *format,
+                   ...)
+{
+  va_list args;
+
+  if (error == NULL)
+    return FALSE;
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (SY_TRANSLATE_ERROR, code, format, args));
+  va_end (args);
+  return FALSE;
+}
 
 /* --------------------------------------------------------------- context */
 

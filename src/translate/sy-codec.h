@@ -26,6 +26,12 @@ typedef enum
 
 GQuark sy_translate_error_quark (void);
 
+/* Sets @error in SY_TRANSLATE_ERROR (when @error is not NULL); returns FALSE. */
+gboolean sy_translate_fail (GError           **error,
+                            SyTranslateError   code,
+                            const char        *format,
+                            ...) G_GNUC_PRINTF (3, 4);
+
 /* Upstream variants that share a wire format but differ in details. */
 typedef enum
 {
