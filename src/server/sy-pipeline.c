@@ -355,8 +355,10 @@ on_ir_event (const SyIrEvent *event,
   sy_stream_encoder_encode (self->encoder, event);
   if (event->type == SY_IR_EVENT_ERROR)
     {
-      g_info ("[%s] upstream reported an error in its stream: %s", self->req.request_id,
-              event->text ? event->text : "(no message)");
+      const char *text = event->text ? event->text : "(no message)";
+      int len = (int) (event->text && event->text_len ? event->text_len : strlen (text));
+
+      g_info ("[%s] upstream reported an error in its stream: %.*s", self->req.request_id, len, text);
       self->stream_ended = TRUE;
     }
 }
