@@ -1250,6 +1250,75 @@ test_reasoning_suffix (Fixture       *f,
   }
 }
 
+/* payload: rules edit the body that goes upstream, after translation. */
+static const char *payload_config =
+  "payload:\n"
+  "  override:\n"
+  "    - models: [{name: \"echo\", protocol: \"claude\"}]\n"
+  "      params: {\"metadata.user_id\": \"from-rule\", \"temperature\": 0.5}\n"
+  "  default:\n"
+  "    - models: [{name: \"echo\", protocol: \"gemini\"}]\n"
+  "      params: {\"generationConfig.topK\": 7}\n"
+  "  filter:\n"
+  "    - models: [{name: \"echo\", protocol: \"claude\"}]\n"
+  "      params: [\"top_k\"]\n";
+
+static void
+test_payload_rules (Fixture       *f,
+                    gconstpointer  data)
+{
+  /* Same format: override and filter on the forwarded body. */
+  {
+    g_auto(Response) r = { 0 };
+    g_autoptr(JsonNode) sent = NULL;
+    JsonObject *o;
+
+    post (f, "/v1/messages", "{\"model\":\"c/echo\",\"max_tokens\":10,\"temperature\":1,\"top_k\":3,"
+          "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    sent = parse_json (fake_upstream_get_last (f->upstream)->body);
+    o = json_node_get_object (sent);
+    g_assert_cmpfloat (json_object_get_double_member (o, "temperature"), ==, 0.5);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "metadata"), "user_id"),
+                     ==, "from-rule");
+    g_assert_false (json_object_has_member (o, "top_k"));
+  }
+  /* Translated: the default lands in the Gemini body, unless the client set it. */
+  {
+    g_auto(Response) r = { 0 };
+    g_autoptr(JsonNode) sent = NULL;
+
+    post (f, "/v1/chat/completions", "{\"model\":\"g/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    sent = parse_json (fake_upstream_get_last (f->upstream)->body);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (sent),
+                                                                                "generationConfig"), "topK"), ==, 7);
+  }
+  {
+    g_auto(Response) r = { 0 };
+    g_autoptr(JsonNode) sent = NULL;
+
+    post (f, "/v1/chat/completions", "{\"model\":\"g/echo\",\"top_k\":3,"
+          "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    sent = parse_json (fake_upstream_get_last (f->upstream)->body);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (sent),
+                                                                                "generationConfig"), "topK"), ==, 3);
+  }
+  /* Another protocol: untouched. */
+  {
+    g_auto(Response) r = { 0 };
+    g_autoptr(JsonNode) sent = NULL;
+
+    post (f, "/v1/chat/completions", "{\"model\":\"o/echo\",\"temperature\":1,"
+          "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    sent = parse_json (fake_upstream_get_last (f->upstream)->body);
+    g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (sent), "temperature"), ==, 1);
+    g_assert_false (json_object_has_member (json_node_get_object (sent), "metadata"));
+  }
+}
+
 static void
 test_body_limit (Fixture       *f,
                  gconstpointer  data)
@@ -1631,6 +1700,7 @@ main (int   argc,
   ADD ("/server/translate-errors", test_translate_errors, NULL);
   ADD ("/server/translate-count-tokens", test_translate_count_tokens, NULL);
   ADD ("/server/reasoning-suffix", test_reasoning_suffix, NULL);
+  ADD ("/server/payload-rules", test_payload_rules, payload_config);
   g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
   g_test_add_func ("/server/file-reload", test_file_reload);
 

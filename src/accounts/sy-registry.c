@@ -26,6 +26,7 @@ struct _SyRegistry
   GHashTable *models_by_id; /* lower-case id -> SyModelInfo* (borrowed) */
   GHashTable *routes;       /* lower-case client id -> GPtrArray of SyRoute* */
   GHashTable *cursors;      /* lower-case client id -> GUINT_TO_POINTER (next) */
+  SyPayloadRules *payload;  /* config's payload: rules */
 };
 
 static void
@@ -308,6 +309,13 @@ sy_registry_new (SyConfig *config)
   self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_ptr_array_unref);
   self->cursors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  {
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+
+    self->payload = sy_payload_rules_new (sy_config_lookup (config, "payload"), warnings);
+    for (guint i = 0; i < warnings->len; i++)
+      g_warning ("%s", (const char *) g_ptr_array_index (warnings, i));
+  }
 
   for (guint i = 0; config->upstreams && i < config->upstreams->len; i++)
     {
@@ -384,6 +392,7 @@ sy_registry_unref (SyRegistry *self)
   if (self == NULL || !g_atomic_int_dec_and_test (&self->ref_count))
     return;
 
+  sy_payload_rules_free (self->payload);
   g_hash_table_unref (self->cursors);
   g_hash_table_unref (self->routes);
   g_hash_table_unref (self->models_by_id);
@@ -391,6 +400,12 @@ sy_registry_unref (SyRegistry *self)
   g_ptr_array_unref (self->accounts);
   sy_config_unref (self->config);
   g_free (self);
+}
+
+const SyPayloadRules *
+sy_registry_get_payload_rules (SyRegistry *self)
+{
+  return self->payload;
 }
 
 SyConfig *

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "sy-config.h"
+#include "sy-payload.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,7 @@ SyRegistry      *sy_registry_new             (SyConfig     *config);
 SyRegistry      *sy_registry_ref             (SyRegistry   *self);
 void             sy_registry_unref           (SyRegistry   *self);
 SyConfig        *sy_registry_get_config      (SyRegistry   *self);
+const SyPayloadRules *sy_registry_get_payload_rules (SyRegistry *self);
 GPtrArray       *sy_registry_get_accounts    (SyRegistry   *self);
 GPtrArray       *sy_registry_get_models      (SyRegistry   *self);
 const SyModelInfo *sy_registry_find_model    (SyRegistry   *self,

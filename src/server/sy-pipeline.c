@@ -1053,6 +1053,56 @@ prepare_passthrough (SyPipeline *self)
   return TRUE;
 }
 
+/* The protocol name payload rules select on (CLIProxyAPI's names). */
+static const char *
+payload_protocol (SyProvider *provider)
+{
+  switch (sy_provider_get_format (provider))
+    {
+    case SY_FORMAT_CLAUDE:
+      return "claude";
+    case SY_FORMAT_GEMINI:
+      return "gemini";
+    case SY_FORMAT_GEMINI_CLI:
+      return sy_provider_get_flavor (provider) == SY_FLAVOR_ANTIGRAVITY ? "antigravity" : "gemini";
+    case SY_FORMAT_OPENAI_RESPONSES:
+      return "codex";
+    case SY_FORMAT_OPENAI:
+    default:
+      return "openai";
+    }
+}
+
+/* config's payload: rules, on the body about to go upstream. A client body
+ * forwarded as it is gets copied first: the next attempt (maybe another
+ * protocol) must start from what the client sent. */
+static void
+apply_payload_rules (SyPipeline *self,
+                     JsonNode  **translated)
+{
+  const SyPayloadRules *rules = sy_registry_get_payload_rules (self->registry);
+  const char *protocol = payload_protocol (self->provider);
+  JsonNode *body;
+  guint changed;
+
+  if (sy_payload_rules_is_empty (rules) ||
+      !sy_payload_rules_match (rules, protocol, self->route->upstream_model, self->req.model))
+    return;
+  if (*translated == NULL)
+    {
+      g_autofree char *text = sy_json_to_string (self->req.body);
+
+      *translated = sy_json_parse (text, -1, NULL);
+    }
+  body = *translated;
+  if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
+    return;
+  changed = sy_payload_rules_apply (rules, json_node_get_object (body),
+                                    sy_provider_get_format (self->provider) == SY_FORMAT_GEMINI_CLI,
+                                    protocol, self->route->upstream_model, self->req.model);
+  g_debug ("[%s] payload rules changed %u path(s)", self->req.request_id, changed);
+}
+
 static gboolean
 start_attempt (SyPipeline *self)
 {
@@ -1080,6 +1130,8 @@ start_attempt (SyPipeline *self)
     }
   else if (!prepare_passthrough (self))
     return FALSE;
+  if (self->req.operation == SY_OPERATION_GENERATE)
+    apply_payload_rules (self, &translated);
 
   call.account = self->route->account;
   call.upstream_model = self->route->upstream_model;
