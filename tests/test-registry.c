@@ -126,6 +126,45 @@ test_suffix (void)
   g_assert_null (c);
 }
 
+/* model-mappings: a name is served as another, before account selection. */
+static void
+test_model_mappings (void)
+{
+  g_autoptr(SyRegistry) reg = registry_from (
+    "model-mappings:\n"
+    "  - {from: claude-opus-4-5, to: gem}\n"
+    "  - {from: \"^gpt-.*-mini$\", to: work/gem, regex: true}\n"
+    "  - {from: dangling, to: nowhere}\n"
+    "  - {from: local, to: gem}\n"
+    "openai-compatibility:\n"
+    "  - name: A\n"
+    "    base-url: http://127.0.0.1:9/v1\n"
+    "    prefix: work\n"
+    "    api-key-entries: [{api-key: k1}]\n"
+    "    models: [{name: gem-upstream, alias: gem}, {name: local}]\n");
+  GPtrArray *routes;
+
+  /* Exact (any case, suffix kept aside), and regex. */
+  routes = sy_registry_lookup (reg, "Claude-Opus-4-5(high)");
+  g_assert_nonnull (routes);
+  g_assert_cmpstr (((SyRoute *) g_ptr_array_index (routes, 0))->upstream_model, ==, "gem-upstream");
+  routes = sy_registry_lookup (reg, "gpt-5-mini");
+  g_assert_nonnull (routes);
+  g_assert_cmpstr (((SyRoute *) g_ptr_array_index (routes, 0))->upstream_model, ==, "gem-upstream");
+  g_assert_null (sy_registry_lookup (reg, "gpt-5-mini-2"));
+
+  /* A mapping wins over a local model of the same name... */
+  routes = sy_registry_lookup (reg, "local");
+  g_assert_cmpstr (((SyRoute *) g_ptr_array_index (routes, 0))->upstream_model, ==, "gem-upstream");
+  /* ...but a target nobody serves maps nothing. */
+  g_assert_null (sy_registry_lookup (reg, "dangling"));
+
+  /* Exact mapped names are listed; regexes and dangling ones are not. */
+  g_assert_nonnull (sy_registry_find_model (reg, "claude-opus-4-5"));
+  g_assert_null (sy_registry_find_model (reg, "dangling"));
+  g_assert_null (sy_registry_find_model (reg, "^gpt-.*-mini$"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -136,5 +175,6 @@ main (int   argc,
   g_test_add_func ("/registry/catalogue-exclusions", test_catalogue_and_exclusions);
   g_test_add_func ("/registry/round-robin", test_round_robin);
   g_test_add_func ("/registry/suffix", test_suffix);
+  g_test_add_func ("/registry/model-mappings", test_model_mappings);
   return g_test_run ();
 }

@@ -1319,6 +1319,27 @@ test_payload_rules (Fixture       *f,
   }
 }
 
+static const char *mapping_config =
+  "model-mappings:\n"
+  "  - {from: claude-opus-4-5, to: g/echo}\n";
+
+/* A Claude client asking for a Claude model, served by a Gemini key. */
+static void
+test_model_mapping (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_auto(Response) r = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+
+  post (f, "/v1/messages", "{\"model\":\"claude-opus-4-5\",\"max_tokens\":10,"
+        "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  root = parse_json (r.body);
+  g_assert_cmpstr (json_path_string (root, "$.model"), ==, "claude-opus-4-5");
+  g_assert_nonnull (strstr (json_path_string (root, "$.content[0].text"), "fake gemini"));
+  g_assert_nonnull (strstr (fake_upstream_get_last (f->upstream)->path, "/models/echo:generateContent"));
+}
+
 static void
 test_body_limit (Fixture       *f,
                  gconstpointer  data)
@@ -1701,6 +1722,7 @@ main (int   argc,
   ADD ("/server/translate-count-tokens", test_translate_count_tokens, NULL);
   ADD ("/server/reasoning-suffix", test_reasoning_suffix, NULL);
   ADD ("/server/payload-rules", test_payload_rules, payload_config);
+  ADD ("/server/model-mapping", test_model_mapping, mapping_config);
   g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
   g_test_add_func ("/server/file-reload", test_file_reload);
 

@@ -27,7 +27,27 @@ struct _SyRegistry
   GHashTable *routes;       /* lower-case client id -> GPtrArray of SyRoute* */
   GHashTable *cursors;      /* lower-case client id -> GUINT_TO_POINTER (next) */
   SyPayloadRules *payload;  /* config's payload: rules */
+  GPtrArray  *mappings;     /* Mapping*: model-mappings, in order */
 };
+
+/* A model-mappings entry: requests for @from are served as @to. */
+typedef struct
+{
+  char   *from;             /* lower-case, exact names */
+  GRegex *regex;            /* regex: true */
+  char   *to;
+} Mapping;
+
+static void
+mapping_free (gpointer data)
+{
+  Mapping *m = data;
+
+  g_free (m->from);
+  g_clear_pointer (&m->regex, g_regex_unref);
+  g_free (m->to);
+  g_free (m);
+}
 
 static void
 sy_account_free (SyAccount *account)
@@ -238,6 +258,54 @@ add_route (SyRegistry  *self,
     }
 }
 
+static gboolean
+json_truthy (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    return json_node_get_boolean (node);
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_ascii_strcasecmp (json_node_get_string (node), "true") == 0;
+  return FALSE;
+}
+
+/* model-mappings: [{from, to, regex}], already checked by the config loader. */
+static GPtrArray *
+load_mappings (JsonNode *list)
+{
+  GPtrArray *mappings = g_ptr_array_new_with_free_func (mapping_free);
+
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    return mappings;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+    {
+      JsonNode *item = json_array_get_element (json_node_get_array (list), i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (item) ? json_node_get_object (item) : NULL;
+      const char *from = o ? json_object_get_string_member_with_default (o, "from", NULL) : NULL;
+      const char *to = o ? json_object_get_string_member_with_default (o, "to", NULL) : NULL;
+      Mapping *m;
+
+      if (from == NULL || *from == '\0' || to == NULL || *to == '\0')
+        continue;
+      m = g_new0 (Mapping, 1);
+      m->to = g_strdup (to);
+      if (json_truthy (json_object_get_member (o, "regex")))
+        {
+          m->regex = g_regex_new (from, G_REGEX_CASELESS, 0, NULL);
+          if (m->regex == NULL)
+            {
+              mapping_free (m);
+              continue;
+            }
+        }
+      else
+        m->from = g_ascii_strdown (from, -1);
+      g_ptr_array_add (mappings, m);
+    }
+  return mappings;
+}
+
 /* The catalogue entry of @kind named @name, or NULL. */
 static JsonObject *
 find_in_catalogue (JsonObject     *catalogue,
@@ -316,6 +384,7 @@ sy_registry_new (SyConfig *config)
     for (guint i = 0; i < warnings->len; i++)
       g_warning ("%s", (const char *) g_ptr_array_index (warnings, i));
   }
+  self->mappings = load_mappings (sy_config_lookup (config, "model-mappings"));
 
   for (guint i = 0; config->upstreams && i < config->upstreams->len; i++)
     {
@@ -375,6 +444,28 @@ sy_registry_new (SyConfig *config)
         }
     }
 
+  /* Mapped names are served as their targets: list the exact ones too. */
+  for (guint i = 0; i < self->mappings->len; i++)
+    {
+      Mapping *m = g_ptr_array_index (self->mappings, i);
+      g_autofree char *target = g_ascii_strdown (m->to, -1);
+      SyModelInfo *to = g_hash_table_lookup (self->models_by_id, target);
+      SyModelInfo *info;
+
+      if (m->from == NULL || to == NULL || g_hash_table_contains (self->models_by_id, m->from))
+        continue;
+      info = g_new0 (SyModelInfo, 1);
+      info->id = g_strdup (m->from);
+      info->owned_by = g_strdup (to->owned_by);
+      info->display_name = g_strdup (to->display_name);
+      info->description = g_strdup (to->description);
+      info->created = to->created;
+      info->input_token_limit = to->input_token_limit;
+      info->output_token_limit = to->output_token_limit;
+      g_ptr_array_add (self->models, info);
+      g_hash_table_insert (self->models_by_id, g_strdup (m->from), info);
+    }
+
   return self;
 }
 
@@ -393,6 +484,7 @@ sy_registry_unref (SyRegistry *self)
     return;
 
   sy_payload_rules_free (self->payload);
+  g_ptr_array_unref (self->mappings);
   g_hash_table_unref (self->cursors);
   g_hash_table_unref (self->routes);
   g_hash_table_unref (self->models_by_id);
@@ -452,8 +544,29 @@ sy_registry_lookup (SyRegistry *self,
     return NULL;
 
   key = g_ascii_strdown (model, -1);
+  base = sy_model_strip_suffix (key);
+
+  /* model-mappings come first: the client's name is served as the target
+   * (when the target is served at all). */
+  for (guint i = 0; i < self->mappings->len; i++)
+    {
+      Mapping *m = g_ptr_array_index (self->mappings, i);
+      const char *name = base ? base : key;
+
+      if (m->regex ? g_regex_match (m->regex, name, 0, NULL) : strcmp (m->from, name) == 0)
+        {
+          g_autofree char *target = g_ascii_strdown (m->to, -1);
+          g_autofree char *target_base = sy_model_strip_suffix (target);
+
+          routes = g_hash_table_lookup (self->routes, target_base ? target_base : target);
+          if (routes != NULL)
+            return routes;
+          break;
+        }
+    }
+
   routes = g_hash_table_lookup (self->routes, key);
-  if (routes == NULL && (base = sy_model_strip_suffix (key)) != NULL)
+  if (routes == NULL && base != NULL)
     routes = g_hash_table_lookup (self->routes, base);
   return routes;
 }
