@@ -165,6 +165,29 @@ test_model_mappings (void)
   g_assert_null (sy_registry_find_model (reg, "^gpt-.*-mini$"));
 }
 
+/* Higher priority first, config order within a priority. */
+static void
+test_priority (void)
+{
+  g_autoptr(SyRegistry) reg = registry_from (
+    "openai-compatibility:\n"
+    "  - {name: Low, base-url: \"http://127.0.0.1:9/v1\", models: [{name: m}]}\n"
+    "  - {name: HighA, priority: 5, base-url: \"http://127.0.0.1:9/v1\", models: [{name: m}]}\n"
+    "  - {name: Mid, priority: 1, base-url: \"http://127.0.0.1:9/v1\", models: [{name: m}]}\n"
+    "  - {name: HighB, priority: 5, base-url: \"http://127.0.0.1:9/v1\", models: [{name: m}]}\n");
+  GPtrArray *routes = sy_registry_lookup (reg, "m");
+  static const char * const order[] = {
+    "openai-compatibility:higha[0]", "openai-compatibility:highb[0]",
+    "openai-compatibility:mid[0]", "openai-compatibility:low[0]",
+  };
+
+  g_assert_cmpuint (routes->len, ==, 4);
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    g_assert_cmpstr (((SyRoute *) g_ptr_array_index (routes, i))->account->id, ==, order[i]);
+  g_assert_cmpuint (sy_registry_top_bucket (routes), ==, 2);
+  g_assert_cmpuint (sy_registry_top_bucket (NULL), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -176,5 +199,6 @@ main (int   argc,
   g_test_add_func ("/registry/round-robin", test_round_robin);
   g_test_add_func ("/registry/suffix", test_suffix);
   g_test_add_func ("/registry/model-mappings", test_model_mappings);
+  g_test_add_func ("/registry/priority", test_priority);
   return g_test_run ();
 }

@@ -57,8 +57,19 @@ make_config (Fixture    *f,
              const char *extra)
 {
   const char *url = fake_upstream_get_url (f->upstream);
+  g_autoptr(GString) more = NULL;
+  g_autofree char *config = NULL;
+  gboolean tail = extra != NULL && g_str_has_prefix (extra, "  - ");
 
-  return g_strdup_printf (
+  /* @extra is top-level YAML, or (starting "  - ") more openai-compatibility
+   * entries; UPSTREAM in it is the fake upstream's URL. */
+  if (extra != NULL)
+    {
+      more = g_string_new (extra);
+      g_string_replace (more, "UPSTREAM", url, 0);
+    }
+
+  config = g_strdup_printf (
     "host: 127.0.0.1\n"
     "port: 0\n"
     "api-keys: [\"" CLIENT_KEY "\"]\n"
@@ -105,9 +116,12 @@ make_config (Fixture    *f,
     /* Nothing listens at its base URL: only its proxy (the fake) gets there. */
     "  - {name: Proxied, base-url: \"%s/v1\", prefix: proxied, models: [{name: echo}],\n"
     "     api-key-entries: [{api-key: proxied-key, proxy-url: \"%s\"}]}\n",
-    extra ? extra : "",
+    more && !tail ? more->str : "",
     url, behaviours, url, behaviours, url, behaviours, url, behaviours, f->dead_url,
     f->dead_url, url, url, f->dead_url, url);
+  if (tail)
+    return g_strconcat (config, more->str, NULL);
+  return g_steal_pointer (&config);
 }
 
 static char *
@@ -1340,6 +1354,33 @@ test_model_mapping (Fixture       *f,
   g_assert_nonnull (strstr (fake_upstream_get_last (f->upstream)->path, "/models/echo:generateContent"));
 }
 
+static const char *priority_config =
+  "  - {name: PrioLow, base-url: \"UPSTREAM/v1\", prefix: prio, models: [{name: echo, alias: m}]}\n"
+  "  - {name: PrioHighA, priority: 9, base-url: \"UPSTREAM/v1\", prefix: prio,\n"
+  "     models: [{name: fail-500, alias: m}]}\n"
+  "  - {name: PrioHighB, priority: 9, base-url: \"UPSTREAM/v1\", prefix: prio,\n"
+  "     models: [{name: fail-503, alias: m}]}\n";
+
+/* Every top-priority account is tried (in rotation) before a lower one. */
+static void
+test_priority_order (Fixture       *f,
+                     gconstpointer  data)
+{
+  for (guint i = 0; i < 4; i++)
+    {
+      g_auto(Response) r = { 0 };
+      guint before = fake_upstream_get_n_requests (f->upstream);
+      g_autoptr(JsonNode) sent = NULL;
+
+      post (f, "/v1/chat/completions", "{\"model\":\"prio/m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+      g_assert_cmpuint (r.status, ==, 200);
+      /* two failing high-priority accounts, then the low one answered */
+      g_assert_cmpuint (fake_upstream_get_n_requests (f->upstream) - before, ==, 3);
+      sent = parse_json (fake_upstream_get_last (f->upstream)->body);
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (sent), "model"), ==, "echo");
+    }
+}
+
 static void
 test_body_limit (Fixture       *f,
                  gconstpointer  data)
@@ -1723,6 +1764,7 @@ main (int   argc,
   ADD ("/server/reasoning-suffix", test_reasoning_suffix, NULL);
   ADD ("/server/payload-rules", test_payload_rules, payload_config);
   ADD ("/server/model-mapping", test_model_mapping, mapping_config);
+  ADD ("/server/priority-order", test_priority_order, priority_config);
   g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
   g_test_add_func ("/server/file-reload", test_file_reload);
 

@@ -258,6 +258,18 @@ add_route (SyRegistry  *self,
     }
 }
 
+static int
+compare_priority (gconstpointer a,
+                  gconstpointer b)
+{
+  const SyRoute *ra = *(SyRoute * const *) a;
+  const SyRoute *rb = *(SyRoute * const *) b;
+  int pa = ra->account->entry->priority;
+  int pb = rb->account->entry->priority;
+
+  return pa > pb ? -1 : pa < pb ? 1 : 0;
+}
+
 static gboolean
 json_truthy (JsonNode *node)
 {
@@ -444,6 +456,16 @@ sy_registry_new (SyConfig *config)
         }
     }
 
+  /* Higher priority first; config order within a priority (stable sort). */
+  {
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init (&iter, self->routes);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      g_ptr_array_sort (value, compare_priority);
+  }
+
   /* Mapped names are served as their targets: list the exact ones too. */
   for (guint i = 0; i < self->mappings->len; i++)
     {
@@ -569,6 +591,21 @@ sy_registry_lookup (SyRegistry *self,
   if (routes == NULL && base != NULL)
     routes = g_hash_table_lookup (self->routes, base);
   return routes;
+}
+
+/* How many routes, from the first, share the highest priority. */
+guint
+sy_registry_top_bucket (GPtrArray *routes)
+{
+  guint n = 0;
+  int top;
+
+  if (routes == NULL || routes->len == 0)
+    return 0;
+  top = ((SyRoute *) g_ptr_array_index (routes, 0))->account->entry->priority;
+  while (n < routes->len && ((SyRoute *) g_ptr_array_index (routes, n))->account->entry->priority == top)
+    n++;
+  return n;
 }
 
 /* Round-robin: the index to start trying from for this model. */

@@ -49,6 +49,8 @@ const SyModelInfo *sy_registry_find_model    (SyRegistry   *self,
                                               const char   *model);
 GPtrArray       *sy_registry_lookup          (SyRegistry   *self,
                                               const char   *model);
+/* Routes come highest priority first; this many share the top priority. */
+guint            sy_registry_top_bucket      (GPtrArray    *routes);
 guint            sy_registry_next_start      (SyRegistry   *self,
                                               const char   *model,
                                               guint         n_routes);

@@ -67,6 +67,7 @@ struct _SyPipeline
   GPtrArray         *routes;          /* borrowed from registry */
   guint              start;
   guint              attempt;
+  guint              top;             /* routes sharing the highest priority */
   SyRoute           *route;
   SyProvider        *provider;
   SyHttpTransfer    *transfer;
@@ -1184,7 +1185,11 @@ try_next_route (SyPipeline *self)
 
   while (self->attempt < n)
     {
-      SyRoute *route = g_ptr_array_index (self->routes, (self->start + self->attempt) % n);
+      /* Round-robin within the top priority; the others, in order, only
+       * when every top-priority account has failed. */
+      guint index = self->attempt < self->top ? (self->start + self->attempt) % self->top
+                                              : self->attempt;
+      SyRoute *route = g_ptr_array_index (self->routes, index);
       SyProvider *provider = sy_provider_for_kind (route->account->entry->kind);
 
       self->attempt++;
@@ -1216,7 +1221,8 @@ sy_pipeline_run (SyPipeline *self)
       return;
     }
 
-  self->start = sy_registry_next_start (self->registry, self->req.model, self->routes->len);
+  self->top = sy_registry_top_bucket (self->routes);
+  self->start = sy_registry_next_start (self->registry, self->req.model, self->top);
   try_next_route (self);
 }
 
