@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sy-payload.h"
+#include "sy-registry.h"
 
 typedef enum
 {
@@ -489,28 +490,13 @@ rule_matches (const Rule *rule,
   return FALSE;
 }
 
-static char *
-strip_suffix (const char *model)
-{
-  const char *open;
-  gsize len;
-
-  if (model == NULL)
-    return NULL;
-  len = strlen (model);
-  open = strrchr (model, '(');
-  if (len > 2 && model[len - 1] == ')' && open != NULL && open != model)
-    return g_strndup (model, open - model);
-  return g_strdup (model);
-}
-
 gboolean
 sy_payload_rules_match (const SyPayloadRules *rules,
                         const char           *protocol,
                         const char           *upstream_model,
                         const char           *client_model)
 {
-  g_autofree char *client_base = strip_suffix (client_model);
+  g_autofree char *client_base = sy_model_strip_suffix (client_model);   /* NULL: no suffix */
   guint i;
 
   if (rules == NULL)
@@ -530,7 +516,7 @@ sy_payload_rules_apply (const SyPayloadRules *rules,
                         const char           *upstream_model,
                         const char           *client_model)
 {
-  g_autofree char *client_base = strip_suffix (client_model);
+  g_autofree char *client_base = sy_model_strip_suffix (client_model);   /* NULL: no suffix */
   g_autoptr(GHashTable) defaulted = NULL;
   g_autoptr(JsonNode) root = NULL;
   JsonObject *target = body;

@@ -60,13 +60,6 @@ member2 (JsonObject *object,
   return node;
 }
 
-static gboolean
-node_is_string (JsonNode *node)
-{
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING;
-}
-
 static const char *
 string2 (JsonObject *object,
          const char *camel,
@@ -74,7 +67,7 @@ string2 (JsonObject *object,
 {
   JsonNode *node = member2 (object, camel, snake);
 
-  return node_is_string (node) ? json_node_get_string (node) : NULL;
+  return sy_json_node_is_string (node) ? json_node_get_string (node) : NULL;
 }
 
 static JsonObject *
@@ -388,7 +381,7 @@ decode_part (Decoder    *dec,
 
   if (text != NULL && !is_null_node (text))
     {
-      if (!node_is_string (text))
+      if (!sy_json_node_is_string (text))
         return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s.text: expected a string", where);
       part = sy_ir_part_new (thought ? SY_IR_PART_THINKING : SY_IR_PART_TEXT);
       part->text = g_strdup (json_node_get_string (text));
@@ -519,7 +512,7 @@ decode_system (SyIrRequest *request,
 
   if (is_null_node (node))
     return TRUE;
-  if (node_is_string (node))
+  if (sy_json_node_is_string (node))
     {
       g_ptr_array_add (request->system, sy_ir_part_new_text (json_node_get_string (node)));
       return TRUE;
@@ -662,7 +655,7 @@ decode_tool_config (SyIrRequest *request,
     {
       request->tool_choice = SY_IR_TOOL_CHOICE_REQUIRED;
       if (allowed != NULL && json_array_get_length (allowed) == 1 &&
-          node_is_string (json_array_get_element (allowed, 0)))
+          sy_json_node_is_string (json_array_get_element (allowed, 0)))
         {
           request->tool_choice = SY_IR_TOOL_CHOICE_NAMED;
           request->tool_choice_name = g_strdup (json_array_get_string_element (allowed, 0));
@@ -688,7 +681,7 @@ decode_thinking (SyIrRequest *request,
       g_autofree char *lower = NULL;
       SyIrLevel value;
 
-      if (!node_is_string (level))
+      if (!sy_json_node_is_string (level))
         return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
                                   "generationConfig.thinkingConfig.thinkingLevel: expected a string");
       lower = g_ascii_strdown (json_node_get_string (level), -1);
@@ -827,7 +820,7 @@ decode_generation_config (SyIrRequest *request,
         {
           JsonNode *item = json_array_get_element (list, i);
 
-          if (!node_is_string (item))
+          if (!sy_json_node_is_string (item))
             return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
                                       "generationConfig.stopSequences[%u]: expected a string", i);
           g_ptr_array_add (request->stop, g_strdup (json_node_get_string (item)));

@@ -63,30 +63,12 @@ opt_member (JsonObject *object,
 }
 
 static gboolean
-node_is_string (JsonNode *node)
-{
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING;
-}
-
-static gboolean
-node_is_number (JsonNode *node)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
-}
-
-static gboolean
 node_get_int (JsonNode *node,
               gint64   *value)
 {
   double d;
 
-  if (!node_is_number (node))
+  if (!sy_json_node_is_number (node))
     return FALSE;
   if (json_node_get_value_type (node) == G_TYPE_INT64)
     {
@@ -112,7 +94,7 @@ get_string (JsonObject  *object,
   *value = NULL;
   if (node == NULL)
     return TRUE;
-  if (!node_is_string (node))
+  if (!sy_json_node_is_string (node))
     return fail_type (error, prefix, name, "a string");
   *value = json_node_get_string (node);
   return TRUE;
@@ -131,7 +113,7 @@ get_number (JsonObject *object,
   *has = FALSE;
   if (node == NULL)
     return TRUE;
-  if (!node_is_number (node))
+  if (!sy_json_node_is_number (node))
     return fail_type (error, prefix, name, "a number");
   *has = TRUE;
   *value = json_node_get_double (node);
@@ -205,7 +187,7 @@ arguments_from_node (JsonNode *node)
 {
   if (node == NULL)
     return g_strdup ("{}");
-  if (node_is_string (node))
+  if (sy_json_node_is_string (node))
     return normalize_arguments (json_node_get_string (node));
   if (JSON_NODE_HOLDS_OBJECT (node))
     return sy_json_to_string (node);
@@ -360,7 +342,7 @@ decode_content_part (JsonNode   *node,
       JsonNode *image = opt_member (object, "image_url");
       const char *url = NULL;
 
-      if (node_is_string (image))
+      if (sy_json_node_is_string (image))
         url = json_node_get_string (image);
       else if (image != NULL && JSON_NODE_HOLDS_OBJECT (image))
         {
@@ -450,7 +432,7 @@ decode_content (JsonObject *message,
         return TRUE;
       return fail_type (error, path, "content", "a string or an array");
     }
-  if (node_is_string (node))
+  if (sy_json_node_is_string (node))
     {
       const char *text = json_node_get_string (node);
 
@@ -540,7 +522,7 @@ decode_tool_content (JsonObject *message,
   gboolean text_only = TRUE;
   guint i;
 
-  if (node_is_string (node))
+  if (sy_json_node_is_string (node))
     {
       g_ptr_array_add (result->content, sy_ir_part_new_text (json_node_get_string (node)));
       return TRUE;
@@ -721,7 +703,7 @@ decode_tool_choice (SyIrRequest *request,
 
   if (node == NULL)
     return TRUE;
-  if (node_is_string (node))
+  if (sy_json_node_is_string (node))
     {
       const char *choice = json_node_get_string (node);
 
@@ -766,7 +748,7 @@ decode_stop (SyIrRequest *request,
 
   if (node == NULL)
     return TRUE;
-  if (node_is_string (node))
+  if (sy_json_node_is_string (node))
     {
       request->stop = g_ptr_array_new_with_free_func (g_free);
       g_ptr_array_add (request->stop, g_strdup (json_node_get_string (node)));
@@ -782,7 +764,7 @@ decode_stop (SyIrRequest *request,
     {
       JsonNode *element = json_array_get_element (array, i);
 
-      if (!node_is_string (element))
+      if (!sy_json_node_is_string (element))
         return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "stop[%u]: expected a string", i);
       g_ptr_array_add (request->stop, g_strdup (json_node_get_string (element)));
     }
@@ -1541,7 +1523,7 @@ collect_reasoning (JsonNode *node,
 
   if (node == NULL)
     return;
-  if (node_is_string (node))
+  if (sy_json_node_is_string (node))
     g_string_append (out, json_node_get_string (node));
   else if (JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -1601,7 +1583,7 @@ upstream_error (JsonObject *body,
     return FALSE;
   if (JSON_NODE_HOLDS_OBJECT (node))
     message = sy_json_get_string (json_node_get_object (node), "message");
-  else if (node_is_string (node))
+  else if (sy_json_node_is_string (node))
     message = json_node_get_string (node);
   if (message == NULL)
     message = text = sy_json_to_string (node);
@@ -1680,7 +1662,7 @@ decode_response (JsonNode       *body_node,
     }
 
   content = opt_member (message, "content");
-  if (node_is_string (content) && *json_node_get_string (content) != '\0')
+  if (sy_json_node_is_string (content) && *json_node_get_string (content) != '\0')
     g_ptr_array_add (response->parts, sy_ir_part_new_text (json_node_get_string (content)));
   else if (content != NULL && JSON_NODE_HOLDS_ARRAY (content))
     {
@@ -2658,7 +2640,7 @@ decoder_error (OpenaiDecoder *self,
       else if (sy_json_get_int (object, "status", &code) && code >= 100 && code < 600)
         event.status = (guint) code;
     }
-  else if (node_is_string (node))
+  else if (sy_json_node_is_string (node))
     message = json_node_get_string (node);
   if (message == NULL)
     message = text = node ? sy_json_to_string (node) : g_strndup (data, len);

@@ -43,24 +43,6 @@ member (JsonObject *object,
 }
 
 static gboolean
-node_is_string (JsonNode *node)
-{
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING;
-}
-
-static gboolean
-node_is_number (JsonNode *node)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
-}
-
-static gboolean
 node_is_bool (JsonNode *node)
 {
   return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
@@ -80,7 +62,7 @@ opt_string (JsonObject  *object,
 
   if (node == NULL)
     return TRUE;
-  if (!node_is_string (node))
+  if (!sy_json_node_is_string (node))
     return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s%s: expected a string", prefix, name);
   *out = json_node_get_string (node);
   return TRUE;
@@ -114,7 +96,7 @@ opt_number (JsonObject *object,
 
   if (node == NULL)
     return TRUE;
-  if (!node_is_number (node))
+  if (!sy_json_node_is_number (node))
     return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: expected a number", name);
   *out = json_node_get_double (node);
   *has = TRUE;
@@ -127,7 +109,7 @@ get_int_or_unset (JsonObject *object,
 {
   JsonNode *node = member (object, name);
 
-  if (!node_is_number (node))
+  if (!sy_json_node_is_number (node))
     return SY_IR_UNSET;
   if (json_node_get_value_type (node) == G_TYPE_INT64)
     return json_node_get_int (node);
@@ -140,7 +122,7 @@ get_string (JsonObject *object,
 {
   JsonNode *node = member (object, name);
 
-  return node_is_string (node) ? json_node_get_string (node) : NULL;
+  return sy_json_node_is_string (node) ? json_node_get_string (node) : NULL;
 }
 
 static JsonObject *
@@ -485,7 +467,7 @@ decode_content (JsonNode   *content,
 
   if (content == NULL)
     return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "%s: required", path);
-  if (node_is_string (content))
+  if (sy_json_node_is_string (content))
     {
       g_ptr_array_add (into, sy_ir_part_new_text (json_node_get_string (content)));
       return TRUE;
@@ -694,7 +676,7 @@ decode_input (SyIrRequest *request,
 
   if (input == NULL)
     return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "input: required");
-  if (node_is_string (input))
+  if (sy_json_node_is_string (input))
     {
       SyIrMessage *message = sy_ir_request_add_message (request, SY_IR_ROLE_USER);
 
@@ -825,7 +807,7 @@ decode_tool_choice (SyIrRequest *request,
 
   if (choice == NULL)
     return TRUE;
-  if (node_is_string (choice))
+  if (sy_json_node_is_string (choice))
     {
       const char *text = json_node_get_string (choice);
 
@@ -1007,7 +989,7 @@ responses_decode_request (JsonNode       *body,
   node = member (root, "top_logprobs");
   if (node != NULL)
     {
-      if (!node_is_number (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      if (!sy_json_node_is_number (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
           json_node_get_int (node) < 0)
         {
           sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "top_logprobs: expected a non-negative integer");
@@ -1125,7 +1107,7 @@ lower_schema_types (JsonNode *node)
           if (g_str_equal (name, "enum") || g_str_equal (name, "const") ||
               g_str_equal (name, "default") || g_str_equal (name, "examples"))
             continue;
-          if (g_str_equal (name, "type") && node_is_string (value))
+          if (g_str_equal (name, "type") && sy_json_node_is_string (value))
             {
               g_autofree char *lower = g_ascii_strdown (json_node_get_string (value), -1);
 
@@ -1137,7 +1119,7 @@ lower_schema_types (JsonNode *node)
               guint i;
 
               for (i = 0; i < json_array_get_length (types); i++)
-                if (node_is_string (json_array_get_element (types, i)))
+                if (sy_json_node_is_string (json_array_get_element (types, i)))
                   {
                     JsonNode *element = json_array_get_element (types, i);
                     g_autofree char *lower = g_ascii_strdown (json_node_get_string (element), -1);

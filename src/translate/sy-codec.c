@@ -276,15 +276,31 @@ member (JsonObject *object,
   return json_object_get_member (object, name);
 }
 
+gboolean
+sy_json_node_is_string (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+gboolean
+sy_json_node_is_number (JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
+}
+
 const char *
 sy_json_get_string (JsonObject *object,
                     const char *name)
 {
   JsonNode *node = member (object, name);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return sy_json_node_is_string (node) ? json_node_get_string (node) : NULL;
 }
 
 JsonObject *
@@ -315,12 +331,8 @@ sy_json_get_number (JsonObject *object,
                     double     *value)
 {
   JsonNode *node = member (object, name);
-  GType type;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+  if (!sy_json_node_is_number (node))
     return FALSE;
   *value = json_node_get_double (node);
   return TRUE;

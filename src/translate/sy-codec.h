@@ -201,6 +201,8 @@ const SyCodec *sy_codec_gemini     (void);
 const SyCodec *sy_codec_gemini_cli (void);
 
 /* Small JSON helpers the codecs share. */
+gboolean      sy_json_node_is_string (JsonNode *node);   /* NULL-safe */
+gboolean      sy_json_node_is_number (JsonNode *node);   /* ints and doubles */
 const char   *sy_json_get_string   (JsonObject *object,
                                     const char *member);  /* NULL unless a string */
 JsonObject   *sy_json_get_object   (JsonObject *object,
