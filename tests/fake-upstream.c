@@ -27,7 +27,29 @@ struct _FakeUpstream
   guint        n_streaming;
   guint64      bytes_sent;
   FakeRequest  last;
+  GList       *script;     /* Scripted*, answered first-come */
+  GHashTable  *per_key;    /* api key -> GUINT_TO_POINTER (requests) */
 };
+
+/* One scripted answer: for @model (and the account whose key is @key). */
+typedef struct
+{
+  char  *model;
+  char  *key;
+  guint  status;
+  char  *retry_after;
+  char  *body;
+} Scripted;
+
+static void
+scripted_free (Scripted *s)
+{
+  g_free (s->model);
+  g_free (s->key);
+  g_free (s->retry_after);
+  g_free (s->body);
+  g_free (s);
+}
 
 typedef struct
 {
@@ -65,17 +87,24 @@ error_body (Fmt         fmt,
 {
   switch (fmt)
     {
+    /* The types each API gives these statuses. */
     case FMT_CLAUDE:
       return g_strdup_printf ("{\"type\":\"error\",\"error\":{\"type\":\"%s\",\"message\":\"%s\"}}",
-                              status == 429 ? "rate_limit_error" : "api_error", message);
+                              status == 429 ? "rate_limit_error" : status == 400 ? "invalid_request_error"
+                              : status == 401 ? "authentication_error" : status == 403 ? "permission_error"
+                              : status == 404 ? "not_found_error" : "api_error", message);
     case FMT_GEMINI:
       return g_strdup_printf ("{\"error\":{\"code\":%u,\"message\":\"%s\",\"status\":\"%s\"}}",
-                              status, message, status == 429 ? "RESOURCE_EXHAUSTED" : "INTERNAL");
+                              status, message, status == 429 ? "RESOURCE_EXHAUSTED" : status == 400 ? "INVALID_ARGUMENT"
+                              : status == 401 ? "UNAUTHENTICATED" : status == 403 ? "PERMISSION_DENIED"
+                              : status == 404 ? "NOT_FOUND" : "INTERNAL");
     case FMT_OPENAI:
     case FMT_RESPONSES:
     default:
       return g_strdup_printf ("{\"error\":{\"message\":\"%s\",\"type\":\"%s\",\"code\":null}}",
-                              message, status == 429 ? "rate_limit_error" : "server_error");
+                              message, status == 429 ? "rate_limit_error" : status == 400 ? "invalid_request_error"
+                              : status == 401 ? "authentication_error" : status < 500 ? "invalid_request_error"
+                              : "server_error");
     }
 }
 
@@ -1658,6 +1687,37 @@ handle (SoupServer        *server,
   if (model == NULL)
     model = g_strdup ("none");
 
+  {
+    SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
+    const char *key = soup_message_headers_get_one (in, "x-api-key");
+    const char *auth = soup_message_headers_get_one (in, "Authorization");
+
+    if (key == NULL)
+      key = soup_message_headers_get_one (in, "x-goog-api-key");
+    if (key == NULL && auth != NULL && g_str_has_prefix (auth, "Bearer "))
+      key = auth + strlen ("Bearer ");
+    if (key != NULL)
+      g_hash_table_replace (self->per_key, g_strdup (key),
+                            GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_key, key)) + 1));
+
+    for (GList *l = self->script; l != NULL; l = l->next)
+      {
+        Scripted *sc = l->data;
+
+        if (g_ascii_strcasecmp (sc->model, model) != 0 || (sc->key != NULL && g_strcmp0 (sc->key, key) != 0))
+          continue;
+        self->script = g_list_delete_link (self->script, l);
+        text = sc->body ? g_strdup (sc->body) : error_body (fmt, sc->status, "scripted failure");
+        if (sc->retry_after != NULL)
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Retry-After", sc->retry_after);
+        soup_server_message_set_status (msg, sc->status, NULL);
+        soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+        scripted_free (sc);
+        return;
+      }
+  }
+
   if (g_str_has_prefix (model, "fail-"))
     {
       guint status = (guint) g_ascii_strtoull (model + 5, NULL, 10);
@@ -1708,6 +1768,7 @@ fake_upstream_new (void)
   g_autoptr(GError) error = NULL;
   GSList *uris;
 
+  self->per_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (self->server, NULL, handle, self, NULL);
   if (!soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
@@ -1728,6 +1789,8 @@ fake_upstream_free (FakeUpstream *self)
   soup_server_disconnect (self->server);
   g_clear_object (&self->server);
   fake_request_clear (&self->last);
+  g_list_free_full (self->script, (GDestroyNotify) scripted_free);
+  g_hash_table_unref (self->per_key);
   g_free (self->url);
   g_free (self);
 }
@@ -1781,4 +1844,37 @@ fake_upstream_reset (FakeUpstream *self)
   self->n_aborted = 0;
   self->bytes_sent = 0;
   fake_request_clear (&self->last);
+  g_list_free_full (g_steal_pointer (&self->script), (GDestroyNotify) scripted_free);
+  g_hash_table_remove_all (self->per_key);
+}
+
+void
+fake_upstream_script (FakeUpstream *self,
+                      const char   *model,
+                      const char   *key,
+                      guint         status,
+                      const char   *retry_after,
+                      const char   *body)
+{
+  Scripted *sc = g_new0 (Scripted, 1);
+
+  sc->model = g_strdup (model);
+  sc->key = g_strdup (key);
+  sc->status = status;
+  sc->retry_after = g_strdup (retry_after);
+  sc->body = g_strdup (body);
+  self->script = g_list_append (self->script, sc);
+}
+
+guint
+fake_upstream_get_n_scripted (FakeUpstream *self)
+{
+  return g_list_length (self->script);
+}
+
+guint
+fake_upstream_count_key (FakeUpstream *self,
+                         const char   *key)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_key, key));
 }

@@ -22,6 +22,12 @@
  * to, as the real APIs do, event by event; an OpenAI chat stream ends with a
  * usage chunk only when the request has stream_options.include_usage.
  *
+ * Scripted answers come before all that: fake_upstream_script() queues one
+ * answer (status, optional Retry-After header, body; NULL body = the
+ * format's error body) for the next request for @model, from the account
+ * whose key is @key (NULL: any). fake_upstream_count_key() says how many
+ * requests came with a key (x-api-key, x-goog-api-key or Bearer).
+ *
  * GET /_fake/last answers {"n_requests","method","path","query","body"}
  * of the last request (for tests that run the fake upstream as a process).
  *
@@ -58,6 +64,15 @@ guint              fake_upstream_get_n_aborted   (FakeUpstream *self);
 guint              fake_upstream_get_n_streaming (FakeUpstream *self);
 guint64            fake_upstream_get_bytes_sent  (FakeUpstream *self);
 void               fake_upstream_reset           (FakeUpstream *self);
+void               fake_upstream_script          (FakeUpstream *self,
+                                                  const char   *model,
+                                                  const char   *key,
+                                                  guint         status,
+                                                  const char   *retry_after,
+                                                  const char   *body);
+guint              fake_upstream_get_n_scripted  (FakeUpstream *self);
+guint              fake_upstream_count_key       (FakeUpstream *self,
+                                                  const char   *key);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeUpstream, fake_upstream_free)
 

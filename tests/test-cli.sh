@@ -7,6 +7,7 @@ set -uo pipefail
 SY=${SY_BINARY:?}
 FAKE=${SY_FAKE_UPSTREAM:?}
 T=$(mktemp -d /tmp/sy-cli.XXXXXX)
+export XDG_STATE_HOME=$T/state   # account state (cooldowns) stays in the test dir
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done

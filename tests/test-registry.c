@@ -39,8 +39,12 @@ test_aliases_and_prefix (void)
   g_assert_cmpuint (routes->len, ==, 2);   /* both keys */
   route = g_ptr_array_index (routes, 0);
   g_assert_cmpstr (route->upstream_model, ==, "up-one");
-  g_assert_cmpstr (route->account->id, ==, "openai-compatibility:local[0]");
-  g_assert_cmpstr (((SyRoute *) g_ptr_array_index (routes, 1))->account->id, ==, "openai-compatibility:local[1]");
+  /* Ids are "provider:" and a digest of key and endpoint; labels count from 1. */
+  g_assert_true (g_str_has_prefix (route->account->id, "local:"));
+  g_assert_cmpuint (strlen (route->account->id), ==, strlen ("local:") + 8);
+  g_assert_cmpstr (route->account->label, ==, "local #1");
+  g_assert_cmpstr (((SyRoute *) g_ptr_array_index (routes, 1))->account->label, ==, "local #2");
+  g_assert_cmpstr (route->account->id, !=, ((SyRoute *) g_ptr_array_index (routes, 1))->account->id);
 
   /* Case-insensitive, prefixed, upstream name, thinking suffix. */
   g_assert_nonnull (sy_registry_lookup (reg, "ONE"));
@@ -94,24 +98,6 @@ test_catalogue_and_exclusions (void)
   g_assert_nonnull (info);
   g_assert_cmpstr (info->owned_by, ==, "anthropic");
   g_assert_nonnull (info->display_name);
-}
-
-static void
-test_round_robin (void)
-{
-  g_autoptr(SyRegistry) rr = registry_from (
-    "claude-api-key: [{api-key: a, models: [{name: m}]}, {api-key: b, models: [{name: m}]}, "
-    "{api-key: c, models: [{name: m}]}]\n");
-  g_autoptr(SyRegistry) ff = registry_from (
-    "routing: {strategy: fill-first}\n"
-    "claude-api-key: [{api-key: a, models: [{name: m}]}, {api-key: b, models: [{name: m}]}]\n");
-
-  g_assert_cmpuint (sy_registry_next_start (rr, "m", 3), ==, 0);
-  g_assert_cmpuint (sy_registry_next_start (rr, "M", 3), ==, 1);
-  g_assert_cmpuint (sy_registry_next_start (rr, "m", 3), ==, 2);
-  g_assert_cmpuint (sy_registry_next_start (rr, "m", 3), ==, 0);
-  g_assert_cmpuint (sy_registry_next_start (ff, "m", 2), ==, 0);
-  g_assert_cmpuint (sy_registry_next_start (ff, "m", 2), ==, 0);
 }
 
 static void
@@ -176,14 +162,11 @@ test_priority (void)
     "  - {name: Mid, priority: 1, base-url: \"http://127.0.0.1:9/v1\", models: [{name: m}]}\n"
     "  - {name: HighB, priority: 5, base-url: \"http://127.0.0.1:9/v1\", models: [{name: m}]}\n");
   GPtrArray *routes = sy_registry_lookup (reg, "m");
-  static const char * const order[] = {
-    "openai-compatibility:higha[0]", "openai-compatibility:highb[0]",
-    "openai-compatibility:mid[0]", "openai-compatibility:low[0]",
-  };
+  static const char * const order[] = { "higha", "highb", "mid", "low" };
 
   g_assert_cmpuint (routes->len, ==, 4);
   for (guint i = 0; i < G_N_ELEMENTS (order); i++)
-    g_assert_cmpstr (((SyRoute *) g_ptr_array_index (routes, i))->account->id, ==, order[i]);
+    g_assert_cmpstr (((SyRoute *) g_ptr_array_index (routes, i))->account->provider, ==, order[i]);
   g_assert_cmpuint (sy_registry_top_bucket (routes), ==, 2);
   g_assert_cmpuint (sy_registry_top_bucket (NULL), ==, 0);
 }
@@ -196,7 +179,6 @@ main (int   argc,
   g_test_add_func ("/registry/aliases-prefix", test_aliases_and_prefix);
   g_test_add_func ("/registry/force-prefix", test_force_prefix);
   g_test_add_func ("/registry/catalogue-exclusions", test_catalogue_and_exclusions);
-  g_test_add_func ("/registry/round-robin", test_round_robin);
   g_test_add_func ("/registry/suffix", test_suffix);
   g_test_add_func ("/registry/model-mappings", test_model_mappings);
   g_test_add_func ("/registry/priority", test_priority);

@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include "sy-log.h"
+#include "sy-model-alias.h"
 #include "sy-registry.h"
 #include "sy-resources.h"
 
@@ -28,6 +30,7 @@ struct _SyRegistry
   GHashTable *cursors;      /* lower-case client id -> GUINT_TO_POINTER (next) */
   SyPayloadRules *payload;  /* config's payload: rules */
   GPtrArray  *mappings;     /* Mapping*: model-mappings, in order */
+  SyAccountPool *pool;      /* live account state, shared across snapshots */
 };
 
 /* A model-mappings entry: requests for @from are served as @to. */
@@ -54,6 +57,8 @@ sy_account_free (SyAccount *account)
 {
   g_free (account->id);
   g_free (account->provider);
+  g_free (account->label);
+  g_clear_object (&account->state);
   g_free (account);
 }
 
@@ -153,39 +158,6 @@ default_owner (SyUpstreamKind kind)
     }
 }
 
-/* '*' matches any run of characters, anywhere; both sides lower-case. */
-static gboolean
-glob_match (const char *pattern,
-            const char *text)
-{
-  const char *star = NULL;
-  const char *resume = NULL;
-
-  while (*text)
-    {
-      if (*pattern == '*')
-        {
-          star = pattern++;
-          resume = text;
-        }
-      else if (*pattern == *text)
-        {
-          pattern++;
-          text++;
-        }
-      else if (star != NULL)
-        {
-          pattern = star + 1;
-          text = ++resume;
-        }
-      else
-        return FALSE;
-    }
-  while (*pattern == '*')
-    pattern++;
-  return *pattern == '\0';
-}
-
 static gboolean
 is_excluded (SyUpstreamEntry *entry,
              const char      *model)
@@ -193,7 +165,7 @@ is_excluded (SyUpstreamEntry *entry,
   g_autofree char *lower = g_ascii_strdown (model, -1);
 
   for (guint i = 0; entry->excluded_models && entry->excluded_models[i]; i++)
-    if (glob_match (entry->excluded_models[i], lower))
+    if (sy_model_glob_match (entry->excluded_models[i], lower))
       return TRUE;
   return FALSE;
 }
@@ -371,16 +343,61 @@ register_model (SyRegistry *self,
   add_route (self, account, client_id, upstream_model, listed, catalogue_entry);
 }
 
+/* An id that stays the same while the entry's key and endpoint do, whatever
+ * happens to the entries around it: reordering the config keeps each
+ * account's cooldowns. Identical entries get "#2", "#3"... */
+static char *
+account_id (SyUpstreamEntry *entry,
+            const char      *provider,
+            GHashTable      *seen)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  const char *kind = sy_upstream_kind_to_string (entry->kind);
+  char *id;
+  guint n;
+
+  g_checksum_update (sum, (const guchar *) kind, strlen (kind) + 1);
+  g_checksum_update (sum, (const guchar *) provider, strlen (provider) + 1);
+  if (entry->api_key != NULL)
+    g_checksum_update (sum, (const guchar *) entry->api_key, strlen (entry->api_key) + 1);
+  if (entry->base_url != NULL)
+    g_checksum_update (sum, (const guchar *) entry->base_url, strlen (entry->base_url));
+  id = g_strdup_printf ("%s:%.8s", provider, g_checksum_get_string (sum));
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (seen, id)) + 1;
+  g_hash_table_replace (seen, g_strdup (id), GUINT_TO_POINTER (n));
+  if (n > 1)
+    {
+      char *numbered = g_strdup_printf ("%s#%u", id, n);
+
+      g_free (id);
+      id = numbered;
+    }
+  return id;
+}
+
 SyRegistry *
 sy_registry_new (SyConfig *config)
+{
+  g_autoptr(SyAccountPool) pool = sy_account_pool_new (NULL);
+
+  return sy_registry_new_with_pool (config, pool);
+}
+
+SyRegistry *
+sy_registry_new_with_pool (SyConfig      *config,
+                           SyAccountPool *pool)
 {
   SyRegistry *self;
   JsonObject *catalogue = load_catalogue ();
   g_autoptr(GHashTable) counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (SY_IS_ACCOUNT_POOL (pool), NULL);
 
   self = g_new0 (SyRegistry, 1);
+  self->pool = g_object_ref (pool);
   self->ref_count = 1;
   self->config = sy_config_ref (config);
   self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_account_free);
@@ -409,10 +426,27 @@ sy_registry_new (SyConfig *config)
       g_hash_table_replace (counters, g_strdup (list), GUINT_TO_POINTER (n + 1));
       account->entry = entry;
       account->provider = g_strdup (list);
-      if (entry->kind == SY_UPSTREAM_OPENAI_COMPAT)
-        account->id = g_strdup_printf ("openai-compatibility:%s[%u]", entry->name, n);
+      account->id = account_id (entry, list, seen);
+      {
+        /* Short keys mask to "***", which tells no one anything. */
+        g_autofree char *masked = entry->api_key && strlen (entry->api_key) >= 12
+                                  ? sy_mask_secret (entry->api_key) : NULL;
+
+        if (entry->kind == SY_UPSTREAM_OPENAI_COMPAT)
+          account->label = g_strdup_printf ("%s #%u%s%s%s", entry->name, n + 1,
+                                            masked ? " (" : "", masked ? masked : "", masked ? ")" : "");
+        else
+          account->label = g_strdup_printf ("%s-api-key #%u%s%s%s", sy_upstream_kind_to_string (entry->kind),
+                                            n + 1, masked ? " (" : "", masked ? masked : "", masked ? ")" : "");
+      }
+      account->state = sy_account_pool_lookup (pool, account->id);
+      if (account->state != NULL)
+        g_object_ref (account->state);
       else
-        account->id = g_strdup_printf ("%s-api-key[%u]", sy_upstream_kind_to_string (entry->kind), n);
+        account->state = sy_account_state_new (account->id, account->provider);
+      sy_account_state_set_info (account->state, account->label, entry->prefix, entry->priority,
+                                 NULL, -1, FALSE);
+      g_ptr_array_add (states, g_object_ref (account->state));
       g_ptr_array_add (self->accounts, account);
 
       if (entry->n_models > 0)
@@ -466,6 +500,8 @@ sy_registry_new (SyConfig *config)
       g_ptr_array_sort (value, compare_priority);
   }
 
+  sy_account_pool_sync (pool, states);
+
   /* Mapped names are served as their targets: list the exact ones too. */
   for (guint i = 0; i < self->mappings->len; i++)
     {
@@ -512,8 +548,15 @@ sy_registry_unref (SyRegistry *self)
   g_hash_table_unref (self->models_by_id);
   g_ptr_array_unref (self->models);
   g_ptr_array_unref (self->accounts);
+  g_object_unref (self->pool);
   sy_config_unref (self->config);
   g_free (self);
+}
+
+SyAccountPool *
+sy_registry_get_pool (SyRegistry *self)
+{
+  return self->pool;
 }
 
 const SyPayloadRules *
@@ -608,21 +651,149 @@ sy_registry_top_bucket (GPtrArray *routes)
   return n;
 }
 
-/* Round-robin: the index to start trying from for this model. */
-guint
-sy_registry_next_start (SyRegistry *self,
-                        const char *model,
-                        guint       n_routes)
+char *
+sy_registry_preview_model (SyRegistry *self,
+                           const char *model)
 {
-  g_autofree char *key = g_ascii_strdown (model, -1);
-  guint next;
+  g_autofree char *base = sy_model_strip_suffix (model);
+  g_autofree char *stem = NULL;
+  const char *suffix = base ? model + strlen (base) : "";
 
-  if (n_routes <= 1 || g_strcmp0 (self->config->routing_strategy, "fill-first") == 0)
-    return 0;
+  stem = g_ascii_strdown (base ? base : model, -1);
+  for (guint i = 0; i < self->models->len; i++)
+    {
+      SyModelInfo *info = g_ptr_array_index (self->models, i);
+      g_autofree char *id = g_ascii_strdown (info->id, -1);
 
-  next = GPOINTER_TO_UINT (g_hash_table_lookup (self->cursors, key));
-  if (g_hash_table_size (self->cursors) > 4096)
-    g_hash_table_remove_all (self->cursors);
-  g_hash_table_replace (self->cursors, g_steal_pointer (&key), GUINT_TO_POINTER (next + 1));
-  return next % n_routes;
+      if (g_str_has_prefix (id, stem) && g_str_has_prefix (id + strlen (stem), "-preview") &&
+          g_hash_table_contains (self->routes, id))
+        return g_strconcat (info->id, suffix, NULL);
+    }
+  return NULL;
+}
+
+char *
+sy_route_model_key (const SyRoute *route)
+{
+  char *base = sy_model_strip_suffix (route->upstream_model);
+
+  return base ? base : g_strdup (route->upstream_model);
+}
+
+/* Quota headroom in twentieths: readings that close count as a tie, which
+ * routing.strategy then settles. No reading counts as full. */
+static int
+headroom (SyRoute    *route,
+          const char *model)
+{
+  double quota = sy_account_state_get_quota (route->account->state, model);
+
+  return (int) ((quota < 0 ? 1.0 : quota) * 20.0 + 1e-9);
+}
+
+SyRoute *
+sy_registry_pick (SyRegistry *self,
+                  const char *model,
+                  GPtrArray  *routes,
+                  GHashTable *tried,
+                  const char *prefer_group,
+                  const char *avoid_group,
+                  gint64      now_us,
+                  SyPickInfo *info)
+{
+  g_autoptr(GPtrArray) ready = g_ptr_array_new ();
+  g_autoptr(GArray) room = g_array_new (FALSE, FALSE, sizeof (int));
+  gboolean grouped = FALSE;
+  int best_priority = G_MININT;
+  int best_room = -1;
+  guint n = 0;
+  SyRoute *picked;
+
+  memset (info, 0, sizeof *info);
+  if (routes == NULL)
+    return NULL;
+
+  for (guint i = 0; i < routes->len; i++)
+    {
+      SyRoute *route = g_ptr_array_index (routes, i);
+      SyAccountState *state = route->account->state;
+      g_autofree char *key = NULL;
+      const char *group;
+      SyModelState ms;
+
+      if (tried != NULL && g_hash_table_contains (tried, route))
+        continue;
+      group = sy_account_state_get_group (state);
+      if (avoid_group != NULL && g_strcmp0 (group, avoid_group) == 0)
+        continue;
+      if (!sy_account_state_get_enabled (state))
+        {
+          info->n_disabled++;
+          continue;
+        }
+      key = sy_route_model_key (route);
+      sy_account_state_get_model (state, key, now_us, &ms);
+      if (ms.status == SY_MODEL_DISABLED)
+        {
+          info->n_disabled++;
+          continue;
+        }
+      if (ms.status == SY_MODEL_COOLING)
+        {
+          info->n_cooling++;
+          if (info->soonest_us == 0 || ms.until_us < info->soonest_us)
+            {
+              info->soonest_us = ms.until_us;
+              info->reason = ms.reason;
+            }
+          continue;
+        }
+      /* With a preferred group present, only its accounts compete. */
+      if (prefer_group != NULL && g_strcmp0 (group, prefer_group) == 0 && !grouped)
+        {
+          grouped = TRUE;
+          g_ptr_array_set_size (ready, 0);
+          g_array_set_size (room, 0);
+          best_priority = G_MININT;
+          best_room = -1;
+        }
+      else if (grouped && g_strcmp0 (group, prefer_group) != 0)
+        continue;
+      {
+        int r = headroom (route, key);
+
+        g_ptr_array_add (ready, route);
+        g_array_append_val (room, r);
+        best_priority = MAX (best_priority, route->account->entry->priority);
+      }
+    }
+  if (ready->len == 0)
+    return NULL;
+
+  /* The top priority, then the most headroom within it. */
+  for (guint i = 0; i < ready->len; i++)
+    if (((SyRoute *) g_ptr_array_index (ready, i))->account->entry->priority == best_priority)
+      best_room = MAX (best_room, g_array_index (room, int, i));
+  for (guint i = 0; i < ready->len; i++)
+    {
+      SyRoute *route = g_ptr_array_index (ready, i);
+
+      if (route->account->entry->priority == best_priority && g_array_index (room, int, i) == best_room)
+        g_ptr_array_index (ready, n++) = route;
+    }
+  g_ptr_array_set_size (ready, n);
+
+  if (n == 1 || g_strcmp0 (self->config->routing_strategy, "fill-first") == 0)
+    picked = g_ptr_array_index (ready, 0);
+  else
+    {
+      g_autofree char *cursor_key = g_ascii_strdown (model, -1);
+      guint next = GPOINTER_TO_UINT (g_hash_table_lookup (self->cursors, cursor_key));
+
+      if (g_hash_table_size (self->cursors) > 4096)
+        g_hash_table_remove_all (self->cursors);
+      g_hash_table_replace (self->cursors, g_steal_pointer (&cursor_key), GUINT_TO_POINTER (next + 1));
+      picked = g_ptr_array_index (ready, next % n);
+    }
+  return picked;
 }

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "sy-account-pool.h"
 #include "sy-config.h"
 #include "sy-payload.h"
 
@@ -12,9 +13,11 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char            *id;         /* stable: "claude-api-key[0]", "openai-compatibility:name[1]" */
+  char            *id;         /* stable across reloads and restarts: "claude:3f9a1c2b" */
   char            *provider;   /* "claude", "gemini", "codex", "vertex", or compat name */
+  char            *label;      /* for people: "claude-api-key #1 (sk-...abcd)" */
   SyUpstreamEntry *entry;      /* borrowed from the registry's config */
+  SyAccountState  *state;      /* live state, shared with the pool */
 } SyAccount;
 
 typedef struct
@@ -36,9 +39,23 @@ typedef struct
   gint64      output_token_limit;
 } SyModelInfo;
 
+/* Why sy_registry_pick() found nothing, or what it stepped around. */
+typedef struct
+{
+  guint            n_cooling;    /* candidates cooling down */
+  guint            n_disabled;   /* candidates disabled (account or model) */
+  gint64           soonest_us;   /* earliest end of those cooldowns, 0 when none */
+  SyFailureReason  reason;       /* the reason of that earliest cooldown */
+} SyPickInfo;
+
 typedef struct _SyRegistry SyRegistry;
 
+/* A registry of its own pool (tests, tools). */
 SyRegistry      *sy_registry_new             (SyConfig     *config);
+/* The accounts' live state lives in @pool, which this syncs. */
+SyRegistry      *sy_registry_new_with_pool   (SyConfig     *config,
+                                              SyAccountPool *pool);
+SyAccountPool   *sy_registry_get_pool        (SyRegistry   *self);
 SyRegistry      *sy_registry_ref             (SyRegistry   *self);
 void             sy_registry_unref           (SyRegistry   *self);
 SyConfig        *sy_registry_get_config      (SyRegistry   *self);
@@ -51,9 +68,26 @@ GPtrArray       *sy_registry_lookup          (SyRegistry   *self,
                                               const char   *model);
 /* Routes come highest priority first; this many share the top priority. */
 guint            sy_registry_top_bucket      (GPtrArray    *routes);
-guint            sy_registry_next_start      (SyRegistry   *self,
+/* The next route to try for @model among @routes, skipping those in @tried
+ * (a set of SyRoute*, may be NULL): enabled and not cooling at @now_us;
+ * highest priority first; then the most quota headroom; then
+ * routing.strategy (round-robin cursor per model, or fill-first). With
+ * @prefer_group, accounts of that group come first; accounts of
+ * @avoid_group are skipped. NULL when none is available; @info says why. */
+SyRoute         *sy_registry_pick            (SyRegistry   *self,
                                               const char   *model,
-                                              guint         n_routes);
+                                              GPtrArray    *routes,
+                                              GHashTable   *tried,
+                                              const char   *prefer_group,
+                                              const char   *avoid_group,
+                                              gint64        now_us,
+                                              SyPickInfo   *info);
+/* quota-exceeded.switch-preview-model: a served model named "<model>-preview…"
+ * (the thinking suffix carried over), or NULL. */
+char            *sy_registry_preview_model   (SyRegistry   *self,
+                                              const char   *model);
+/* The state key of a route's model: its upstream name without a suffix. */
+char            *sy_route_model_key          (const SyRoute *route);
 char            *sy_model_strip_suffix       (const char   *model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyRegistry, sy_registry_unref)

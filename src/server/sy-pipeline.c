@@ -65,9 +65,18 @@ struct _SyPipeline
   SySink            *sink;
 
   GPtrArray         *routes;          /* borrowed from registry */
-  guint              start;
-  guint              attempt;
-  guint              top;             /* routes sharing the highest priority */
+  char              *pick_model;      /* the name routes were looked up by */
+  GHashTable        *tried;           /* SyRoute* tried in this round */
+  guint              n_tried;         /* accounts tried in this round */
+  guint              round;           /* request-retry rounds done */
+  guint              retry_timer;     /* a round waiting for a cooldown to end */
+  SyPickInfo         last_pick;       /* why the last pick found nothing */
+  SyFailure          failure;         /* the last upstream failure */
+  gboolean           any_quota;       /* some account answered 429 */
+  gboolean           previewed;       /* switched to the preview model already */
+  char              *prefer_group;    /* quota-exceeded.switch-project */
+  char              *avoid_group;
+  GHashTable        *refreshed;       /* SyAccountState* refreshed for this request */
   SyRoute           *route;
   SyProvider        *provider;
   SyHttpTransfer    *transfer;
@@ -110,6 +119,8 @@ struct _SyPipeline
 
 static void try_next_route (SyPipeline *self);
 static void stop_transfer (SyPipeline *self);
+static void attempt_failed (SyPipeline *self, guint status, GBytes *body, const char *retry_after,
+                            const char *message);
 
 void
 sy_pipeline_request_clear (SyPipelineRequest *request)
@@ -148,6 +159,8 @@ sy_pipeline_new (SyRegistry        *registry,
   self->req = *request;
   memset (request, 0, sizeof *request);
   self->sink = sink;
+  self->tried = g_hash_table_new (NULL, NULL);
+  self->refreshed = g_hash_table_new (NULL, NULL);
 
   return self;
 }
@@ -187,7 +200,13 @@ sy_pipeline_unref (SyPipeline *self)
     return;
 
   g_assert (self->transfer == NULL);
+  g_assert (self->retry_timer == 0);
   clear_attempt (self);
+  g_hash_table_unref (self->tried);
+  g_hash_table_unref (self->refreshed);
+  g_free (self->pick_model);
+  g_free (self->prefer_group);
+  g_free (self->avoid_group);
   g_clear_pointer (&self->err_message, g_free);
   g_clear_pointer (&self->err_body, g_bytes_unref);
   g_clear_pointer (&self->err_content_type, g_free);
@@ -255,12 +274,6 @@ respond_recorded_error (SyPipeline *self)
     }
 
   sy_pipeline_respond_error (self->sink, self->req.format, status, message, NULL, NULL);
-}
-
-static gboolean
-status_moves_on (guint status)
-{
-  return status == 408 || status == 429 || status >= 500;
 }
 
 static guint
@@ -604,9 +617,10 @@ translate_stream_failed (SyPipeline *self)
         }
       else
         {
-          record_error (self, RANK_TRANSPORT, 502, self->decode_error->message, NULL, NULL);
-          clear_attempt (self);
-          try_next_route (self);
+          g_autofree char *message = g_strdup (self->decode_error->message);
+
+          record_error (self, RANK_TRANSPORT, 502, message, NULL, NULL);
+          attempt_failed (self, 502, NULL, NULL, message);
         }
       return;
     }
@@ -727,6 +741,14 @@ on_response (SyHttpTransfer *transfer,
 
   self->upstream_status = status;
   self->buffer = g_byte_array_new ();
+
+  if (status < 400)
+    {
+      g_autofree char *key = sy_route_model_key (self->route);
+      SyAccountPool *pool = sy_registry_get_pool (self->registry);
+
+      sy_account_state_mark_success (self->route->account->state, key, sy_account_pool_now (pool));
+    }
 
   if (status >= 400)
     self->mode = MODE_ERROR;
@@ -861,8 +883,7 @@ on_done (SyHttpTransfer *transfer,
           return;
         }
       record_error (self, RANK_TRANSPORT, status, error->message, NULL, NULL);
-      clear_attempt (self);
-      try_next_route (self);
+      attempt_failed (self, status, NULL, NULL, error->message);
       return;
     }
 
@@ -874,11 +895,8 @@ on_done (SyHttpTransfer *transfer,
                     sy_http_transfer_get_content_type (finished));
       g_info ("[%s] %s answered %u", self->req.request_id, self->route->account->id,
               self->upstream_status);
-      clear_attempt (self);
-      if (status_moves_on (self->err_status))
-        try_next_route (self);
-      else
-        respond_recorded_error (self);
+      attempt_failed (self, self->upstream_status, body,
+                      sy_http_transfer_get_header (finished, "Retry-After"), NULL);
       break;
 
     case MODE_STREAM:
@@ -893,11 +911,11 @@ on_done (SyHttpTransfer *transfer,
               translate_stream_failed (self);
             else if (self->n_events == 0)
               {
-                record_error (self, RANK_TRANSPORT, 502,
-                              read_all ? "upstream closed the stream before any event"
-                                       : sse_error->message, NULL, NULL);
-                clear_attempt (self);
-                try_next_route (self);
+                const char *message = read_all ? "upstream closed the stream before any event"
+                                               : sse_error->message;
+
+                record_error (self, RANK_TRANSPORT, 502, message, NULL, NULL);
+                attempt_failed (self, 502, NULL, NULL, message);
               }
             else if (!read_all && self->started)
               {
@@ -922,8 +940,7 @@ on_done (SyHttpTransfer *transfer,
           {
             record_error (self, RANK_TRANSPORT, 502, "upstream closed the stream before any event",
                           NULL, NULL);
-            clear_attempt (self);
-            try_next_route (self);
+            attempt_failed (self, 502, NULL, NULL, "upstream closed the stream before any event");
             return;
           }
         if (self->req.gemini_raw)
@@ -1178,30 +1195,326 @@ start_attempt (SyPipeline *self)
   return TRUE;
 }
 
+/* --------------------------------------------------- accounts and retries */
+
+static gint64
+pool_now (SyPipeline *self)
+{
+  return sy_account_pool_now (sy_registry_get_pool (self->registry));
+}
+
+/* The soonest end of a cooldown among the routes, 0 when none cools. With
+ * @round_budget, only accounts whose request-retry allows another round. */
+static gint64
+soonest_recovery (SyPipeline *self,
+                  gint64      now,
+                  gboolean    round_budget)
+{
+  gint64 soonest = 0;
+
+  for (guint i = 0; i < self->routes->len; i++)
+    {
+      SyRoute *route = g_ptr_array_index (self->routes, i);
+      SyAccountState *state = route->account->state;
+      g_autofree char *key = sy_route_model_key (route);
+      int retries = sy_account_state_get_request_retry (state);
+      SyModelState ms;
+
+      if (retries < 0)
+        retries = self->config->request_retry;
+      if (round_budget && (guint) retries <= self->round)
+        continue;
+      if (!sy_account_state_get_enabled (state))
+        continue;
+      sy_account_state_get_model (state, key, now, &ms);
+      if (ms.status == SY_MODEL_COOLING && (soonest == 0 || ms.until_us < soonest))
+        soonest = ms.until_us;
+    }
+  return soonest;
+}
+
+static gboolean
+any_retry_budget (SyPipeline *self)
+{
+  for (guint i = 0; i < self->routes->len; i++)
+    {
+      SyAccountState *state = ((SyRoute *) g_ptr_array_index (self->routes, i))->account->state;
+      int retries = sy_account_state_get_request_retry (state);
+
+      if ((guint) (retries < 0 ? self->config->request_retry : retries) > self->round)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+set_retry_after (SyPipeline *self,
+                 gint64      until,
+                 gint64      now)
+{
+  g_autofree char *value = NULL;
+
+  if (until <= now)
+    return;
+  value = g_strdup_printf ("%" G_GINT64_FORMAT, MAX ((until - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC, 1));
+  self->sink->vtable->set_header (self->sink, "Retry-After", value);
+}
+
+static const char *
+reason_in_words (SyFailureReason reason)
+{
+  switch (reason)
+    {
+    case SY_FAILURE_QUOTA:               return "quota exhausted";
+    case SY_FAILURE_UNAUTHORIZED:        return "credentials rejected";
+    case SY_FAILURE_PAYMENT_REQUIRED:    return "access refused by the provider";
+    case SY_FAILURE_NOT_FOUND:
+    case SY_FAILURE_MODEL_NOT_SUPPORTED: return "model not available to the account";
+    case SY_FAILURE_TRANSIENT:           return "upstream errors";
+    case SY_FAILURE_NONE:
+    default:                             return "earlier errors";
+    }
+}
+
+/* No account can take the request (all cooling or disabled), or the last
+ * round failed: the answer, in the client's format. */
+static void
+respond_final (SyPipeline *self)
+{
+  gint64 now = pool_now (self);
+  gint64 soonest = soonest_recovery (self, now, FALSE);
+
+  if (self->err_rank == RANK_NONE)
+    {
+      g_autofree char *message = NULL;
+
+      self->done = TRUE;
+      if (soonest == 0)
+        {
+          message = g_strdup_printf ("Every account serving the model '%s' is disabled", self->req.model);
+          sy_pipeline_respond_error (self->sink, self->req.format, 503, message, NULL, "auth_unavailable");
+          return;
+        }
+      message = g_strdup_printf ("All accounts serving the model '%s' are cooling down (%s); "
+                                 "the first is available again in %" G_GINT64_FORMAT " s",
+                                 self->req.model, reason_in_words (self->last_pick.reason),
+                                 MAX ((soonest - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC, 1));
+      g_info ("[%s] %s", self->req.request_id, message);
+      set_retry_after (self, soonest, now);
+      sy_pipeline_respond_error (self->sink, self->req.format, 429, message, NULL, "model_cooldown");
+      return;
+    }
+  if (self->err_status == 429 && soonest != 0)
+    set_retry_after (self, soonest, now);
+  respond_recorded_error (self);
+}
+
+static void
+on_retry_timer (gpointer user_data)
+{
+  g_autoptr(SyPipeline) self = user_data;
+
+  self->retry_timer = 0;
+  if (self->cancelled)
+    return;
+  self->round++;
+  self->n_tried = 0;
+  g_hash_table_remove_all (self->tried);
+  g_debug ("[%s] retry round %u", self->req.request_id, self->round);
+  try_next_route (self);
+}
+
+/* quota-exceeded.switch-preview-model: the model's preview variant. */
+static gboolean
+switch_to_preview (SyPipeline *self)
+{
+  JsonNode *node = sy_config_lookup (self->config, "quota-exceeded.switch-preview-model");
+  g_autofree char *preview = NULL;
+
+  if (self->previewed || !self->any_quota || node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN || !json_node_get_boolean (node))
+    return FALSE;
+  self->previewed = TRUE;
+  preview = sy_registry_preview_model (self->registry, self->pick_model);
+  if (preview == NULL)
+    return FALSE;
+  g_info ("[%s] every account for %s is out of quota: trying %s", self->req.request_id,
+          self->pick_model, preview);
+  g_free (self->pick_model);
+  self->pick_model = g_steal_pointer (&preview);
+  self->routes = sy_registry_lookup (self->registry, self->pick_model);
+  self->n_tried = 0;
+  g_hash_table_remove_all (self->tried);
+  return TRUE;
+}
+
+/* A round found no account left: wait for a cooldown to end and go again
+ * (request-retry, max-retry-interval), or answer. */
+static void
+round_failed (SyPipeline *self)
+{
+  gint64 interval = (gint64) self->config->max_retry_interval * G_USEC_PER_SEC;
+  gint64 now = pool_now (self);
+  gint64 wait = -1;
+  gint64 soonest;
+
+  if (self->err_rank == RANK_CLIENT || self->failure.request_invalid)
+    {
+      respond_final (self);
+      return;
+    }
+  if (switch_to_preview (self))
+    {
+      try_next_route (self);
+      return;
+    }
+  if (interval > 0)
+    {
+      soonest = soonest_recovery (self, now, TRUE);
+      if (soonest != 0 && soonest - now <= interval)
+        wait = MAX (soonest - now, 0);
+      else if (soonest == 0 && self->failure.status == 429 && self->failure.retry_after_us >= 0 &&
+               self->failure.retry_after_us <= interval && any_retry_budget (self))
+        wait = self->failure.retry_after_us;
+    }
+  if (wait < 0)
+    {
+      respond_final (self);
+      return;
+    }
+  g_info ("[%s] waiting %" G_GINT64_FORMAT " ms for an account of %s to recover (round %u of %d)",
+          self->req.request_id, wait / 1000, self->pick_model, self->round + 1, self->config->request_retry);
+  self->retry_timer = sy_clock_add (sy_account_pool_get_clock (sy_registry_get_pool (self->registry)),
+                                    wait, on_retry_timer, sy_pipeline_ref (self));
+}
+
 static void
 try_next_route (SyPipeline *self)
 {
-  guint n = self->routes->len;
+  gint64 now = pool_now (self);
 
-  while (self->attempt < n)
+  while (self->config->max_retry_credentials <= 0 ||
+         self->n_tried < (guint) self->config->max_retry_credentials)
     {
-      /* Round-robin within the top priority; the others, in order, only
-       * when every top-priority account has failed. */
-      guint index = self->attempt < self->top ? (self->start + self->attempt) % self->top
-                                              : self->attempt;
-      SyRoute *route = g_ptr_array_index (self->routes, index);
-      SyProvider *provider = sy_provider_for_kind (route->account->entry->kind);
+      SyRoute *route = sy_registry_pick (self->registry, self->pick_model, self->routes, self->tried,
+                                         self->prefer_group, self->avoid_group, now, &self->last_pick);
 
-      self->attempt++;
+      if (route == NULL)
+        break;
+      g_hash_table_add (self->tried, route);
+      self->n_tried++;
       self->route = route;
-      self->provider = provider;
+      self->provider = sy_provider_for_kind (route->account->entry->kind);
+      sy_account_state_count_request (route->account->state, now);
 
       if (start_attempt (self))
         return;
       clear_attempt (self);
     }
 
-  respond_recorded_error (self);
+  round_failed (self);
+}
+
+static void
+on_refreshed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(SyPipeline) self = user_data;
+  g_autoptr(GError) error = NULL;
+  SyAccountState *state = SY_ACCOUNT_STATE (source);
+
+  if (self->cancelled)
+    return;
+  if (sy_account_state_refresh_finish (state, result, &error))
+    {
+      g_info ("[%s] %s: credentials refreshed after a 401, trying again", self->req.request_id,
+              sy_account_state_get_id (state));
+      if (start_attempt (self))
+        return;
+      clear_attempt (self);
+    }
+  else
+    {
+      g_autofree char *key = sy_route_model_key (self->route);
+
+      g_info ("[%s] %s: refresh after a 401 failed: %s", self->req.request_id,
+              sy_account_state_get_id (state), error->message);
+      sy_account_state_mark_failure (state, key, &self->failure, error->message,
+                                     self->config->disable_cooling, pool_now (self));
+    }
+  try_next_route (self);
+}
+
+/* The attempt on self->route failed before anything reached the client:
+ * cool the account down as the failure calls for, then stop (the request
+ * itself is at fault), refresh and retry (401), or move on. */
+static void
+attempt_failed (SyPipeline *self,
+                guint       status,
+                GBytes     *body,
+                const char *retry_after,
+                const char *message)
+{
+  SyAccountState *state = self->route->account->state;
+  g_autofree char *key = sy_route_model_key (self->route);
+  g_autofree char *body_message = NULL;
+  gint64 now = pool_now (self);
+  const char *group = sy_account_state_get_group (state);
+  JsonNode *switch_project;
+  SyFailure failure;
+
+  clear_attempt (self);
+  sy_failure_classify (status, body ? g_bytes_get_data (body, NULL) : NULL,
+                       body ? g_bytes_get_size (body) : 0, retry_after, now, &failure);
+  self->failure = failure;
+
+  if (failure.status == 401 && sy_account_state_can_refresh (state) &&
+      !g_hash_table_contains (self->refreshed, state))
+    {
+      g_hash_table_add (self->refreshed, state);
+      sy_account_state_refresh_async (state, NULL, on_refreshed, sy_pipeline_ref (self));
+      return;
+    }
+
+  if (body != NULL)
+    body_message = sy_format_error_message_from_body (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  if (body_message != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("HTTP %u: %s", status, body_message);
+
+      sy_account_state_mark_failure (state, key, &failure, text, self->config->disable_cooling, now);
+    }
+  else
+    sy_account_state_mark_failure (state, key, &failure, message, self->config->disable_cooling, now);
+
+  if (failure.request_invalid)
+    {
+      g_debug ("[%s] the upstream refused the request itself: no other account is tried",
+               self->req.request_id);
+      respond_final (self);
+      return;
+    }
+
+  if (failure.reason == SY_FAILURE_QUOTA)
+    {
+      self->any_quota = TRUE;
+      /* quota-exceeded.switch-project: the next project of the same Google
+       * account first (true), or none of them (false). */
+      switch_project = sy_config_lookup (self->config, "quota-exceeded.switch-project");
+      if (group != NULL)
+        {
+          gboolean on = switch_project == NULL || !JSON_NODE_HOLDS_VALUE (switch_project) ||
+                        json_node_get_value_type (switch_project) != G_TYPE_BOOLEAN ||
+                        json_node_get_boolean (switch_project);
+
+          g_free (self->prefer_group);
+          g_free (self->avoid_group);
+          self->prefer_group = on ? g_strdup (group) : NULL;
+          self->avoid_group = on ? NULL : g_strdup (group);
+        }
+    }
+  try_next_route (self);
 }
 
 void
@@ -1221,8 +1534,7 @@ sy_pipeline_run (SyPipeline *self)
       return;
     }
 
-  self->top = sy_registry_top_bucket (self->routes);
-  self->start = sy_registry_next_start (self->registry, self->req.model, self->top);
+  self->pick_model = g_strdup (self->req.model);
   try_next_route (self);
 }
 
@@ -1249,5 +1561,11 @@ sy_pipeline_cancel (SyPipeline *self)
             "upstream transfer cancelled", self->req.request_id);
   sy_pipeline_ref (self);
   stop_transfer (self);
+  if (self->retry_timer != 0)
+    {
+      sy_clock_cancel (sy_account_pool_get_clock (sy_registry_get_pool (self->registry)), self->retry_timer);
+      self->retry_timer = 0;
+      sy_pipeline_unref (self);   /* the timer's reference */
+    }
   sy_pipeline_unref (self);
 }

@@ -207,12 +207,25 @@ soup_sink_get_pending (SySink *sink)
   return ((SoupSink *) sink)->pending;
 }
 
+static void
+soup_sink_set_header (SySink     *sink,
+                      const char *name,
+                      const char *value)
+{
+  SoupSink *self = (SoupSink *) sink;
+
+  if (self->completed)
+    return;
+  soup_message_headers_replace (soup_server_message_get_response_headers (self->msg), name, value);
+}
+
 static const SySinkVTable soup_sink_vtable = {
   .respond = soup_sink_respond,
   .begin = soup_sink_begin,
   .write = soup_sink_write,
   .finish = soup_sink_finish,
   .get_pending = soup_sink_get_pending,
+  .set_header = soup_sink_set_header,
 };
 
 static void

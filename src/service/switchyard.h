@@ -72,4 +72,17 @@ guint           sy_service_get_n_models        (SyService     *self);
 guint           sy_service_get_n_active_requests (SyService   *self);
 const char * const *sy_service_get_warnings    (SyService     *self);
 
+/* Every account's live state (SyAccountState items, config order): enabled,
+ * cooldowns per model, quota, counters. Lives as long as the service and
+ * follows reloads: an account that stays keeps its object. */
+GListModel     *sy_service_get_accounts        (SyService     *self);
+/* Where cooldowns and enabled flags are saved across restarts; services
+ * built from a file default to sy_service_default_state_file(), from a
+ * string to none (NULL). Setting it restores what the file holds. */
+gboolean        sy_service_set_state_file      (SyService     *self,
+                                                const char    *path,
+                                                GError       **error);
+const char     *sy_service_get_state_file      (SyService     *self);
+char           *sy_service_default_state_file  (const char    *config_path);
+
 G_END_DECLS

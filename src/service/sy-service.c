@@ -23,6 +23,8 @@ struct _SyService
   GObject          parent_instance;
   SyConfig        *config;
   SyRegistry      *registry;
+  SyAccountPool   *pool;            /* accounts' live state, across reloads */
+  char            *state_file;
   SyHttpClient    *http;
   SyServer        *server;
   SyConfigMonitor *monitor;
@@ -149,7 +151,7 @@ apply_config (SyService  *self,
               target_port (self, config) != target_port (self, self->config));
 
   register_secrets (config);
-  registry = sy_registry_new (config);
+  registry = sy_registry_new_with_pool (config, self->pool);
 
   if (relisten)
     {
@@ -215,6 +217,13 @@ sy_service_dispose (GObject *object)
   SyService *self = SY_SERVICE (object);
 
   sy_service_stop (self);
+  if (self->pool != NULL && self->state_file != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!sy_account_pool_flush (self->pool, &error))
+        g_warning ("Could not save account state: %s", error->message);
+    }
   g_clear_object (&self->monitor);
   g_clear_object (&self->server);
   g_clear_object (&self->http);
@@ -228,6 +237,8 @@ sy_service_finalize (GObject *object)
   SyService *self = SY_SERVICE (object);
 
   g_clear_pointer (&self->registry, sy_registry_unref);
+  g_clear_object (&self->pool);
+  g_clear_pointer (&self->state_file, g_free);
   g_clear_pointer (&self->config, sy_config_unref);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->host_override, g_free);
@@ -302,6 +313,7 @@ sy_service_init (SyService *self)
 {
   self->port_override = -1;
   self->http = sy_http_client_new ();
+  self->pool = sy_account_pool_new (NULL);
 }
 
 static SyService *
@@ -313,7 +325,7 @@ service_new_with_config (SyConfig *config)
   log_warnings (config);
   sy_log_set_debug (config->debug);
   self->config = sy_config_ref (config);
-  self->registry = sy_registry_new (config);
+  self->registry = sy_registry_new_with_pool (config, self->pool);
   self->server = sy_server_new (self->http, self->registry);
   self->generation = 1;
 
@@ -335,7 +347,60 @@ sy_service_new_from_file (const char  *path,
 
   self = service_new_with_config (config);
   self->path = g_strdup (path);
+  {
+    g_autoptr(GError) state_error = NULL;
+    g_autofree char *state_file = sy_service_default_state_file (path);
+
+    if (!sy_service_set_state_file (self, state_file, &state_error))
+      g_warning ("Account state not restored: %s", state_error->message);
+  }
   return self;
+}
+
+/* Beside the user's other state; one file per config file. */
+char *
+sy_service_default_state_file (const char *config_path)
+{
+  g_autofree char *default_config = sy_config_default_path ();
+  g_autoptr(GFile) file = g_file_new_for_path (config_path);
+  g_autofree char *absolute = g_file_get_path (file);
+  g_autofree char *name = NULL;
+
+  if (g_strcmp0 (absolute, default_config) == 0)
+    name = g_strdup ("accounts-state.json");
+  else
+    {
+      g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, absolute, -1);
+
+      name = g_strdup_printf ("accounts-state-%.12s.json", digest);
+    }
+  return g_build_filename (g_get_user_state_dir (), "switchyard", name, NULL);
+}
+
+gboolean
+sy_service_set_state_file (SyService   *self,
+                           const char  *path,
+                           GError     **error)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), FALSE);
+
+  g_free (self->state_file);
+  self->state_file = g_strdup (path);
+  return sy_account_pool_set_state_file (self->pool, path, error);
+}
+
+const char *
+sy_service_get_state_file (SyService *self)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  return self->state_file;
+}
+
+GListModel *
+sy_service_get_accounts (SyService *self)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  return G_LIST_MODEL (self->pool);
 }
 
 SyService *

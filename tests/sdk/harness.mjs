@@ -40,7 +40,7 @@ export async function startStack(configFor) {
   let log = '';
   const sy = spawn(join(buildDir, 'src', 'switchyard'),
                    ['--headless', '--debug', '--config', configPath, '--port', '0'],
-                   { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: dir } });
+                   { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: dir, XDG_STATE_HOME: join(dir, "state") } });
   const syExited = new Promise((resolve) => sy.on('exit', (code, signal) => resolve(signal ?? code)));
   sy.stdout.on('data', (c) => { log += c; });
   sy.stderr.on('data', (c) => { log += c; });
