@@ -16,6 +16,7 @@
 #include <libsoup/soup.h>
 
 #include "fake-upstream.h"
+#include "sy-account-pool.h"
 #include "switchyard.h"
 
 #define CLIENT_KEY "test-client-key-0001"
@@ -58,12 +59,26 @@ make_config (Fixture    *f,
 {
   const char *url = fake_upstream_get_url (f->upstream);
   g_autoptr(GString) more = NULL;
+  g_autoptr(GString) entries = NULL;
   g_autofree char *config = NULL;
+  const char *split = extra ? strstr (extra, "%%\n") : NULL;
   gboolean tail = extra != NULL && g_str_has_prefix (extra, "  - ");
 
   /* @extra is top-level YAML, or (starting "  - ") more openai-compatibility
-   * entries; UPSTREAM in it is the fake upstream's URL. */
-  if (extra != NULL)
+   * entries, or both: top-level, a line "%%", entries. UPSTREAM in it is
+   * the fake upstream's URL. */
+  if (split != NULL)
+    {
+      more = g_string_new_len (extra, split - extra);
+      entries = g_string_new (split + 3);
+      g_string_replace (entries, "UPSTREAM", url, 0);
+    }
+  else if (extra != NULL && tail)
+    {
+      entries = g_string_new (extra);
+      g_string_replace (entries, "UPSTREAM", url, 0);
+    }
+  else if (extra != NULL)
     {
       more = g_string_new (extra);
       g_string_replace (more, "UPSTREAM", url, 0);
@@ -116,11 +131,11 @@ make_config (Fixture    *f,
     /* Nothing listens at its base URL: only its proxy (the fake) gets there. */
     "  - {name: Proxied, base-url: \"%s/v1\", prefix: proxied, models: [{name: echo}],\n"
     "     api-key-entries: [{api-key: proxied-key, proxy-url: \"%s\"}]}\n",
-    more && !tail ? more->str : "",
+    more ? more->str : "",
     url, behaviours, url, behaviours, url, behaviours, url, behaviours, f->dead_url,
     f->dead_url, url, url, f->dead_url, url);
-  if (tail)
-    return g_strconcat (config, more->str, NULL);
+  if (entries != NULL)
+    return g_strconcat (config, entries->str, NULL);
   return g_steal_pointer (&config);
 }
 
@@ -1730,6 +1745,429 @@ test_file_reload (void)
   g_rmdir (dir);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Cooldowns, retries and account state                                    */
+
+#define GOOGLE_429(delay) \
+  "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted (e.g. check quota).\"," \
+  "\"status\":\"RESOURCE_EXHAUSTED\",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\"," \
+  "\"retryDelay\":\"" delay "\"}]}}"
+
+static SyClock *
+use_manual_clock (Fixture  *f,
+                  gboolean  auto_advance)
+{
+  SyClock *clock = sy_clock_new_manual (g_get_real_time ());
+
+  sy_clock_set_auto_advance (clock, auto_advance);
+  sy_account_pool_set_clock (SY_ACCOUNT_POOL (sy_service_get_accounts (f->service)), clock);
+  return clock;
+}
+
+/* The account of an openai-compatibility entry, by its lower-cased name. */
+static SyAccountState *
+account_named (Fixture    *f,
+               const char *provider)
+{
+  GListModel *accounts = sy_service_get_accounts (f->service);
+
+  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+    {
+      g_autoptr(SyAccountState) state = g_list_model_get_item (accounts, i);
+
+      if (g_str_equal (sy_account_state_get_provider (state), provider))
+        return state;   /* the pool keeps it alive */
+    }
+  g_assert_not_reached ();
+}
+
+typedef struct
+{
+  const char *format;
+  const char *path;
+  const char *body;
+} ClientCall;
+
+static const ClientCall cool_calls[] = {
+  { "openai", "/v1/chat/completions", "{\"model\":\"cd/cool\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}" },
+  { "claude", "/v1/messages", "{\"model\":\"cd/cool\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}" },
+  { "openai", "/v1/responses", "{\"model\":\"cd/cool\",\"input\":\"hi\"}" },
+  { "gemini", "/v1beta/models/cd/cool:generateContent", "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}" },
+};
+
+static const char *cooldown_config =
+  "routing: {strategy: fill-first}\n"
+  "%%\n"
+  "  - {name: CoolA, base-url: \"UPSTREAM/v1\", prefix: cd, api-key-entries: [{api-key: key-cool-a}],\n"
+  "     models: [{name: echo, alias: cool}]}\n"
+  "  - {name: CoolB, base-url: \"UPSTREAM/v1\", prefix: cd, api-key-entries: [{api-key: key-cool-b}],\n"
+  "     models: [{name: echo, alias: cool}]}\n";
+
+/* An exhausted account is stepped around for as long as its retry
+ * information says, in every client format; when all are out, clients get
+ * 429 with Retry-After; accounts come back on time. */
+static void
+test_cooldown (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(SyClock) clock = use_manual_clock (f, FALSE);
+  SyAccountState *a = account_named (f, "coola");
+  SyAccountState *b = account_named (f, "coolb");
+  SyModelState ms;
+
+  /* A: "retry in 120 s". The request moves on to B. */
+  fake_upstream_script (f->upstream, "echo", "key-cool-a", 429, NULL, GOOGLE_429 ("120s"));
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, cool_calls[0].path, cool_calls[0].body, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-cool-a"), ==, 1);
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-cool-b"), ==, 1);
+  sy_account_state_get_model (a, "echo", sy_clock_now (clock), &ms);
+  g_assert_cmpint (ms.status, ==, SY_MODEL_COOLING);
+  g_assert_cmpint (ms.reason, ==, SY_FAILURE_QUOTA);
+  g_assert_cmpint (ms.until_us, ==, sy_clock_now (clock) + 120 * G_USEC_PER_SEC);
+  g_assert_nonnull (strstr (sy_account_state_get_last_error (a), "429"));
+
+  /* Every format now goes straight to B (fill-first would pick A). */
+  for (guint i = 0; i < G_N_ELEMENTS (cool_calls); i++)
+    {
+      g_auto(Response) r = { 0 };
+
+      post (f, cool_calls[i].path, cool_calls[i].body, &r);
+      g_assert_cmpuint (r.status, ==, 200);
+    }
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-cool-a"), ==, 1);
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-cool-b"), ==, 5);
+
+  /* B: "Retry-After: 30". Now both cool: 429, Retry-After from the soonest. */
+  fake_upstream_script (f->upstream, "echo", "key-cool-b", 429, "30", NULL);
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, cool_calls[2].path, cool_calls[2].body, &r);
+    assert_error_shape (&r, "openai", 429);
+    g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Retry-After"), ==, "30");
+  }
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-cool-b"), ==, 6);
+
+  /* Nobody is asked while all cool: each format gets its own 429. */
+  sy_clock_advance (clock, 10 * G_USEC_PER_SEC);
+  for (guint i = 0; i < G_N_ELEMENTS (cool_calls); i++)
+    {
+      g_auto(Response) r = { 0 };
+      g_autoptr(JsonNode) root = NULL;
+
+      post (f, cool_calls[i].path, cool_calls[i].body, &r);
+      assert_error_shape (&r, cool_calls[i].format, 429);
+      g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Retry-After"), ==, "20");
+      g_assert_nonnull (strstr (r.text, "cooling down (quota exhausted)"));
+    }
+  g_assert_cmpuint (fake_upstream_get_n_requests (f->upstream), ==, 7);
+
+  /* B is back after its 30 s, A after its 120 s (and fill-first prefers A). */
+  sy_clock_advance (clock, 21 * G_USEC_PER_SEC);
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, cool_calls[1].path, cool_calls[1].body, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-cool-b"), ==, 7);
+  }
+  sy_clock_advance (clock, 90 * G_USEC_PER_SEC);
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, cool_calls[3].path, cool_calls[3].body, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-cool-a"), ==, 2);
+  }
+  g_assert_cmpuint (sy_account_state_get_n_requests (a), ==, 2);
+  g_assert_cmpuint (sy_account_state_get_n_errors (b), ==, 1);
+
+  /* Disabled from the outside (the tray, the management API): skipped. */
+  sy_account_state_set_enabled (a, FALSE);
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, cool_calls[0].path, cool_calls[0].body, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-cool-a"), ==, 2);
+  }
+  sy_account_state_set_enabled (b, FALSE);
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, cool_calls[0].path, cool_calls[0].body, &r);
+    assert_error_shape (&r, "openai", 503);
+    g_assert_nonnull (strstr (r.text, "disabled"));
+  }
+}
+
+static const char *rounds_config =
+  "request-retry: 2\n"
+  "max-retry-interval: 30\n"
+  "%%\n"
+  "  - {name: Solo, base-url: \"UPSTREAM/v1\", prefix: solo, api-key-entries: [{api-key: key-solo}],\n"
+  "     models: [{name: echo, alias: m}]}\n";
+
+static void
+post_solo (Fixture  *f,
+           Response *r)
+{
+  post (f, "/v1/messages", "{\"model\":\"solo/m\",\"max_tokens\":10,"
+        "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", r);
+}
+
+/* request-retry rounds wait for a cooldown no longer than
+ * max-retry-interval (on the test clock: no sleeping). */
+static void
+test_retry_rounds (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(SyClock) clock = use_manual_clock (f, TRUE);
+  gint64 t0 = sy_clock_now (clock);
+
+  /* A 2 s retry delay: waited for, then served. */
+  fake_upstream_script (f->upstream, "echo", "key-solo", 429, NULL, GOOGLE_429 ("2s"));
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-solo"), ==, 2);
+    g_assert_cmpint (sy_clock_now (clock) - t0, ==, 2 * G_USEC_PER_SEC);
+  }
+
+  /* A 5xx cools for a minute, longer than the 30 s allowed: no wait. */
+  fake_upstream_script (f->upstream, "echo", "key-solo", 503, NULL, NULL);
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    assert_error_shape (&r, "claude", 503);
+    g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-solo"), ==, 3);
+    g_assert_null (soup_message_headers_get_one (r.headers, "Retry-After"));
+  }
+  sy_clock_advance (clock, 61 * G_USEC_PER_SEC);
+
+  /* 429s without retry information back off 1 s, 2 s, 4 s: two more rounds
+   * (request-retry: 2), then the client hears 429 and when to come back. */
+  for (guint i = 0; i < 3; i++)
+    fake_upstream_script (f->upstream, "echo", "key-solo", 429, NULL, NULL);
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    assert_error_shape (&r, "claude", 429);
+    g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-solo"), ==, 6);
+    g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Retry-After"), ==, "4");
+  }
+  /* The next request waits those 4 s out, then is served. */
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-solo"), ==, 7);
+  }
+  g_assert_cmpuint (fake_upstream_get_n_scripted (f->upstream), ==, 0);
+}
+
+typedef struct
+{
+  guint    calls;
+  gboolean succeed;
+} Refresher;
+
+static void
+refresh_now (SyAccountState *state,
+             GTask          *task,
+             gpointer        user_data)
+{
+  Refresher *r = user_data;
+
+  r->calls++;
+  if (r->succeed)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "the refresh token was revoked");
+}
+
+/* A 401 from an account that can refresh its credentials: one refresh, one
+ * retry on the same account; a failed refresh cools it for 30 minutes. */
+static void
+test_refresh_on_401 (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(SyClock) clock = use_manual_clock (f, FALSE);
+  SyAccountState *solo = account_named (f, "solo");
+  Refresher refresher = { 0, TRUE };
+  SyModelState ms;
+
+  sy_account_state_set_refresh_func (solo, refresh_now, &refresher, NULL);
+  fake_upstream_script (f->upstream, "echo", "key-solo", 401, NULL, NULL);
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+  g_assert_cmpuint (refresher.calls, ==, 1);
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-solo"), ==, 2);
+  sy_account_state_get_model (solo, "echo", sy_clock_now (clock), &ms);
+  g_assert_cmpint (ms.status, ==, SY_MODEL_AVAILABLE);
+
+  /* Still 401 after the refresh: no second refresh in the same request. */
+  refresher.succeed = TRUE;
+  fake_upstream_script (f->upstream, "echo", "key-solo", 401, NULL, NULL);
+  fake_upstream_script (f->upstream, "echo", "key-solo", 401, NULL, NULL);
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    assert_error_shape (&r, "claude", 401);
+  }
+  g_assert_cmpuint (refresher.calls, ==, 2);
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-solo"), ==, 4);
+  sy_account_state_clear_cooldowns (solo, NULL);
+
+  refresher.succeed = FALSE;
+  fake_upstream_script (f->upstream, "echo", "key-solo", 401, NULL, NULL);
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    assert_error_shape (&r, "claude", 401);
+  }
+  g_assert_cmpuint (refresher.calls, ==, 3);
+  sy_account_state_get_model (solo, "echo", sy_clock_now (clock), &ms);
+  g_assert_cmpint (ms.status, ==, SY_MODEL_COOLING);
+  g_assert_cmpint (ms.reason, ==, SY_FAILURE_UNAUTHORIZED);
+  g_assert_cmpint (ms.until_us - sy_clock_now (clock), ==, 30 * 60 * G_USEC_PER_SEC);
+  g_assert_cmpstr (sy_account_state_get_last_error (solo), ==, "the refresh token was revoked");
+  sy_account_state_set_refresh_func (solo, NULL, NULL, NULL);
+}
+
+static const char *solo_config =
+  "%%\n"
+  "  - {name: Solo, base-url: \"UPSTREAM/v1\", prefix: solo, api-key-entries: [{api-key: key-solo}],\n"
+  "     models: [{name: echo, alias: m}]}\n";
+
+/* Cooldowns outlive a reload and a restart (saved with their end time). */
+static void
+test_state_across_restart (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(SyClock) clock = use_manual_clock (f, FALSE);
+  g_autofree char *dir = g_dir_make_tmp ("sy-state-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autofree char *yaml = make_config (f, solo_config);
+  g_autofree char *yaml2 = g_strconcat ("debug: false\n", yaml, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sy_service_set_state_file (f->service, path, &error));
+  g_assert_cmpstr (sy_service_get_state_file (f->service), ==, path);
+  fake_upstream_script (f->upstream, "echo", "key-solo", 429, NULL, GOOGLE_429 ("600s"));
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    assert_error_shape (&r, "claude", 429);
+    g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Retry-After"), ==, "600");
+  }
+
+  /* A reload keeps the state of the accounts that stay. */
+  g_assert_true (sy_service_load_string (f->service, yaml2, &error));
+  g_assert_no_error (error);
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    assert_error_shape (&r, "claude", 429);
+    g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-solo"), ==, 1);
+  }
+
+  /* Restart, 100 s later. */
+  sy_service_stop (f->service);
+  g_clear_object (&f->service);
+  sy_clock_advance (clock, 100 * G_USEC_PER_SEC);
+  f->service = sy_service_new_from_string (yaml, &error);
+  g_assert_no_error (error);
+  sy_account_pool_set_clock (SY_ACCOUNT_POOL (sy_service_get_accounts (f->service)), clock);
+  g_assert_true (sy_service_set_state_file (f->service, path, &error));
+  g_assert_true (sy_service_start (f->service, &error));
+  g_free (f->base);
+  f->base = sy_service_dup_url (f->service);
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    assert_error_shape (&r, "claude", 429);
+    g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Retry-After"), ==, "500");
+    g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-solo"), ==, 1);
+  }
+  sy_clock_advance (clock, 500 * G_USEC_PER_SEC);
+  {
+    g_auto(Response) r = { 0 };
+
+    post_solo (f, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+  sy_service_stop (f->service);
+  g_clear_object (&f->service);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static const char *preview_config =
+  "quota-exceeded: {switch-preview-model: true}\n"
+  "%%\n"
+  "  - {name: Prev, base-url: \"UPSTREAM/v1\", prefix: pv, api-key-entries: [{api-key: key-prev}],\n"
+  "     models: [{name: pm}, {name: pm-preview-1}]}\n";
+
+/* quota-exceeded.switch-preview-model: the preview variant takes over. */
+static void
+test_switch_preview_model (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_auto(Response) r = { 0 };
+  g_autoptr(JsonNode) sent = NULL;
+
+  fake_upstream_script (f->upstream, "pm", "key-prev", 429, NULL, NULL);
+  post (f, "/v1/chat/completions", "{\"model\":\"pv/pm\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-prev"), ==, 2);
+  sent = parse_json (fake_upstream_get_last (f->upstream)->body);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (sent), "model"), ==, "pm-preview-1");
+}
+
+static const char *first_byte_config =
+  "routing: {strategy: fill-first}\n"
+  "%%\n"
+  "  - {name: DropA, base-url: \"UPSTREAM/v1\", prefix: dd, api-key-entries: [{api-key: key-drop-a}],\n"
+  "     models: [{name: drop, alias: m}]}\n"
+  "  - {name: DropB, base-url: \"UPSTREAM/v1\", prefix: dd, api-key-entries: [{api-key: key-drop-b}],\n"
+  "     models: [{name: echo, alias: m}]}\n";
+
+/* Once the client has bytes, a failure is reported, never retried. */
+static void
+test_no_retry_after_first_byte (Fixture       *f,
+                                gconstpointer  data)
+{
+  GString *out = NULL;
+
+  stream_to_end (f, "/v1/chat/completions",
+                 "{\"model\":\"dd/m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &out);
+  g_assert_nonnull (strstr (out->str, "data: "));
+  g_assert_nonnull (strstr (out->str, "\"error\""));
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-drop-a"), ==, 1);
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-drop-b"), ==, 0);
+  g_string_free (out, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1766,6 +2204,12 @@ main (int   argc,
   ADD ("/server/payload-rules", test_payload_rules, payload_config);
   ADD ("/server/model-mapping", test_model_mapping, mapping_config);
   ADD ("/server/priority-order", test_priority_order, priority_config);
+  ADD ("/server/cooldown", test_cooldown, cooldown_config);
+  ADD ("/server/retry-rounds", test_retry_rounds, rounds_config);
+  ADD ("/server/refresh-on-401", test_refresh_on_401, solo_config);
+  ADD ("/server/state-across-restart", test_state_across_restart, solo_config);
+  ADD ("/server/switch-preview-model", test_switch_preview_model, preview_config);
+  ADD ("/server/no-retry-after-first-byte", test_no_retry_after_first_byte, first_byte_config);
   g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
   g_test_add_func ("/server/file-reload", test_file_reload);
 
