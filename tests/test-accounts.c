@@ -441,7 +441,7 @@ test_pool_persistence (void)
   /* Restored into accounts that appear only later (OAuth logins load late). */
   {
     g_autoptr(SyAccountPool) pool = sy_account_pool_new (clock);
-    g_autoptr(SyRegistry) empty = registry_in (pool, "debug: false\n");
+    G_GNUC_UNUSED g_autoptr(SyRegistry) empty = registry_in (pool, "debug: false\n");
     g_autoptr(SyRegistry) reg = NULL;
 
     g_assert_true (sy_account_pool_set_state_file (pool, path, NULL));

@@ -674,7 +674,7 @@ test_empty_body (Fixture       *fx,
                  gconstpointer  data)
 {
   g_autoptr(Result) r = result_new (fx);
-  g_autoptr(SyHttpTransfer) t = start_request (fx, r, "GET", "/empty", NULL, NULL, 0);
+  G_GNUC_UNUSED g_autoptr(SyHttpTransfer) t = start_request (fx, r, "GET", "/empty", NULL, NULL, 0);
 
   spin_until (r->n_done > 0, 30000);
   g_assert_no_error (r->error);
@@ -690,7 +690,7 @@ test_put_without_content_type (Fixture       *fx,
 {
   g_autoptr(Result) r = result_new (fx);
   g_autoptr(GBytes) body = g_bytes_new_static ("raw", 3);
-  g_autoptr(SyHttpTransfer) t = start_request (fx, r, "PUT", "/echo", body, NULL, 0);
+  G_GNUC_UNUSED g_autoptr(SyHttpTransfer) t = start_request (fx, r, "PUT", "/echo", body, NULL, 0);
 
   spin_until (r->n_done > 0, 30000);
   g_assert_no_error (r->error);
@@ -895,7 +895,7 @@ test_idle_timeout_reset (Fixture       *fx,
                          gconstpointer  data)
 {
   g_autoptr(Result) r = result_new (fx);
-  g_autoptr(SyHttpTransfer) t = start_request (fx, r, "GET", "/slow", NULL, NULL, 1);
+  G_GNUC_UNUSED g_autoptr(SyHttpTransfer) t = start_request (fx, r, "GET", "/slow", NULL, NULL, 1);
 
   spin_until (r->n_done > 0, 30000);
   g_assert_no_error (r->error);
@@ -1044,7 +1044,7 @@ test_proxy (Fixture       *fx,
   for (guint i = 0; i < G_N_ELEMENTS (direct); i++)
     {
       g_autoptr(Result) r = result_new (fx);
-      g_autoptr(SyHttpTransfer) t = start_request (fx, r, "GET", "/echo", NULL, direct[i], 0);
+      G_GNUC_UNUSED g_autoptr(SyHttpTransfer) t = start_request (fx, r, "GET", "/echo", NULL, direct[i], 0);
 
       spin_until (r->n_done > 0, 30000);
       g_assert_no_error (r->error);
@@ -1056,7 +1056,7 @@ test_proxy (Fixture       *fx,
   {
     g_autoptr(Result) r = result_new (fx);
     g_autofree char *proxy = g_strdup_printf ("http://user:pw@127.0.0.1:%u", fx->port);
-    g_autoptr(SyHttpTransfer) t = start_request (fx, r, "GET", "http://127.0.0.1:1/proxied",
+    G_GNUC_UNUSED g_autoptr(SyHttpTransfer) t = start_request (fx, r, "GET", "http://127.0.0.1:1/proxied",
                                                  NULL, proxy, 0);
 
     spin_until (r->n_done > 0, 30000);
@@ -1074,7 +1074,7 @@ test_keep_alive (Fixture       *fx,
   for (guint i = 0; i < 2; i++)
     {
       g_autoptr(Result) r = result_new (fx);
-      g_autoptr(SyHttpTransfer) t = start_request (fx, r, "GET", "/n/ka", NULL, NULL, 0);
+      G_GNUC_UNUSED g_autoptr(SyHttpTransfer) t = start_request (fx, r, "GET", "/n/ka", NULL, NULL, 0);
 
       spin_until (r->n_done > 0, 30000);
       g_assert_no_error (r->error);

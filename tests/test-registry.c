@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "sy-registry.h"
 
@@ -171,6 +172,65 @@ test_priority (void)
   g_assert_cmpuint (sy_registry_top_bucket (NULL), ==, 0);
 }
 
+/* model-catalog: a file replaces the built-in catalogue; a bad one does not. */
+static void
+test_model_catalog (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sy-catalog-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "models.json", NULL);
+  g_autofree char *config_path = g_build_filename (dir, "config.yaml", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path,
+    "{\"claude\":[{\"id\":\"claude-next-9\",\"display_name\":\"Claude Next\",\"owned_by\":\"anthropic\"}]}", -1, NULL));
+  /* Relative to the config file. */
+  g_assert_true (g_file_set_contents (config_path,
+    "model-catalog: models.json\nclaude-api-key: [{api-key: a}]\n", -1, NULL));
+  {
+    g_autoptr(SyConfig) config = sy_config_new_from_file (config_path, &error);
+    g_autoptr(SyRegistry) reg = NULL;
+
+    g_assert_no_error (error);
+    g_assert_null (config->warnings[0]);
+    reg = sy_registry_new (config);
+    g_assert_cmpuint (sy_registry_get_models (reg)->len, ==, 1);
+    g_assert_cmpstr (sy_registry_find_model (reg, "claude-next-9")->display_name, ==, "Claude Next");
+    g_assert_null (sy_registry_lookup (reg, "claude-sonnet-4-6"));
+  }
+  /* Not JSON: reported, the built-in catalogue serves. */
+  g_assert_true (g_file_set_contents (path, "{\"claude\": [", -1, NULL));
+  {
+    g_autoptr(SyConfig) config = sy_config_new_from_file (config_path, &error);
+    g_autoptr(SyRegistry) reg = NULL;
+
+    g_test_expect_message ("sy-accounts", G_LOG_LEVEL_WARNING, "model-catalog *models.json*built-in catalogue");
+    reg = sy_registry_new (config);
+    g_test_assert_expected_messages ();
+    g_assert_nonnull (sy_registry_lookup (reg, "claude-sonnet-4-6"));
+  }
+  g_unlink (path);
+  g_unlink (config_path);
+  g_rmdir (dir);
+}
+
+/* The tables for OAuth accounts are read with the config. */
+static void
+test_oauth_alias_table (void)
+{
+  g_autoptr(SyRegistry) reg = NULL;
+  g_autofree char *resolved = NULL;
+
+  g_test_expect_message ("sy-accounts", G_LOG_LEVEL_WARNING, "*oauth-model-alias*");
+  reg = registry_from (
+    "oauth-model-alias:\n"
+    "  antigravity:\n"
+    "    - {name: gemini-3-pro-high, alias: gemini-3-pro-preview}\n"
+    "    - {name: same, alias: same}\n");
+  g_test_assert_expected_messages ();
+  resolved = sy_model_aliases_resolve (sy_registry_get_model_aliases (reg), "antigravity", "Gemini-3-Pro-Preview");
+  g_assert_cmpstr (resolved, ==, "gemini-3-pro-high");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -180,6 +240,8 @@ main (int   argc,
   g_test_add_func ("/registry/force-prefix", test_force_prefix);
   g_test_add_func ("/registry/catalogue-exclusions", test_catalogue_and_exclusions);
   g_test_add_func ("/registry/suffix", test_suffix);
+  g_test_add_func ("/registry/model-catalog", test_model_catalog);
+  g_test_add_func ("/registry/oauth-alias-table", test_oauth_alias_table);
   g_test_add_func ("/registry/model-mappings", test_model_mappings);
   g_test_add_func ("/registry/priority", test_priority);
   return g_test_run ();

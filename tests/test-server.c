@@ -1781,6 +1781,19 @@ account_named (Fixture    *f,
   g_assert_not_reached ();
 }
 
+/* Whether GET /v1/models lists @id. */
+static gboolean
+listed (Fixture    *f,
+        const char *id)
+{
+  g_auto(Response) r = { 0 };
+  g_autofree char *needle = g_strdup_printf ("\"id\":\"%s\"", id);
+
+  request_full (f, "GET", "/v1/models", NULL, NULL, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  return strstr (r.text, needle) != NULL;
+}
+
 typedef struct
 {
   const char *format;
@@ -1858,7 +1871,6 @@ test_cooldown (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (cool_calls); i++)
     {
       g_auto(Response) r = { 0 };
-      g_autoptr(JsonNode) root = NULL;
 
       post (f, cool_calls[i].path, cool_calls[i].body, &r);
       assert_error_shape (&r, cool_calls[i].format, 429);
@@ -1866,6 +1878,8 @@ test_cooldown (Fixture       *f,
       g_assert_nonnull (strstr (r.text, "cooling down (quota exhausted)"));
     }
   g_assert_cmpuint (fake_upstream_get_n_requests (f->upstream), ==, 7);
+  /* Out of quota for now, but still a model this proxy serves. */
+  g_assert_true (listed (f, "cd/cool"));
 
   /* B is back after its 30 s, A after its 120 s (and fill-first prefers A). */
   sy_clock_advance (clock, 21 * G_USEC_PER_SEC);
@@ -1904,6 +1918,9 @@ test_cooldown (Fixture       *f,
     assert_error_shape (&r, "openai", 503);
     g_assert_nonnull (strstr (r.text, "disabled"));
   }
+  g_assert_false (listed (f, "cd/cool"));
+  sy_account_state_set_enabled (b, TRUE);
+  g_assert_true (listed (f, "cd/cool"));
 }
 
 static const char *rounds_config =
@@ -2049,6 +2066,17 @@ test_refresh_on_401 (Fixture       *f,
   g_assert_cmpint (ms.until_us - sy_clock_now (clock), ==, 30 * 60 * G_USEC_PER_SEC);
   g_assert_cmpstr (sy_account_state_get_last_error (solo), ==, "the refresh token was revoked");
   sy_account_state_set_refresh_func (solo, NULL, NULL, NULL);
+
+  /* Its only account refused: the model is not listed until it recovers. */
+  g_assert_false (listed (f, "solo/m"));
+  {
+    g_auto(Response) r = { 0 };
+
+    request_full (f, "GET", "/v1beta/models/solo/m", NULL, NULL, &r);
+    assert_error_shape (&r, "gemini", 404);
+  }
+  sy_clock_advance (clock, 30 * 60 * G_USEC_PER_SEC);
+  g_assert_true (listed (f, "solo/m"));
 }
 
 static const char *solo_config =

@@ -31,6 +31,8 @@ struct _SyRegistry
   SyPayloadRules *payload;  /* config's payload: rules */
   GPtrArray  *mappings;     /* Mapping*: model-mappings, in order */
   SyAccountPool *pool;      /* live account state, shared across snapshots */
+  JsonNode   *catalogue;    /* the model catalogue (object): built in, or model-catalog */
+  SyModelAliases *aliases;  /* oauth-model-alias, oauth-excluded-models */
 };
 
 /* A model-mappings entry: requests for @from are served as @to. */
@@ -97,8 +99,8 @@ sy_model_strip_suffix (const char *model)
   return g_strndup (model, open - model);
 }
 
-static JsonObject *
-load_catalogue (void)
+static JsonNode *
+builtin_catalogue (void)
 {
   static JsonNode *catalogue;
 
@@ -127,7 +129,51 @@ load_catalogue (void)
       g_once_init_leave (&catalogue, root);
     }
 
-  return json_node_get_object (catalogue);
+  return catalogue;
+}
+
+/* model-catalog: FILE (relative to the config's directory, '~' expanded)
+ * replaces the built-in catalogue, for models newer than this build. A
+ * file that cannot be used is reported and the built-in one serves. */
+static JsonNode *
+load_catalogue (SyConfig *config)
+{
+  JsonNode *setting = sy_config_lookup (config, "model-catalog");
+  const char *name;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+
+  if (setting == NULL || !JSON_NODE_HOLDS_VALUE (setting) ||
+      json_node_get_value_type (setting) != G_TYPE_STRING ||
+      *(name = json_node_get_string (setting)) == '\0')
+    return json_node_ref (builtin_catalogue ());
+
+  if (name[0] == '~' && (name[1] == '/' || name[1] == '\0'))
+    path = g_build_filename (g_get_home_dir (), name + 1, NULL);
+  else if (!g_path_is_absolute (name) && config->path != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (config->path);
+
+      path = g_build_filename (dir, name, NULL);
+    }
+  else
+    path = g_strdup (name);
+
+  if (!json_parser_load_from_mapped_file (parser, path, &error))
+    {
+      g_warning ("model-catalog %s: %s; using the built-in catalogue", path, error->message);
+      return json_node_ref (builtin_catalogue ());
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_warning ("model-catalog %s: not a JSON object of provider lists; using the built-in catalogue", path);
+      return json_node_ref (builtin_catalogue ());
+    }
+  g_info ("Model catalogue from %s", path);
+  return json_node_ref (root);
 }
 
 static const char *
@@ -388,7 +434,7 @@ sy_registry_new_with_pool (SyConfig      *config,
                            SyAccountPool *pool)
 {
   SyRegistry *self;
-  JsonObject *catalogue = load_catalogue ();
+  JsonObject *catalogue;
   g_autoptr(GHashTable) counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func (g_object_unref);
@@ -398,6 +444,8 @@ sy_registry_new_with_pool (SyConfig      *config,
 
   self = g_new0 (SyRegistry, 1);
   self->pool = g_object_ref (pool);
+  self->catalogue = load_catalogue (config);
+  catalogue = json_node_get_object (self->catalogue);
   self->ref_count = 1;
   self->config = sy_config_ref (config);
   self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_account_free);
@@ -410,6 +458,10 @@ sy_registry_new_with_pool (SyConfig      *config,
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
 
     self->payload = sy_payload_rules_new (sy_config_lookup (config, "payload"), warnings);
+    /* Applied to OAuth accounts (API-key entries have their own models
+     * lists); parsed here so a mistake is reported at load. */
+    self->aliases = sy_model_aliases_new (sy_config_lookup (config, "oauth-model-alias"),
+                                          sy_config_lookup (config, "oauth-excluded-models"), warnings);
     for (guint i = 0; i < warnings->len; i++)
       g_warning ("%s", (const char *) g_ptr_array_index (warnings, i));
   }
@@ -542,6 +594,8 @@ sy_registry_unref (SyRegistry *self)
     return;
 
   sy_payload_rules_free (self->payload);
+  sy_model_aliases_free (self->aliases);
+  json_node_unref (self->catalogue);
   g_ptr_array_unref (self->mappings);
   g_hash_table_unref (self->cursors);
   g_hash_table_unref (self->routes);
@@ -551,6 +605,12 @@ sy_registry_unref (SyRegistry *self)
   g_object_unref (self->pool);
   sy_config_unref (self->config);
   g_free (self);
+}
+
+const SyModelAliases *
+sy_registry_get_model_aliases (SyRegistry *self)
+{
+  return self->aliases;
 }
 
 SyAccountPool *
@@ -593,6 +653,46 @@ sy_registry_find_model (SyRegistry *self,
     return NULL;
   key = g_ascii_strdown (model, -1);
   return g_hash_table_lookup (self->models_by_id, key);
+}
+
+gboolean
+sy_registry_is_servable (SyRegistry *self,
+                         const char *model,
+                         gint64      now_us)
+{
+  GPtrArray *routes = sy_registry_lookup (self, model);
+
+  for (guint i = 0; routes != NULL && i < routes->len; i++)
+    {
+      SyRoute *route = g_ptr_array_index (routes, i);
+      g_autofree char *key = sy_route_model_key (route);
+      SyModelState ms;
+
+      if (!sy_account_state_get_enabled (route->account->state))
+        continue;
+      sy_account_state_get_model (route->account->state, key, now_us, &ms);
+      if (ms.status == SY_MODEL_AVAILABLE ||
+          (ms.status == SY_MODEL_COOLING &&
+           (ms.reason == SY_FAILURE_QUOTA || ms.reason == SY_FAILURE_TRANSIENT)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+GPtrArray *
+sy_registry_list_servable (SyRegistry *self,
+                           gint64      now_us)
+{
+  GPtrArray *list = g_ptr_array_sized_new (self->models->len);
+
+  for (guint i = 0; i < self->models->len; i++)
+    {
+      SyModelInfo *info = g_ptr_array_index (self->models, i);
+
+      if (sy_registry_is_servable (self, info->id, now_us))
+        g_ptr_array_add (list, info);
+    }
+  return list;
 }
 
 /* The routes serving @model (case-insensitive; a thinking suffix "(…)" is

@@ -7,6 +7,7 @@
 
 #include "sy-account-pool.h"
 #include "sy-config.h"
+#include "sy-model-alias.h"
 #include "sy-payload.h"
 
 G_BEGIN_DECLS
@@ -56,6 +57,8 @@ SyRegistry      *sy_registry_new             (SyConfig     *config);
 SyRegistry      *sy_registry_new_with_pool   (SyConfig     *config,
                                               SyAccountPool *pool);
 SyAccountPool   *sy_registry_get_pool        (SyRegistry   *self);
+/* oauth-model-alias and oauth-excluded-models, for OAuth accounts. */
+const SyModelAliases *sy_registry_get_model_aliases (SyRegistry *self);
 SyRegistry      *sy_registry_ref             (SyRegistry   *self);
 void             sy_registry_unref           (SyRegistry   *self);
 SyConfig        *sy_registry_get_config      (SyRegistry   *self);
@@ -64,6 +67,16 @@ GPtrArray       *sy_registry_get_accounts    (SyRegistry   *self);
 GPtrArray       *sy_registry_get_models      (SyRegistry   *self);
 const SyModelInfo *sy_registry_find_model    (SyRegistry   *self,
                                               const char   *model);
+/* The models some account can serve at @now_us, in listing order: an
+ * account that is enabled, with the model not disabled and not suspended
+ * (a quota or transient cooldown keeps a model listed; a refused key or an
+ * unknown model hides it until some account can serve it again).
+ * Borrowed SyModelInfo*, free the array. */
+GPtrArray       *sy_registry_list_servable   (SyRegistry   *self,
+                                              gint64        now_us);
+gboolean         sy_registry_is_servable     (SyRegistry   *self,
+                                              const char   *model,
+                                              gint64        now_us);
 GPtrArray       *sy_registry_lookup          (SyRegistry   *self,
                                               const char   *model);
 /* Routes come highest priority first; this many share the top priority. */

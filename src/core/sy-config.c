@@ -1861,6 +1861,7 @@ static const Field top_fields[] = {
   F_INT ("upstream-connect-timeout", SyConfig, upstream_connect_timeout, 1, G_MAXINT),
   F_INT ("upstream-idle-timeout", SyConfig, upstream_idle_timeout, 0, G_MAXINT),
   F_CUSTOM ("model-mappings", field_model_mappings),
+  F_ROOT ("model-catalog", T_STRING),
   F_END
 };
 

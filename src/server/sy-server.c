@@ -416,7 +416,8 @@ static char *
 models_openai (SyRegistry *registry)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  GPtrArray *models = sy_registry_get_models (registry);
+  g_autoptr(GPtrArray) models =
+    sy_registry_list_servable (registry, sy_account_pool_now (sy_registry_get_pool (registry)));
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "object");
@@ -448,7 +449,8 @@ static char *
 models_claude (SyRegistry *registry)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  GPtrArray *models = sy_registry_get_models (registry);
+  g_autoptr(GPtrArray) models =
+    sy_registry_list_servable (registry, sy_account_pool_now (sy_registry_get_pool (registry)));
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "data");
@@ -524,7 +526,8 @@ static char *
 models_gemini (SyRegistry *registry)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  GPtrArray *models = sy_registry_get_models (registry);
+  g_autoptr(GPtrArray) models =
+    sy_registry_list_servable (registry, sy_account_pool_now (sy_registry_get_pool (registry)));
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "models");
@@ -735,6 +738,10 @@ handle_request (SoupServer        *server,
         const char *id = g_str_has_prefix (route->model, "models/") ? route->model + 7 : route->model;
         const SyModelInfo *info = sy_registry_find_model (self->registry, id);
 
+        if (info != NULL &&
+            !sy_registry_is_servable (self->registry, id,
+                                      sy_account_pool_now (sy_registry_get_pool (self->registry))))
+          info = NULL;
         if (info == NULL)
           {
             g_autofree char *message = g_strdup_printf ("Model '%s' is not served here", id);
