@@ -2172,6 +2172,72 @@ test_switch_preview_model (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (sent), "model"), ==, "pm-preview-1");
 }
 
+#define SWITCH_PROJECT_ENTRIES \
+  "%%\n" \
+  "  - {name: GA, base-url: \"UPSTREAM/v1\", prefix: sp, api-key-entries: [{api-key: key-ga}], models: [{name: echo, alias: m}]}\n" \
+  "  - {name: GB, base-url: \"UPSTREAM/v1\", prefix: sp, api-key-entries: [{api-key: key-gb}], models: [{name: echo, alias: m}]}\n" \
+  "  - {name: GC, base-url: \"UPSTREAM/v1\", prefix: sp, api-key-entries: [{api-key: key-gc}], models: [{name: echo, alias: m}]}\n"
+
+static const char *switch_project_config =
+  "routing: {strategy: fill-first}\n"
+  "quota-exceeded: {switch-project: true}\n"
+  SWITCH_PROJECT_ENTRIES;
+
+/* Accounts GA and GC stand for two projects of one Google login. */
+static void
+group_projects (Fixture *f)
+{
+  const char *names[] = { "ga", "gc" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      SyAccountState *state = account_named (f, names[i]);
+
+      sy_account_state_set_info (state, sy_account_state_get_label (state), "sp", 0,
+                                 "me@example.com", -1, FALSE);
+    }
+}
+
+/* quota-exceeded.switch-project: after a quota error, the same login's
+ * other project first (true), or any account but those (false). */
+static void
+test_switch_project (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *body = "{\"model\":\"sp/m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *off = NULL;
+
+  group_projects (f);
+  fake_upstream_script (f->upstream, "echo", "key-ga", 429, NULL, NULL);
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, "/v1/chat/completions", body, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-gc"), ==, 1);
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-gb"), ==, 0);
+
+  off = make_config (f, "routing: {strategy: fill-first}\n"
+                        "quota-exceeded: {switch-project: false}\n"
+                        SWITCH_PROJECT_ENTRIES);
+  g_assert_true (sy_service_load_string (f->service, off, &error));
+  g_assert_no_error (error);
+  group_projects (f);
+  sy_account_state_clear_cooldowns (account_named (f, "ga"), NULL);
+  fake_upstream_script (f->upstream, "echo", "key-ga", 429, NULL, NULL);
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, "/v1/chat/completions", body, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-ga"), ==, 2);
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-gb"), ==, 1);
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-gc"), ==, 1);
+}
+
 static const char *first_byte_config =
   "routing: {strategy: fill-first}\n"
   "%%\n"
@@ -2237,6 +2303,7 @@ main (int   argc,
   ADD ("/server/refresh-on-401", test_refresh_on_401, solo_config);
   ADD ("/server/state-across-restart", test_state_across_restart, solo_config);
   ADD ("/server/switch-preview-model", test_switch_preview_model, preview_config);
+  ADD ("/server/switch-project", test_switch_project, switch_project_config);
   ADD ("/server/no-retry-after-first-byte", test_no_retry_after_first_byte, first_byte_config);
   g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
   g_test_add_func ("/server/file-reload", test_file_reload);

@@ -1500,13 +1500,12 @@ attempt_failed (SyPipeline *self,
     {
       self->any_quota = TRUE;
       /* quota-exceeded.switch-project: the next project of the same Google
-       * account first (true), or none of them (false). */
+       * account first (true), or none of them (false); unset, neither. */
       switch_project = sy_config_lookup (self->config, "quota-exceeded.switch-project");
-      if (group != NULL)
+      if (group != NULL && switch_project != NULL && JSON_NODE_HOLDS_VALUE (switch_project) &&
+          json_node_get_value_type (switch_project) == G_TYPE_BOOLEAN)
         {
-          gboolean on = switch_project == NULL || !JSON_NODE_HOLDS_VALUE (switch_project) ||
-                        json_node_get_value_type (switch_project) != G_TYPE_BOOLEAN ||
-                        json_node_get_boolean (switch_project);
+          gboolean on = json_node_get_boolean (switch_project);
 
           g_free (self->prefer_group);
           g_free (self->avoid_group);
