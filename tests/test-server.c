@@ -1923,6 +1923,34 @@ test_cooldown (Fixture       *f,
   g_assert_true (listed (f, "cd/cool"));
 }
 
+static const char *round_robin_config =
+  "%%\n"
+  "  - {name: R1, base-url: \"UPSTREAM/v1\", prefix: rr, api-key-entries: [{api-key: key-r1}], models: [{name: echo, alias: m}]}\n"
+  "  - {name: R2, base-url: \"UPSTREAM/v1\", prefix: rr, api-key-entries: [{api-key: key-r2}], models: [{name: echo, alias: m}]}\n"
+  "  - {name: R3, base-url: \"UPSTREAM/v1\", prefix: rr, api-key-entries: [{api-key: key-r3}], models: [{name: echo, alias: m}]}\n";
+
+/* round-robin (the default): each account in turn, whatever the format. */
+static void
+test_round_robin (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const char * const keys[] = { "key-r1", "key-r2", "key-r3" };
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_auto(Response) r = { 0 };
+      g_autoptr(GString) body = g_string_new (cool_calls[i % G_N_ELEMENTS (cool_calls)].body);
+      g_autoptr(GString) path = g_string_new (cool_calls[i % G_N_ELEMENTS (cool_calls)].path);
+
+      g_string_replace (body, "cd/cool", "rr/m", 0);
+      g_string_replace (path, "cd/cool", "rr/m", 0);
+      post (f, path->str, body->str, &r);
+      g_assert_cmpuint (r.status, ==, 200);
+      /* In config order, one step per request. */
+      g_assert_cmpuint (fake_upstream_count_key (f->upstream, keys[i % 3]), ==, i / 3 + 1);
+    }
+}
+
 static const char *rounds_config =
   "request-retry: 2\n"
   "max-retry-interval: 30\n"
@@ -2299,6 +2327,7 @@ main (int   argc,
   ADD ("/server/model-mapping", test_model_mapping, mapping_config);
   ADD ("/server/priority-order", test_priority_order, priority_config);
   ADD ("/server/cooldown", test_cooldown, cooldown_config);
+  ADD ("/server/round-robin", test_round_robin, round_robin_config);
   ADD ("/server/retry-rounds", test_retry_rounds, rounds_config);
   ADD ("/server/refresh-on-401", test_refresh_on_401, solo_config);
   ADD ("/server/state-across-restart", test_state_across_restart, solo_config);
