@@ -232,54 +232,38 @@ read_alias (SyModelAliases *self,
 }
 
 static void
-read_aliases (SyModelAliases *self,
-              JsonNode       *root,
-              GPtrArray      *warnings)
+read_excluded (SyModelAliases *self,
+               Channel        *channel,
+               JsonNode       *node,
+               const char     *where,
+               GPtrArray      *warnings)
 {
-  JsonObjectIter iter;
-  const char *raw;
-  JsonNode *list;
+  g_autofree char *pattern = NULL;
 
-  if (root == NULL || JSON_NODE_HOLDS_NULL (root))
-    return;
-  if (!JSON_NODE_HOLDS_OBJECT (root))
+  if (holds_string (node))
+    pattern = g_strstrip (g_ascii_strdown (json_node_get_string (node), -1));
+  if (pattern == NULL || *pattern == '\0')
     {
-      warn (warnings, "oauth-model-alias: not a mapping of channels, ignored");
+      warn (warnings, "%s: not a non-empty string, ignored", where);
       return;
     }
-
-  json_object_iter_init_ordered (&iter, json_node_get_object (root));
-  while (json_object_iter_next_ordered (&iter, &raw, &list))
-    {
-      g_autofree char *key = NULL;
-      Channel *channel;
-      guint i;
-
-      if (list == NULL || JSON_NODE_HOLDS_NULL (list))
-        continue;
-      key = channel_key ("oauth-model-alias", raw, warnings);
-      if (key == NULL)
-        continue;
-      if (!JSON_NODE_HOLDS_ARRAY (list))
-        {
-          warn (warnings, "oauth-model-alias.%s: not a list, ignored", raw);
-          continue;
-        }
-      /* Two spellings of one channel ("Claude", "claude") share a table. */
-      channel = ensure_channel (self, key);
-      for (i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
-        {
-          g_autofree char *where = g_strdup_printf ("oauth-model-alias.%s[%u]", raw, i);
-
-          read_alias (self, channel, json_array_get_element (json_node_get_array (list), i),
-                      where, warnings);
-        }
-    }
+  g_ptr_array_add (channel->excluded, g_steal_pointer (&pattern));
+  self->n_excluded++;
 }
 
+typedef void (*ReadItem) (SyModelAliases *self,
+                          Channel        *channel,
+                          JsonNode       *node,
+                          const char     *where,
+                          GPtrArray      *warnings);
+
+/* @setting (a mapping of channel -> list): each item of each known
+ * channel's list goes to @read_item. */
 static void
-read_excluded (SyModelAliases *self,
+read_channels (SyModelAliases *self,
                JsonNode       *root,
+               const char     *setting,
+               ReadItem        read_item,
                GPtrArray      *warnings)
 {
   JsonObjectIter iter;
@@ -290,7 +274,7 @@ read_excluded (SyModelAliases *self,
     return;
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      warn (warnings, "oauth-excluded-models: not a mapping of channels, ignored");
+      warn (warnings, "%s: not a mapping of channels, ignored", setting);
       return;
     }
 
@@ -303,29 +287,22 @@ read_excluded (SyModelAliases *self,
 
       if (list == NULL || JSON_NODE_HOLDS_NULL (list))
         continue;
-      key = channel_key ("oauth-excluded-models", raw, warnings);
+      key = channel_key (setting, raw, warnings);
       if (key == NULL)
         continue;
       if (!JSON_NODE_HOLDS_ARRAY (list))
         {
-          warn (warnings, "oauth-excluded-models.%s: not a list, ignored", raw);
+          warn (warnings, "%s.%s: not a list, ignored", setting, raw);
           continue;
         }
+      /* Two spellings of one channel ("Claude", "claude") share a table. */
       channel = ensure_channel (self, key);
       for (i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
         {
-          JsonNode *node = json_array_get_element (json_node_get_array (list), i);
-          g_autofree char *pattern = NULL;
+          g_autofree char *where = g_strdup_printf ("%s.%s[%u]", setting, raw, i);
 
-          if (holds_string (node))
-            pattern = g_strstrip (g_ascii_strdown (json_node_get_string (node), -1));
-          if (pattern == NULL || *pattern == '\0')
-            {
-              warn (warnings, "oauth-excluded-models.%s[%u]: not a non-empty string, ignored", raw, i);
-              continue;
-            }
-          g_ptr_array_add (channel->excluded, g_steal_pointer (&pattern));
-          self->n_excluded++;
+          read_item (self, channel, json_array_get_element (json_node_get_array (list), i),
+                     where, warnings);
         }
     }
 }
@@ -338,8 +315,8 @@ sy_model_aliases_new (JsonNode  *oauth_model_alias,
   SyModelAliases *self = g_new0 (SyModelAliases, 1);
 
   self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, channel_free);
-  read_aliases (self, oauth_model_alias, warnings);
-  read_excluded (self, oauth_excluded_models, warnings);
+  read_channels (self, oauth_model_alias, "oauth-model-alias", read_alias, warnings);
+  read_channels (self, oauth_excluded_models, "oauth-excluded-models", read_excluded, warnings);
   return self;
 }
 
