@@ -513,7 +513,7 @@ test_round_robin (void)
 
   /* A cooling account is stepped around; it comes back when it recovers. */
   sy_account_state_mark_failure (state_of (reg, "b"), "m", &quota, NULL, FALSE, T0);
-  skipping = picks (reg, "M", 4, T0 + 9 * SEC);
+  skipping = picks (reg, "M(high)", 4, T0 + 9 * SEC);
   g_assert_cmpstr (skipping, ==, "acac");
   back = picks (reg, "m", 3, T0 + 10 * SEC);
   g_assert_cmpuint (strlen (back), ==, 3);
@@ -601,8 +601,8 @@ test_quota_aware (void)
 
   sy_account_state_report_quota (state_of (reg, "c"), "m", 0.93, 0, T0);
   tie = picks (reg, "m", 4, T0);
-  g_assert_nonnull (strstr (tie, "bc") ? tie : NULL);
-  g_assert_null (strchr (tie, 'a'));
+  /* b (0.90) and c (0.93) tie: round-robin alternates them; a never. */
+  g_assert_true (g_str_equal (tie, "bcbc") || g_str_equal (tie, "cbcb"));
 
   /* Priority still comes first: headroom is compared within it. */
   sy_account_state_report_quota (state_of (reg, "b"), NULL, 0.0, 0, T0);

@@ -736,21 +736,6 @@ sy_registry_lookup (SyRegistry *self,
   return routes;
 }
 
-/* How many routes, from the first, share the highest priority. */
-guint
-sy_registry_top_bucket (GPtrArray *routes)
-{
-  guint n = 0;
-  int top;
-
-  if (routes == NULL || routes->len == 0)
-    return 0;
-  top = ((SyRoute *) g_ptr_array_index (routes, 0))->account->entry->priority;
-  while (n < routes->len && ((SyRoute *) g_ptr_array_index (routes, n))->account->entry->priority == top)
-    n++;
-  return n;
-}
-
 char *
 sy_registry_preview_model (SyRegistry *self,
                            const char *model)
@@ -887,7 +872,9 @@ sy_registry_pick (SyRegistry *self,
     picked = g_ptr_array_index (ready, 0);
   else
     {
-      g_autofree char *cursor_key = g_ascii_strdown (model, -1);
+      /* One cursor per model, whatever reasoning suffix a request carries. */
+      g_autofree char *base = sy_model_strip_suffix (model);
+      g_autofree char *cursor_key = g_ascii_strdown (base ? base : model, -1);
       guint next = GPOINTER_TO_UINT (g_hash_table_lookup (self->cursors, cursor_key));
 
       if (g_hash_table_size (self->cursors) > 4096)

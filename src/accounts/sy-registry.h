@@ -79,8 +79,6 @@ gboolean         sy_registry_is_servable     (SyRegistry   *self,
                                               gint64        now_us);
 GPtrArray       *sy_registry_lookup          (SyRegistry   *self,
                                               const char   *model);
-/* Routes come highest priority first; this many share the top priority. */
-guint            sy_registry_top_bucket      (GPtrArray    *routes);
 /* The next route to try for @model among @routes, skipping those in @tried
  * (a set of SyRoute*, may be NULL): enabled and not cooling at @now_us;
  * highest priority first; then the most quota headroom; then
