@@ -1,4 +1,5 @@
 /* main.c: switchyard [--headless] [--config FILE] [--host ADDR] [--port N] [--debug]
+ *         switchyard --login PROVIDER [--no-browser] | --list-accounts | --logout ID
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -9,6 +10,7 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #ifdef G_OS_UNIX
 # include <glib-unix.h>
@@ -16,7 +18,11 @@
 
 #include "sy-config.h"
 #include "sy-log.h"
+#include "sy-service-logins.h"
 #include "switchyard.h"
+#ifdef G_OS_UNIX
+# include <gio/gunixinputstream.h>
+#endif
 #if HAVE_GUI
 # include "sy-application.h"
 #endif
@@ -43,13 +49,240 @@ on_reload_signal (gpointer user_data)
 }
 #endif
 
+/* Logins from the command line ------------------------------------------- */
+
+typedef struct
+{
+  GMainLoop    *loop;
+  SyService    *service;
+  SyLoginFlow  *flow;
+  GError       *error;
+  SyCredential *credential;
+  GDataInputStream *input;
+  GCancellable *cancellable;
+} Cli;
+
+static void
+on_loaded (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Cli *cli = user_data;
+
+  sy_service_load_logins_finish (SY_SERVICE (source), result, &cli->error);
+  g_main_loop_quit (cli->loop);
+}
+
+static gboolean
+load_logins (Cli *cli)
+{
+  sy_service_load_logins_async (cli->service, NULL, on_loaded, cli);
+  g_main_loop_run (cli->loop);
+  if (cli->error != NULL)
+    {
+      g_printerr ("switchyard: cannot read the accounts: %s\n", cli->error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+on_logged_in (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Cli *cli = user_data;
+
+  cli->credential = sy_service_login_finish (SY_SERVICE (source), result, &cli->error);
+  g_cancellable_cancel (cli->cancellable);
+  g_main_loop_quit (cli->loop);
+}
+
+static void
+on_pasted_line (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                      result, NULL, &error);
+
+  if (line == NULL)
+    return;    /* end of input, or cancelled: keep waiting for the browser */
+  g_strstrip (line);
+  if (*line != '\0' && !sy_login_flow_deliver (cli->flow, line, &error))
+    g_printerr ("%s\nPaste the whole address the browser ended on, or press Ctrl+C.\n", error->message);
+  g_data_input_stream_read_line_async (cli->input, G_PRIORITY_DEFAULT, cli->cancellable,
+                                       on_pasted_line, cli);
+}
+
+/* Said once per provider, before its first sign-in. */
+static void
+terms_notice (const char *provider)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_state_dir (), "switchyard", "notices", NULL);
+  g_autofree char *marker = g_build_filename (dir, provider, NULL);
+
+  if (g_file_test (marker, G_FILE_TEST_EXISTS))
+    return;
+  g_print (_("Before you sign in to %s: subscriptions are meant for the provider's own apps. "
+             "Using one through a proxy may break its terms of service, and providers have "
+             "suspended accounts for it. You use your own account at your own risk.\n\n"),
+           sy_login_provider_title (provider));
+  if (g_mkdir_with_parents (dir, 0700) == 0)
+    g_file_set_contents (marker, "", 0, NULL);
+}
+
+static int
+run_login (SyService  *service,
+           const char *provider,
+           gboolean    no_browser)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, cancellable };
+  SyLoginOptions options = { !no_browser, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (!load_logins (&cli))
+    return 1;
+  terms_notice (provider);
+  cli.flow = sy_service_login (service, provider, &options, NULL, on_logged_in, &cli, &error);
+  if (cli.flow == NULL)
+    {
+      g_printerr ("switchyard: %s\n", error->message);
+      return EXIT_CONFIG;
+    }
+  g_print (_("Sign in to %s in your browser:\n\n  %s\n\n"), sy_login_provider_title (provider),
+           sy_login_flow_get_url (cli.flow));
+  g_print (_("Waiting for the browser to come back to 127.0.0.1:%u (5 minutes).\n"
+             "On another machine (SSH)? Forward the port (ssh -L %u:localhost:%u …), or paste here\n"
+             "the address the browser ends on and press Enter.\n"),
+           sy_login_flow_get_callback_port (cli.flow), sy_login_flow_get_callback_port (cli.flow),
+           sy_login_flow_get_callback_port (cli.flow));
+#ifdef G_OS_UNIX
+  {
+    g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
+
+    cli.input = g_data_input_stream_new (in);
+    g_data_input_stream_read_line_async (cli.input, G_PRIORITY_DEFAULT, cancellable, on_pasted_line, &cli);
+  }
+#endif
+  g_main_loop_run (loop);
+  if (cli.credential != NULL)
+    {
+      g_print (_("Signed in to %s as %s (account %s).\n"), sy_login_provider_title (provider),
+               sy_credential_get_label (cli.credential), sy_credential_get_id (cli.credential));
+      g_clear_object (&cli.credential);
+    }
+  else
+    {
+      g_printerr ("switchyard: sign-in failed: %s\n", cli.error ? cli.error->message : "unknown error");
+      status = 1;
+    }
+  g_clear_error (&cli.error);
+  g_clear_object (&cli.input);
+  g_clear_object (&cli.flow);
+  /* Let the cancelled read finish before the stream goes. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return status;
+}
+
+static int
+run_list_accounts (SyService *service)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
+  GPtrArray *all;
+
+  if (!load_logins (&cli))
+    return 1;
+  all = sy_logins_get_all (SY_LOGINS (sy_service_get_logins (service)));
+  if (all->len == 0)
+    g_print (_("No signed-in accounts. Add one with: switchyard --login claude\n"));
+  for (guint i = 0; i < all->len; i++)
+    {
+      SyCredential *c = g_ptr_array_index (all, i);
+
+      g_print ("%-20s %-12s %-32s %s%s%s\n", sy_credential_get_id (c), sy_credential_get_provider (c),
+               sy_credential_get_label (c),
+               !sy_credential_get_enabled (c) ? _("disabled") :
+               sy_credential_get_status (c) == SY_CREDENTIAL_NEEDS_LOGIN ? _("needs sign-in") : _("ok"),
+               sy_credential_get_status_reason (c) ? ": " : "",
+               sy_credential_get_status_reason (c) ? sy_credential_get_status_reason (c) : "");
+    }
+  return 0;
+}
+
+static void
+on_removed (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Cli *cli = user_data;
+
+  sy_logins_remove_finish (SY_LOGINS (source), result, &cli->error);
+  g_main_loop_quit (cli->loop);
+}
+
+static int
+run_logout (SyService  *service,
+            const char *id)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
+
+  if (!load_logins (&cli))
+    return 1;
+  sy_logins_remove_async (SY_LOGINS (sy_service_get_logins (service)), id, NULL, on_removed, &cli);
+  g_main_loop_run (loop);
+  if (cli.error != NULL)
+    {
+      g_printerr ("switchyard: %s\n", cli.error->message);
+      g_clear_error (&cli.error);
+      return 1;
+    }
+  g_print (_("Signed out: %s (its tokens were deleted).\n"), id);
+  return 0;
+}
+
+/* CLIProxyAPI's single-dash login flags, as ours. */
+static void
+translate_legacy_flags (int    argc,
+                        char **argv)
+{
+  static const struct { const char *legacy; const char *ours; } flags[] = {
+    { "-claude-login", "--login=claude" },
+    { "-codex-login", "--login=codex" },
+    { "-codex-device-login", "--login=codex" },
+    { "-antigravity-login", "--login=antigravity" },
+    { "-login", "--login=gemini-cli" },
+    { "-kimi-login", "--login=kimi" },
+    { "-no-browser", "--no-browser" },
+    { "-config", "--config" },
+  };
+
+  for (int i = 1; i < argc; i++)
+    for (guint f = 0; f < G_N_ELEMENTS (flags); f++)
+      if (strcmp (argv[i], flags[f].legacy) == 0)
+        argv[i] = (char *) flags[f].ours;
+}
+
 static int
 run_headless (SyService *service)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
 
+  /* Signed-in accounts first, so they serve from the first request; API
+   * keys alone still work when the accounts cannot be read. */
+  if (!load_logins (&cli))
+    g_clear_error (&cli.error);
   if (!sy_service_start (service, &error))
     {
       g_printerr ("switchyard: %s\n", error->message);
@@ -84,6 +317,10 @@ main (int   argc,
   gboolean headless = FALSE;
   gboolean debug = FALSE;
   gboolean version = FALSE;
+  gboolean no_browser = FALSE;
+  gboolean list_accounts = FALSE;
+  g_autofree char *login = NULL;
+  g_autofree char *logout = NULL;
   int port = -1;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run the proxy without a display"), NULL },
@@ -92,6 +329,10 @@ main (int   argc,
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Port to listen on (overrides the config)"), N_("N") },
     { "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, N_("Log request traces"), NULL },
     { "version", 'v', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { "login", 0, 0, G_OPTION_ARG_STRING, &login, N_("Sign in to a subscription: claude, codex, antigravity, gemini-cli, kimi or xai"), N_("PROVIDER") },
+    { "no-browser", 0, 0, G_OPTION_ARG_NONE, &no_browser, N_("With --login: print the address instead of opening a browser"), NULL },
+    { "list-accounts", 0, 0, G_OPTION_ARG_NONE, &list_accounts, N_("List the signed-in accounts"), NULL },
+    { "logout", 0, 0, G_OPTION_ARG_STRING, &logout, N_("Sign out of an account and delete its tokens"), N_("ID") },
     { NULL }
   };
 
@@ -100,6 +341,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  translate_legacy_flags (argc, argv);
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
     _("Serve your AI subscriptions as OpenAI-, Claude- and Gemini-compatible APIs on 127.0.0.1:8317."));
@@ -146,6 +388,13 @@ main (int   argc,
     }
   if (host != NULL || port >= 0)
     sy_service_set_listen_override (service, host, port);
+
+  if (login != NULL)
+    return run_login (service, login, no_browser);
+  if (list_accounts)
+    return run_list_accounts (service);
+  if (logout != NULL)
+    return run_logout (service, logout);
 
 #if HAVE_GUI
   if (!headless)

@@ -1866,6 +1866,15 @@ fake_upstream_script (FakeUpstream *self,
   self->script = g_list_append (self->script, sc);
 }
 
+void
+fake_upstream_add_handler (FakeUpstream      *self,
+                           const char        *path,
+                           SoupServerCallback callback,
+                           gpointer           user_data)
+{
+  soup_server_add_handler (self->server, path, callback, user_data, NULL);
+}
+
 guint
 fake_upstream_get_n_scripted (FakeUpstream *self)
 {

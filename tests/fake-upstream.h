@@ -71,6 +71,11 @@ void               fake_upstream_script          (FakeUpstream *self,
                                                   const char   *retry_after,
                                                   const char   *body);
 guint              fake_upstream_get_n_scripted  (FakeUpstream *self);
+/* More routes on the same server (a fake sign-in service, say). */
+void               fake_upstream_add_handler     (FakeUpstream      *self,
+                                                  const char        *path,
+                                                  SoupServerCallback callback,
+                                                  gpointer           user_data);
 guint              fake_upstream_count_key       (FakeUpstream *self,
                                                   const char   *key);
 

@@ -32,6 +32,7 @@ struct _SyRegistry
   GPtrArray  *mappings;     /* Mapping*: model-mappings, in order */
   SyAccountPool *pool;      /* live account state, shared across snapshots */
   JsonNode   *catalogue;    /* the model catalogue (object): built in, or model-catalog */
+  GPtrArray  *login_entries; /* SyUpstreamEntry* made for logins (owned) */
   SyModelAliases *aliases;  /* oauth-model-alias, oauth-excluded-models */
 };
 
@@ -61,6 +62,7 @@ sy_account_free (SyAccount *account)
   g_free (account->provider);
   g_free (account->label);
   g_clear_object (&account->state);
+  g_clear_object (&account->credential);
   g_free (account);
 }
 
@@ -433,6 +435,97 @@ SyRegistry *
 sy_registry_new_with_pool (SyConfig      *config,
                            SyAccountPool *pool)
 {
+  return sy_registry_new_full (config, pool, NULL);
+}
+
+static void
+login_entry_free (gpointer data)
+{
+  SyUpstreamEntry *entry = data;
+
+  g_free (entry->base_url);
+  g_free (entry->prefix);
+  g_strfreev (entry->excluded_models);
+  g_free (entry);
+}
+
+/* The upstream kind that serves a login of @provider, or -1 while none does. */
+static int
+login_kind (const char *provider)
+{
+  if (g_strcmp0 (provider, "claude") == 0)
+    return SY_UPSTREAM_CLAUDE;
+  return -1;
+}
+
+/* A login as an account: the provider's catalogue (its plan's list for
+ * Codex), through oauth-excluded-models and oauth-model-alias. */
+static SyAccount *
+add_login (SyRegistry   *self,
+           SyCredential *credential)
+{
+  const char *provider = sy_credential_get_provider (credential);
+  int kind = login_kind (provider);
+  SyUpstreamEntry *entry;
+  SyAccount *account;
+  JsonArray *models;
+
+  if (kind < 0)
+    {
+      g_info ("%s: %s logins are not served yet", sy_credential_get_id (credential), provider);
+      return NULL;
+    }
+  entry = g_new0 (SyUpstreamEntry, 1);
+  entry->kind = kind;
+  entry->base_url = sy_config_endpoint (self->config, provider, "api", NULL);
+  entry->prefix = g_strdup (sy_credential_get_prefix (credential));
+  entry->priority = sy_credential_get_priority (credential);
+  entry->excluded_models = g_new0 (char *, 1);
+  g_ptr_array_add (self->login_entries, entry);
+
+  account = g_new0 (SyAccount, 1);
+  account->entry = entry;
+  account->provider = g_strdup (provider);
+  account->id = g_strdup (sy_credential_get_id (credential));
+  account->label = g_strdup (sy_credential_get_label (credential));
+  account->credential = g_object_ref (credential);
+  g_ptr_array_add (self->accounts, account);
+
+  models = sy_registry_get_catalogue (self, provider);
+  for (guint m = 0; models != NULL && m < json_array_get_length (models); m++)
+    {
+      JsonNode *mn = json_array_get_element (models, m);
+      JsonObject *mo = JSON_NODE_HOLDS_OBJECT (mn) ? json_node_get_object (mn) : NULL;
+      const char *id = mo ? CAT_STR (mo, "id") : NULL;
+      g_autoptr(GPtrArray) ids = NULL;
+
+      if (id == NULL)
+        continue;
+      ids = sy_model_aliases_list (self->aliases, provider, id);
+      for (guint a = 0; a < ids->len; a++)
+        register_model (self, account, g_ptr_array_index (ids, a), id, TRUE, mo);
+    }
+  return account;
+}
+
+JsonArray *
+sy_registry_get_catalogue (SyRegistry *self,
+                           const char *key)
+{
+  JsonObject *catalogue = json_node_get_object (self->catalogue);
+  JsonNode *list;
+
+  if (key == NULL || !json_object_has_member (catalogue, key))
+    return NULL;
+  list = json_object_get_member (catalogue, key);
+  return JSON_NODE_HOLDS_ARRAY (list) ? json_node_get_array (list) : NULL;
+}
+
+SyRegistry *
+sy_registry_new_full (SyConfig      *config,
+                      SyAccountPool *pool,
+                      GPtrArray     *credentials)
+{
   SyRegistry *self;
   JsonObject *catalogue;
   g_autoptr(GHashTable) counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -444,6 +537,7 @@ sy_registry_new_with_pool (SyConfig      *config,
 
   self = g_new0 (SyRegistry, 1);
   self->pool = g_object_ref (pool);
+  self->login_entries = g_ptr_array_new_with_free_func (login_entry_free);
   self->catalogue = load_catalogue (config);
   catalogue = json_node_get_object (self->catalogue);
   self->ref_count = 1;
@@ -542,6 +636,23 @@ sy_registry_new_with_pool (SyConfig      *config,
         }
     }
 
+  for (guint i = 0; credentials != NULL && i < credentials->len; i++)
+    {
+      SyCredential *credential = g_ptr_array_index (credentials, i);
+      SyAccount *account = add_login (self, credential);
+
+      if (account == NULL)
+        continue;
+      account->state = sy_account_pool_lookup (pool, account->id);
+      if (account->state != NULL)
+        g_object_ref (account->state);
+      else
+        account->state = sy_account_state_new (account->id, account->provider);
+      sy_account_state_set_info (account->state, account->label, account->entry->prefix,
+                                 account->entry->priority, NULL, -1, FALSE);
+      g_ptr_array_add (states, g_object_ref (account->state));
+    }
+
   /* Higher priority first; config order within a priority (stable sort). */
   {
     GHashTableIter iter;
@@ -602,6 +713,7 @@ sy_registry_unref (SyRegistry *self)
   g_hash_table_unref (self->models_by_id);
   g_ptr_array_unref (self->models);
   g_ptr_array_unref (self->accounts);
+  g_ptr_array_unref (self->login_entries);
   g_object_unref (self->pool);
   sy_config_unref (self->config);
   g_free (self);
@@ -668,7 +780,7 @@ sy_registry_is_servable (SyRegistry *self,
       g_autofree char *key = sy_route_model_key (route);
       SyModelState ms;
 
-      if (!sy_account_state_get_enabled (route->account->state))
+      if (!sy_account_is_usable (route->account))
         continue;
       sy_account_state_get_model (route->account->state, key, now_us, &ms);
       if (ms.status == SY_MODEL_AVAILABLE ||
@@ -757,6 +869,16 @@ sy_registry_preview_model (SyRegistry *self,
   return NULL;
 }
 
+gboolean
+sy_account_is_usable (const SyAccount *account)
+{
+  if (!sy_account_state_get_enabled (account->state))
+    return FALSE;
+  return account->credential == NULL ||
+         (sy_credential_get_enabled (account->credential) &&
+          sy_credential_get_status (account->credential) != SY_CREDENTIAL_NEEDS_LOGIN);
+}
+
 char *
 sy_route_model_key (const SyRoute *route)
 {
@@ -811,7 +933,7 @@ sy_registry_pick (SyRegistry *self,
       group = sy_account_state_get_group (state);
       if (avoid_group != NULL && g_strcmp0 (group, avoid_group) == 0)
         continue;
-      if (!sy_account_state_get_enabled (state))
+      if (!sy_account_is_usable (route->account))
         {
           info->n_disabled++;
           continue;

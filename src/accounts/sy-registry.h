@@ -7,6 +7,7 @@
 
 #include "sy-account-pool.h"
 #include "sy-config.h"
+#include "sy-credential.h"
 #include "sy-model-alias.h"
 #include "sy-payload.h"
 
@@ -17,8 +18,9 @@ typedef struct
   char            *id;         /* stable across reloads and restarts: "claude:3f9a1c2b" */
   char            *provider;   /* "claude", "gemini", "codex", "vertex", or compat name */
   char            *label;      /* for people: "claude-api-key #1 (sk-...abcd)" */
-  SyUpstreamEntry *entry;      /* borrowed from the registry's config */
+  SyUpstreamEntry *entry;      /* the config's entry, or one made for a login */
   SyAccountState  *state;      /* live state, shared with the pool */
+  SyCredential    *credential; /* a login's tokens; NULL for API keys */
 } SyAccount;
 
 typedef struct
@@ -56,6 +58,13 @@ SyRegistry      *sy_registry_new             (SyConfig     *config);
 /* The accounts' live state lives in @pool, which this syncs. */
 SyRegistry      *sy_registry_new_with_pool   (SyConfig     *config,
                                               SyAccountPool *pool);
+/* ...with the logged-in accounts too (SyCredential*, may be NULL). */
+SyRegistry      *sy_registry_new_full        (SyConfig     *config,
+                                              SyAccountPool *pool,
+                                              GPtrArray    *credentials);
+/* The built-in (or model-catalog) list of @provider's models, or NULL. */
+JsonArray       *sy_registry_get_catalogue   (SyRegistry   *self,
+                                              const char   *key);
 SyAccountPool   *sy_registry_get_pool        (SyRegistry   *self);
 /* oauth-model-alias and oauth-excluded-models, for OAuth accounts. */
 const SyModelAliases *sy_registry_get_model_aliases (SyRegistry *self);
@@ -97,6 +106,8 @@ SyRoute         *sy_registry_pick            (SyRegistry   *self,
  * (the thinking suffix carried over), or NULL. */
 char            *sy_registry_preview_model   (SyRegistry   *self,
                                               const char   *model);
+/* Enabled, and (for a login) signed in. */
+gboolean         sy_account_is_usable        (const SyAccount *account);
 /* The state key of a route's model: its upstream name without a suffix. */
 char            *sy_route_model_key          (const SyRoute *route);
 char            *sy_model_strip_suffix       (const char   *model);

@@ -1761,6 +1761,24 @@ static const Field quota_exceeded_fields[] = {
   F_END
 };
 
+/* endpoints: {<provider>: {api, auth}}: where each service's API and login
+ * live (tests and enterprise gateways point them elsewhere). */
+static const Field endpoint_fields[] = {
+  F_ROOT ("api", T_STRING),
+  F_ROOT ("auth", T_STRING),
+  F_END
+};
+
+static const Field endpoints_fields[] = {
+  F_MAP ("claude", endpoint_fields),
+  F_MAP ("codex", endpoint_fields),
+  F_MAP ("antigravity", endpoint_fields),
+  F_MAP ("gemini-cli", endpoint_fields),
+  F_MAP ("kimi", endpoint_fields),
+  F_MAP ("xai", endpoint_fields),
+  F_END
+};
+
 static const Field routing_fields[] = {
   F_CUSTOM ("strategy", field_routing_strategy),
   F_END
@@ -1862,6 +1880,8 @@ static const Field top_fields[] = {
   F_INT ("upstream-idle-timeout", SyConfig, upstream_idle_timeout, 0, G_MAXINT),
   F_CUSTOM ("model-mappings", field_model_mappings),
   F_ROOT ("model-catalog", T_STRING),
+  F_MAP ("endpoints", endpoints_fields),
+  F_ROOT ("token-store", T_STRING),
   F_END
 };
 
@@ -2230,6 +2250,25 @@ sy_config_lookup (SyConfig   *self,
  * Returns: %TRUE for "localhost" and loopback addresses (127.0.0.0/8, ::1);
  *   %FALSE for "" (all interfaces) and everything else
  */
+char *
+sy_config_endpoint (SyConfig   *self,
+                    const char *provider,
+                    const char *which,
+                    const char *fallback)
+{
+  g_autofree char *path = g_strdup_printf ("endpoints.%s.%s", provider, which);
+  JsonNode *node = self ? sy_config_lookup (self, path) : NULL;
+  char *url;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+      *json_node_get_string (node) == '\0')
+    return g_strdup (fallback);
+  url = g_strdup (json_node_get_string (node));
+  while (*url && g_str_has_suffix (url, "/"))
+    url[strlen (url) - 1] = '\0';
+  return url;
+}
+
 gboolean
 sy_host_is_loopback (const char *name)
 {

@@ -112,6 +112,12 @@ SyConfig        *sy_config_ref                (SyConfig        *self);
 void             sy_config_unref              (SyConfig        *self);
 JsonNode        *sy_config_lookup             (SyConfig        *self,
                                                const char      *dotted_path);
+/* endpoints.<provider>.<which> ("api" or "auth") without a trailing '/',
+ * else @fallback (the real service's). */
+char            *sy_config_endpoint           (SyConfig        *self,
+                                               const char      *provider,
+                                               const char      *which,
+                                               const char      *fallback);
 gboolean         sy_host_is_loopback          (const char      *host);
 const char      *sy_upstream_kind_to_string   (SyUpstreamKind   kind);
 const char      *sy_config_default_text       (void);

@@ -140,6 +140,8 @@ sy_provider_build_request (SyProvider           *self,
   else if (body != NULL)
     json_object_set_string_member (body, "model", call->upstream_model);
 
+  /* Before the provider's own: a channel that needs another one sets it. */
+  sy_upstream_request_add_header (request, "User-Agent", "switchyard/" PACKAGE_VERSION);
   if (!klass->build_request (self, call, base_url, request, error))
     {
       sy_upstream_request_clear (request);
@@ -147,7 +149,6 @@ sy_provider_build_request (SyProvider           *self,
     }
 
   request->body = sy_provider_serialize_body (call->body);
-  sy_upstream_request_add_header (request, "User-Agent", "switchyard/" PACKAGE_VERSION);
 
   /* The account's own headers come last and override the defaults. */
   for (guint i = 0; i < entry->n_headers; i++)

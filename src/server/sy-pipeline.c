@@ -77,6 +77,7 @@ struct _SyPipeline
   char              *prefer_group;    /* quota-exceeded.switch-project */
   char              *avoid_group;
   GHashTable        *refreshed;       /* SyAccountState* refreshed for this request */
+  char              *sent_token;      /* a login's access token, as this attempt sent it */
   SyRoute           *route;
   SyProvider        *provider;
   SyHttpTransfer    *transfer;
@@ -205,6 +206,7 @@ sy_pipeline_unref (SyPipeline *self)
   g_hash_table_unref (self->tried);
   g_hash_table_unref (self->refreshed);
   g_free (self->pick_model);
+  g_clear_pointer (&self->sent_token, g_free);
   g_free (self->prefer_group);
   g_free (self->avoid_group);
   g_clear_pointer (&self->err_message, g_free);
@@ -1151,6 +1153,9 @@ start_attempt (SyPipeline *self)
   if (self->req.operation == SY_OPERATION_GENERATE)
     apply_payload_rules (self, &translated);
 
+  g_clear_pointer (&self->sent_token, g_free);
+  if (self->route->account->credential != NULL)
+    self->sent_token = g_strdup (sy_credential_get_access_token (self->route->account->credential));
   call.account = self->route->account;
   call.upstream_model = self->route->upstream_model;
   call.operation = self->req.operation;
@@ -1224,7 +1229,7 @@ soonest_recovery (SyPipeline *self,
         retries = self->config->request_retry;
       if (round_budget && (guint) retries <= self->round)
         continue;
-      if (!sy_account_state_get_enabled (state))
+      if (!sy_account_is_usable (route->account))
         continue;
       sy_account_state_get_model (state, key, now, &ms);
       if (ms.status == SY_MODEL_COOLING && (soonest == 0 || ms.until_us < soonest))
@@ -1291,7 +1296,7 @@ respond_final (SyPipeline *self)
       self->done = TRUE;
       if (soonest == 0)
         {
-          message = g_strdup_printf ("Every account serving the model '%s' is disabled", self->req.model);
+          message = g_strdup_printf ("Every account serving the model '%s' is disabled or needs a new sign-in", self->req.model);
           sy_pipeline_respond_error (self->sink, self->req.format, 503, message, NULL, "auth_unavailable");
           return;
         }
@@ -1472,9 +1477,23 @@ attempt_failed (SyPipeline *self,
   if (failure.status == 401 && sy_account_state_can_refresh (state) &&
       !g_hash_table_contains (self->refreshed, state))
     {
+      SyCredential *credential = self->route->account->credential;
+
       g_hash_table_add (self->refreshed, state);
-      sy_account_state_refresh_async (state, NULL, on_refreshed, sy_pipeline_ref (self));
-      return;
+      /* Renewed while this attempt was on its way: try the new token. */
+      if (credential != NULL && g_strcmp0 (sy_credential_get_access_token (credential), self->sent_token) != 0)
+        {
+          g_info ("[%s] %s: a 401 on a token renewed meanwhile: trying the new one",
+                  self->req.request_id, sy_account_state_get_id (state));
+          if (start_attempt (self))
+            return;
+          clear_attempt (self);
+        }
+      else
+        {
+          sy_account_state_refresh_async (state, NULL, on_refreshed, sy_pipeline_ref (self));
+          return;
+        }
     }
 
   if (body != NULL)

@@ -85,4 +85,22 @@ gboolean        sy_service_set_state_file      (SyService     *self,
 const char     *sy_service_get_state_file      (SyService     *self);
 char           *sy_service_default_state_file  (const char    *config_path);
 
+/* Logins (subscriptions): accounts.json and where the encrypted token file
+ * goes when there is no keyring. Services built from a file use
+ * accounts.json beside it and $XDG_DATA_HOME/switchyard. */
+void            sy_service_set_login_files     (SyService     *self,
+                                                const char    *accounts_file,
+                                                const char    *token_dir);
+/* Opens the token store (config token-store: auto, keyring or file) and
+ * loads every login; the accounts serve requests from then on. */
+void            sy_service_load_logins_async   (SyService     *self,
+                                                GCancellable  *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer       user_data);
+gboolean        sy_service_load_logins_finish  (SyService     *self,
+                                                GAsyncResult  *result,
+                                                GError       **error);
+/* The SyLogins, once loaded (NULL before). */
+GObject        *sy_service_get_logins          (SyService     *self);
+
 G_END_DECLS

@@ -15,6 +15,7 @@
 
 #include "sy-config-monitor.h"
 #include "sy-log.h"
+#include "sy-service-logins.h"
 #include "sy-server.h"
 #include "switchyard.h"
 
@@ -25,6 +26,10 @@ struct _SyService
   SyRegistry      *registry;
   SyAccountPool   *pool;            /* accounts' live state, across reloads */
   char            *state_file;
+  SyLogins        *logins;          /* NULL until sy_service_load_logins_async() */
+  char            *accounts_file;   /* accounts.json */
+  char            *token_dir;       /* the encrypted token file, when there is no keyring */
+  GHashTable      *refresh_timers;  /* credential id -> SyClock timer id */
   SyHttpClient    *http;
   SyServer        *server;
   SyConfigMonitor *monitor;
@@ -133,6 +138,269 @@ listen_on (SyService   *self,
   return TRUE;
 }
 
+/* Logins ------------------------------------------------------------------ */
+
+typedef struct
+{
+  GWeakRef      service;
+  SyCredential *credential;
+} RefreshCtx;
+
+static void
+refresh_ctx_free (gpointer data)
+{
+  RefreshCtx *ctx = data;
+
+  g_weak_ref_clear (&ctx->service);
+  g_object_unref (ctx->credential);
+  g_free (ctx);
+}
+
+static void schedule_refresh (SyService *self, SyCredential *credential);
+
+static void
+on_refresh_saved (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  GError *refresh_error = g_object_get_data (G_OBJECT (task), "sy-refresh-error");
+
+  if (!sy_logins_save_finish (SY_LOGINS (source), result, &error))
+    {
+      /* Tokens that could not be kept are not used either. */
+      g_warning ("Could not store the renewed tokens: %s", error->message);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (refresh_error != NULL)
+    g_task_return_error (task, g_error_copy (refresh_error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_refreshed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RefreshCtx *ctx = g_task_get_task_data (task);
+  g_autoptr(SyService) self = g_weak_ref_get (&ctx->service);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = sy_login_refresh_finish (result, &error);
+
+  if (self == NULL || self->logins == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the service is gone");
+      return;
+    }
+  if (!ok && !g_error_matches (error, SY_LOGIN_ERROR, SY_LOGIN_ERROR_REFUSED))
+    {
+      /* Network trouble and the like: the old token is kept, the next
+       * attempt will try again. */
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!ok)
+    g_object_set_data_full (G_OBJECT (task), "sy-refresh-error", g_steal_pointer (&error),
+                            (GDestroyNotify) g_error_free);
+  else
+    schedule_refresh (self, ctx->credential);
+  /* Renewed tokens (or the "needs login" verdict) are stored before use. */
+  sy_logins_save_async (self->logins, ctx->credential, NULL, on_refresh_saved, g_object_ref (task));
+}
+
+/* SyAccountState's refresher for a login (401 handling, and the timer).
+ * @user_data: a RefreshCtx owned by the state. */
+static void
+refresh_login (SyAccountState *state,
+               GTask          *task,
+               gpointer        user_data)
+{
+  RefreshCtx *owner = user_data;
+  g_autoptr(SyService) self = g_weak_ref_get (&owner->service);
+  RefreshCtx *ctx;
+
+  if (self == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the service is gone");
+      return;
+    }
+  ctx = g_new0 (RefreshCtx, 1);
+  g_weak_ref_init (&ctx->service, self);
+  ctx->credential = g_object_ref (owner->credential);
+  g_task_set_task_data (task, ctx, refresh_ctx_free);
+  g_info ("%s: renewing the access token", sy_credential_get_id (ctx->credential));
+  sy_login_refresh_async (self->http, self->config, ctx->credential, NULL, on_refreshed, g_object_ref (task));
+}
+
+static SyRegistry *
+build_registry (SyService *self,
+                SyConfig  *config)
+{
+  GPtrArray *credentials = self->logins ? sy_logins_get_all (self->logins) : NULL;
+  SyRegistry *registry = sy_registry_new_full (config, self->pool, credentials);
+  GPtrArray *accounts = sy_registry_get_accounts (registry);
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      SyAccount *account = g_ptr_array_index (accounts, i);
+      RefreshCtx *ctx;
+
+      if (account->credential == NULL)
+        continue;
+      ctx = g_new0 (RefreshCtx, 1);
+      g_weak_ref_init (&ctx->service, self);
+      ctx->credential = g_object_ref (account->credential);
+      sy_account_state_set_refresh_func (account->state, refresh_login, ctx, refresh_ctx_free);
+    }
+  return registry;
+}
+
+static SyAccountState *
+state_of_login (SyService    *self,
+                SyCredential *credential)
+{
+  return sy_account_pool_lookup (self->pool, sy_credential_get_id (credential));
+}
+
+static void
+on_timer_refreshed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_account_state_refresh_finish (SY_ACCOUNT_STATE (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("%s: %s", sy_account_state_get_id (SY_ACCOUNT_STATE (source)), error->message);
+}
+
+typedef struct
+{
+  GWeakRef  service;
+  char     *id;
+} TimerCtx;
+
+static void
+on_refresh_timer (gpointer user_data)
+{
+  TimerCtx *ctx = user_data;
+  g_autoptr(SyService) self = g_weak_ref_get (&ctx->service);
+  SyCredential *credential;
+  SyAccountState *state;
+
+  if (self != NULL && self->logins != NULL)
+    {
+      g_hash_table_remove (self->refresh_timers, ctx->id);
+      credential = sy_logins_lookup (self->logins, ctx->id);
+      state = credential ? state_of_login (self, credential) : NULL;
+      if (state != NULL && sy_credential_get_status (credential) == SY_CREDENTIAL_OK)
+        sy_account_state_refresh_async (state, NULL, on_timer_refreshed, NULL);
+    }
+  g_weak_ref_clear (&ctx->service);
+  g_free (ctx->id);
+  g_free (ctx);
+}
+
+/* The next proactive renewal: the provider's lead time before expiry, less
+ * up to a tenth of it at random so many accounts do not renew at once. */
+static void
+schedule_refresh (SyService    *self,
+                  SyCredential *credential)
+{
+  SyClock *clock = sy_account_pool_get_clock (self->pool);
+  gint64 lead = sy_login_refresh_lead (sy_credential_get_provider (credential)) * G_USEC_PER_SEC;
+  gint64 expires = sy_credential_get_expires (credential);
+  gpointer old;
+  TimerCtx *ctx;
+  gint64 at;
+
+  if (g_hash_table_lookup_extended (self->refresh_timers, sy_credential_get_id (credential), NULL, &old))
+    {
+      sy_clock_cancel (clock, GPOINTER_TO_UINT (old));
+      g_hash_table_remove (self->refresh_timers, sy_credential_get_id (credential));
+    }
+  if (expires <= 0 || lead <= 0 || sy_credential_get_refresh_token (credential) == NULL ||
+      sy_credential_get_status (credential) != SY_CREDENTIAL_OK)
+    return;
+  at = expires - lead - (gint64) (g_random_double () * (double) lead / 10.0);
+  ctx = g_new0 (TimerCtx, 1);
+  g_weak_ref_init (&ctx->service, self);
+  ctx->id = g_strdup (sy_credential_get_id (credential));
+  g_hash_table_insert (self->refresh_timers, g_strdup (ctx->id),
+                       GUINT_TO_POINTER (sy_clock_add (clock, MAX (at - sy_clock_now (clock), 0),
+                                                       on_refresh_timer, ctx)));
+}
+
+static void
+rebuild_registry (SyService *self)
+{
+  g_autoptr(SyRegistry) registry = build_registry (self, self->config);
+
+  g_clear_pointer (&self->registry, sy_registry_unref);
+  self->registry = g_steal_pointer (&registry);
+  if (self->server != NULL)
+    sy_server_set_registry (self->server, self->registry);
+  g_message ("Accounts changed (%u accounts, %u models)",
+             sy_registry_get_accounts (self->registry)->len, sy_registry_get_models (self->registry)->len);
+}
+
+static void
+on_logins_changed (SyLogins  *logins,
+                   SyService *self)
+{
+  GPtrArray *all = sy_logins_get_all (logins);
+
+  rebuild_registry (self);
+  for (guint i = 0; i < all->len; i++)
+    schedule_refresh (self, g_ptr_array_index (all, i));
+}
+
+static void
+on_logins_loaded (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SyService *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_logins_load_finish (SY_LOGINS (source), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_set_object (&self->logins, SY_LOGINS (source));
+  g_signal_connect_object (self->logins, "changed", G_CALLBACK (on_logins_changed), self, 0);
+  on_logins_changed (self->logins, self);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_store_opened (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SyService *self = g_task_get_source_object (task);
+  SyTokenStore *store = SY_TOKEN_STORE (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyLogins) logins = NULL;
+
+  if (!sy_token_store_open_finish (store, result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_info ("Tokens are kept in the %s", g_strcmp0 (sy_token_store_get_backend (store), "keyring") == 0
+          ? "system keyring" : "encrypted token file");
+  logins = sy_logins_new (store, self->accounts_file);
+  sy_logins_load_async (logins, g_task_get_cancellable (task), on_logins_loaded, g_object_ref (task));
+}
+
 /* Swap in @config (requests in flight keep the registry they started with),
  * then say so: a log line and "reloaded", whatever asked for the reload. */
 static gboolean
@@ -151,7 +419,7 @@ apply_config (SyService  *self,
               target_port (self, config) != target_port (self, self->config));
 
   register_secrets (config);
-  registry = sy_registry_new_with_pool (config, self->pool);
+  registry = build_registry (self, config);
 
   if (relisten)
     {
@@ -237,6 +505,10 @@ sy_service_finalize (GObject *object)
   SyService *self = SY_SERVICE (object);
 
   g_clear_pointer (&self->registry, sy_registry_unref);
+  g_clear_object (&self->logins);
+  g_free (self->accounts_file);
+  g_free (self->token_dir);
+  g_hash_table_unref (self->refresh_timers);
   g_clear_object (&self->pool);
   g_clear_pointer (&self->state_file, g_free);
   g_clear_pointer (&self->config, sy_config_unref);
@@ -314,6 +586,7 @@ sy_service_init (SyService *self)
   self->port_override = -1;
   self->http = sy_http_client_new ();
   self->pool = sy_account_pool_new (NULL);
+  self->refresh_timers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 static SyService *
@@ -325,7 +598,7 @@ service_new_with_config (SyConfig *config)
   log_warnings (config);
   sy_log_set_debug (config->debug);
   self->config = sy_config_ref (config);
-  self->registry = sy_registry_new_with_pool (config, self->pool);
+  self->registry = build_registry (self, config);
   self->server = sy_server_new (self->http, self->registry);
   self->generation = 1;
 
@@ -351,10 +624,155 @@ sy_service_new_from_file (const char  *path,
     g_autoptr(GError) state_error = NULL;
     g_autofree char *state_file = sy_service_default_state_file (path);
 
+    g_autofree char *dir = g_path_get_dirname (path);
+    g_autofree char *accounts = g_build_filename (dir, "accounts.json", NULL);
+    g_autofree char *tokens = g_build_filename (g_get_user_data_dir (), "switchyard", NULL);
+
     if (!sy_service_set_state_file (self, state_file, &state_error))
       g_warning ("Account state not restored: %s", state_error->message);
+    sy_service_set_login_files (self, accounts, tokens);
   }
   return self;
+}
+
+void
+sy_service_set_login_files (SyService  *self,
+                            const char *accounts_file,
+                            const char *token_dir)
+{
+  g_return_if_fail (SY_IS_SERVICE (self));
+
+  g_free (self->accounts_file);
+  self->accounts_file = g_strdup (accounts_file);
+  g_free (self->token_dir);
+  self->token_dir = g_strdup (token_dir);
+}
+
+void
+sy_service_load_logins_async (SyService           *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(SyTokenStore) store = NULL;
+  JsonNode *kind_node = sy_config_lookup (self->config, "token-store");
+  SyTokenStoreKind kind = SY_TOKEN_STORE_AUTO;
+
+  if (self->accounts_file == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               "no accounts file: logins are not kept for this service");
+      return;
+    }
+  if (kind_node != NULL && JSON_NODE_HOLDS_VALUE (kind_node) &&
+      json_node_get_value_type (kind_node) == G_TYPE_STRING)
+    {
+      gboolean ok = FALSE;
+
+      kind = sy_token_store_kind_from_string (json_node_get_string (kind_node), &ok);
+      if (!ok)
+        {
+          g_warning ("token-store: '%s' is not auto, keyring or file; using auto", json_node_get_string (kind_node));
+          kind = SY_TOKEN_STORE_AUTO;
+        }
+    }
+  store = sy_token_store_new (kind, self->token_dir);
+  sy_token_store_open_async (store, cancellable, on_store_opened, g_steal_pointer (&task));
+}
+
+gboolean
+sy_service_load_logins_finish (SyService     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_login_added (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SyCredential *credential = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_logins_add_finish (SY_LOGINS (source), result, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    {
+      SyService *self = g_task_get_source_object (task);
+      SyAccountState *state = sy_account_pool_lookup (self->pool, sy_credential_get_id (credential));
+
+      /* A fresh sign-in: whatever the old tokens earned is forgotten. */
+      if (state != NULL)
+        sy_account_state_clear_cooldowns (state, NULL);
+      g_task_return_pointer (task, g_object_ref (credential), g_object_unref);
+    }
+}
+
+static void
+on_login_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SyService *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCredential) credential = sy_login_flow_run_finish (SY_LOGIN_FLOW (source), result, &error);
+
+  if (credential == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_set_task_data (task, g_object_ref (credential), g_object_unref);
+  sy_logins_add_async (self->logins, credential, g_task_get_cancellable (task), on_login_added,
+                       g_object_ref (task));
+}
+
+SyLoginFlow *
+sy_service_login (SyService             *self,
+                  const char            *provider,
+                  const SyLoginOptions  *options,
+                  GCancellable          *cancellable,
+                  GAsyncReadyCallback    callback,
+                  gpointer               user_data,
+                  GError               **error)
+{
+  g_autoptr(SyLoginFlow) flow = NULL;
+  GTask *task;
+
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  if (self->logins == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "logins are not loaded");
+      return NULL;
+    }
+  flow = sy_login_flow_new (provider, self->http, self->config, options, error);
+  if (flow == NULL)
+    return NULL;
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sy_service_login);
+  sy_login_flow_run_async (flow, cancellable, on_login_done, task);
+  return g_steal_pointer (&flow);
+}
+
+SyCredential *
+sy_service_login_finish (SyService     *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+GObject *
+sy_service_get_logins (SyService *self)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  return self->logins ? G_OBJECT (self->logins) : NULL;
 }
 
 /* Beside the user's other state; one file per config file. */

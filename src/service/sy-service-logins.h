@@ -1,0 +1,29 @@
+/* sy-service-logins.h: signing in through the service (CLI, app, tests)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "switchyard.h"
+#include "sy-login.h"
+#include "sy-logins.h"
+
+G_BEGIN_DECLS
+
+/* Runs @provider's sign-in; the credential is stored (tokens in the token
+ * store, the entry in accounts.json) before the result is ready, and the
+ * account serves requests from then on. The flow says what URL to open and
+ * takes a pasted redirect. Needs sy_service_load_logins_async() first. */
+SyLoginFlow  *sy_service_login        (SyService             *self,
+                                       const char            *provider,
+                                       const SyLoginOptions  *options,
+                                       GCancellable          *cancellable,
+                                       GAsyncReadyCallback    callback,
+                                       gpointer               user_data,
+                                       GError               **error);
+SyCredential *sy_service_login_finish (SyService             *self,
+                                       GAsyncResult          *result,
+                                       GError               **error);
+
+G_END_DECLS
