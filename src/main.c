@@ -137,7 +137,8 @@ terms_notice (const char *provider)
 static int
 run_login (SyService  *service,
            const char *provider,
-           gboolean    no_browser)
+           gboolean    no_browser,
+           int         callback_port)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
@@ -145,6 +146,12 @@ run_login (SyService  *service,
   SyLoginOptions options = { !no_browser, 0, 0 };
   g_autoptr(GError) error = NULL;
   int status = 0;
+
+  /* -1: the provider's own port; 0: any free one. */
+  if (callback_port == 0)
+    options.callback_port = G_MAXUINT16 + 1;
+  else if (callback_port > 0)
+    options.callback_port = (guint) callback_port;
 
   if (!load_logins (&cli))
     return 1;
@@ -262,6 +269,7 @@ translate_legacy_flags (int    argc,
     { "-login", "--login=gemini-cli" },
     { "-kimi-login", "--login=kimi" },
     { "-no-browser", "--no-browser" },
+    { "-oauth-callback-port", "--callback-port" },
     { "-config", "--config" },
   };
 
@@ -322,6 +330,7 @@ main (int   argc,
   g_autofree char *login = NULL;
   g_autofree char *logout = NULL;
   int port = -1;
+  int callback_port = -1;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run the proxy without a display"), NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Config file (default: the user's switchyard/config.yaml)"), N_("FILE") },
@@ -331,6 +340,7 @@ main (int   argc,
     { "version", 'v', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { "login", 0, 0, G_OPTION_ARG_STRING, &login, N_("Sign in to a subscription: claude, codex, antigravity, gemini-cli, kimi or xai"), N_("PROVIDER") },
     { "no-browser", 0, 0, G_OPTION_ARG_NONE, &no_browser, N_("With --login: print the address instead of opening a browser"), NULL },
+    { "callback-port", 0, 0, G_OPTION_ARG_INT, &callback_port, N_("With --login: the local port the browser comes back to (0: any free one)"), N_("N") },
     { "list-accounts", 0, 0, G_OPTION_ARG_NONE, &list_accounts, N_("List the signed-in accounts"), NULL },
     { "logout", 0, 0, G_OPTION_ARG_STRING, &logout, N_("Sign out of an account and delete its tokens"), N_("ID") },
     { NULL }
@@ -390,7 +400,14 @@ main (int   argc,
     sy_service_set_listen_override (service, host, port);
 
   if (login != NULL)
-    return run_login (service, login, no_browser);
+    {
+      if (callback_port < -1 || callback_port > 65535)
+        {
+          g_printerr ("switchyard: --callback-port must be from 0 to 65535\n");
+          return EXIT_CONFIG;
+        }
+      return run_login (service, login, no_browser, callback_port);
+    }
   if (list_accounts)
     return run_list_accounts (service);
   if (logout != NULL)

@@ -181,5 +181,52 @@ else
   not_ok "start with a live config"
 fi
 
+# Sign in to Claude from the command line (the fake plays claude.ai),
+# then serve with that login, then sign out.
+cat >"$T/login.yaml" <<YAML
+port: 0
+token-store: file
+endpoints:
+  claude: {auth: "$UP", api: "$UP"}
+YAML
+export XDG_DATA_HOME=$T/data
+"$SY" --login claude --no-browser --callback-port 0 --config "$T/login.yaml" >"$T/login.out" 2>&1 </dev/null &
+login_pid=$!
+pids+=("$login_pid")
+auth_url=
+for _ in $(seq 1 100); do
+  auth_url=$(grep -o "$UP/oauth/authorize?[^ ]*" "$T/login.out" | head -1)
+  [ -n "$auth_url" ] && break
+  sleep 0.05
+done
+check "login: prints the address to open" test -n "$auth_url"
+check "login: says the terms notice first" grep -q "terms of service" "$T/login.out"
+page=$(curl -s -L "$auth_url")
+check "login: the browser lands on a success page" grep -q "Signed in" <<<"$page"
+wait "$login_pid"; rc=$?
+check "login: exits 0" test "$rc" = 0
+check "login: says who signed in" grep -q "Signed in to Claude (Pro / Max) as me@example.com" "$T/login.out"
+check "login: accounts.json holds no token" bash -c '! grep -q "sk-ant-" "$1/accounts.json" && grep -q me@example.com "$1/accounts.json"' _ "$T"
+check "login: tokens are encrypted at rest" bash -c '[ -f "$1/data/switchyard/tokens.enc" ] && ! grep -q "sk-ant-" "$1/data/switchyard/tokens.enc"' _ "$T"
+list=$("$SY" --list-accounts --config "$T/login.yaml" 2>/dev/null)
+check "--list-accounts shows the login" grep -qE "^claude:[0-9a-f]{8} +claude +me@example.com +ok" <<<"$list"
+if start_sy --config "$T/login.yaml"; then
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/chat/completions" \
+         -d '{"model":"claude-sonnet-4-6","messages":[{"role":"user","content":"hi"}]}')
+  check "login: serves requests" test "$code" = 200
+  check "login: upstream got the bearer token" bash -c 'curl -s "$1/_fake/last" | grep -q "\"path\":\"/v1/messages\""' _ "$UP"
+  stop_sy
+  check "login: no token in the log" bash -c '! grep -q "sk-ant-" "$1"' _ "$LOG"
+else
+  not_ok "start with a login"
+fi
+id=$(grep -oE "^claude:[0-9a-f]{8}" <<<"$list")
+out=$("$SY" --logout "$id" --config "$T/login.yaml" 2>&1); rc=$?
+check "--logout: signs out" test "$rc" = 0
+list=$("$SY" --list-accounts --config "$T/login.yaml" 2>/dev/null)
+check "--logout: the account is gone" grep -q "No signed-in accounts" <<<"$list"
+out=$("$SY" --login qwen --config "$T/login.yaml" 2>&1); rc=$?
+check "login: a discontinued provider is refused with the reason" bash -c '[ "$1" != 0 ] && grep -q discontinued <<<"$2"' _ "$rc" "$out"
+
 echo "1..$n"
 exit $((failed > 0))

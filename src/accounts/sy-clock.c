@@ -13,6 +13,7 @@ typedef struct
   gint64       deadline;
   SyClockFunc  func;
   gpointer     user_data;
+  GDestroyNotify destroy;
   guint        source;     /* GLib source: the system timeout, or the manual idle */
   SyClock     *clock;      /* borrowed */
 } Timer;
@@ -59,6 +60,8 @@ timer_free (Timer *timer)
 {
   if (timer->source != 0)
     g_source_remove (timer->source);
+  if (timer->destroy != NULL)
+    timer->destroy (timer->user_data);
   g_free (timer);
 }
 
@@ -96,11 +99,14 @@ fire (SyClock *self,
 {
   SyClockFunc func = timer->func;
   gpointer user_data = timer->user_data;
+  GDestroyNotify destroy = timer->destroy;
 
   self->timers = g_list_remove (self->timers, timer);
   timer->source = 0;
   g_free (timer);
   func (user_data);
+  if (destroy != NULL)
+    destroy (user_data);
 }
 
 static gboolean
@@ -130,6 +136,16 @@ sy_clock_add (SyClock     *self,
               SyClockFunc  func,
               gpointer     user_data)
 {
+  return sy_clock_add_full (self, delay_us, func, user_data, NULL);
+}
+
+guint
+sy_clock_add_full (SyClock        *self,
+                   gint64          delay_us,
+                   SyClockFunc     func,
+                   gpointer        user_data,
+                   GDestroyNotify  destroy)
+{
   Timer *timer = g_new0 (Timer, 1);
 
   timer->id = ++self->next_id;
@@ -138,6 +154,7 @@ sy_clock_add (SyClock     *self,
   timer->deadline = sy_clock_now (self) + MAX (delay_us, 0);
   timer->func = func;
   timer->user_data = user_data;
+  timer->destroy = destroy;
   timer->clock = self;
   self->timers = g_list_insert_sorted (self->timers, timer, compare_deadline);
 

@@ -29,6 +29,13 @@ guint     sy_clock_add             (SyClock     *self,
                                     gint64       delay_us,
                                     SyClockFunc  func,
                                     gpointer     user_data);
+/* The same, and @destroy gets @user_data once the timer is done with it:
+ * after it ran, or when it is cancelled, or when the clock goes. */
+guint     sy_clock_add_full        (SyClock       *self,
+                                    gint64         delay_us,
+                                    SyClockFunc    func,
+                                    gpointer       user_data,
+                                    GDestroyNotify destroy);
 void      sy_clock_cancel          (SyClock     *self,
                                     guint        id);
 

@@ -285,6 +285,16 @@ typedef struct
 } TimerCtx;
 
 static void
+timer_ctx_free (gpointer data)
+{
+  TimerCtx *ctx = data;
+
+  g_weak_ref_clear (&ctx->service);
+  g_free (ctx->id);
+  g_free (ctx);
+}
+
+static void
 on_refresh_timer (gpointer user_data)
 {
   TimerCtx *ctx = user_data;
@@ -300,9 +310,6 @@ on_refresh_timer (gpointer user_data)
       if (state != NULL && sy_credential_get_status (credential) == SY_CREDENTIAL_OK)
         sy_account_state_refresh_async (state, NULL, on_timer_refreshed, NULL);
     }
-  g_weak_ref_clear (&ctx->service);
-  g_free (ctx->id);
-  g_free (ctx);
 }
 
 /* The next proactive renewal: the provider's lead time before expiry, less
@@ -331,8 +338,8 @@ schedule_refresh (SyService    *self,
   g_weak_ref_init (&ctx->service, self);
   ctx->id = g_strdup (sy_credential_get_id (credential));
   g_hash_table_insert (self->refresh_timers, g_strdup (ctx->id),
-                       GUINT_TO_POINTER (sy_clock_add (clock, MAX (at - sy_clock_now (clock), 0),
-                                                       on_refresh_timer, ctx)));
+                       GUINT_TO_POINTER (sy_clock_add_full (clock, MAX (at - sy_clock_now (clock), 0),
+                                                            on_refresh_timer, ctx, timer_ctx_free)));
 }
 
 static void
@@ -344,7 +351,7 @@ rebuild_registry (SyService *self)
   self->registry = g_steal_pointer (&registry);
   if (self->server != NULL)
     sy_server_set_registry (self->server, self->registry);
-  g_message ("Accounts changed (%u accounts, %u models)",
+  g_info ("Accounts: %u, models: %u",
              sy_registry_get_accounts (self->registry)->len, sy_registry_get_models (self->registry)->len);
 }
 
@@ -485,6 +492,17 @@ sy_service_dispose (GObject *object)
   SyService *self = SY_SERVICE (object);
 
   sy_service_stop (self);
+  if (self->pool != NULL)
+    {
+      GHashTableIter iter;
+      gpointer id;
+
+      /* The clock may outlive us (an embedder's, a test's). */
+      g_hash_table_iter_init (&iter, self->refresh_timers);
+      while (g_hash_table_iter_next (&iter, NULL, &id))
+        sy_clock_cancel (sy_account_pool_get_clock (self->pool), GPOINTER_TO_UINT (id));
+      g_hash_table_remove_all (self->refresh_timers);
+    }
   if (self->pool != NULL && self->state_file != NULL)
     {
       g_autoptr(GError) error = NULL;
