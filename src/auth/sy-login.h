@@ -61,6 +61,8 @@ SyCredential   *sy_login_flow_run_finish    (SyLoginFlow     *self,
                                              GAsyncResult    *result,
                                              GError         **error);
 const char     *sy_login_flow_get_url       (SyLoginFlow     *self);
+/* Device flows: the code to type at the URL; NULL for browser flows. */
+const char     *sy_login_flow_get_user_code (SyLoginFlow     *self);
 guint           sy_login_flow_get_callback_port (SyLoginFlow *self);
 /* A redirect URL pasted by the user (the browser could not reach us). */
 gboolean        sy_login_flow_deliver       (SyLoginFlow     *self,
