@@ -449,12 +449,32 @@ login_entry_free (gpointer data)
   g_free (entry);
 }
 
-/* The upstream kind that serves a login of @provider, or -1 while none does. */
-static int
-login_kind (const char *provider)
+/* Which upstream kind serves a login of each provider (-1: none yet), and
+ * its list in the catalogue. */
+static const struct
 {
-  if (g_strcmp0 (provider, "claude") == 0)
-    return SY_UPSTREAM_CLAUDE;
+  const char *provider;
+  int         kind;
+  const char *catalogue;   /* Codex: "codex-" + the plan */
+} login_kinds[] = {
+  { "claude",      SY_UPSTREAM_CLAUDE, "claude" },
+  { "codex",       -1,                 "codex-" },
+  { "antigravity", -1,                 "antigravity" },
+  { "gemini-cli",  -1,                 "gemini-cli" },
+  { "kimi",        -1,                 "kimi" },
+  { "xai",         -1,                 "xai" },
+};
+
+static int
+login_kind (const char *provider,
+            const char **catalogue)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (login_kinds); i++)
+    if (g_strcmp0 (login_kinds[i].provider, provider) == 0)
+      {
+        *catalogue = login_kinds[i].catalogue;
+        return login_kinds[i].kind;
+      }
   return -1;
 }
 
@@ -465,7 +485,9 @@ add_login (SyRegistry   *self,
            SyCredential *credential)
 {
   const char *provider = sy_credential_get_provider (credential);
-  int kind = login_kind (provider);
+  const char *catalogue_key = NULL;
+  int kind = login_kind (provider, &catalogue_key);
+  g_autofree char *plan_key = NULL;
   SyUpstreamEntry *entry;
   SyAccount *account;
   JsonArray *models;
@@ -491,7 +513,20 @@ add_login (SyRegistry   *self,
   account->credential = g_object_ref (credential);
   g_ptr_array_add (self->accounts, account);
 
-  models = sy_registry_get_catalogue (self, provider);
+  /* Codex lists the models of the login's plan (pro when unknown). */
+  if (g_str_has_suffix (catalogue_key, "-"))
+    {
+      const char *plan = sy_credential_get_extra (credential, "plan");
+
+      plan_key = g_strconcat (catalogue_key, plan && *plan ? plan : "pro", NULL);
+      if (sy_registry_get_catalogue (self, plan_key) == NULL)
+        {
+          g_free (plan_key);
+          plan_key = g_strconcat (catalogue_key, "pro", NULL);
+        }
+      catalogue_key = plan_key;
+    }
+  models = sy_registry_get_catalogue (self, catalogue_key);
   for (guint m = 0; models != NULL && m < json_array_get_length (models); m++)
     {
       JsonNode *mn = json_array_get_element (models, m);

@@ -2305,6 +2305,11 @@ sy_upstream_kind_to_string (SyUpstreamKind kind)
     case SY_UPSTREAM_CODEX: return "codex";
     case SY_UPSTREAM_OPENAI_COMPAT: return "openai-compatibility";
     case SY_UPSTREAM_VERTEX: return "vertex";
+    case SY_UPSTREAM_GEMINI_CLI: return "gemini-cli";
+    case SY_UPSTREAM_ANTIGRAVITY: return "antigravity";
+    case SY_UPSTREAM_KIMI: return "kimi";
+    case SY_UPSTREAM_XAI: return "xai";
+    case SY_UPSTREAM_N_KINDS:
     default: return "unknown";
     }
 }

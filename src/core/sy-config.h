@@ -20,6 +20,12 @@ typedef enum
   SY_UPSTREAM_CODEX,           /* codex-api-key[] */
   SY_UPSTREAM_OPENAI_COMPAT,   /* openai-compatibility[] (one entry per api-key-entries item) */
   SY_UPSTREAM_VERTEX,          /* vertex-api-key[] */
+  /* Served by signed-in accounts only (no config list): */
+  SY_UPSTREAM_GEMINI_CLI,      /* Gemini Code Assist (cloudcode-pa v1internal) */
+  SY_UPSTREAM_ANTIGRAVITY,     /* Google Antigravity (cloudcode-pa, its own client) */
+  SY_UPSTREAM_KIMI,            /* Kimi Code */
+  SY_UPSTREAM_XAI,             /* xAI Grok */
+  SY_UPSTREAM_N_KINDS
 } SyUpstreamKind;
 
 typedef struct

@@ -27,7 +27,7 @@ sy_provider_init (SyProvider *self)
 SyProvider *
 sy_provider_for_kind (SyUpstreamKind kind)
 {
-  static SyProvider *instances[SY_UPSTREAM_VERTEX + 1];
+  static SyProvider *instances[SY_UPSTREAM_N_KINDS];
   static GMutex lock;
   SyProvider *ret;
   GType type;
@@ -39,7 +39,13 @@ sy_provider_for_kind (SyUpstreamKind kind)
     case SY_UPSTREAM_VERTEX:        type = sy_provider_vertex_get_type (); break;
     case SY_UPSTREAM_CODEX:         type = sy_provider_codex_get_type (); break;
     case SY_UPSTREAM_OPENAI_COMPAT: type = sy_provider_openai_compat_get_type (); break;
+    case SY_UPSTREAM_GEMINI_CLI:
+    case SY_UPSTREAM_ANTIGRAVITY:
+    case SY_UPSTREAM_KIMI:
+    case SY_UPSTREAM_XAI:
+    case SY_UPSTREAM_N_KINDS:
     default:
+      /* No provider yet: the registry serves no account of this kind. */
       g_return_val_if_reached (NULL);
     }
 
