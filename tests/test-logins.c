@@ -583,6 +583,75 @@ test_unavailable (Fixture       *f,
   g_assert_error (error, SY_LOGIN_ERROR, SY_LOGIN_ERROR_UNSUPPORTED);
 }
 
+static void
+on_logged_out (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sy_logins_remove_finish (SY_LOGINS (source), result, &error));
+  *done = TRUE;
+}
+
+/* A sign-in by another process (the command line while the app runs)
+ * reaches the running service live; so does a sign-out. */
+static void
+test_other_process (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  SyService *first = g_steal_pointer (&f->service);
+  g_autoptr(SyCredential) credential = NULL;
+  gboolean done = FALSE;
+
+  /* The running app... */
+  start_service (f);
+  {
+    Reply r = { 0 };
+
+    ask (f, &r);
+    g_assert_cmpuint (r.status, ==, 404);
+    g_free (r.text);
+  }
+  /* ...and a login done by "another process". */
+  {
+    SyService *running = f->service;
+
+    f->service = first;
+    credential = sign_in (f, NULL, &error);
+    g_assert_no_error (error);
+    f->service = running;
+  }
+  while (strstr (all_logs->str, "Accounts reloaded") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  {
+    Reply r = { 0 };
+
+    ask (f, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_free (r.text);
+    assert_upstream_used (f, "sk-ant-oat01-fake-1");
+  }
+
+  /* Signed out over there: gone here too. */
+  g_string_truncate (all_logs, 0);
+  sy_logins_remove_async (SY_LOGINS (sy_service_get_logins (first)), sy_credential_get_id (credential),
+                          NULL, on_logged_out, &done);
+  while (!done || strstr (all_logs->str, "Accounts reloaded") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  {
+    Reply r = { 0 };
+
+    ask (f, &r);
+    g_assert_cmpuint (r.status, ==, 404);
+    g_free (r.text);
+  }
+  sy_service_stop (first);
+  g_object_unref (first);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -597,6 +666,7 @@ main (int   argc,
   ADD ("/logins/claude-cycle/keyring", test_claude_cycle, "keyring");
   ADD ("/logins/claude-cycle/file", test_claude_cycle, "file");
   ADD ("/logins/denied", test_denied, "auto");
+  ADD ("/logins/other-process", test_other_process, "file");
   ADD ("/logins/unavailable", test_unavailable, "auto");
 
   return g_test_run ();

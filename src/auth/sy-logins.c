@@ -19,6 +19,10 @@ struct _SyLogins
   SyTokenStore *store;
   char         *path;
   GPtrArray    *credentials;   /* SyCredential* */
+  GFileMonitor *monitor;       /* accounts.json, for other processes' changes */
+  char         *written;       /* SHA-256 of what we last read or wrote */
+  guint         reload_source;
+  gboolean      loading;
 };
 
 enum
@@ -36,6 +40,11 @@ sy_logins_finalize (GObject *object)
 {
   SyLogins *self = SY_LOGINS (object);
 
+  g_clear_handle_id (&self->reload_source, g_source_remove);
+  if (self->monitor != NULL)
+    g_file_monitor_cancel (self->monitor);
+  g_clear_object (&self->monitor);
+  g_free (self->written);
   g_clear_object (&self->store);
   g_free (self->path);
   g_ptr_array_unref (self->credentials);
@@ -114,15 +123,43 @@ write_accounts (SyLogins  *self,
                    "Could not create %s: %s", dir, g_strerror (saved_errno));
       return FALSE;
     }
-  return g_file_set_contents_full (self->path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  if (!g_file_set_contents_full (self->path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return FALSE;
+  g_free (self->written);
+  self->written = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  return TRUE;
 }
 
 /* Load ------------------------------------------------------------------- */
 
 typedef struct
 {
-  guint pending;
+  guint      pending;
+  GPtrArray *loaded;    /* SyCredential*: replaces the list when complete */
 } LoadData;
+
+static void
+load_data_free (gpointer data)
+{
+  LoadData *d = data;
+
+  g_ptr_array_unref (d->loaded);
+  g_free (d);
+}
+
+/* The new list takes over only once whole: a save meanwhile still writes
+ * every account. */
+static void
+load_complete (GTask *task)
+{
+  SyLogins *self = g_task_get_source_object (task);
+  LoadData *data = g_task_get_task_data (task);
+
+  g_ptr_array_set_size (self->credentials, 0);
+  g_ptr_array_extend_and_steal (self->credentials, g_steal_pointer (&data->loaded));
+  data->loaded = g_ptr_array_new_with_free_func (g_object_unref);
+  g_task_return_boolean (task, TRUE);
+}
 
 typedef struct
 {
@@ -156,7 +193,7 @@ on_one_loaded (GObject      *source,
     }
   data->pending--;
   if (data->pending == 0)
-    g_task_return_boolean (one->task, TRUE);
+    load_complete (one->task);
   g_object_unref (one->task);
   g_object_unref (one->credential);
   g_free (one);
@@ -176,16 +213,18 @@ sy_logins_load_async (SyLogins            *self,
   JsonNode *root;
   JsonNode *list;
 
-  g_task_set_task_data (task, data, g_free);
-  g_ptr_array_set_size (self->credentials, 0);
+  data->loaded = g_ptr_array_new_with_free_func (g_object_unref);
+  g_task_set_task_data (task, data, load_data_free);
   if (!g_file_get_contents (self->path, &text, NULL, &error))
     {
       if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_task_return_boolean (task, TRUE);
+        load_complete (task);
       else
         g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  g_free (self->written);
+  self->written = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
   if (!json_parser_load_from_data (parser, text, -1, &error))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -206,17 +245,17 @@ sy_logins_load_async (SyLogins            *self,
           g_warning ("%s: entry %u skipped: %s", self->path, i, item_error ? item_error->message : "not an object");
           continue;
         }
-      g_ptr_array_add (self->credentials, credential);
+      g_ptr_array_add (data->loaded, credential);
     }
-  if (self->credentials->len == 0)
+  if (data->loaded->len == 0)
     {
-      g_task_return_boolean (task, TRUE);
+      load_complete (task);
       return;
     }
-  data->pending = self->credentials->len;
-  for (guint i = 0; i < self->credentials->len; i++)
+  data->pending = data->loaded->len;
+  for (guint i = 0; i < data->loaded->len; i++)
     {
-      SyCredential *credential = g_ptr_array_index (self->credentials, i);
+      SyCredential *credential = g_ptr_array_index (data->loaded, i);
       LoadOne *one = g_new0 (LoadOne, 1);
 
       one->task = g_object_ref (task);
@@ -232,6 +271,78 @@ sy_logins_load_finish (SyLogins      *self,
                        GError       **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Watching ---------------------------------------------------------------- */
+
+static void
+on_reloaded (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  SyLogins *self = SY_LOGINS (source);
+  g_autoptr(GError) error = NULL;
+
+  self->loading = FALSE;
+  if (!sy_logins_load_finish (self, result, &error))
+    {
+      g_warning ("%s changed but could not be read: %s", self->path, error->message);
+      return;
+    }
+  g_message ("Accounts reloaded from %s (%u)", self->path, self->credentials->len);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static gboolean
+on_reload_timeout (gpointer user_data)
+{
+  SyLogins *self = user_data;
+  g_autofree char *text = NULL;
+  g_autofree char *sum = NULL;
+
+  self->reload_source = 0;
+  if (self->loading)
+    return G_SOURCE_REMOVE;
+  if (g_file_get_contents (self->path, &text, NULL, NULL))
+    sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  /* Our own writes, and touches that change nothing, are not news. */
+  if (g_strcmp0 (sum, self->written) == 0)
+    return G_SOURCE_REMOVE;
+  self->loading = TRUE;
+  sy_logins_load_async (self, NULL, on_reloaded, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_file_changed (GFileMonitor      *monitor,
+                 GFile             *file,
+                 GFile             *other,
+                 GFileMonitorEvent  event,
+                 gpointer           user_data)
+{
+  SyLogins *self = user_data;
+
+  if (event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT && event != G_FILE_MONITOR_EVENT_CREATED &&
+      event != G_FILE_MONITOR_EVENT_DELETED && event != G_FILE_MONITOR_EVENT_RENAMED &&
+      event != G_FILE_MONITOR_EVENT_MOVED_IN)
+    return;
+  g_clear_handle_id (&self->reload_source, g_source_remove);
+  self->reload_source = g_timeout_add (150, on_reload_timeout, self);
+}
+
+gboolean
+sy_logins_watch (SyLogins  *self,
+                 GError   **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (self->path);
+
+  if (self->monitor != NULL)
+    return TRUE;
+  self->monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
+  if (self->monitor == NULL)
+    return FALSE;
+  g_signal_connect (self->monitor, "changed", G_CALLBACK (on_file_changed), self);
+  return TRUE;
 }
 
 /* Add, save --------------------------------------------------------------- */

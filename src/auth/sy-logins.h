@@ -36,6 +36,11 @@ gboolean        sy_logins_load_finish      (SyLogins      *self,
                                             GAsyncResult  *result,
                                             GError       **error);
 
+/* Follows accounts.json: a sign-in or sign-out by another process (the
+ * command line while the app runs) is loaded and "changed" emitted. */
+gboolean        sy_logins_watch            (SyLogins      *self,
+                                            GError       **error);
+
 /* SyCredential*, in the order they were added. Borrowed. */
 GPtrArray      *sy_logins_get_all          (SyLogins      *self);
 SyCredential   *sy_logins_lookup           (SyLogins      *self,

@@ -382,6 +382,8 @@ on_logins_loaded (GObject      *source,
     }
   g_set_object (&self->logins, SY_LOGINS (source));
   g_signal_connect_object (self->logins, "changed", G_CALLBACK (on_logins_changed), self, 0);
+  if (!sy_logins_watch (self->logins, &error))
+    g_warning ("Sign-ins from other processes will need a restart: %s", error->message);
   on_logins_changed (self->logins, self);
   g_task_return_boolean (task, TRUE);
 }
