@@ -38,6 +38,7 @@ typedef struct
   char  *key;
   guint  status;
   char  *retry_after;
+  char  *content_type;
   char  *body;
 } Scripted;
 
@@ -47,6 +48,7 @@ scripted_free (Scripted *s)
   g_free (s->model);
   g_free (s->key);
   g_free (s->retry_after);
+  g_free (s->content_type);
   g_free (s->body);
   g_free (s);
 }
@@ -1712,7 +1714,8 @@ handle (SoupServer        *server,
           soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                         "Retry-After", sc->retry_after);
         soup_server_message_set_status (msg, sc->status, NULL);
-        soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+        soup_server_message_set_response (msg, sc->content_type ? sc->content_type : "application/json",
+                                          SOUP_MEMORY_COPY, text, strlen (text));
         scripted_free (sc);
         return;
       }
@@ -1856,8 +1859,21 @@ fake_upstream_script (FakeUpstream *self,
                       const char   *retry_after,
                       const char   *body)
 {
+  fake_upstream_script_full (self, model, key, status, retry_after, NULL, body);
+}
+
+void
+fake_upstream_script_full (FakeUpstream *self,
+                           const char   *model,
+                           const char   *key,
+                           guint         status,
+                           const char   *retry_after,
+                           const char   *content_type,
+                           const char   *body)
+{
   Scripted *sc = g_new0 (Scripted, 1);
 
+  sc->content_type = g_strdup (content_type);
   sc->model = g_strdup (model);
   sc->key = g_strdup (key);
   sc->status = status;

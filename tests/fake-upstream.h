@@ -70,6 +70,14 @@ void               fake_upstream_script          (FakeUpstream *self,
                                                   guint         status,
                                                   const char   *retry_after,
                                                   const char   *body);
+/* ...with its own content type (a stream: "text/event-stream"). */
+void               fake_upstream_script_full     (FakeUpstream *self,
+                                                  const char   *model,
+                                                  const char   *key,
+                                                  guint         status,
+                                                  const char   *retry_after,
+                                                  const char   *content_type,
+                                                  const char   *body);
 guint              fake_upstream_get_n_scripted  (FakeUpstream *self);
 /* More routes on the same server (a fake sign-in service, say). */
 void               fake_upstream_add_handler     (FakeUpstream      *self,

@@ -2266,6 +2266,46 @@ test_switch_project (Fixture       *f,
   g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-gc"), ==, 1);
 }
 
+/* 200, then an error event before any content (an overloaded upstream):
+ * a failed attempt like an error status, so the next account serves —
+ * streaming or not, since nothing reached the client yet. */
+static void
+test_stream_opens_with_error (Fixture       *f,
+                              gconstpointer  data)
+{
+  static const char sse_error[] =
+    "data: {\"error\":{\"message\":\"The server is overloaded\",\"type\":\"server_error\"}}\n\n";
+
+  GString *out = NULL;
+  SyModelState ms;
+
+  fake_upstream_script_full (f->upstream, "echo", "key-cool-a", 200, NULL, "text/event-stream", sse_error);
+  stream_to_end (f, "/v1/messages", "{\"model\":\"cd/cool\",\"max_tokens\":10,\"stream\":true,"
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &out);
+  g_assert_nonnull (strstr (out->str, "tok19"));
+  g_assert_null (strstr (out->str, "overloaded"));
+  g_string_free (out, TRUE);
+  g_assert_cmpuint (fake_upstream_count_key (f->upstream, "key-cool-b"), ==, 1);
+  sy_account_state_get_model (account_named (f, "coola"), "echo", g_get_real_time (), &ms);
+  g_assert_cmpint (ms.status, ==, SY_MODEL_COOLING);
+
+  /* A single answer collected from a stream (Codex always streams): the
+   * same — the account cools down and the request fails over. */
+  fake_upstream_script_full (f->upstream, "echo", "" KEY_CODEX, 200, NULL, "text/event-stream",
+                             "event: error\ndata: {\"type\":\"error\",\"code\":\"server_is_overloaded\","
+                             "\"message\":\"Our servers are overloaded\"}\n\n");
+  {
+    g_auto(Response) r = { 0 };
+
+    post (f, "/v1/chat/completions", "{\"model\":\"x/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
+    assert_error_shape (&r, "openai", 502);
+    g_assert_nonnull (strstr (r.text, "overloaded"));
+  }
+  sy_account_state_get_model (account_named (f, "codex"), "echo", g_get_real_time (), &ms);
+  g_assert_cmpint (ms.status, ==, SY_MODEL_COOLING);
+  g_assert_cmpint (ms.reason, ==, SY_FAILURE_TRANSIENT);
+}
+
 static const char *first_byte_config =
   "routing: {strategy: fill-first}\n"
   "%%\n"
@@ -2334,6 +2374,7 @@ main (int   argc,
   ADD ("/server/switch-preview-model", test_switch_preview_model, preview_config);
   ADD ("/server/switch-project", test_switch_project, switch_project_config);
   ADD ("/server/no-retry-after-first-byte", test_no_retry_after_first_byte, first_byte_config);
+  ADD ("/server/stream-opens-with-error", test_stream_opens_with_error, cooldown_config);
   g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
   g_test_add_func ("/server/file-reload", test_file_reload);
 

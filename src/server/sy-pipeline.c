@@ -103,6 +103,8 @@ struct _SyPipeline
   gboolean           upstream_stream; /* this attempt asked the upstream to stream */
   gboolean           stream_ended;    /* an error frame ended the client's stream */
   GError            *decode_error;    /* the upstream stream could not be read */
+  guint              early_status;    /* the stream opened with an error event: its status */
+  char              *early_message;
   GString           *frame_buf;
 
   gboolean           started;
@@ -183,6 +185,8 @@ clear_attempt (SyPipeline *self)
   g_clear_pointer (&self->collector, sy_ir_collector_free);
   g_clear_pointer (&self->tctx, sy_translate_ctx_free);
   g_clear_error (&self->decode_error);
+  g_clear_pointer (&self->early_message, g_free);
+  self->early_status = 0;
   self->translate = FALSE;
   self->upstream_stream = FALSE;
   self->stream_ended = FALSE;
@@ -368,6 +372,18 @@ on_ir_event (const SyIrEvent *event,
 
   if (self->stream_ended || self->cancelled)
     return;
+  /* An error before anything reached the client (an overloaded upstream
+   * that answered 200, then an error event) is a failed attempt: the
+   * next account may serve it. */
+  if (event->type == SY_IR_EVENT_ERROR && !self->started && self->n_frames == 0)
+    {
+      self->early_status = event->status >= 400 ? event->status : 502;
+      self->early_message = event->text ? g_strndup (event->text, event->text_len ? event->text_len
+                                                                                  : strlen (event->text))
+                                        : g_strdup ("the upstream reported an error");
+      self->stream_ended = TRUE;
+      return;
+    }
   sy_stream_encoder_encode (self->encoder, event);
   if (event->type == SY_IR_EVENT_ERROR)
     {
@@ -601,12 +617,44 @@ translate_whole_answer (SyPipeline *self,
   respond_json (self, 200, out);
 }
 
+/* The classifier reads retry hints from an error body: one for a message
+ * that came some other way. */
+static GBytes *
+error_body_of (const char *message)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  char *text;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  text = json_to_string (root, FALSE);
+  return g_bytes_new_take (text, strlen (text));
+}
+
 /* The stream stopped early: the upstream sent an error event (its frame is
  * written already) or something that cannot be read. */
 static void
 translate_stream_failed (SyPipeline *self)
 {
   stop_transfer (self);
+  if (self->early_message != NULL)
+    {
+      g_autofree char *message = g_steal_pointer (&self->early_message);
+      g_autoptr(GBytes) body = error_body_of (message);
+      guint status = self->early_status;
+
+      g_info ("[%s] the upstream's stream opened with an error (%u): %s", self->req.request_id, status, message);
+      record_error (self, RANK_UPSTREAM, status, message, NULL, NULL);
+      attempt_failed (self, status, body, NULL, message);
+      return;
+    }
   if (self->decode_error != NULL)
     {
       g_info ("[%s] upstream stream unreadable: %s", self->req.request_id, self->decode_error->message);
@@ -658,9 +706,15 @@ translate_stream_end (SyPipeline *self)
 
       if (response == NULL)
         {
-          self->done = TRUE;
-          sy_pipeline_respond_error (self->sink, self->req.format, status >= 400 ? status : 502,
-                                     error->message, NULL, NULL);
+          /* Nothing was sent: a failed attempt, like an error status
+           * (an error event without a status counts as a 502). */
+          g_autofree char *message = g_strdup (error->message);
+          g_autoptr(GBytes) body = error_body_of (message);
+
+          status = status >= 400 ? status : 502;
+          stop_transfer (self);
+          record_error (self, RANK_UPSTREAM, status, message, NULL, NULL);
+          attempt_failed (self, status, body, NULL, message);
           return;
         }
       out = client->encode_response (response, self->tctx, &error);
