@@ -1,5 +1,5 @@
 /* main.c: switchyard [--headless] [--config FILE] [--host ADDR] [--port N] [--debug]
- *         switchyard --login PROVIDER [--no-browser] | --list-accounts | --logout ID
+ *         switchyard --login PROVIDER [--no-browser] [--device] | --list-accounts | --logout ID
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -138,12 +138,13 @@ static int
 run_login (SyService  *service,
            const char *provider,
            gboolean    no_browser,
-           int         callback_port)
+           int         callback_port,
+           gboolean    device)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   Cli cli = { loop, service, NULL, NULL, NULL, NULL, cancellable };
-  SyLoginOptions options = { !no_browser, 0, 0 };
+  SyLoginOptions options = { !no_browser, 0, 0, device };
   g_autoptr(GError) error = NULL;
   int status = 0;
 
@@ -152,6 +153,10 @@ run_login (SyService  *service,
     options.callback_port = G_MAXUINT16 + 1;
   else if (callback_port > 0)
     options.callback_port = (guint) callback_port;
+  /* A code typed on another device takes longer than a browser nearby
+   * (OpenAI's codes last 15 minutes). */
+  if (device && g_strcmp0 (provider, "codex") == 0)
+    options.timeout_s = 15 * 60;
 
   if (!load_logins (&cli))
     return 1;
@@ -162,22 +167,43 @@ run_login (SyService  *service,
       g_printerr ("switchyard: %s\n", error->message);
       return EXIT_CONFIG;
     }
-  g_print (_("Sign in to %s in your browser:\n\n  %s\n\n"), sy_login_provider_title (provider),
-           sy_login_flow_get_url (cli.flow));
-  g_print (_("Waiting for the browser to come back to 127.0.0.1:%u (5 minutes).\n"
-             "On another machine (SSH)? Forward the port (ssh -L %u:localhost:%u …), or paste here\n"
-             "the address the browser ends on and press Enter.\n"),
-           sy_login_flow_get_callback_port (cli.flow), sy_login_flow_get_callback_port (cli.flow),
-           sy_login_flow_get_callback_port (cli.flow));
+  if (sy_login_flow_get_callback_port (cli.flow) == 0)
+    {
+      /* A device flow (no local callback): the code to type comes with
+       * the service's first answer. */
+      while (sy_login_flow_get_user_code (cli.flow) == NULL && cli.credential == NULL && cli.error == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      if (sy_login_flow_get_user_code (cli.flow) != NULL)
+        {
+          g_print (_("Sign in to %s: open\n\n  %s\n\non any device and enter the code\n\n  %s\n\n"),
+                   sy_login_provider_title (provider), sy_login_flow_get_url (cli.flow),
+                   sy_login_flow_get_user_code (cli.flow));
+          g_print (_("Waiting for the sign-in to be approved.\n"));
+        }
+      if (cli.credential == NULL && cli.error == NULL)
+        g_main_loop_run (loop);
+    }
+  else
+    {
+      if (device)
+        g_printerr (_("%s has no device sign-in: using the browser.\n"), sy_login_provider_title (provider));
+      g_print (_("Sign in to %s in your browser:\n\n  %s\n\n"), sy_login_provider_title (provider),
+               sy_login_flow_get_url (cli.flow));
+      g_print (_("Waiting for the browser to come back to 127.0.0.1:%u (5 minutes).\n"
+                 "On another machine (SSH)? Forward the port (ssh -L %u:localhost:%u …), or paste here\n"
+                 "the address the browser ends on and press Enter.\n"),
+               sy_login_flow_get_callback_port (cli.flow), sy_login_flow_get_callback_port (cli.flow),
+               sy_login_flow_get_callback_port (cli.flow));
 #ifdef G_OS_UNIX
-  {
-    g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
+      {
+        g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
 
-    cli.input = g_data_input_stream_new (in);
-    g_data_input_stream_read_line_async (cli.input, G_PRIORITY_DEFAULT, cancellable, on_pasted_line, &cli);
-  }
+        cli.input = g_data_input_stream_new (in);
+        g_data_input_stream_read_line_async (cli.input, G_PRIORITY_DEFAULT, cancellable, on_pasted_line, &cli);
+      }
 #endif
-  g_main_loop_run (loop);
+      g_main_loop_run (loop);
+    }
   if (cli.credential != NULL)
     {
       g_print (_("Signed in to %s as %s (account %s).\n"), sy_login_provider_title (provider),
@@ -256,27 +282,44 @@ run_logout (SyService  *service,
   return 0;
 }
 
-/* CLIProxyAPI's single-dash login flags, as ours. */
-static void
-translate_legacy_flags (int    argc,
-                        char **argv)
+/* CLIProxyAPI's single-dash login flags, as ours. One may stand for two
+ * of ours, so the result is a new vector (of borrowed strings). */
+static char **
+translate_legacy_flags (int    *argc,
+                        char  **argv)
 {
-  static const struct { const char *legacy; const char *ours; } flags[] = {
-    { "-claude-login", "--login=claude" },
-    { "-codex-login", "--login=codex" },
-    { "-codex-device-login", "--login=codex" },
-    { "-antigravity-login", "--login=antigravity" },
-    { "-login", "--login=gemini-cli" },
-    { "-kimi-login", "--login=kimi" },
-    { "-no-browser", "--no-browser" },
-    { "-oauth-callback-port", "--callback-port" },
-    { "-config", "--config" },
+  static const struct { const char *legacy; const char *ours; const char *also; } flags[] = {
+    { "-claude-login", "--login=claude", NULL },
+    { "-codex-login", "--login=codex", NULL },
+    { "-codex-device-login", "--login=codex", "--device" },
+    { "-antigravity-login", "--login=antigravity", NULL },
+    { "-login", "--login=gemini-cli", NULL },
+    { "-kimi-login", "--login=kimi", NULL },
+    { "-no-browser", "--no-browser", NULL },
+    { "-oauth-callback-port", "--callback-port", NULL },
+    { "-config", "--config", NULL },
   };
+  GPtrArray *out = g_ptr_array_new ();
 
-  for (int i = 1; i < argc; i++)
-    for (guint f = 0; f < G_N_ELEMENTS (flags); f++)
-      if (strcmp (argv[i], flags[f].legacy) == 0)
-        argv[i] = (char *) flags[f].ours;
+  for (int i = 0; i < *argc; i++)
+    {
+      guint f;
+
+      for (f = 0; i > 0 && f < G_N_ELEMENTS (flags); f++)
+        if (strcmp (argv[i], flags[f].legacy) == 0)
+          break;
+      if (i == 0 || f == G_N_ELEMENTS (flags))
+        {
+          g_ptr_array_add (out, argv[i]);
+          continue;
+        }
+      g_ptr_array_add (out, (char *) flags[f].ours);
+      if (flags[f].also != NULL)
+        g_ptr_array_add (out, (char *) flags[f].also);
+    }
+  *argc = (int) out->len;
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
 }
 
 static int
@@ -326,11 +369,13 @@ main (int   argc,
   gboolean debug = FALSE;
   gboolean version = FALSE;
   gboolean no_browser = FALSE;
+  gboolean device = FALSE;
   gboolean list_accounts = FALSE;
   g_autofree char *login = NULL;
   g_autofree char *logout = NULL;
   int port = -1;
   int callback_port = -1;
+  g_autofree char **args = NULL;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run the proxy without a display"), NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Config file (default: the user's switchyard/config.yaml)"), N_("FILE") },
@@ -341,6 +386,7 @@ main (int   argc,
     { "login", 0, 0, G_OPTION_ARG_STRING, &login, N_("Sign in to a subscription: claude, codex, antigravity, gemini-cli, kimi or xai"), N_("PROVIDER") },
     { "no-browser", 0, 0, G_OPTION_ARG_NONE, &no_browser, N_("With --login: print the address instead of opening a browser"), NULL },
     { "callback-port", 0, 0, G_OPTION_ARG_INT, &callback_port, N_("With --login: the local port the browser comes back to (0: any free one)"), N_("N") },
+    { "device", 0, 0, G_OPTION_ARG_NONE, &device, N_("With --login=codex: sign in by typing a code on any device (no local browser needed)"), NULL },
     { "list-accounts", 0, 0, G_OPTION_ARG_NONE, &list_accounts, N_("List the signed-in accounts"), NULL },
     { "logout", 0, 0, G_OPTION_ARG_STRING, &logout, N_("Sign out of an account and delete its tokens"), N_("ID") },
     { NULL }
@@ -351,7 +397,9 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  translate_legacy_flags (argc, argv);
+  /* The strings stay argv's; only the vector is ours. */
+  args = translate_legacy_flags (&argc, argv);
+  argv = args;
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
     _("Serve your AI subscriptions as OpenAI-, Claude- and Gemini-compatible APIs on 127.0.0.1:8317."));
@@ -406,7 +454,7 @@ main (int   argc,
           g_printerr ("switchyard: --callback-port must be from 0 to 65535\n");
           return EXIT_CONFIG;
         }
-      return run_login (service, login, no_browser, callback_port);
+      return run_login (service, login, no_browser, callback_port, device);
     }
   if (list_accounts)
     return run_list_accounts (service);

@@ -458,7 +458,7 @@ static const struct
   const char *catalogue;   /* Codex: "codex-" + the plan */
 } login_kinds[] = {
   { "claude",      SY_UPSTREAM_CLAUDE, "claude" },
-  { "codex",       -1,                 "codex-" },
+  { "codex",       SY_UPSTREAM_CODEX,  "codex-" },
   { "antigravity", -1,                 "antigravity" },
   { "gemini-cli",  -1,                 "gemini-cli" },
   { "kimi",        -1,                 "kimi" },

@@ -35,6 +35,9 @@ typedef struct
   gboolean  open_browser;       /* FALSE: only show the URL (--no-browser, SSH) */
   guint     callback_port;      /* 0: the provider's port (tests: any free one with G_MAXUINT16 + 1) */
   guint     timeout_s;          /* 0: 5 minutes */
+  gboolean  device;             /* sign in with a code typed on another device (Codex);
+                                   the code comes from the service shortly after the
+                                   flow starts: get_user_code() is NULL until then */
 } SyLoginOptions;
 
 #define SY_TYPE_LOGIN_FLOW (sy_login_flow_get_type ())
