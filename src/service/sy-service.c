@@ -334,6 +334,14 @@ schedule_refresh (SyService    *self,
       sy_credential_get_status (credential) != SY_CREDENTIAL_OK)
     return;
   at = expires - lead - (gint64) (g_random_double () * (double) lead / 10.0);
+  /* A token that lives less than the lead would be renewed again at once,
+   * forever: renew those at three quarters of their life instead. */
+  {
+    gint64 issued = sy_credential_get_last_refresh (credential);
+
+    if (issued > 0 && expires - issued <= lead)
+      at = issued + (expires - issued) * 3 / 4;
+  }
   ctx = g_new0 (TimerCtx, 1);
   g_weak_ref_init (&ctx->service, self);
   ctx->id = g_strdup (sy_credential_get_id (credential));
