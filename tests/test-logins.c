@@ -40,6 +40,7 @@ typedef struct
   guint         token_generation; /* access tokens are "sk-ant-oat01-fake-<n>" */
   gboolean      deny;             /* the user refuses consent */
   gboolean      revoked;          /* refresh tokens are refused */
+  guint         expires_in;       /* seconds; 0 = 8 hours */
   GString      *log;              /* every log line of the test */
 } Fixture;
 
@@ -112,9 +113,10 @@ token_answer (SoupServerMessage *msg,
   g_autofree char *access = access_token (++f->token_generation);
   g_autofree char *refresh = refresh_token (f->token_generation);
   g_autofree char *body = g_strdup_printf (
-    "{\"token_type\":\"Bearer\",\"access_token\":\"%s\",\"refresh_token\":\"%s\",\"expires_in\":28800,"
+    "{\"token_type\":\"Bearer\",\"access_token\":\"%s\",\"refresh_token\":\"%s\",\"expires_in\":%u,"
     "\"scope\":\"user:inference\",\"organization\":{\"uuid\":\"org-1\",\"name\":\"Me's org\"},"
-    "\"account\":{\"uuid\":\"acct-1\",\"email_address\":\"me@example.com\"}}", access, refresh);
+    "\"account\":{\"uuid\":\"acct-1\",\"email_address\":\"me@example.com\"}}", access, refresh,
+    f->expires_in ? f->expires_in : 28800);
 
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
@@ -583,6 +585,36 @@ test_unavailable (Fixture       *f,
   g_assert_error (error, SY_LOGIN_ERROR, SY_LOGIN_ERROR_UNSUPPORTED);
 }
 
+/* Tokens shorter-lived than the renewal lead (4 h for Claude): renewed at
+ * three quarters of their life, not over and over. */
+static void
+test_short_tokens (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCredential) credential = NULL;
+  gint64 deadline;
+
+  f->expires_in = 3600;
+  credential = sign_in (f, NULL, &error);
+  g_assert_no_error (error);
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (f->n_refresh_calls, ==, 0);
+
+  sy_clock_advance (f->clock, (gint64) 44 * 60 * G_USEC_PER_SEC);
+  g_assert_cmpuint (f->n_refresh_calls, ==, 0);
+  sy_clock_advance (f->clock, (gint64) 2 * 60 * G_USEC_PER_SEC);
+  while (strstr (all_logs->str, "credential refresh done") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (f->n_refresh_calls, ==, 1);
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (f->n_refresh_calls, ==, 1);
+}
+
 static void
 on_logged_out (GObject      *source,
                GAsyncResult *result,
@@ -667,6 +699,7 @@ main (int   argc,
   ADD ("/logins/claude-cycle/file", test_claude_cycle, "file");
   ADD ("/logins/denied", test_denied, "auto");
   ADD ("/logins/other-process", test_other_process, "file");
+  ADD ("/logins/short-tokens", test_short_tokens, "file");
   ADD ("/logins/unavailable", test_unavailable, "auto");
 
   return g_test_run ();
