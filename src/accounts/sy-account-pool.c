@@ -123,7 +123,7 @@ sy_account_pool_new (SyClock *clock)
 {
   SyAccountPool *self = g_object_new (SY_TYPE_ACCOUNT_POOL, NULL);
 
-  self->clock = clock ? sy_clock_ref (clock) : sy_clock_new_system ();
+  self->clock = sy_clock_ref (clock ? clock : sy_clock_get_default ());
   return self;
 }
 

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "sy-clock.h"
 #include "sy-login-private.h"
 
 /* Public constants of Claude Code's own sign-in. */
@@ -31,7 +32,7 @@ on_claude_tokens (GObject      *source,
   JsonObject *organization;
   const char *access;
   const char *email;
-  gint64 now = g_get_real_time ();
+  gint64 now = sy_clock_now (sy_clock_get_default ());
   SyCredential *credential;
 
   if (answer == NULL)

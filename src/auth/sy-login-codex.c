@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "sy-clock.h"
 #include "sy-login-private.h"
 
 /* Public constants of the Codex CLI's own sign-in. */
@@ -93,7 +94,7 @@ on_codex_tokens (GObject      *source,
   g_auto(CodexIdentity) identity = { NULL, NULL, NULL };
   g_autofree char *key = NULL;
   const char *access;
-  gint64 now = g_get_real_time ();
+  gint64 now = sy_clock_now (sy_clock_get_default ());
   SyCredential *credential;
 
   if (answer == NULL)

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "sy-clock.h"
 #include "sy-login-private.h"
 
 static const SyLoginProvider * const providers[] = {
@@ -223,7 +224,7 @@ sy_login_finish_refresh (GTask        *task,
                          GError       *error)
 {
   const char *access;
-  gint64 now = g_get_real_time ();
+  gint64 now = sy_clock_now (sy_clock_get_default ());
 
   if (answer == NULL)
     {

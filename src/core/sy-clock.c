@@ -74,6 +74,25 @@ sy_clock_unref (SyClock *self)
   g_free (self);
 }
 
+static SyClock *default_clock;
+
+SyClock *
+sy_clock_get_default (void)
+{
+  if (default_clock == NULL)
+    default_clock = sy_clock_new_system ();
+  return default_clock;
+}
+
+void
+sy_clock_set_default (SyClock *clock)
+{
+  if (clock != NULL)
+    sy_clock_ref (clock);
+  g_clear_pointer (&default_clock, sy_clock_unref);
+  default_clock = clock;
+}
+
 gint64
 sy_clock_now (SyClock *self)
 {

@@ -24,6 +24,12 @@ SyClock  *sy_clock_ref             (SyClock     *self);
 void      sy_clock_unref           (SyClock     *self);
 
 gint64    sy_clock_now             (SyClock     *self);
+
+/* The clock everything reads wall-clock time from unless given another:
+ * the system clock, or a test's. set_default (NULL) restores the system
+ * one. Main thread only. */
+SyClock  *sy_clock_get_default     (void);
+void      sy_clock_set_default     (SyClock     *clock);
 /* Calls @func once after @delay_us; returns an id for sy_clock_cancel(). */
 guint     sy_clock_add             (SyClock     *self,
                                     gint64       delay_us,
