@@ -1,9 +1,12 @@
 /* sy-token-store.c: where OAuth secrets and logged-in API keys are kept
  *
- * Two backends. The keyring one hands each secret to the Secret Service
- * (libsecret's async calls, schema org.switchyard.Switchyard.Token). The
- * file one keeps them all in one AES-256-GCM encrypted JSON map, tokens.enc,
- * read and rewritten whole by a GTask worker thread.
+ * Two backends. The keyring one hands each secret to the system's store:
+ * on Windows the Credential Manager and on macOS the Keychain
+ * (sy-secret-os.h; their calls block, so they run in a GTask worker
+ * thread, the probe included), elsewhere the Secret Service (libsecret's
+ * async calls, schema org.switchyard.Switchyard.Token; libsecret is only
+ * linked there). The file one keeps them all in one AES-256-GCM encrypted
+ * JSON map, tokens.enc, read and rewritten whole by a worker thread.
  *
  * Operations (the open included) go through one queue and run one at a time
  * in the order they were started: the keyring calls take different numbers
@@ -40,12 +43,22 @@
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-#include <libsecret/secret.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "sy-token-store.h"
+
+/* The keyring: the OS's own store, or the Secret Service (see the top).
+ * SY_TOKEN_STORE_OS_SECRETS builds the former anywhere, for
+ * tests/test-token-store-os.c and its stand-in store. */
+#if defined (G_OS_WIN32) || defined (__APPLE__) || defined (SY_TOKEN_STORE_OS_SECRETS)
+# define OS_SECRETS 1
+# include "sy-secret-os.h"
+#else
+# define OS_SECRETS 0
+# include <libsecret/secret.h>
+#endif
 
 #define FILE_MAGIC          "SYTK"
 #define FILE_VERSION        1
@@ -72,6 +85,7 @@ typedef enum
   KDF_KEYRING  = 2,
 } KdfId;
 
+#if !OS_SECRETS
 static const SecretSchema token_schema = {
   "org.switchyard.Switchyard.Token", SECRET_SCHEMA_NONE,
   {
@@ -80,6 +94,7 @@ static const SecretSchema token_schema = {
     { NULL, 0 },
   }
 };
+#endif
 
 typedef enum
 {
@@ -161,6 +176,80 @@ map_key (const Op *op)
   return g_strconcat (op->provider, "/", op->account, NULL);
 }
 
+/* ------------------------------------------------------------- keyring calls */
+
+/* Blocking keyring calls, made from worker threads: for the file's key
+ * everywhere, and for every operation on Windows and macOS. A lookup that
+ * finds nothing is TRUE with *secret NULL. Errors are
+ * SY_TOKEN_STORE_ERROR_IO with the keyring's words only: callers say what
+ * failed. @label is for the Secret Service. */
+
+#if OS_SECRETS
+
+static void
+set_os_error (GError **error,
+              char    *why)
+{
+  g_set_error_literal (error, SY_TOKEN_STORE_ERROR, SY_TOKEN_STORE_ERROR_IO,
+                       why != NULL ? why : "out of memory");
+  sy_secret_os_free (why);
+}
+
+static gboolean
+keyring_lookup_sync (const char  *provider,
+                     const char  *account,
+                     char       **secret,
+                     GError     **error)
+{
+  char *found = NULL;
+  char *why = NULL;
+
+  *secret = NULL;
+  switch (sy_secret_os_load (provider, account, &found, &why))
+    {
+    case SY_SECRET_OS_OK:
+      /* Ours is freed with g_free(): copy, and wipe theirs. */
+      *secret = g_strdup (found);
+      sy_secret_os_free (found);
+      return TRUE;
+    case SY_SECRET_OS_NOT_FOUND:
+      return TRUE;
+    default:
+      set_os_error (error, why);
+      return FALSE;
+    }
+}
+
+static gboolean
+keyring_store_sync (const char  *provider,
+                    const char  *account,
+                    const char  *label,
+                    const char  *secret,
+                    GError     **error)
+{
+  char *why = NULL;
+
+  if (sy_secret_os_store (provider, account, secret, &why) == SY_SECRET_OS_OK)
+    return TRUE;
+  set_os_error (error, why);
+  return FALSE;
+}
+
+static gboolean
+keyring_delete_sync (const char  *provider,
+                     const char  *account,
+                     GError     **error)
+{
+  char *why = NULL;
+
+  if (sy_secret_os_delete (provider, account, &why) == SY_SECRET_OS_OK)
+    return TRUE;
+  set_os_error (error, why);
+  return FALSE;
+}
+
+#else /* !OS_SECRETS */
+
 /* The message of a libsecret or GDBus error without the remote error's
  * "GDBus.Error:org.freedesktop....:" prefix. */
 static char *
@@ -190,6 +279,59 @@ describe_no_keyring (const GError *error)
     return g_strdup_printf ("the Secret Service did not answer (%s)", message);
   return g_steal_pointer (&message);
 }
+
+/* libsecret's sync calls run their own main context. */
+static gboolean
+keyring_lookup_sync (const char  *provider,
+                     const char  *account,
+                     char       **secret,
+                     GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *found;
+
+  *secret = NULL;
+  found = secret_password_lookup_sync (&token_schema, NULL, &local,
+                                       "provider", provider, "account", account, NULL);
+  if (local != NULL)
+    {
+      g_autofree char *message = plain_message (local);
+
+      g_set_error_literal (error, SY_TOKEN_STORE_ERROR, SY_TOKEN_STORE_ERROR_IO, message);
+      return FALSE;
+    }
+  if (found != NULL)
+    {
+      /* Ours is freed with g_free(): copy out of libsecret's, which wipes. */
+      *secret = g_strdup (found);
+      secret_password_free (found);
+    }
+  return TRUE;
+}
+
+static gboolean
+keyring_store_sync (const char  *provider,
+                    const char  *account,
+                    const char  *label,
+                    const char  *secret,
+                    GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  secret_password_store_sync (&token_schema, SECRET_COLLECTION_DEFAULT, label, secret,
+                              NULL, &local,
+                              "provider", provider, "account", account, NULL);
+  if (local != NULL)
+    {
+      g_autofree char *message = plain_message (local);
+
+      g_set_error_literal (error, SY_TOKEN_STORE_ERROR, SY_TOKEN_STORE_ERROR_IO, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+#endif /* !OS_SECRETS */
 
 /* ------------------------------------------------------------- crypto */
 
@@ -348,10 +490,10 @@ key_from_passphrase (SyTokenStore  *self,
 }
 
 /* The file key kept in the keyring. Looked up here, in the worker thread,
- * with libsecret's sync calls (they run their own main context); with
- * @create, a new one is stored when the keyring has none. Looking up again
- * right before creating keeps two stores from replacing each other's key
- * (not across processes racing on the very first write). */
+ * with the blocking keyring calls; with @create, a new one is stored when
+ * the keyring has none. Looking up again right before creating keeps two
+ * stores from replacing each other's key (not across processes racing on
+ * the very first write). */
 static gboolean
 key_from_keyring (SyTokenStore  *self,
                   gboolean       create,
@@ -360,9 +502,10 @@ key_from_keyring (SyTokenStore  *self,
 {
   g_autoptr(GError) local = NULL;
   g_autofree char *label = NULL;
-  char *text;
+  char *text = NULL;
   guchar *raw;
   gsize len = 0;
+  gboolean ok;
 
   if (self->have_keyring_key)
     {
@@ -377,21 +520,16 @@ key_from_keyring (SyTokenStore  *self,
       return FALSE;
     }
 
-  text = secret_password_lookup_sync (&token_schema, NULL, &local,
-                                      "provider", FILE_KEY_PROVIDER,
-                                      "account", FILE_KEY_ACCOUNT, NULL);
-  if (local != NULL)
+  if (!keyring_lookup_sync (FILE_KEY_PROVIDER, FILE_KEY_ACCOUNT, &text, &local))
     {
-      g_autofree char *message = plain_message (local);
-
       g_set_error (error, SY_TOKEN_STORE_ERROR, SY_TOKEN_STORE_ERROR_BAD_KEY,
-                   "Cannot get the key of %s from the keyring: %s", self->enc_path, message);
+                   "Cannot get the key of %s from the keyring: %s", self->enc_path, local->message);
       return FALSE;
     }
   if (text != NULL)
     {
       raw = g_base64_decode (text, &len);
-      secret_password_free (text);
+      wipe_string (text);
       if (len != KEY_LEN)
         {
           OPENSSL_cleanse (raw, len);
@@ -417,18 +555,14 @@ key_from_keyring (SyTokenStore  *self,
         return FALSE;
       text = g_base64_encode (self->keyring_key, KEY_LEN);
       label = g_strdup_printf ("Switchyard: key of %s", self->enc_path);
-      secret_password_store_sync (&token_schema, SECRET_COLLECTION_DEFAULT, label, text,
-                                  NULL, &local,
-                                  "provider", FILE_KEY_PROVIDER,
-                                  "account", FILE_KEY_ACCOUNT, NULL);
+      ok = keyring_store_sync (FILE_KEY_PROVIDER, FILE_KEY_ACCOUNT, label, text, &local);
       wipe_string (text);
-      if (local != NULL)
+      if (!ok)
         {
-          g_autofree char *message = plain_message (local);
-
           OPENSSL_cleanse (self->keyring_key, KEY_LEN);
           g_set_error (error, SY_TOKEN_STORE_ERROR, SY_TOKEN_STORE_ERROR_IO,
-                       "Cannot keep the key of %s in the keyring: %s", self->enc_path, message);
+                       "Cannot keep the key of %s in the keyring: %s", self->enc_path,
+                       local->message);
           return FALSE;
         }
       g_info ("Keeping the key of %s in the keyring", self->enc_path);
@@ -757,9 +891,9 @@ return_same (GTask    *task,
 }
 
 static void
-file_op_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+worker_op_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   GTask *task = user_data;
   Op *op = g_task_get_task_data (task);
@@ -774,19 +908,85 @@ file_op_done (GObject      *source,
   op_finished (task);
 }
 
+/* @task's operation, done by @func in a worker thread. */
 static void
-file_start (SyTokenStore *self,
-            GTask        *task)
+worker_start (SyTokenStore    *self,
+              GTask           *task,
+              GTaskThreadFunc  func)
 {
   GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(GTask) worker = g_task_new (self, cancellable, file_op_done, task);
+  g_autoptr(GTask) worker = g_task_new (self, cancellable, worker_op_done, task);
 
   /* The worker's result is passed on as it is; @task applies the usual
    * cancellation rule. */
   g_task_set_check_cancellable (worker, FALSE);
   g_task_set_task_data (worker, g_task_get_task_data (task), NULL);
-  g_task_run_in_thread (worker, file_worker);
+  g_task_run_in_thread (worker, func);
 }
+
+static void
+file_start (SyTokenStore *self,
+            GTask        *task)
+{
+  worker_start (self, task, file_worker);
+}
+
+#if OS_SECRETS
+
+/* Runs in a worker thread, one operation at a time: the OS's calls block
+ * (macOS may be asking the user whether we may read the item). */
+static void
+keyring_worker (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Op *op = task_data;
+  g_autoptr(GError) error = NULL;
+  char *secret = NULL;
+  gboolean ok = FALSE;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  switch (op->kind)
+    {
+    case OP_SAVE:
+      ok = keyring_store_sync (op->provider, op->account, NULL, op->secret, &error);
+      break;
+    case OP_LOAD:
+      ok = keyring_lookup_sync (op->provider, op->account, &secret, &error);
+      break;
+    case OP_DELETE:
+      ok = keyring_delete_sync (op->provider, op->account, &error);
+      break;
+    case OP_OPEN:
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (!ok)
+    g_task_return_new_error (task, SY_TOKEN_STORE_ERROR, SY_TOKEN_STORE_ERROR_IO,
+                             "Keyring: cannot %s the secret of %s/%s: %s",
+                             op->kind == OP_SAVE ? "save" : op->kind == OP_LOAD ? "read" : "delete",
+                             op->provider, op->account, error->message);
+  else if (op->kind != OP_LOAD)
+    g_task_return_boolean (task, TRUE);
+  else if (secret != NULL)
+    g_task_return_pointer (task, secret, wipe_string);
+  else
+    g_task_return_new_error (task, SY_TOKEN_STORE_ERROR, SY_TOKEN_STORE_ERROR_NOT_FOUND,
+                             "No secret for %s/%s", op->provider, op->account);
+}
+
+static void
+keyring_start (SyTokenStore *self,
+               GTask        *task)
+{
+  worker_start (self, task, keyring_worker);
+}
+
+#else /* !OS_SECRETS */
 
 static void
 keyring_op_done (GObject      *source,
@@ -869,6 +1069,8 @@ keyring_start (SyTokenStore *self,
     }
 }
 
+#endif /* !OS_SECRETS */
+
 static void open_start (SyTokenStore *self, GTask *task);
 
 /* Starts the next queued operation; the store stays "running" meanwhile,
@@ -919,6 +1121,42 @@ enqueue (SyTokenStore *self,
 }
 
 /* ------------------------------------------------------------- opening */
+
+#if OS_SECRETS
+
+/* The probe: can the OS's store keep secrets for this user? Asked in a
+ * worker thread (the calls block); errors come back as
+ * SY_TOKEN_STORE_ERROR_NO_KEYRING naming the cause (cancellation as
+ * itself, by the task). */
+static void
+probe_worker (GTask        *probe,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  char *why = NULL;
+
+  if (sy_secret_os_available (&why) == SY_SECRET_OS_OK)
+    g_task_return_boolean (probe, TRUE);
+  else
+    g_task_return_new_error (probe, SY_TOKEN_STORE_ERROR, SY_TOKEN_STORE_ERROR_NO_KEYRING,
+                             "No keyring (%s): %s", sy_secret_os_name (),
+                             why != NULL ? why : "out of memory");
+  sy_secret_os_free (why);
+}
+
+static void
+probe_keyring_async (SyTokenStore        *self,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr(GTask) probe = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_run_in_thread (probe, probe_worker);
+}
+
+#else /* !OS_SECRETS */
 
 /* The probe: is there a Secret Service with a default collection we can
  * use? Errors come back as SY_TOKEN_STORE_ERROR_NO_KEYRING naming the cause
@@ -1046,6 +1284,8 @@ probe_keyring_async (SyTokenStore        *self,
    * Secret Service, where a bare proxy would not. */
   secret_service_get (SECRET_SERVICE_OPEN_SESSION, cancellable, probe_got_service, probe);
 }
+
+#endif /* !OS_SECRETS */
 
 static void
 open_probed (GObject      *source,

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   SY_TOKEN_STORE_AUTO,       /* the keyring when one answers, else the file */
-  SY_TOKEN_STORE_KEYRING,    /* the Secret Service, or an error */
+  SY_TOKEN_STORE_KEYRING,    /* the system keyring, or an error */
   SY_TOKEN_STORE_FILE,       /* tokens.enc in the store's directory */
 } SyTokenStoreKind;
 
@@ -21,7 +21,7 @@ typedef enum
 typedef enum
 {
   SY_TOKEN_STORE_ERROR_NOT_FOUND,   /* no secret for that provider/account */
-  SY_TOKEN_STORE_ERROR_NO_KEYRING,  /* KEYRING requested and no Secret Service answers */
+  SY_TOKEN_STORE_ERROR_NO_KEYRING,  /* KEYRING requested and no keyring answers */
   SY_TOKEN_STORE_ERROR_BAD_KEY,     /* tokens.enc cannot be decrypted with the key we have */
   SY_TOKEN_STORE_ERROR_CORRUPT,     /* tokens.enc is not a token file, or is cut short */
   SY_TOKEN_STORE_ERROR_IO,          /* reading or writing failed, or the keyring refused */
@@ -42,8 +42,12 @@ SyTokenStoreKind  sy_token_store_kind_from_string  (const char          *text,
                                                     gboolean            *ok);
 const char       *sy_token_store_kind_to_string    (SyTokenStoreKind     kind);
 
-/* Resolves AUTO by probing the Secret Service: no session bus, no service
- * on it, no default collection, or a locked one that cannot be unlocked
+/* Resolves AUTO by probing the system keyring. On Windows that is the
+ * Credential Manager (unusable when this logon session cannot keep
+ * credentials past its end), on macOS the Keychain (unusable without a
+ * default keychain, or a locked one that cannot ask to be unlocked), and
+ * elsewhere the Secret Service: no session bus, no service on it, no
+ * default collection, or a locked one that cannot be unlocked. No keyring
  * means the file backend. KEYRING then fails with
  * SY_TOKEN_STORE_ERROR_NO_KEYRING naming the cause. SWITCHYARD_MASTER_KEY
  * is read now. FILE probes too: without a passphrase, a new tokens.enc
