@@ -35,6 +35,8 @@ typedef struct
   gboolean  open_browser;       /* FALSE: only show the URL (--no-browser, SSH) */
   guint     callback_port;      /* 0: the provider's port (tests: any free one with G_MAXUINT16 + 1) */
   guint     timeout_s;          /* 0: 5 minutes */
+  const char *project_id;       /* Gemini CLI: the Google Cloud project(s) to serve from,
+                                   comma-separated; NULL: the one Google names */
 } SyLoginOptions;
 
 #define SY_TYPE_LOGIN_FLOW (sy_login_flow_get_type ())
