@@ -1,5 +1,5 @@
 /* main.c: switchyard [--headless] [--config FILE] [--host ADDR] [--port N] [--debug]
- *         switchyard --login PROVIDER [--no-browser] [--device] | --list-accounts | --logout ID
+ *         switchyard --login PROVIDER [--no-browser] [--device] [--project ID] | --list-accounts | --logout ID
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -130,6 +130,10 @@ terms_notice (const char *provider)
              "Using one through a proxy may break its terms of service, and providers have "
              "suspended accounts for it. You use your own account at your own risk.\n\n"),
            sy_login_provider_title (provider));
+  if (g_strcmp0 (provider, "gemini-cli") == 0)
+    g_print (_("Gemini CLI sign-in with a personal Google account ended in June 2026: sign in with "
+               "an account that has Gemini Code Assist Standard or Enterprise, and name its Google "
+               "Cloud project with --project ID (several: --project ID1,ID2).\n\n"));
   if (g_mkdir_with_parents (dir, 0700) == 0)
     g_file_set_contents (marker, "", 0, NULL);
 }
@@ -139,12 +143,13 @@ run_login (SyService  *service,
            const char *provider,
            gboolean    no_browser,
            int         callback_port,
-           gboolean    device)
+           gboolean    device,
+           const char *project)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   Cli cli = { loop, service, NULL, NULL, NULL, NULL, cancellable };
-  SyLoginOptions options = { !no_browser, 0, 0, device };
+  SyLoginOptions options = { !no_browser, 0, 0, device, project };
   g_autoptr(GError) error = NULL;
   int status = 0;
 
@@ -297,6 +302,7 @@ translate_legacy_flags (int    *argc,
     { "-kimi-login", "--login=kimi", NULL },
     { "-no-browser", "--no-browser", NULL },
     { "-oauth-callback-port", "--callback-port", NULL },
+    { "-project_id", "--project", NULL },
     { "-config", "--config", NULL },
   };
   GPtrArray *out = g_ptr_array_new ();
@@ -373,6 +379,7 @@ main (int   argc,
   gboolean list_accounts = FALSE;
   g_autofree char *login = NULL;
   g_autofree char *logout = NULL;
+  g_autofree char *project = NULL;
   int port = -1;
   int callback_port = -1;
   g_autofree char **args = NULL;
@@ -387,6 +394,7 @@ main (int   argc,
     { "no-browser", 0, 0, G_OPTION_ARG_NONE, &no_browser, N_("With --login: print the address instead of opening a browser"), NULL },
     { "callback-port", 0, 0, G_OPTION_ARG_INT, &callback_port, N_("With --login: the local port the browser comes back to (0: any free one)"), N_("N") },
     { "device", 0, 0, G_OPTION_ARG_NONE, &device, N_("With --login=codex: sign in by typing a code on any device (no local browser needed)"), NULL },
+    { "project", 0, 0, G_OPTION_ARG_STRING, &project, N_("With --login gemini-cli: the Google Cloud project(s) to serve from, comma-separated (default: the one Google names)"), N_("ID") },
     { "list-accounts", 0, 0, G_OPTION_ARG_NONE, &list_accounts, N_("List the signed-in accounts"), NULL },
     { "logout", 0, 0, G_OPTION_ARG_STRING, &logout, N_("Sign out of an account and delete its tokens"), N_("ID") },
     { NULL }
@@ -454,7 +462,12 @@ main (int   argc,
           g_printerr ("switchyard: --callback-port must be from 0 to 65535\n");
           return EXIT_CONFIG;
         }
-      return run_login (service, login, no_browser, callback_port, device);
+      if (project != NULL && g_strcmp0 (login, "gemini-cli") != 0)
+        {
+          g_printerr ("switchyard: --project is for --login gemini-cli\n");
+          return EXIT_CONFIG;
+        }
+      return run_login (service, login, no_browser, callback_port, device, project);
     }
   if (list_accounts)
     return run_list_accounts (service);

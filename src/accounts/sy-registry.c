@@ -459,8 +459,8 @@ static const struct
 } login_kinds[] = {
   { "claude",      SY_UPSTREAM_CLAUDE, "claude" },
   { "codex",       SY_UPSTREAM_CODEX,  "codex-" },
-  { "antigravity", -1,                 "antigravity" },
-  { "gemini-cli",  -1,                 "gemini-cli" },
+  { "antigravity", SY_UPSTREAM_ANTIGRAVITY, "antigravity" },
+  { "gemini-cli",  SY_UPSTREAM_GEMINI_CLI, "gemini-cli" },
   { "kimi",        -1,                 "kimi" },
   { "xai",         -1,                 "xai" },
 };
@@ -479,8 +479,11 @@ login_kind (const char *provider,
 }
 
 /* A login as an account: the provider's catalogue (its plan's list for
- * Codex), through oauth-excluded-models and oauth-model-alias. */
-static SyAccount *
+ * Codex), through oauth-excluded-models and oauth-model-alias. A Gemini
+ * CLI login serving several projects ("project_id" "p1,p2") is one account
+ * per project, "<login id>/<project>", all sharing the login's credential
+ * and entry; the caller groups them. */
+static void
 add_login (SyRegistry   *self,
            SyCredential *credential)
 {
@@ -488,14 +491,15 @@ add_login (SyRegistry   *self,
   const char *catalogue_key = NULL;
   int kind = login_kind (provider, &catalogue_key);
   g_autofree char *plan_key = NULL;
+  g_auto(GStrv) projects = NULL;
+  const char *project_list;
   SyUpstreamEntry *entry;
-  SyAccount *account;
   JsonArray *models;
 
   if (kind < 0)
     {
       g_info ("%s: %s logins are not served yet", sy_credential_get_id (credential), provider);
-      return NULL;
+      return;
     }
   entry = g_new0 (SyUpstreamEntry, 1);
   entry->kind = kind;
@@ -505,13 +509,13 @@ add_login (SyRegistry   *self,
   entry->excluded_models = g_new0 (char *, 1);
   g_ptr_array_add (self->login_entries, entry);
 
-  account = g_new0 (SyAccount, 1);
-  account->entry = entry;
-  account->provider = g_strdup (provider);
-  account->id = g_strdup (sy_credential_get_id (credential));
-  account->label = g_strdup (sy_credential_get_label (credential));
-  account->credential = g_object_ref (credential);
-  g_ptr_array_add (self->accounts, account);
+  project_list = sy_credential_get_extra (credential, "project_id");
+  if (kind == SY_UPSTREAM_GEMINI_CLI && project_list != NULL && strchr (project_list, ',') != NULL)
+    {
+      projects = g_strsplit (project_list, ",", -1);
+      for (guint p = 0; projects[p] != NULL; p++)
+        g_strstrip (projects[p]);
+    }
 
   /* Codex lists the models of the login's plan (pro when unknown). */
   if (g_str_has_suffix (catalogue_key, "-"))
@@ -527,20 +531,43 @@ add_login (SyRegistry   *self,
       catalogue_key = plan_key;
     }
   models = sy_registry_get_catalogue (self, catalogue_key);
-  for (guint m = 0; models != NULL && m < json_array_get_length (models); m++)
+  for (guint p = 0; p == 0 || (projects != NULL && projects[p] != NULL); p++)
     {
-      JsonNode *mn = json_array_get_element (models, m);
-      JsonObject *mo = JSON_NODE_HOLDS_OBJECT (mn) ? json_node_get_object (mn) : NULL;
-      const char *id = mo ? CAT_STR (mo, "id") : NULL;
-      g_autoptr(GPtrArray) ids = NULL;
+      SyAccount *account;
 
-      if (id == NULL)
+      if (projects != NULL &&
+          (*projects[p] == '\0' || g_strv_contains ((const char * const *) projects + p + 1, projects[p])))
         continue;
-      ids = sy_model_aliases_list (self->aliases, provider, id);
-      for (guint a = 0; a < ids->len; a++)
-        register_model (self, account, g_ptr_array_index (ids, a), id, TRUE, mo);
+      account = g_new0 (SyAccount, 1);
+      account->entry = entry;
+      account->provider = g_strdup (provider);
+      account->credential = g_object_ref (credential);
+      if (projects != NULL)
+        {
+          account->id = g_strdup_printf ("%s/%s", sy_credential_get_id (credential), projects[p]);
+          account->label = g_strdup_printf ("%s (%s)", sy_credential_get_label (credential), projects[p]);
+        }
+      else
+        {
+          account->id = g_strdup (sy_credential_get_id (credential));
+          account->label = g_strdup (sy_credential_get_label (credential));
+        }
+      g_ptr_array_add (self->accounts, account);
+
+      for (guint m = 0; models != NULL && m < json_array_get_length (models); m++)
+        {
+          JsonNode *mn = json_array_get_element (models, m);
+          JsonObject *mo = JSON_NODE_HOLDS_OBJECT (mn) ? json_node_get_object (mn) : NULL;
+          const char *id = mo ? CAT_STR (mo, "id") : NULL;
+          g_autoptr(GPtrArray) ids = NULL;
+
+          if (id == NULL)
+            continue;
+          ids = sy_model_aliases_list (self->aliases, provider, id);
+          for (guint a = 0; a < ids->len; a++)
+            register_model (self, account, g_ptr_array_index (ids, a), id, TRUE, mo);
+        }
     }
-  return account;
 }
 
 JsonArray *
@@ -674,18 +701,26 @@ sy_registry_new_full (SyConfig      *config,
   for (guint i = 0; credentials != NULL && i < credentials->len; i++)
     {
       SyCredential *credential = g_ptr_array_index (credentials, i);
-      SyAccount *account = add_login (self, credential);
+      const char *login = sy_credential_get_id (credential);
+      guint first = self->accounts->len;
 
-      if (account == NULL)
-        continue;
-      account->state = sy_account_pool_lookup (pool, account->id);
-      if (account->state != NULL)
-        g_object_ref (account->state);
-      else
-        account->state = sy_account_state_new (account->id, account->provider);
-      sy_account_state_set_info (account->state, account->label, account->entry->prefix,
-                                 account->entry->priority, NULL, -1, FALSE);
-      g_ptr_array_add (states, g_object_ref (account->state));
+      add_login (self, credential);
+      for (guint a = first; a < self->accounts->len; a++)
+        {
+          SyAccount *account = g_ptr_array_index (self->accounts, a);
+          /* The projects of one login share its quota: a group, for
+           * quota-exceeded.switch-project. */
+          const char *group = g_strcmp0 (account->id, login) != 0 ? login : NULL;
+
+          account->state = sy_account_pool_lookup (pool, account->id);
+          if (account->state != NULL)
+            g_object_ref (account->state);
+          else
+            account->state = sy_account_state_new (account->id, account->provider);
+          sy_account_state_set_info (account->state, account->label, account->entry->prefix,
+                                     account->entry->priority, group, -1, FALSE);
+          g_ptr_array_add (states, g_object_ref (account->state));
+        }
     }
 
   /* Higher priority first; config order within a priority (stable sort). */

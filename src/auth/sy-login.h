@@ -38,6 +38,8 @@ typedef struct
   gboolean  device;             /* sign in with a code typed on another device (Codex);
                                    the code comes from the service shortly after the
                                    flow starts: get_user_code() is NULL until then */
+  const char *project_id;       /* Gemini CLI: the Google Cloud project(s) to serve from,
+                                   comma-separated; NULL: the one Google names */
 } SyLoginOptions;
 
 #define SY_TYPE_LOGIN_FLOW (sy_login_flow_get_type ())

@@ -39,8 +39,8 @@ sy_provider_for_kind (SyUpstreamKind kind)
     case SY_UPSTREAM_VERTEX:        type = sy_provider_vertex_get_type (); break;
     case SY_UPSTREAM_CODEX:         type = sy_provider_codex_get_type (); break;
     case SY_UPSTREAM_OPENAI_COMPAT: type = sy_provider_openai_compat_get_type (); break;
-    case SY_UPSTREAM_GEMINI_CLI:
-    case SY_UPSTREAM_ANTIGRAVITY:
+    case SY_UPSTREAM_GEMINI_CLI:    type = sy_provider_gemini_cli_get_type (); break;
+    case SY_UPSTREAM_ANTIGRAVITY:   type = sy_provider_antigravity_get_type (); break;
     case SY_UPSTREAM_KIMI:
     case SY_UPSTREAM_XAI:
     case SY_UPSTREAM_N_KINDS:

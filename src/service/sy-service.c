@@ -263,7 +263,15 @@ static SyAccountState *
 state_of_login (SyService    *self,
                 SyCredential *credential)
 {
-  return sy_account_pool_lookup (self->pool, sy_credential_get_id (credential));
+  SyAccountState *state = sy_account_pool_lookup (self->pool, sy_credential_get_id (credential));
+  GPtrArray *accounts = self->registry ? sy_registry_get_accounts (self->registry) : NULL;
+
+  /* A login serving several projects is one account per project, each
+   * renewing the same credential: the first will do. */
+  for (guint i = 0; state == NULL && accounts != NULL && i < accounts->len; i++)
+    if (((SyAccount *) g_ptr_array_index (accounts, i))->credential == credential)
+      state = ((SyAccount *) g_ptr_array_index (accounts, i))->state;
+  return state;
 }
 
 static void
