@@ -1,5 +1,6 @@
 /* main.c: switchyard [--headless] [--config FILE] [--host ADDR] [--port N] [--debug]
  *         switchyard --login PROVIDER [--no-browser] | --list-accounts | --logout ID
+ *         switchyard --import-vertex KEY.json [--prefix P] [--location L]
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +19,7 @@
 
 #include "sy-config.h"
 #include "sy-log.h"
+#include "sy-login-channels.h"
 #include "sy-service-logins.h"
 #include "switchyard.h"
 #ifdef G_OS_UNIX
@@ -60,6 +62,7 @@ typedef struct
   SyCredential *credential;
   GDataInputStream *input;
   GCancellable *cancellable;
+  const char   *provider;
 } Cli;
 
 static void
@@ -134,6 +137,49 @@ terms_notice (const char *provider)
     g_file_set_contents (marker, "", 0, NULL);
 }
 
+/* What to open (and, for device flows, the code to check), once known. */
+static void
+show_sign_in (Cli *cli)
+{
+  const char *title = sy_login_provider_title (cli->provider);
+  const char *code = sy_login_flow_get_user_code (cli->flow);
+
+  if (code != NULL)
+    {
+      g_print (_("Sign in to %s: open this address in a browser\n\n  %s\n\n"
+                 "and confirm the code %s there. Waiting for your approval…\n"),
+               title, sy_login_flow_get_url (cli->flow), code);
+      return;
+    }
+  g_print (_("Sign in to %s in your browser:\n\n  %s\n\n"), title, sy_login_flow_get_url (cli->flow));
+  g_print (_("Waiting for the browser to come back to 127.0.0.1:%u (5 minutes).\n"
+             "On another machine (SSH)? Forward the port (ssh -L %u:localhost:%u …), or paste here\n"
+             "the address the browser ends on and press Enter.\n"),
+           sy_login_flow_get_callback_port (cli->flow), sy_login_flow_get_callback_port (cli->flow),
+           sy_login_flow_get_callback_port (cli->flow));
+#ifdef G_OS_UNIX
+  {
+    g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
+
+    cli->input = g_data_input_stream_new (in);
+    g_data_input_stream_read_line_async (cli->input, G_PRIORITY_DEFAULT, cli->cancellable,
+                                         on_pasted_line, cli);
+  }
+#endif
+}
+
+/* Device flows: the provider has said where to go. */
+static void
+on_url_known (SyLoginFlow *flow,
+              GParamSpec  *pspec,
+              gpointer     user_data)
+{
+  Cli *cli = user_data;
+
+  if (sy_login_flow_get_url (flow) != NULL)
+    show_sign_in (cli);
+}
+
 static int
 run_login (SyService  *service,
            const char *provider,
@@ -142,7 +188,7 @@ run_login (SyService  *service,
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Cli cli = { loop, service, NULL, NULL, NULL, NULL, cancellable };
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, cancellable, NULL };
   SyLoginOptions options = { !no_browser, 0, 0 };
   g_autoptr(GError) error = NULL;
   int status = 0;
@@ -162,21 +208,11 @@ run_login (SyService  *service,
       g_printerr ("switchyard: %s\n", error->message);
       return EXIT_CONFIG;
     }
-  g_print (_("Sign in to %s in your browser:\n\n  %s\n\n"), sy_login_provider_title (provider),
-           sy_login_flow_get_url (cli.flow));
-  g_print (_("Waiting for the browser to come back to 127.0.0.1:%u (5 minutes).\n"
-             "On another machine (SSH)? Forward the port (ssh -L %u:localhost:%u …), or paste here\n"
-             "the address the browser ends on and press Enter.\n"),
-           sy_login_flow_get_callback_port (cli.flow), sy_login_flow_get_callback_port (cli.flow),
-           sy_login_flow_get_callback_port (cli.flow));
-#ifdef G_OS_UNIX
-  {
-    g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
-
-    cli.input = g_data_input_stream_new (in);
-    g_data_input_stream_read_line_async (cli.input, G_PRIORITY_DEFAULT, cancellable, on_pasted_line, &cli);
-  }
-#endif
+  cli.provider = provider;
+  if (sy_login_flow_get_url (cli.flow) != NULL)
+    show_sign_in (&cli);
+  else
+    g_signal_connect (cli.flow, "notify::url", G_CALLBACK (on_url_known), &cli);
   g_main_loop_run (loop);
   if (cli.credential != NULL)
     {
@@ -191,6 +227,7 @@ run_login (SyService  *service,
     }
   g_clear_error (&cli.error);
   g_clear_object (&cli.input);
+  g_signal_handlers_disconnect_by_data (cli.flow, &cli);
   g_clear_object (&cli.flow);
   /* Let the cancelled read finish before the stream goes. */
   while (g_main_context_iteration (NULL, FALSE))
@@ -202,7 +239,7 @@ static int
 run_list_accounts (SyService *service)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL, NULL };
   GPtrArray *all;
 
   if (!load_logins (&cli))
@@ -240,7 +277,7 @@ run_logout (SyService  *service,
             const char *id)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL, NULL };
 
   if (!load_logins (&cli))
     return 1;
@@ -256,6 +293,65 @@ run_logout (SyService  *service,
   return 0;
 }
 
+static void
+on_added (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Cli *cli = user_data;
+
+  cli->credential = sy_service_add_login_finish (SY_SERVICE (source), result, &cli->error);
+  g_main_loop_quit (cli->loop);
+}
+
+/* A Google service-account key as a Vertex AI login. */
+static int
+run_import_vertex (SyService  *service,
+                   const char *path,
+                   const char *prefix,
+                   const char *location)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCredential) credential = NULL;
+  char *key = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &key, &length, &error))
+    {
+      g_printerr ("switchyard: %s\n", error->message);
+      return 1;
+    }
+  credential = sy_vertex_credential_new (key, (gssize) length, prefix, location, &error);
+  memset (key, 0, length);
+  g_free (key);
+  if (credential == NULL)
+    {
+      g_printerr ("switchyard: %s: %s\n", path, error->message);
+      return EXIT_CONFIG;
+    }
+  if (!load_logins (&cli))
+    return 1;
+  sy_service_add_login_async (service, credential, NULL, on_added, &cli);
+  g_main_loop_run (loop);
+  g_clear_object (&cli.credential);
+  if (cli.error != NULL)
+    {
+      g_printerr ("switchyard: %s\n", cli.error->message);
+      g_clear_error (&cli.error);
+      return 1;
+    }
+  g_print (_("Imported the service account %s (project %s, %s%s%s) as account %s.\n"
+             "Its key is in the token store now; you may delete %s.\n"),
+           sy_credential_get_email (credential), sy_credential_get_extra (credential, "project_id"),
+           sy_credential_get_extra (credential, "location"),
+           sy_credential_get_prefix (credential) ? ", prefix " : "",
+           sy_credential_get_prefix (credential) ? sy_credential_get_prefix (credential) : "",
+           sy_credential_get_id (credential), path);
+  return 0;
+}
+
 /* CLIProxyAPI's single-dash login flags, as ours. */
 static void
 translate_legacy_flags (int    argc,
@@ -268,6 +364,8 @@ translate_legacy_flags (int    argc,
     { "-antigravity-login", "--login=antigravity" },
     { "-login", "--login=gemini-cli" },
     { "-kimi-login", "--login=kimi" },
+    { "-vertex-import", "--import-vertex" },
+    { "-vertex-import-prefix", "--prefix" },
     { "-no-browser", "--no-browser" },
     { "-oauth-callback-port", "--callback-port" },
     { "-config", "--config" },
@@ -285,7 +383,7 @@ run_headless (SyService *service)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
-  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL, NULL };
 
   /* Signed-in accounts first, so they serve from the first request; API
    * keys alone still work when the accounts cannot be read. */
@@ -329,6 +427,9 @@ main (int   argc,
   gboolean list_accounts = FALSE;
   g_autofree char *login = NULL;
   g_autofree char *logout = NULL;
+  g_autofree char *import_vertex = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *location = NULL;
   int port = -1;
   int callback_port = -1;
   const GOptionEntry entries[] = {
@@ -343,6 +444,9 @@ main (int   argc,
     { "callback-port", 0, 0, G_OPTION_ARG_INT, &callback_port, N_("With --login: the local port the browser comes back to (0: any free one)"), N_("N") },
     { "list-accounts", 0, 0, G_OPTION_ARG_NONE, &list_accounts, N_("List the signed-in accounts"), NULL },
     { "logout", 0, 0, G_OPTION_ARG_STRING, &logout, N_("Sign out of an account and delete its tokens"), N_("ID") },
+    { "import-vertex", 0, 0, G_OPTION_ARG_FILENAME, &import_vertex, N_("Add a Google service-account key (JSON) as a Vertex AI account"), N_("FILE") },
+    { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, N_("With --import-vertex: the account's model prefix"), N_("P") },
+    { "location", 0, 0, G_OPTION_ARG_STRING, &location, N_("With --import-vertex: the Vertex AI location (default us-central1)"), N_("L") },
     { NULL }
   };
 
@@ -398,6 +502,11 @@ main (int   argc,
     }
   if (host != NULL || port >= 0)
     sy_service_set_listen_override (service, host, port);
+  if ((prefix != NULL || location != NULL) && import_vertex == NULL)
+    {
+      g_printerr ("switchyard: --prefix and --location go with --import-vertex\n");
+      return EXIT_CONFIG;
+    }
 
   if (login != NULL)
     {
@@ -412,6 +521,8 @@ main (int   argc,
     return run_list_accounts (service);
   if (logout != NULL)
     return run_logout (service, logout);
+  if (import_vertex != NULL)
+    return run_import_vertex (service, import_vertex, prefix, location);
 
 #if HAVE_GUI
   if (!headless)

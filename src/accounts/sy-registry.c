@@ -461,8 +461,9 @@ static const struct
   { "codex",       -1,                 "codex-" },
   { "antigravity", -1,                 "antigravity" },
   { "gemini-cli",  -1,                 "gemini-cli" },
-  { "kimi",        -1,                 "kimi" },
-  { "xai",         -1,                 "xai" },
+  { "kimi",        SY_UPSTREAM_KIMI,   "kimi" },
+  { "xai",         SY_UPSTREAM_XAI,    "xai" },
+  { "vertex",      SY_UPSTREAM_VERTEX, "vertex" },
 };
 
 static int

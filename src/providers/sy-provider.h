@@ -90,5 +90,7 @@ GType sy_provider_gemini_get_type         (void);
 GType sy_provider_vertex_get_type         (void);
 GType sy_provider_codex_get_type          (void);
 GType sy_provider_openai_compat_get_type  (void);
+GType sy_provider_kimi_get_type           (void);
+GType sy_provider_xai_get_type            (void);
 
 G_END_DECLS

@@ -786,6 +786,36 @@ sy_service_login_finish (SyService     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+void
+sy_service_add_login_async (SyService           *self,
+                            SyCredential        *credential,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_return_if_fail (SY_IS_SERVICE (self));
+  g_return_if_fail (SY_IS_CREDENTIAL (credential));
+  g_task_set_source_tag (task, sy_service_add_login_async);
+  if (self->logins == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "logins are not loaded");
+      return;
+    }
+  g_task_set_task_data (task, g_object_ref (credential), g_object_unref);
+  sy_logins_add_async (self->logins, credential, cancellable, on_login_added, g_steal_pointer (&task));
+}
+
+SyCredential *
+sy_service_add_login_finish (SyService     *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 GObject *
 sy_service_get_logins (SyService *self)
 {
