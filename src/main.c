@@ -1,5 +1,6 @@
 /* main.c: switchyard [--headless] [--config FILE] [--host ADDR] [--port N] [--debug]
  *         switchyard --login PROVIDER [--no-browser] [--device] [--project ID] | --list-accounts | --logout ID
+ *         switchyard --import-vertex KEY.json [--prefix P] [--location L]
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +19,7 @@
 
 #include "sy-config.h"
 #include "sy-log.h"
+#include "sy-login-channels.h"
 #include "sy-service-logins.h"
 #include "switchyard.h"
 #ifdef G_OS_UNIX
@@ -60,6 +62,7 @@ typedef struct
   SyCredential *credential;
   GDataInputStream *input;
   GCancellable *cancellable;
+  const char   *provider;
 } Cli;
 
 static void
@@ -138,6 +141,49 @@ terms_notice (const char *provider)
     g_file_set_contents (marker, "", 0, NULL);
 }
 
+/* What to open (and, for device flows, the code to check), once known. */
+static void
+show_sign_in (Cli *cli)
+{
+  const char *title = sy_login_provider_title (cli->provider);
+  const char *code = sy_login_flow_get_user_code (cli->flow);
+
+  if (code != NULL)
+    {
+      g_print (_("Sign in to %s: open this address in a browser\n\n  %s\n\n"
+                 "and confirm the code %s there. Waiting for your approval…\n"),
+               title, sy_login_flow_get_url (cli->flow), code);
+      return;
+    }
+  g_print (_("Sign in to %s in your browser:\n\n  %s\n\n"), title, sy_login_flow_get_url (cli->flow));
+  g_print (_("Waiting for the browser to come back to 127.0.0.1:%u (5 minutes).\n"
+             "On another machine (SSH)? Forward the port (ssh -L %u:localhost:%u …), or paste here\n"
+             "the address the browser ends on and press Enter.\n"),
+           sy_login_flow_get_callback_port (cli->flow), sy_login_flow_get_callback_port (cli->flow),
+           sy_login_flow_get_callback_port (cli->flow));
+#ifdef G_OS_UNIX
+  {
+    g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
+
+    cli->input = g_data_input_stream_new (in);
+    g_data_input_stream_read_line_async (cli->input, G_PRIORITY_DEFAULT, cli->cancellable,
+                                         on_pasted_line, cli);
+  }
+#endif
+}
+
+/* Device flows: the provider has said where to go. */
+static void
+on_url_known (SyLoginFlow *flow,
+              GParamSpec  *pspec,
+              gpointer     user_data)
+{
+  Cli *cli = user_data;
+
+  if (sy_login_flow_get_url (flow) != NULL)
+    show_sign_in (cli);
+}
+
 static int
 run_login (SyService  *service,
            const char *provider,
@@ -148,7 +194,7 @@ run_login (SyService  *service,
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Cli cli = { loop, service, NULL, NULL, NULL, NULL, cancellable };
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, cancellable, NULL };
   SyLoginOptions options = { !no_browser, 0, 0, device, project };
   g_autoptr(GError) error = NULL;
   int status = 0;
@@ -172,43 +218,14 @@ run_login (SyService  *service,
       g_printerr ("switchyard: %s\n", error->message);
       return EXIT_CONFIG;
     }
-  if (sy_login_flow_get_callback_port (cli.flow) == 0)
-    {
-      /* A device flow (no local callback): the code to type comes with
-       * the service's first answer. */
-      while (sy_login_flow_get_user_code (cli.flow) == NULL && cli.credential == NULL && cli.error == NULL)
-        g_main_context_iteration (NULL, TRUE);
-      if (sy_login_flow_get_user_code (cli.flow) != NULL)
-        {
-          g_print (_("Sign in to %s: open\n\n  %s\n\non any device and enter the code\n\n  %s\n\n"),
-                   sy_login_provider_title (provider), sy_login_flow_get_url (cli.flow),
-                   sy_login_flow_get_user_code (cli.flow));
-          g_print (_("Waiting for the sign-in to be approved.\n"));
-        }
-      if (cli.credential == NULL && cli.error == NULL)
-        g_main_loop_run (loop);
-    }
+  if (device && sy_login_flow_get_callback_port (cli.flow) != 0)
+    g_printerr (_("%s has no device sign-in: using the browser.\n"), sy_login_provider_title (provider));
+  cli.provider = provider;
+  if (sy_login_flow_get_url (cli.flow) != NULL)
+    show_sign_in (&cli);
   else
-    {
-      if (device)
-        g_printerr (_("%s has no device sign-in: using the browser.\n"), sy_login_provider_title (provider));
-      g_print (_("Sign in to %s in your browser:\n\n  %s\n\n"), sy_login_provider_title (provider),
-               sy_login_flow_get_url (cli.flow));
-      g_print (_("Waiting for the browser to come back to 127.0.0.1:%u (5 minutes).\n"
-                 "On another machine (SSH)? Forward the port (ssh -L %u:localhost:%u …), or paste here\n"
-                 "the address the browser ends on and press Enter.\n"),
-               sy_login_flow_get_callback_port (cli.flow), sy_login_flow_get_callback_port (cli.flow),
-               sy_login_flow_get_callback_port (cli.flow));
-#ifdef G_OS_UNIX
-      {
-        g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
-
-        cli.input = g_data_input_stream_new (in);
-        g_data_input_stream_read_line_async (cli.input, G_PRIORITY_DEFAULT, cancellable, on_pasted_line, &cli);
-      }
-#endif
-      g_main_loop_run (loop);
-    }
+    g_signal_connect (cli.flow, "notify::url", G_CALLBACK (on_url_known), &cli);
+  g_main_loop_run (loop);
   if (cli.credential != NULL)
     {
       g_print (_("Signed in to %s as %s (account %s).\n"), sy_login_provider_title (provider),
@@ -222,6 +239,7 @@ run_login (SyService  *service,
     }
   g_clear_error (&cli.error);
   g_clear_object (&cli.input);
+  g_signal_handlers_disconnect_by_data (cli.flow, &cli);
   g_clear_object (&cli.flow);
   /* Let the cancelled read finish before the stream goes. */
   while (g_main_context_iteration (NULL, FALSE))
@@ -233,7 +251,7 @@ static int
 run_list_accounts (SyService *service)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL, NULL };
   GPtrArray *all;
 
   if (!load_logins (&cli))
@@ -271,7 +289,7 @@ run_logout (SyService  *service,
             const char *id)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL, NULL };
 
   if (!load_logins (&cli))
     return 1;
@@ -284,6 +302,65 @@ run_logout (SyService  *service,
       return 1;
     }
   g_print (_("Signed out: %s (its tokens were deleted).\n"), id);
+  return 0;
+}
+
+static void
+on_added (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Cli *cli = user_data;
+
+  cli->credential = sy_service_add_login_finish (SY_SERVICE (source), result, &cli->error);
+  g_main_loop_quit (cli->loop);
+}
+
+/* A Google service-account key as a Vertex AI login. */
+static int
+run_import_vertex (SyService  *service,
+                   const char *path,
+                   const char *prefix,
+                   const char *location)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCredential) credential = NULL;
+  char *key = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &key, &length, &error))
+    {
+      g_printerr ("switchyard: %s\n", error->message);
+      return 1;
+    }
+  credential = sy_vertex_credential_new (key, (gssize) length, prefix, location, &error);
+  memset (key, 0, length);
+  g_free (key);
+  if (credential == NULL)
+    {
+      g_printerr ("switchyard: %s: %s\n", path, error->message);
+      return EXIT_CONFIG;
+    }
+  if (!load_logins (&cli))
+    return 1;
+  sy_service_add_login_async (service, credential, NULL, on_added, &cli);
+  g_main_loop_run (loop);
+  g_clear_object (&cli.credential);
+  if (cli.error != NULL)
+    {
+      g_printerr ("switchyard: %s\n", cli.error->message);
+      g_clear_error (&cli.error);
+      return 1;
+    }
+  g_print (_("Imported the service account %s (project %s, %s%s%s) as account %s.\n"
+             "Its key is in the token store now; you may delete %s.\n"),
+           sy_credential_get_email (credential), sy_credential_get_extra (credential, "project_id"),
+           sy_credential_get_extra (credential, "location"),
+           sy_credential_get_prefix (credential) ? ", prefix " : "",
+           sy_credential_get_prefix (credential) ? sy_credential_get_prefix (credential) : "",
+           sy_credential_get_id (credential), path);
   return 0;
 }
 
@@ -303,6 +380,8 @@ translate_legacy_flags (int    *argc,
     { "-no-browser", "--no-browser", NULL },
     { "-oauth-callback-port", "--callback-port", NULL },
     { "-project_id", "--project", NULL },
+    { "-vertex-import", "--import-vertex", NULL },
+    { "-vertex-import-prefix", "--prefix", NULL },
     { "-config", "--config", NULL },
   };
   GPtrArray *out = g_ptr_array_new ();
@@ -334,7 +413,7 @@ run_headless (SyService *service)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
-  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL, NULL };
 
   /* Signed-in accounts first, so they serve from the first request; API
    * keys alone still work when the accounts cannot be read. */
@@ -380,6 +459,9 @@ main (int   argc,
   g_autofree char *login = NULL;
   g_autofree char *logout = NULL;
   g_autofree char *project = NULL;
+  g_autofree char *import_vertex = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *location = NULL;
   int port = -1;
   int callback_port = -1;
   g_autofree char **args = NULL;
@@ -397,6 +479,9 @@ main (int   argc,
     { "project", 0, 0, G_OPTION_ARG_STRING, &project, N_("With --login gemini-cli: the Google Cloud project(s) to serve from, comma-separated (default: the one Google names)"), N_("ID") },
     { "list-accounts", 0, 0, G_OPTION_ARG_NONE, &list_accounts, N_("List the signed-in accounts"), NULL },
     { "logout", 0, 0, G_OPTION_ARG_STRING, &logout, N_("Sign out of an account and delete its tokens"), N_("ID") },
+    { "import-vertex", 0, 0, G_OPTION_ARG_FILENAME, &import_vertex, N_("Add a Google service-account key (JSON) as a Vertex AI account"), N_("FILE") },
+    { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, N_("With --import-vertex: the account's model prefix"), N_("P") },
+    { "location", 0, 0, G_OPTION_ARG_STRING, &location, N_("With --import-vertex: the Vertex AI location (default us-central1)"), N_("L") },
     { NULL }
   };
 
@@ -454,6 +539,11 @@ main (int   argc,
     }
   if (host != NULL || port >= 0)
     sy_service_set_listen_override (service, host, port);
+  if ((prefix != NULL || location != NULL) && import_vertex == NULL)
+    {
+      g_printerr ("switchyard: --prefix and --location go with --import-vertex\n");
+      return EXIT_CONFIG;
+    }
 
   if (login != NULL)
     {
@@ -473,6 +563,8 @@ main (int   argc,
     return run_list_accounts (service);
   if (logout != NULL)
     return run_logout (service, logout);
+  if (import_vertex != NULL)
+    return run_import_vertex (service, import_vertex, prefix, location);
 
 #if HAVE_GUI
   if (!headless)

@@ -461,8 +461,9 @@ static const struct
   { "codex",       SY_UPSTREAM_CODEX,  "codex-" },
   { "antigravity", SY_UPSTREAM_ANTIGRAVITY, "antigravity" },
   { "gemini-cli",  SY_UPSTREAM_GEMINI_CLI, "gemini-cli" },
-  { "kimi",        -1,                 "kimi" },
-  { "xai",         -1,                 "xai" },
+  { "kimi",        SY_UPSTREAM_KIMI,   "kimi" },
+  { "xai",         SY_UPSTREAM_XAI,    "xai" },
+  { "vertex",      SY_UPSTREAM_VERTEX, "vertex" },
 };
 
 static int

@@ -295,7 +295,11 @@ on_device_code (GObject      *source,
                                "OpenAI's device sign-in answered without a user code");
       return;
     }
-  self->user_code = g_strdup (user_code);
+  {
+    g_autofree char *device_url = g_strconcat (self->auth_base, "/codex/device", NULL);
+
+    sy_login_flow_set_prompt (self, device_url, user_code);
+  }
 
   poll_url = g_strconcat (self->auth_base, "/api/accounts/deviceauth/token", NULL);
   fields[0] = "device_auth_id"; fields[1] = device->device_auth_id;
@@ -313,8 +317,8 @@ on_device_code (GObject      *source,
                                    on_device_approved, g_object_ref (task));
 }
 
-/* The address is known at once; the code to type comes with the service's
- * first answer (sy_login_flow_get_user_code() is NULL until then). */
+/* The address and the code to type come with the service's first answer
+ * (announced together: notify::url). */
 static gboolean
 device_start (SyLoginFlow  *self,
               GTask        *task,
@@ -325,7 +329,6 @@ device_start (SyLoginFlow  *self,
 
   self->data = g_new0 (DeviceData, 1);
   self->data_free = device_data_free;
-  self->url = g_strconcat (self->auth_base, "/codex/device", NULL);
   self->redirect_uri = g_strconcat (self->auth_base, "/deviceauth/callback", NULL);
   fields[0] = "client_id"; fields[1] = CODEX_CLIENT_ID;
   fields[2] = NULL;

@@ -64,7 +64,28 @@ extern const SyLoginProvider sy_login_kimi;
 extern const SyLoginProvider sy_login_xai;
 extern const SyLoginProvider sy_login_qwen;
 extern const SyLoginProvider sy_login_iflow;
+extern const SyLoginProvider sy_login_vertex;
 
+/* Device flows: the provider's answer is in. Sets the address (and the code
+ * to type), says so ("notify::url") and opens the browser if asked to. */
+void         sy_login_flow_set_prompt   (SyLoginFlow   *flow,
+                                         const char    *url,
+                                         const char    *user_code);
+/* Device flows: reads the provider's device answer (RFC 8628 §3.2), shows
+ * its address and code, and polls @token_url (form: client_id, device_code,
+ * grant_type) at the provider's pace until the code expires, @max_wait_s or
+ * the flow's timeout; @callback gets a ref to @task and the poll's result
+ * (sy_oauth_device_poll_finish). FALSE (SY_LOGIN_ERROR_ANSWER) when the
+ * answer lacks the device code, the user code or the address. */
+gboolean     sy_login_device_wait       (SyLoginFlow   *flow,
+                                         GTask         *task,
+                                         JsonObject    *answer,
+                                         const char    *token_url,
+                                         const char    *client_id,
+                                         const char * const *headers,
+                                         guint          max_wait_s,
+                                         GAsyncReadyCallback callback,
+                                         GError       **error);
 /* A local callback on the provider's port (or the option's) and path. */
 SyOAuthCallback *sy_login_flow_listen   (SyLoginFlow   *flow,
                                          const char    *state,

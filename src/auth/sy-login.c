@@ -21,6 +21,7 @@ static const SyLoginProvider * const providers[] = {
   &sy_login_xai,
   &sy_login_qwen,
   &sy_login_iflow,
+  &sy_login_vertex,     /* imported, not signed in to: refresh only */
 };
 
 G_DEFINE_QUARK (sy-login-error-quark, sy_login_error)
@@ -64,6 +65,14 @@ sy_login_refresh_lead (const char *provider)
 
 G_DEFINE_FINAL_TYPE (SyLoginFlow, sy_login_flow, G_TYPE_OBJECT)
 
+enum {
+  PROP_0,
+  PROP_URL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void
 sy_login_flow_finalize (GObject *object)
 {
@@ -88,9 +97,35 @@ sy_login_flow_finalize (GObject *object)
 }
 
 static void
+sy_login_flow_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  SyLoginFlow *self = SY_LOGIN_FLOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_URL:
+      g_value_set_string (value, self->url);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 sy_login_flow_class_init (SyLoginFlowClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = sy_login_flow_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = sy_login_flow_finalize;
+  object_class->get_property = sy_login_flow_get_property;
+
+  properties[PROP_URL] =
+    g_param_spec_string ("url", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -201,6 +236,21 @@ sy_login_flow_run_async (SyLoginFlow         *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  /* Device flows open it once the provider has said where. */
+  if (self->url != NULL)
+    open_browser (self);
+}
+
+void
+sy_login_flow_set_prompt (SyLoginFlow *self,
+                          const char  *url,
+                          const char  *user_code)
+{
+  g_free (self->user_code);
+  self->user_code = g_strdup (user_code);
+  g_free (self->url);
+  self->url = g_strdup (url);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_URL]);
   open_browser (self);
 }
 

@@ -57,7 +57,9 @@ SyLoginFlow    *sy_login_flow_new           (const char      *provider,
                                              SyConfig        *config,
                                              const SyLoginOptions *options,
                                              GError         **error);
-/* Starts: when it returns, get_url() says what to open. */
+/* Starts: when it returns, get_url() says what to open. Device flows ask the
+ * provider first: get_url() is NULL until its answer, and "notify::url"
+ * says when the address (and the code) are known. */
 void            sy_login_flow_run_async     (SyLoginFlow     *self,
                                              GCancellable    *cancellable,
                                              GAsyncReadyCallback callback,
@@ -65,6 +67,7 @@ void            sy_login_flow_run_async     (SyLoginFlow     *self,
 SyCredential   *sy_login_flow_run_finish    (SyLoginFlow     *self,
                                              GAsyncResult    *result,
                                              GError         **error);
+/* The "url" property. */
 const char     *sy_login_flow_get_url       (SyLoginFlow     *self);
 /* Device flows: the code to type at the URL; NULL for browser flows. */
 const char     *sy_login_flow_get_user_code (SyLoginFlow     *self);

@@ -1776,6 +1776,7 @@ static const Field endpoints_fields[] = {
   F_MAP ("gemini-cli", endpoint_fields),
   F_MAP ("kimi", endpoint_fields),
   F_MAP ("xai", endpoint_fields),
+  F_MAP ("vertex", endpoint_fields),
   F_END
 };
 

@@ -41,8 +41,8 @@ sy_provider_for_kind (SyUpstreamKind kind)
     case SY_UPSTREAM_OPENAI_COMPAT: type = sy_provider_openai_compat_get_type (); break;
     case SY_UPSTREAM_GEMINI_CLI:    type = sy_provider_gemini_cli_get_type (); break;
     case SY_UPSTREAM_ANTIGRAVITY:   type = sy_provider_antigravity_get_type (); break;
-    case SY_UPSTREAM_KIMI:
-    case SY_UPSTREAM_XAI:
+    case SY_UPSTREAM_KIMI:          type = sy_provider_kimi_get_type (); break;
+    case SY_UPSTREAM_XAI:           type = sy_provider_xai_get_type (); break;
     case SY_UPSTREAM_N_KINDS:
     default:
       /* No provider yet: the registry serves no account of this kind. */

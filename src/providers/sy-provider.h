@@ -92,5 +92,7 @@ GType sy_provider_codex_get_type          (void);
 GType sy_provider_openai_compat_get_type  (void);
 GType sy_provider_gemini_cli_get_type     (void);
 GType sy_provider_antigravity_get_type    (void);
+GType sy_provider_kimi_get_type           (void);
+GType sy_provider_xai_get_type            (void);
 
 G_END_DECLS

@@ -25,5 +25,16 @@ SyLoginFlow  *sy_service_login        (SyService             *self,
 SyCredential *sy_service_login_finish (SyService             *self,
                                        GAsyncResult          *result,
                                        GError               **error);
+/* A login made without a sign-in (an imported service-account key): stored
+ * as a sign-in's would be, replacing the login with its id, whatever
+ * cooldowns the old one earned forgotten. Needs the logins loaded. */
+void          sy_service_add_login_async  (SyService           *self,
+                                           SyCredential        *credential,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+SyCredential *sy_service_add_login_finish (SyService           *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
 
 G_END_DECLS

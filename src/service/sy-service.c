@@ -347,7 +347,7 @@ schedule_refresh (SyService    *self,
   {
     gint64 issued = sy_credential_get_last_refresh (credential);
 
-    if (issued > 0 && expires - issued <= lead)
+    if (issued > 0 && expires > issued && expires - issued <= lead)
       at = issued + (expires - issued) * 3 / 4;
   }
   ctx = g_new0 (TimerCtx, 1);
@@ -799,6 +799,36 @@ SyCredential *
 sy_service_login_finish (SyService     *self,
                          GAsyncResult  *result,
                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+sy_service_add_login_async (SyService           *self,
+                            SyCredential        *credential,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_return_if_fail (SY_IS_SERVICE (self));
+  g_return_if_fail (SY_IS_CREDENTIAL (credential));
+  g_task_set_source_tag (task, sy_service_add_login_async);
+  if (self->logins == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "logins are not loaded");
+      return;
+    }
+  g_task_set_task_data (task, g_object_ref (credential), g_object_unref);
+  sy_logins_add_async (self->logins, credential, cancellable, on_login_added, g_steal_pointer (&task));
+}
+
+SyCredential *
+sy_service_add_login_finish (SyService     *self,
+                             GAsyncResult  *result,
+                             GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
