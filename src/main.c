@@ -1,6 +1,7 @@
 /* main.c: switchyard [--headless] [--config FILE] [--host ADDR] [--port N] [--debug]
  *         switchyard --login PROVIDER [--no-browser] [--device] [--project ID] | --list-accounts | --logout ID
  *         switchyard --import-vertex KEY.json [--prefix P] [--location L]
+ *         switchyard --import-auth DIR | --export-auth DIR
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -17,6 +18,7 @@
 # include <glib-unix.h>
 #endif
 
+#include "sy-auth-files.h"
 #include "sy-config.h"
 #include "sy-log.h"
 #include "sy-login-channels.h"
@@ -253,22 +255,29 @@ run_list_accounts (SyService *service)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL, NULL };
   GPtrArray *all;
+  SyAuthDir *auth_dir;
+  GPtrArray *files;
 
   if (!load_logins (&cli))
     return 1;
   all = sy_logins_get_all (SY_LOGINS (sy_service_get_logins (service)));
-  if (all->len == 0)
+  auth_dir = sy_service_get_auth_dir (service);
+  files = auth_dir ? sy_auth_dir_get_all (auth_dir) : NULL;
+  if (all->len == 0 && (files == NULL || files->len == 0))
     g_print (_("No signed-in accounts. Add one with: switchyard --login claude\n"));
-  for (guint i = 0; i < all->len; i++)
+  for (guint i = 0; i < all->len + (files ? files->len : 0); i++)
     {
-      SyCredential *c = g_ptr_array_index (all, i);
+      SyCredential *c = i < all->len ? g_ptr_array_index (all, i) : g_ptr_array_index (files, i - all->len);
+      g_autofree char *where = i < all->len ? NULL
+                               : g_strdup_printf (_(" (file %s in the auth-dir)"), sy_auth_dir_get_file (auth_dir, c));
 
-      g_print ("%-20s %-12s %-32s %s%s%s\n", sy_credential_get_id (c), sy_credential_get_provider (c),
+      g_print ("%-20s %-12s %-32s %s%s%s%s\n", sy_credential_get_id (c), sy_credential_get_provider (c),
                sy_credential_get_label (c),
                !sy_credential_get_enabled (c) ? _("disabled") :
                sy_credential_get_status (c) == SY_CREDENTIAL_NEEDS_LOGIN ? _("needs sign-in") : _("ok"),
                sy_credential_get_status_reason (c) ? ": " : "",
-               sy_credential_get_status_reason (c) ? sy_credential_get_status_reason (c) : "");
+               sy_credential_get_status_reason (c) ? sy_credential_get_status_reason (c) : "",
+               where ? where : "");
     }
   return 0;
 }
@@ -302,6 +311,112 @@ run_logout (SyService  *service,
       return 1;
     }
   g_print (_("Signed out: %s (its tokens were deleted).\n"), id);
+  return 0;
+}
+
+/* CLIProxyAPI's auth files ------------------------------------------------ */
+
+typedef struct
+{
+  GMainLoop *loop;
+  GPtrArray *results;
+  GError    *error;
+} ImportRun;
+
+static void
+on_imported (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  ImportRun *run = user_data;
+
+  run->results = sy_auth_import_finish (SY_LOGINS (source), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+/* Each file becomes a login (tokens in the token store); a record beside
+ * the config says what was imported, so a second run leaves it alone. The
+ * files themselves are only read. */
+static int
+run_import_auth (SyService  *service,
+                 const char *dir,
+                 const char *config_path)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
+  ImportRun run = { loop, NULL, NULL };
+  g_autofree char *config_dir = g_path_get_dirname (config_path);
+  g_autofree char *record = g_build_filename (config_dir, "imported-auth.json", NULL);
+  guint imported = 0;
+  guint skipped = 0;
+
+  if (!load_logins (&cli))
+    return 1;
+  sy_auth_import_async (SY_LOGINS (sy_service_get_logins (service)), dir, record, NULL, on_imported, &run);
+  g_main_loop_run (loop);
+  if (run.results == NULL)
+    {
+      g_printerr ("switchyard: cannot import from %s: %s\n", dir, run.error->message);
+      g_clear_error (&run.error);
+      return 1;
+    }
+  for (guint i = 0; i < run.results->len; i++)
+    {
+      SyAuthFileResult *r = g_ptr_array_index (run.results, i);
+
+      if (r->skipped != NULL)
+        {
+          skipped++;
+          g_print (_("skipped   %s: %s\n"), r->file, r->skipped);
+          continue;
+        }
+      imported++;
+      g_print (_("imported  %s as %s\n"), r->file, r->id);
+      if (r->dropped != NULL)
+        g_print (_("          not carried over (no such setting per account here): %s\n"), r->dropped);
+    }
+  g_print (_("%u imported, %u skipped. The files in %s were left as they are.\n"), imported, skipped, dir);
+  if (imported > 0)
+    g_print (_("Do not keep using the same accounts from CLIProxyAPI: each renewal replaces the refresh "
+               "token, and the other copy then stops working.\n"));
+  g_ptr_array_unref (run.results);
+  return 0;
+}
+
+static int
+run_export_auth (SyService  *service,
+                 const char *dir)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL };
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  guint written = 0;
+
+  if (!load_logins (&cli))
+    return 1;
+  g_printerr (_("Warning: the files written to %s hold live tokens in plain text. Anyone who can read "
+                "them can use your accounts. Keep them private (they are written with mode 0600) and "
+                "delete them when you no longer need them.\n"), dir);
+  results = sy_auth_export (sy_logins_get_all (SY_LOGINS (sy_service_get_logins (service))), dir, &error);
+  if (results == NULL)
+    {
+      g_printerr ("switchyard: %s\n", error->message);
+      return 1;
+    }
+  for (guint i = 0; i < results->len; i++)
+    {
+      SyAuthFileResult *r = g_ptr_array_index (results, i);
+
+      if (r->skipped != NULL)
+        g_print (_("skipped   %s: %s\n"), r->id, r->skipped);
+      else
+        {
+          written++;
+          g_print (_("exported  %s to %s\n"), r->id, r->file);
+        }
+    }
+  g_print (_("%u of %u logins exported to %s.\n"), written, results->len, dir);
   return 0;
 }
 
@@ -462,6 +577,8 @@ main (int   argc,
   g_autofree char *import_vertex = NULL;
   g_autofree char *prefix = NULL;
   g_autofree char *location = NULL;
+  g_autofree char *import_auth = NULL;
+  g_autofree char *export_auth = NULL;
   int port = -1;
   int callback_port = -1;
   g_autofree char **args = NULL;
@@ -482,6 +599,8 @@ main (int   argc,
     { "import-vertex", 0, 0, G_OPTION_ARG_FILENAME, &import_vertex, N_("Add a Google service-account key (JSON) as a Vertex AI account"), N_("FILE") },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, N_("With --import-vertex: the account's model prefix"), N_("P") },
     { "location", 0, 0, G_OPTION_ARG_STRING, &location, N_("With --import-vertex: the Vertex AI location (default us-central1)"), N_("L") },
+    { "import-auth", 0, 0, G_OPTION_ARG_FILENAME, &import_auth, N_("Import CLIProxyAPI auth files (*.json) from a directory as logins"), N_("DIR") },
+    { "export-auth", 0, 0, G_OPTION_ARG_FILENAME, &export_auth, N_("Write every login as a CLIProxyAPI auth file into a directory (plain-text tokens)"), N_("DIR") },
     { NULL }
   };
 
@@ -565,6 +684,10 @@ main (int   argc,
     return run_logout (service, logout);
   if (import_vertex != NULL)
     return run_import_vertex (service, import_vertex, prefix, location);
+  if (import_auth != NULL)
+    return run_import_auth (service, import_auth, config_path);
+  if (export_auth != NULL)
+    return run_export_auth (service, export_auth);
 
 #if HAVE_GUI
   if (!headless)

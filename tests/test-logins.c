@@ -623,6 +623,33 @@ test_short_tokens (Fixture       *f,
   g_assert_cmpuint (f->n_refresh_calls, ==, 1);
 }
 
+/* Only a running service renews tokens: the command line (a sign-in, a
+ * listing, an import) must not spend a rotating refresh token. */
+static void
+test_renewal_needs_running (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCredential) credential = NULL;
+  gint64 deadline;
+
+  sy_service_stop (f->service);
+  credential = sign_in (f, NULL, &error);
+  g_assert_no_error (error);
+  sy_clock_advance (f->clock, (gint64) 9 * 3600 * G_USEC_PER_SEC);
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (f->n_refresh_calls, ==, 0);
+
+  /* Started: the overdue renewal runs at once. */
+  g_assert_true (sy_service_start (f->service, &error));
+  sy_clock_advance (f->clock, 0);
+  while (strstr (all_logs->str, "credential refresh done") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (f->n_refresh_calls, ==, 1);
+}
+
 static void
 on_logged_out (GObject      *source,
                GAsyncResult *result,
@@ -708,6 +735,7 @@ main (int   argc,
   ADD ("/logins/denied", test_denied, "auto");
   ADD ("/logins/other-process", test_other_process, "file");
   ADD ("/logins/short-tokens", test_short_tokens, "file");
+  ADD ("/logins/renewal-needs-running", test_renewal_needs_running, "file");
   ADD ("/logins/unavailable", test_unavailable, "auto");
 
   return g_test_run ();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "switchyard.h"
+#include "sy-auth-dir.h"
 #include "sy-login.h"
 #include "sy-logins.h"
 
@@ -36,5 +37,9 @@ void          sy_service_add_login_async  (SyService           *self,
 SyCredential *sy_service_add_login_finish (SyService           *self,
                                            GAsyncResult        *result,
                                            GError             **error);
+
+/* The config's auth-dir (CLIProxyAPI's files, used in place), once
+ * sy_service_load_logins_async() ran and while the config names one. */
+SyAuthDir    *sy_service_get_auth_dir (SyService             *self);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "sy-auth-dir.h"
 #include "sy-config-monitor.h"
 #include "sy-log.h"
 #include "sy-service-logins.h"
@@ -27,6 +28,8 @@ struct _SyService
   SyAccountPool   *pool;            /* accounts' live state, across reloads */
   char            *state_file;
   SyLogins        *logins;          /* NULL until sy_service_load_logins_async() */
+  SyAuthDir       *auth_dir;        /* the config's auth-dir: logins kept in their own files */
+  gboolean         logins_wanted;   /* sy_service_load_logins_async() was called */
   char            *accounts_file;   /* accounts.json */
   char            *token_dir;       /* the encrypted token file, when there is no keyring */
   GHashTable      *refresh_timers;  /* credential id -> SyClock timer id */
@@ -167,7 +170,8 @@ on_refresh_saved (GObject      *source,
   g_autoptr(GError) error = NULL;
   GError *refresh_error = g_object_get_data (G_OBJECT (task), "sy-refresh-error");
 
-  if (!sy_logins_save_finish (SY_LOGINS (source), result, &error))
+  if (SY_IS_AUTH_DIR (source) ? !sy_auth_dir_save_finish (SY_AUTH_DIR (source), result, &error)
+                                : !sy_logins_save_finish (SY_LOGINS (source), result, &error))
     {
       /* Tokens that could not be kept are not used either. */
       g_warning ("Could not store the renewed tokens: %s", error->message);
@@ -191,7 +195,7 @@ on_refreshed (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean ok = sy_login_refresh_finish (result, &error);
 
-  if (self == NULL || self->logins == NULL)
+  if (self == NULL || (self->logins == NULL && self->auth_dir == NULL))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the service is gone");
       return;
@@ -208,8 +212,16 @@ on_refreshed (GObject      *source,
                             (GDestroyNotify) g_error_free);
   else
     schedule_refresh (self, ctx->credential);
-  /* Renewed tokens (or the "needs login" verdict) are stored before use. */
-  sy_logins_save_async (self->logins, ctx->credential, NULL, on_refresh_saved, g_object_ref (task));
+  /* Renewed tokens (or the "needs login" verdict) are stored before use,
+   * where the login came from: the token store, or its auth-dir file (an
+   * auth-dir login's tokens never go to the store, even if its file went). */
+  if (self->logins != NULL && sy_logins_lookup (self->logins, sy_credential_get_id (ctx->credential)) == ctx->credential)
+    sy_logins_save_async (self->logins, ctx->credential, NULL, on_refresh_saved, g_object_ref (task));
+  else if (self->auth_dir != NULL && sy_auth_dir_get_file (self->auth_dir, ctx->credential) != NULL)
+    sy_auth_dir_save_async (self->auth_dir, ctx->credential, NULL, on_refresh_saved, g_object_ref (task));
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is no longer signed in",
+                             sy_credential_get_id (ctx->credential));
 }
 
 /* SyAccountState's refresher for a login (401 handling, and the timer).
@@ -236,11 +248,38 @@ refresh_login (SyAccountState *state,
   sy_login_refresh_async (self->http, self->config, ctx->credential, NULL, on_refreshed, g_object_ref (task));
 }
 
+/* Both sources of logins: the token store's, then the auth-dir's. */
+static GPtrArray *
+all_credentials (SyService *self)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *part;
+
+  part = self->logins ? sy_logins_get_all (self->logins) : NULL;
+  for (guint i = 0; part != NULL && i < part->len; i++)
+    g_ptr_array_add (all, g_object_ref (g_ptr_array_index (part, i)));
+  part = self->auth_dir ? sy_auth_dir_get_all (self->auth_dir) : NULL;
+  for (guint i = 0; part != NULL && i < part->len; i++)
+    g_ptr_array_add (all, g_object_ref (g_ptr_array_index (part, i)));
+  return all;
+}
+
+static SyCredential *
+lookup_credential (SyService  *self,
+                   const char *id)
+{
+  SyCredential *credential = self->logins ? sy_logins_lookup (self->logins, id) : NULL;
+
+  if (credential == NULL && self->auth_dir != NULL)
+    credential = sy_auth_dir_lookup (self->auth_dir, id);
+  return credential;
+}
+
 static SyRegistry *
 build_registry (SyService *self,
                 SyConfig  *config)
 {
-  GPtrArray *credentials = self->logins ? sy_logins_get_all (self->logins) : NULL;
+  g_autoptr(GPtrArray) credentials = all_credentials (self);
   SyRegistry *registry = sy_registry_new_full (config, self->pool, credentials);
   GPtrArray *accounts = sy_registry_get_accounts (registry);
 
@@ -310,10 +349,10 @@ on_refresh_timer (gpointer user_data)
   SyCredential *credential;
   SyAccountState *state;
 
-  if (self != NULL && self->logins != NULL)
+  if (self != NULL)
     {
       g_hash_table_remove (self->refresh_timers, ctx->id);
-      credential = sy_logins_lookup (self->logins, ctx->id);
+      credential = lookup_credential (self, ctx->id);
       state = credential ? state_of_login (self, credential) : NULL;
       if (state != NULL && sy_credential_get_status (credential) == SY_CREDENTIAL_OK)
         sy_account_state_refresh_async (state, NULL, on_timer_refreshed, NULL);
@@ -338,6 +377,10 @@ schedule_refresh (SyService    *self,
       sy_clock_cancel (clock, GPOINTER_TO_UINT (old));
       g_hash_table_remove (self->refresh_timers, sy_credential_get_id (credential));
     }
+  /* Only a running service renews: a command-line sign-in, listing or
+   * import must not spend (and then lose) a rotating refresh token. */
+  if (self->state != SY_SERVICE_STATE_RUNNING)
+    return;
   if (expires <= 0 || lead <= 0 || sy_credential_get_refresh_token (credential) == NULL ||
       sy_credential_get_status (credential) != SY_CREDENTIAL_OK)
     return;
@@ -358,6 +401,21 @@ schedule_refresh (SyService    *self,
                                                             on_refresh_timer, ctx, timer_ctx_free)));
 }
 
+/* The clock may outlive us (an embedder's, a test's). */
+static void
+cancel_refresh_timers (SyService *self)
+{
+  GHashTableIter iter;
+  gpointer id;
+
+  if (self->pool == NULL || self->refresh_timers == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->refresh_timers);
+  while (g_hash_table_iter_next (&iter, NULL, &id))
+    sy_clock_cancel (sy_account_pool_get_clock (self->pool), GPOINTER_TO_UINT (id));
+  g_hash_table_remove_all (self->refresh_timers);
+}
+
 static void
 rebuild_registry (SyService *self)
 {
@@ -371,15 +429,41 @@ rebuild_registry (SyService *self)
              sy_registry_get_accounts (self->registry)->len, sy_registry_get_models (self->registry)->len);
 }
 
+/* From SyLogins or SyAuthDir: a login came, went or changed. */
 static void
-on_logins_changed (SyLogins  *logins,
+on_logins_changed (GObject   *source,
                    SyService *self)
 {
-  GPtrArray *all = sy_logins_get_all (logins);
+  g_autoptr(GPtrArray) all = all_credentials (self);
 
   rebuild_registry (self);
   for (guint i = 0; i < all->len; i++)
     schedule_refresh (self, g_ptr_array_index (all, i));
+}
+
+/* The config's auth-dir, read and watched; replaced when the config names
+ * another one. Its logins serve without the token store. */
+static void
+open_auth_dir (SyService *self)
+{
+  const char *path = self->config->auth_dir;
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (path, self->auth_dir ? sy_auth_dir_get_path (self->auth_dir) : NULL) == 0)
+    return;
+  if (self->auth_dir != NULL)
+    g_signal_handlers_disconnect_by_data (self->auth_dir, self);
+  g_clear_object (&self->auth_dir);
+  if (path != NULL)
+    {
+      self->auth_dir = sy_auth_dir_new (path);
+      if (!sy_auth_dir_load (self->auth_dir, &error))
+        g_warning ("auth-dir %s: %s", path, error->message);
+      else if (!sy_auth_dir_watch (self->auth_dir, &error))
+        g_warning ("auth-dir %s: changes will not be picked up: %s", path, error->message);
+      g_signal_connect_object (self->auth_dir, "changed", G_CALLBACK (on_logins_changed), self, 0);
+    }
+  on_logins_changed (NULL, self);
 }
 
 static void
@@ -400,7 +484,7 @@ on_logins_loaded (GObject      *source,
   g_signal_connect_object (self->logins, "changed", G_CALLBACK (on_logins_changed), self, 0);
   if (!sy_logins_watch (self->logins, &error))
     g_warning ("Sign-ins from other processes will need a restart: %s", error->message);
-  on_logins_changed (self->logins, self);
+  on_logins_changed (G_OBJECT (self->logins), self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -471,6 +555,9 @@ apply_config (SyService  *self,
   if (self->server != NULL)
     sy_server_set_registry (self->server, self->registry);
 
+  if (self->logins_wanted)
+    open_auth_dir (self);
+
   self->generation++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GENERATION]);
   g_message ("Config reloaded from %s (%u accounts, %u models)", self->path ? self->path : "a string",
@@ -510,17 +597,7 @@ sy_service_dispose (GObject *object)
   SyService *self = SY_SERVICE (object);
 
   sy_service_stop (self);
-  if (self->pool != NULL)
-    {
-      GHashTableIter iter;
-      gpointer id;
-
-      /* The clock may outlive us (an embedder's, a test's). */
-      g_hash_table_iter_init (&iter, self->refresh_timers);
-      while (g_hash_table_iter_next (&iter, NULL, &id))
-        sy_clock_cancel (sy_account_pool_get_clock (self->pool), GPOINTER_TO_UINT (id));
-      g_hash_table_remove_all (self->refresh_timers);
-    }
+  cancel_refresh_timers (self);
   if (self->pool != NULL && self->state_file != NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -542,6 +619,7 @@ sy_service_finalize (GObject *object)
 
   g_clear_pointer (&self->registry, sy_registry_unref);
   g_clear_object (&self->logins);
+  g_clear_object (&self->auth_dir);
   g_free (self->accounts_file);
   g_free (self->token_dir);
   g_hash_table_unref (self->refresh_timers);
@@ -695,6 +773,9 @@ sy_service_load_logins_async (SyService           *self,
   JsonNode *kind_node = sy_config_lookup (self->config, "token-store");
   SyTokenStoreKind kind = SY_TOKEN_STORE_AUTO;
 
+  /* The auth-dir needs no token store: it serves even if that fails. */
+  self->logins_wanted = TRUE;
+  open_auth_dir (self);
   if (self->accounts_file == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
@@ -841,6 +922,13 @@ sy_service_get_logins (SyService *self)
   return self->logins ? G_OBJECT (self->logins) : NULL;
 }
 
+SyAuthDir *
+sy_service_get_auth_dir (SyService *self)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  return self->auth_dir;
+}
+
 /* Beside the user's other state; one file per config file. */
 char *
 sy_service_default_state_file (const char *config_path)
@@ -940,6 +1028,12 @@ sy_service_start (SyService  *self,
 
   self->state = SY_SERVICE_STATE_RUNNING;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  {
+    g_autoptr(GPtrArray) all = all_credentials (self);
+
+    for (guint i = 0; i < all->len; i++)
+      schedule_refresh (self, g_ptr_array_index (all, i));
+  }
   return TRUE;
 }
 
@@ -959,6 +1053,7 @@ sy_service_stop (SyService *self)
     }
   self->state = SY_SERVICE_STATE_STOPPED;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  cancel_refresh_timers (self);
 }
 
 gboolean
