@@ -229,6 +229,39 @@ test_oauth_alias_table (void)
   g_assert_cmpstr (resolved, ==, "gemini-3-pro-high");
 }
 
+/* Logins serve their provider's catalogue, less their own exclusions and
+ * oauth-excluded-models, under oauth-model-alias names. */
+static void
+test_logins (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyConfig) config = sy_config_new_from_data (
+    "oauth-excluded-models: {claude: [\"*haiku*\"]}\n"
+    "oauth-model-alias:\n"
+    "  claude: [{name: claude-sonnet-4-6, alias: sonnet}]\n", -1, NULL, &error);
+  g_autoptr(SyAccountPool) pool = sy_account_pool_new (NULL);
+  g_autoptr(SyCredential) login = sy_credential_new ("claude", "me@example.com", "acct-1");
+  g_autoptr(GPtrArray) logins = g_ptr_array_new ();
+  g_autoptr(SyRegistry) reg = NULL;
+  GPtrArray *routes;
+
+  g_assert_no_error (error);
+  sy_credential_set_extra (login, "excluded_models", "claude-opus-4-1*\n  \nCLAUDE-3-7-*");
+  g_ptr_array_add (logins, login);
+  reg = sy_registry_new_full (config, pool, logins);
+
+  routes = sy_registry_lookup (reg, "sonnet");
+  g_assert_nonnull (routes);
+  g_assert_true (((SyRoute *) g_ptr_array_index (routes, 0))->account->credential == login);
+  g_assert_cmpstr (((SyRoute *) g_ptr_array_index (routes, 0))->upstream_model, ==, "claude-sonnet-4-6");
+  g_assert_null (sy_registry_find_model (reg, "claude-sonnet-4-6"));    /* replaced by its alias */
+  g_assert_nonnull (sy_registry_lookup (reg, "claude-opus-4-6"));
+  g_assert_null (sy_registry_lookup (reg, "claude-opus-4-1-20250805"));  /* the login's own */
+  g_assert_null (sy_registry_lookup (reg, "claude-3-7-sonnet-20250219"));
+  g_assert_null (sy_registry_lookup (reg, "claude-haiku-4-5-20251001"));  /* oauth-excluded-models */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool)), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -240,6 +273,7 @@ main (int   argc,
   g_test_add_func ("/registry/suffix", test_suffix);
   g_test_add_func ("/registry/model-catalog", test_model_catalog);
   g_test_add_func ("/registry/oauth-alias-table", test_oauth_alias_table);
+  g_test_add_func ("/registry/logins", test_logins);
   g_test_add_func ("/registry/model-mappings", test_model_mappings);
   g_test_add_func ("/registry/priority", test_priority);
   return g_test_run ();

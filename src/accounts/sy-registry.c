@@ -507,7 +507,19 @@ add_login (SyRegistry   *self,
   entry->base_url = sy_config_endpoint (self->config, provider, "api", NULL);
   entry->prefix = g_strdup (sy_credential_get_prefix (credential));
   entry->priority = sy_credential_get_priority (credential);
-  entry->excluded_models = g_new0 (char *, 1);
+  /* The login's own exclusions (carried over from an auth file's
+   * excluded_models: one glob per line), lower-cased like the config's. */
+  {
+    const char *own = sy_credential_get_extra (credential, "excluded_models");
+    g_auto(GStrv) lines = own ? g_strsplit (own, "\n", -1) : NULL;
+    g_autoptr(GPtrArray) globs = g_ptr_array_new ();
+
+    for (guint i = 0; lines && lines[i]; i++)
+      if (*g_strstrip (lines[i]) != '\0')
+        g_ptr_array_add (globs, g_ascii_strdown (lines[i], -1));
+    g_ptr_array_add (globs, NULL);
+    entry->excluded_models = (char **) g_ptr_array_free (g_steal_pointer (&globs), FALSE);
+  }
   g_ptr_array_add (self->login_entries, entry);
 
   project_list = sy_credential_get_extra (credential, "project_id");
@@ -562,7 +574,7 @@ add_login (SyRegistry   *self,
           const char *id = mo ? CAT_STR (mo, "id") : NULL;
           g_autoptr(GPtrArray) ids = NULL;
 
-          if (id == NULL)
+          if (id == NULL || is_excluded (entry, id))
             continue;
           ids = sy_model_aliases_list (self->aliases, provider, id);
           for (guint a = 0; a < ids->len; a++)
