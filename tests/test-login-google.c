@@ -45,6 +45,8 @@ typedef struct
   char         *base;
   const Case   *c;
   gboolean      switch_project;
+  FakeUpstream *fallback;         /* a second Cloud Code host (endpoints...fallbacks) */
+  guint         n_fallback;       /* generate calls it answered */
 
   /* the fake Google sign-in */
   char         *issued_code;
@@ -431,6 +433,8 @@ config_yaml (Fixture *f)
 {
   const char *url = fake_upstream_get_url (f->upstream);
   g_autofree char *key = NULL;
+  g_autofree char *fallbacks = f->fallback
+    ? g_strdup_printf (", fallbacks: [\"%s\"]", fake_upstream_get_url (f->fallback)) : NULL;
 
   if (f->c->with_key)
     key = g_strdup_printf ("gemini-api-key:\n"
@@ -443,11 +447,11 @@ config_yaml (Fixture *f)
                           "quota-exceeded:\n"
                           "  switch-project: %s\n"
                           "endpoints:\n"
-                          "  antigravity: {auth: \"%s\", api: \"%s\"}\n"
+                          "  antigravity: {auth: \"%s\", api: \"%s\"%s}\n"
                           "  gemini-cli: {auth: \"%s\", api: \"%s\"}\n"
                           "%s",
-                          f->c->store, f->switch_project ? "true" : "false", url, url, url, url,
-                          key ? key : "");
+                          f->c->store, f->switch_project ? "true" : "false", url, url,
+                          fallbacks ? fallbacks : "", url, url, key ? key : "");
 }
 
 static void
@@ -546,6 +550,7 @@ fixture_teardown (Fixture       *f,
     stop_service (f);
   g_clear_object (&f->browser);
   g_clear_pointer (&f->upstream, fake_upstream_free);
+  g_clear_pointer (&f->fallback, fake_upstream_free);
   g_clear_pointer (&f->clock, sy_clock_unref);
   remove_tree (f->dir);
   g_free (f->dir);
@@ -1067,6 +1072,51 @@ test_antigravity_late_project (Fixture       *f,
   assert_no_secret_logged (f);
 }
 
+static void
+on_fallback_generate (SoupServer        *server,
+                      SoupServerMessage *msg,
+                      const char        *path,
+                      GHashTable        *query,
+                      gpointer           user_data)
+{
+  Fixture *f = user_data;
+
+  f->n_fallback++;
+  on_generate (server, msg, path, query, user_data);
+}
+
+/* Antigravity's hosts in order: a busy first one sends the request to the
+ * next host of the same account before any cooldown. */
+static void
+test_antigravity_fallback_hosts (Fixture       *f,
+                                 gconstpointer  data)
+{
+  const char *model = "gemini-3-flash";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCredential) credential = NULL;
+  SyModelState ms;
+
+  stop_service (f);
+  f->fallback = fake_upstream_new ();
+  fake_upstream_add_handler (f->fallback, "/v1internal:generateContent", on_fallback_generate, f);
+  start_service (f);
+  credential = sign_in (f, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_nonnull (sy_credential_get_extra (credential, "project_id"));
+  g_hash_table_replace (f->quota, g_strdup (sy_credential_get_extra (credential, "project_id")), GUINT_TO_POINTER (1));
+  g_assert_cmpuint (ask_openai (f, model, FALSE, NULL), ==, 200);
+  g_assert_cmpuint (f->n_fallback, ==, 1);
+  sy_account_state_get_model (sy_account_pool_lookup (SY_ACCOUNT_POOL (sy_service_get_accounts (f->service)),
+                                                      sy_credential_get_id (credential)),
+                              model, sy_clock_now (f->clock), &ms);
+  g_assert_cmpint (ms.status, ==, SY_MODEL_AVAILABLE);
+
+  /* The next request starts at the first host again. */
+  g_assert_cmpuint (ask_openai (f, model, FALSE, NULL), ==, 200);
+  g_assert_cmpuint (f->n_fallback, ==, 1);
+}
+
 /* The Gemini CLI with no project to be had: the sign-in fails and says why
  * (personal sign-in ended in June 2026); nothing is stored. */
 static void
@@ -1109,6 +1159,7 @@ main (int   argc,
 
   ADD ("/login-google/antigravity/cycle", test_cycle, &antigravity);
   ADD ("/login-google/antigravity/late-project", test_antigravity_late_project, &antigravity);
+  ADD ("/login-google/antigravity/fallback-hosts", test_antigravity_fallback_hosts, &antigravity);
   ADD ("/login-google/gemini-cli/cycle", test_cycle, &gemini_cli);
   ADD ("/login-google/gemini-cli/projects", test_gemini_cli_projects, &gemini_cli_key);
   ADD ("/login-google/gemini-cli/no-project", test_gemini_cli_no_project, &gemini_cli);

@@ -1766,6 +1766,7 @@ static const Field quota_exceeded_fields[] = {
 static const Field endpoint_fields[] = {
   F_ROOT ("api", T_STRING),
   F_ROOT ("auth", T_STRING),
+  F_ROOT ("fallbacks", T_ANY),   /* Antigravity: more API bases, tried in order */
   F_END
 };
 

@@ -237,6 +237,14 @@ sy_provider_antigravity_build_request (SyProvider            *provider,
   return TRUE;
 }
 
+/* Antigravity's own order when the production host is busy or down
+ * (reference providers.md §9). */
+static const char * const fallback_bases[] = {
+  "https://daily-cloudcode-pa.googleapis.com",
+  "https://daily-cloudcode-pa.sandbox.googleapis.com",
+  NULL
+};
+
 static void
 sy_provider_antigravity_class_init (SyProviderAntigravityClass *klass)
 {
@@ -246,6 +254,7 @@ sy_provider_antigravity_class_init (SyProviderAntigravityClass *klass)
   provider_class->format = SY_FORMAT_GEMINI_CLI;
   provider_class->flavor = SY_FLAVOR_ANTIGRAVITY;
   provider_class->default_base_url = "https://cloudcode-pa.googleapis.com";
+  provider_class->fallback_base_urls = fallback_bases;
   provider_class->build_request = sy_provider_antigravity_build_request;
 }
 

@@ -126,6 +126,38 @@ sy_provider_serialize_body (JsonNode *body)
   return g_bytes_new_take (text, len);
 }
 
+char **
+sy_provider_dup_fallbacks (SyProvider *self,
+                           SyAccount  *account,
+                           SyConfig   *config)
+{
+  SyProviderClass *klass = SY_PROVIDER_GET_CLASS (self);
+  g_autofree char *path = g_strdup_printf ("endpoints.%s.fallbacks", klass->name);
+  JsonNode *node = config ? sy_config_lookup (config, path) : NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new ();
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *item = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING &&
+              *json_node_get_string (item) != '\0')
+            g_ptr_array_add (list, g_strdup (json_node_get_string (item)));
+        }
+    }
+  else if (klass->fallback_base_urls != NULL && account->entry->base_url == NULL)
+    for (guint i = 0; klass->fallback_base_urls[i] != NULL; i++)
+      g_ptr_array_add (list, g_strdup (klass->fallback_base_urls[i]));
+  if (list->len == 0)
+    return NULL;
+  g_ptr_array_add (list, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+}
+
 gboolean
 sy_provider_build_request (SyProvider           *self,
                            const SyProviderCall *call,
@@ -134,7 +166,8 @@ sy_provider_build_request (SyProvider           *self,
 {
   SyProviderClass *klass = SY_PROVIDER_GET_CLASS (self);
   SyUpstreamEntry *entry = call->account->entry;
-  const char *base_url = entry->base_url ? entry->base_url : klass->default_base_url;
+  const char *base_url = call->base_url ? call->base_url
+                         : entry->base_url ? entry->base_url : klass->default_base_url;
   JsonObject *body = JSON_NODE_HOLDS_OBJECT (call->body) ? json_node_get_object (call->body) : NULL;
 
   g_return_val_if_fail (base_url != NULL, FALSE);

@@ -29,6 +29,7 @@ typedef struct
   const char     *upstream_model;
   SyOperation     operation;
   gboolean        stream;
+  const char     *base_url;        /* NULL: the account's (or the provider's default) */
   JsonNode       *body;            /* client body in the upstream's format; a provider may
                                       set or remove members, but every attempt must set
                                       anew what it relies on (another account may have
@@ -58,6 +59,10 @@ struct _SyProviderClass
   gboolean    model_in_url;     /* Gemini family: the body carries no "model" */
   SyUpstreamFlavor flavor;      /* variant of the wire format the translation writes */
   gboolean    always_stream;    /* answers only as a stream, even to single-answer clients */
+  /* More bases tried in order, on the same account, when the first answers
+   * 429 or 5xx or cannot be reached (NULL-terminated; only when the account
+   * has no base URL of its own). */
+  const char * const *fallback_base_urls;
 
   /* Sets the URL and the upstream's auth headers, and edits call->body where
    * the upstream needs more than the model set. The base class sets
@@ -71,6 +76,12 @@ struct _SyProviderClass
 };
 
 SyProvider *sy_provider_for_kind          (SyUpstreamKind        kind);
+/* The fallback bases of @account on this provider: the provider's own,
+ * replaced by endpoints.<name>.fallbacks when the config has them; NULL
+ * when the account has its own base URL. Free with g_strfreev. */
+char      **sy_provider_dup_fallbacks     (SyProvider           *self,
+                                           SyAccount            *account,
+                                           SyConfig             *config);
 SyFormat    sy_provider_get_format        (SyProvider           *self);
 SyUpstreamFlavor sy_provider_get_flavor   (SyProvider           *self);
 gboolean    sy_provider_always_streams    (SyProvider           *self);

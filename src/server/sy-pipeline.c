@@ -78,6 +78,8 @@ struct _SyPipeline
   char              *avoid_group;
   GHashTable        *refreshed;       /* SyAccountState* refreshed for this request */
   char              *sent_token;      /* a login's access token, as this attempt sent it */
+  char             **fallbacks;       /* more base URLs for this route's account, or NULL */
+  guint              base_index;      /* 0: its own base; n: fallbacks[n - 1] */
   SyRoute           *route;
   SyProvider        *provider;
   SyHttpTransfer    *transfer;
@@ -211,6 +213,7 @@ sy_pipeline_unref (SyPipeline *self)
   g_hash_table_unref (self->refreshed);
   g_free (self->pick_model);
   g_clear_pointer (&self->sent_token, g_free);
+  g_strfreev (self->fallbacks);
   g_free (self->prefer_group);
   g_free (self->avoid_group);
   g_clear_pointer (&self->err_message, g_free);
@@ -1211,6 +1214,7 @@ start_attempt (SyPipeline *self)
   if (self->route->account->credential != NULL)
     self->sent_token = g_strdup (sy_credential_get_access_token (self->route->account->credential));
   call.account = self->route->account;
+  call.base_url = self->base_index > 0 ? self->fallbacks[self->base_index - 1] : NULL;
   call.upstream_model = self->route->upstream_model;
   call.operation = self->req.operation;
   call.stream = self->upstream_stream;
@@ -1464,6 +1468,9 @@ try_next_route (SyPipeline *self)
       self->n_tried++;
       self->route = route;
       self->provider = sy_provider_for_kind (route->account->entry->kind);
+      g_strfreev (self->fallbacks);
+      self->fallbacks = sy_provider_dup_fallbacks (self->provider, route->account, self->config);
+      self->base_index = 0;
       sy_account_state_count_request (route->account->state, now);
 
       if (start_attempt (self))
@@ -1527,6 +1534,18 @@ attempt_failed (SyPipeline *self,
   sy_failure_classify (status, body ? g_bytes_get_data (body, NULL) : NULL,
                        body ? g_bytes_get_size (body) : 0, retry_after, now, &failure);
   self->failure = failure;
+
+  /* Busy or unreachable: the same account at its next base URL first. */
+  if ((failure.status == 429 || failure.status >= 500) && !failure.request_invalid &&
+      self->fallbacks != NULL && self->fallbacks[self->base_index] != NULL)
+    {
+      self->base_index++;
+      g_info ("[%s] %s answered %u: trying %s", self->req.request_id, sy_account_state_get_id (state),
+              failure.status, self->fallbacks[self->base_index - 1]);
+      if (start_attempt (self))
+        return;
+      clear_attempt (self);
+    }
 
   if (failure.status == 401 && sy_account_state_can_refresh (state) &&
       !g_hash_table_contains (self->refreshed, state))
