@@ -218,6 +218,9 @@ run_login (SyService  *service,
   if (cli.flow == NULL)
     {
       g_printerr ("switchyard: %s\n", error->message);
+      if (sy_login_provider_preset (provider) != NULL)
+        g_printerr (_("\nWith an API key from the provider, add this to %s:\n\n%s"),
+                    sy_service_get_config_path (service), sy_login_provider_preset (provider));
       return EXIT_CONFIG;
     }
   if (device && sy_login_flow_get_callback_port (cli.flow) != 0)

@@ -227,6 +227,10 @@ list=$("$SY" --list-accounts --config "$T/login.yaml" 2>/dev/null)
 check "--logout: the account is gone" grep -q "No signed-in accounts" <<<"$list"
 out=$("$SY" --login qwen --config "$T/login.yaml" 2>&1); rc=$?
 check "login: a discontinued provider is refused with the reason" bash -c '[ "$1" != 0 ] && grep -q discontinued <<<"$2"' _ "$rc" "$out"
+# ...and the lines that serve it with an API key instead, which load.
+sed -n '/^openai-compatibility:/,$p' <<<"$out" >"$T/preset.yaml"
+printf 'port: 0\n' >>"$T/preset.yaml"
+check "login: the API-key preset is valid config" bash -c 'grep -q "name: qwen" "$2" && "$1" --list-accounts --config "$2" >/dev/null 2>&1' _ "$SY" "$T/preset.yaml"
 
 echo "1..$n"
 exit $((failed > 0))

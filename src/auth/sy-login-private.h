@@ -20,6 +20,7 @@ typedef struct
   const char *path;          /* local callback path */
   gint64      lead_s;        /* renew this long before expiry (0: only when refused) */
   const char *unavailable;   /* why there is no sign-in, or NULL */
+  const char *preset;        /* discontinued: config.yaml lines that serve it with an API key */
 
   /* Begins the sign-in: sets flow->url (and flow->user_code for device
    * flows), starts waiting, and completes @task with a SyCredential (or an

@@ -53,6 +53,14 @@ sy_login_provider_title (const char *provider)
   return info ? info->title : provider;
 }
 
+const char *
+sy_login_provider_preset (const char *provider)
+{
+  const SyLoginProvider *info = find_provider (provider);
+
+  return info ? info->preset : NULL;
+}
+
 gint64
 sy_login_refresh_lead (const char *provider)
 {

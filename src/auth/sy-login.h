@@ -49,6 +49,9 @@ GQuark          sy_login_error_quark        (void);
 /* The providers one can sign in to, and the provider's display name. */
 const char * const *sy_login_providers       (void);
 const char     *sy_login_provider_title     (const char      *provider);
+/* For a discontinued sign-in: config.yaml lines that serve the provider
+ * with an API key instead; NULL otherwise. */
+const char     *sy_login_provider_preset    (const char      *provider);
 /* How early before expiry a token is renewed, in seconds. */
 gint64          sy_login_refresh_lead       (const char      *provider);
 
