@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sy-credential.h"
+#include "sy-log.h"
 
 struct _SyCredential
 {
@@ -89,6 +90,16 @@ sy_credential_init (SyCredential *self)
 {
   self->enabled = TRUE;
   self->extras = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/* The log writer masks these wherever they turn up (an upstream error
+ * echoing a token, say): a second line of defence. */
+static void
+mask_tokens (SyCredential *self)
+{
+  sy_log_add_secret (self->access_token);
+  sy_log_add_secret (self->refresh_token);
+  sy_log_add_secret (self->id_token);
 }
 
 static void
@@ -271,6 +282,7 @@ sy_credential_set_secret (SyCredential  *self,
   self->id_token = g_strdup (member_string (o, "id_token"));
   self->expires_us = member_int (o, "expires_us", 0);
   self->last_refresh_us = member_int (o, "last_refresh_us", 0);
+  mask_tokens (self);
   emit_changed (self);
   return TRUE;
 }
@@ -378,6 +390,7 @@ sy_credential_set_tokens (SyCredential *self,
     }
   self->expires_us = expires_us;
   self->last_refresh_us = now_us;
+  mask_tokens (self);
   self->status = SY_CREDENTIAL_OK;
   g_clear_pointer (&self->status_reason, g_free);
   emit_changed (self);
