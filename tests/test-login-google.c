@@ -16,6 +16,7 @@
 #include <libsoup/soup.h>
 
 #include "fake-upstream.h"
+#include "login-test-util.h"
 #include "sy-account-pool.h"
 #include "sy-login-google.h"
 #include "sy-service-logins.h"
@@ -75,35 +76,6 @@ typedef struct
   JsonNode     *last_body;
 } Fixture;
 
-static GString *all_logs;
-
-static GLogWriterOutput
-record_log (GLogLevelFlags   level,
-            const GLogField *fields,
-            gsize            n_fields,
-            gpointer         user_data)
-{
-  for (gsize i = 0; i < n_fields; i++)
-    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
-      {
-        g_string_append_len (all_logs, fields[i].value,
-                             fields[i].length < 0 ? (gssize) strlen (fields[i].value) : fields[i].length);
-        g_string_append_c (all_logs, '\n');
-      }
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    return g_log_writer_default (level, fields, n_fields, user_data);
-  return G_LOG_WRITER_HANDLED;
-}
-
-static guint
-count_in_logs (const char *needle)
-{
-  guint n = 0;
-
-  for (const char *p = all_logs->str; (p = strstr (p, needle)) != NULL; p += strlen (needle))
-    n++;
-  return n;
-}
 
 static char *
 access_token (guint generation)
@@ -115,15 +87,6 @@ static gboolean
 is_antigravity (Fixture *f)
 {
   return g_str_equal (f->c->provider, "antigravity");
-}
-
-static void
-answer_json (SoupServerMessage *msg,
-             guint              status,
-             const char        *body)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
 }
 
 static JsonNode *
@@ -455,19 +418,6 @@ config_yaml (Fixture *f)
 }
 
 static void
-on_loaded (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (sy_service_load_logins_finish (SY_SERVICE (source), result, &error));
-  g_assert_no_error (error);
-  *done = TRUE;
-}
-
-static void
 start_service (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
@@ -522,24 +472,6 @@ fixture_setup (Fixture       *f,
   f->browser = soup_session_new_with_options ("timeout", 30, NULL);
   g_string_truncate (all_logs, 0);
   start_service (f);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -631,28 +563,6 @@ sign_in (Fixture     *f,
   if (r.error != NULL)
     g_propagate_error (error, r.error);
   return r.credential;
-}
-
-typedef struct
-{
-  guint    status;
-  char    *text;
-  gboolean done;
-} Reply;
-
-static void
-on_reply (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  Reply *r = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-
-  g_assert_no_error (error);
-  r->status = soup_message_get_status (soup_session_get_async_result_message (SOUP_SESSION (source), result));
-  r->text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  r->done = TRUE;
 }
 
 static void
@@ -753,17 +663,6 @@ assert_upstream_used (Fixture    *f,
       g_assert_false (json_object_has_member (body, "userAgent"));
     }
   return inner;
-}
-
-static char *
-read_file (const char *dir,
-           const char *name)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  char *text = NULL;
-
-  g_file_get_contents (path, &text, NULL, NULL);
-  return text;
 }
 
 static SyAccountState *
