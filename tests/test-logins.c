@@ -42,6 +42,7 @@ typedef struct
   gboolean      deny;             /* the user refuses consent */
   gboolean      revoked;          /* refresh tokens are refused */
   guint         expires_in;       /* seconds; 0 = 8 hours */
+  guint         unavailable;      /* refreshes answered 503 before one succeeds */
   GString      *log;              /* every log line of the test */
 } Fixture;
 
@@ -139,6 +140,15 @@ on_token (SoupServer        *server,
     }
   g_assert_cmpstr (grant, ==, "refresh_token");
   f->n_refresh_calls++;
+  if (f->unavailable > 0)
+    {
+      static const char busy[] = "{\"error\":\"temporarily_unavailable\"}";
+
+      f->unavailable--;
+      soup_server_message_set_status (msg, 503, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, busy, strlen (busy));
+      return;
+    }
   {
     g_autofree char *current = refresh_token (f->token_generation);
 
@@ -541,6 +551,42 @@ test_short_tokens (Fixture       *f,
   g_assert_cmpuint (f->n_refresh_calls, ==, 1);
 }
 
+/* A renewal that fails for a passing reason keeps the old token and is
+ * tried again five minutes later; a refused one would mark "needs sign-in". */
+static void
+test_renewal_retried (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCredential) credential = sign_in (f, NULL, &error);
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  f->unavailable = 1;
+  sy_clock_advance (f->clock, (gint64) (4 * 3600 + 60) * G_USEC_PER_SEC);
+  while (f->n_refresh_calls < 1 || strstr (all_logs->str, "credential refresh failed") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (sy_credential_get_status (credential), ==, SY_CREDENTIAL_OK);
+
+  sy_clock_advance (f->clock, (gint64) 4 * 60 * G_USEC_PER_SEC);
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (f->n_refresh_calls, ==, 1);
+  sy_clock_advance (f->clock, (gint64) 61 * G_USEC_PER_SEC);
+  while (strstr (all_logs->str, "credential refresh done") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (f->n_refresh_calls, ==, 2);
+  {
+    Reply r = { 0 };
+
+    ask (f, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_free (r.text);
+    assert_upstream_used (f, "sk-ant-oat01-fake-2");
+  }
+}
+
 /* Only a running service renews tokens: the command line (a sign-in, a
  * listing, an import) must not spend a rotating refresh token. */
 static void
@@ -654,6 +700,7 @@ main (int   argc,
   ADD ("/logins/other-process", test_other_process, "file");
   ADD ("/logins/short-tokens", test_short_tokens, "file");
   ADD ("/logins/renewal-needs-running", test_renewal_needs_running, "file");
+  ADD ("/logins/renewal-retried", test_renewal_retried, "file");
   ADD ("/logins/unavailable", test_unavailable, "auto");
 
   return g_test_run ();

@@ -160,6 +160,21 @@ refresh_ctx_free (gpointer data)
 }
 
 static void schedule_refresh (SyService *self, SyCredential *credential);
+static void arm_refresh (SyService *self, SyCredential *credential, gint64 at);
+
+/* After a renewal that failed for a passing reason (network, 5xx). */
+#define REFRESH_RETRY_US (5 * 60 * G_USEC_PER_SEC)
+
+static RefreshCtx *
+refresh_ctx_new (SyService    *self,
+                 SyCredential *credential)
+{
+  RefreshCtx *ctx = g_new0 (RefreshCtx, 1);
+
+  g_weak_ref_init (&ctx->service, self);
+  ctx->credential = g_object_ref (credential);
+  return ctx;
+}
 
 static void
 on_refresh_saved (GObject      *source,
@@ -202,8 +217,10 @@ on_refreshed (GObject      *source,
     }
   if (!ok && !g_error_matches (error, SY_LOGIN_ERROR, SY_LOGIN_ERROR_REFUSED))
     {
-      /* Network trouble and the like: the old token is kept, the next
-       * attempt will try again. */
+      /* Network trouble and the like: the old token is kept, and the timer
+       * tries again in a few minutes (a 401 meanwhile tries at once). */
+      arm_refresh (self, ctx->credential,
+                   sy_clock_now (sy_account_pool_get_clock (self->pool)) + REFRESH_RETRY_US);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -240,9 +257,7 @@ refresh_login (SyAccountState *state,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the service is gone");
       return;
     }
-  ctx = g_new0 (RefreshCtx, 1);
-  g_weak_ref_init (&ctx->service, self);
-  ctx->credential = g_object_ref (owner->credential);
+  ctx = refresh_ctx_new (self, owner->credential);
   g_task_set_task_data (task, ctx, refresh_ctx_free);
   g_info ("%s: renewing the access token", sy_credential_get_id (ctx->credential));
   sy_login_refresh_async (self->http, self->config, ctx->credential, NULL, on_refreshed, g_object_ref (task));
@@ -286,14 +301,10 @@ build_registry (SyService *self,
   for (guint i = 0; i < accounts->len; i++)
     {
       SyAccount *account = g_ptr_array_index (accounts, i);
-      RefreshCtx *ctx;
 
-      if (account->credential == NULL)
-        continue;
-      ctx = g_new0 (RefreshCtx, 1);
-      g_weak_ref_init (&ctx->service, self);
-      ctx->credential = g_object_ref (account->credential);
-      sy_account_state_set_refresh_func (account->state, refresh_login, ctx, refresh_ctx_free);
+      if (account->credential != NULL)
+        sy_account_state_set_refresh_func (account->state, refresh_login,
+                                           refresh_ctx_new (self, account->credential), refresh_ctx_free);
     }
   return registry;
 }
@@ -320,9 +331,14 @@ on_timer_refreshed (GObject      *source,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sy_account_state_refresh_finish (SY_ACCOUNT_STATE (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (sy_account_state_refresh_finish (SY_ACCOUNT_STATE (source), result, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (g_error_matches (error, SY_LOGIN_ERROR, SY_LOGIN_ERROR_REFUSED))
     g_warning ("%s: %s", sy_account_state_get_id (SY_ACCOUNT_STATE (source)), error->message);
+  else
+    g_message ("%s: renewal failed (%s); trying again in 5 minutes",
+               sy_account_state_get_id (SY_ACCOUNT_STATE (source)), error->message);
 }
 
 typedef struct
@@ -359,46 +375,55 @@ on_refresh_timer (gpointer user_data)
     }
 }
 
-/* The next proactive renewal: the provider's lead time before expiry, less
- * up to a tenth of it at random so many accounts do not renew at once. */
+/* The renewal timer of @credential at @at (0: none). Only a running
+ * service renews: a command-line sign-in, listing or import must not spend
+ * (and then lose) a rotating refresh token. */
 static void
-schedule_refresh (SyService    *self,
-                  SyCredential *credential)
+arm_refresh (SyService    *self,
+             SyCredential *credential,
+             gint64        at)
 {
   SyClock *clock = sy_account_pool_get_clock (self->pool);
-  gint64 lead = sy_login_refresh_lead (sy_credential_get_provider (credential)) * G_USEC_PER_SEC;
-  gint64 expires = sy_credential_get_expires (credential);
   gpointer old;
   TimerCtx *ctx;
-  gint64 at;
 
   if (g_hash_table_lookup_extended (self->refresh_timers, sy_credential_get_id (credential), NULL, &old))
     {
       sy_clock_cancel (clock, GPOINTER_TO_UINT (old));
       g_hash_table_remove (self->refresh_timers, sy_credential_get_id (credential));
     }
-  /* Only a running service renews: a command-line sign-in, listing or
-   * import must not spend (and then lose) a rotating refresh token. */
-  if (self->state != SY_SERVICE_STATE_RUNNING)
-    return;
-  if (expires <= 0 || lead <= 0 || sy_credential_get_refresh_token (credential) == NULL ||
+  if (at <= 0 || self->state != SY_SERVICE_STATE_RUNNING ||
+      sy_credential_get_refresh_token (credential) == NULL ||
       sy_credential_get_status (credential) != SY_CREDENTIAL_OK)
     return;
-  at = expires - lead - (gint64) (g_random_double () * (double) lead / 10.0);
-  /* A token that lives less than the lead would be renewed again at once,
-   * forever: renew those at three quarters of their life instead. */
-  {
-    gint64 issued = sy_credential_get_last_refresh (credential);
-
-    if (issued > 0 && expires > issued && expires - issued <= lead)
-      at = issued + (expires - issued) * 3 / 4;
-  }
   ctx = g_new0 (TimerCtx, 1);
   g_weak_ref_init (&ctx->service, self);
   ctx->id = g_strdup (sy_credential_get_id (credential));
   g_hash_table_insert (self->refresh_timers, g_strdup (ctx->id),
                        GUINT_TO_POINTER (sy_clock_add_full (clock, MAX (at - sy_clock_now (clock), 0),
                                                             on_refresh_timer, ctx, timer_ctx_free)));
+}
+
+/* The next proactive renewal: the provider's lead time before expiry, less
+ * up to a tenth of it at random so many accounts do not renew at once. */
+static void
+schedule_refresh (SyService    *self,
+                  SyCredential *credential)
+{
+  gint64 lead = sy_login_refresh_lead (sy_credential_get_provider (credential)) * G_USEC_PER_SEC;
+  gint64 expires = sy_credential_get_expires (credential);
+  gint64 issued = sy_credential_get_last_refresh (credential);
+  gint64 at = 0;
+
+  if (expires > 0 && lead > 0)
+    {
+      at = expires - lead - (gint64) (g_random_double () * (double) lead / 10.0);
+      /* A token that lives less than the lead would be renewed again at
+       * once, forever: renew those at three quarters of their life. */
+      if (issued > 0 && expires > issued && expires - issued <= lead)
+        at = issued + (expires - issued) * 3 / 4;
+    }
+  arm_refresh (self, credential, at);
 }
 
 /* The clock may outlive us (an embedder's, a test's). */
