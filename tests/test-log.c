@@ -31,6 +31,30 @@ test_registered (void)
   sy_log_clear_secrets ();
 }
 
+/* Two holders of one secret: masked until the last lets it go. */
+static void
+test_registered_holders (void)
+{
+  const char *text = "value zq9-holder-secret-zq9 here";
+
+  sy_log_add_secret ("zq9-holder-secret-zq9");
+  sy_log_add_secret ("zq9-holder-secret-zq9");
+  sy_log_remove_secret ("zq9-holder-secret-zq9");
+  {
+    g_autofree char *out = sy_log_mask_secrets (text);
+
+    g_assert_null (strstr (out, "holder-secret"));
+  }
+  sy_log_remove_secret ("zq9-holder-secret-zq9");
+  sy_log_remove_secret ("zq9-holder-secret-zq9");   /* once too often: harmless */
+  {
+    g_autofree char *out = sy_log_mask_secrets (text);
+
+    g_assert_cmpstr (out, ==, text);
+  }
+  sy_log_clear_secrets ();
+}
+
 static void
 test_shapes (void)
 {
@@ -60,6 +84,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/log/mask", test_mask);
   g_test_add_func ("/log/registered", test_registered);
+  g_test_add_func ("/log/registered-holders", test_registered_holders);
   g_test_add_func ("/log/shapes", test_shapes);
   return g_test_run ();
 }

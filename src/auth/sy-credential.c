@@ -50,6 +50,9 @@ wipe (char **secret)
 {
   if (*secret != NULL)
     {
+      /* Replaced or freed: the log masking need not look for it any more
+       * (its list would otherwise grow with every renewal). */
+      sy_log_remove_secret (*secret);
       /* Tokens do not linger in freed memory. */
       memset (*secret, 0, strlen (*secret));
       g_clear_pointer (secret, g_free);
@@ -92,14 +95,15 @@ sy_credential_init (SyCredential *self)
   self->extras = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
-/* The log writer masks these wherever they turn up (an upstream error
- * echoing a token, say): a second line of defence. */
+/* A token in: the log writer masks it wherever it turns up (an upstream
+ * error echoing it, say), a second line of defence, until wipe(). */
 static void
-mask_tokens (SyCredential *self)
+set_token (char       **field,
+           const char  *value)
 {
-  sy_log_add_secret (self->access_token);
-  sy_log_add_secret (self->refresh_token);
-  sy_log_add_secret (self->id_token);
+  wipe (field);
+  *field = g_strdup (value);
+  sy_log_add_secret (*field);
 }
 
 static void
@@ -274,15 +278,11 @@ sy_credential_set_secret (SyCredential  *self,
       return FALSE;
     }
   o = json_node_get_object (json_parser_get_root (parser));
-  wipe (&self->access_token);
-  wipe (&self->refresh_token);
-  wipe (&self->id_token);
-  self->access_token = g_strdup (member_string (o, "access_token"));
-  self->refresh_token = g_strdup (member_string (o, "refresh_token"));
-  self->id_token = g_strdup (member_string (o, "id_token"));
+  set_token (&self->access_token, member_string (o, "access_token"));
+  set_token (&self->refresh_token, member_string (o, "refresh_token"));
+  set_token (&self->id_token, member_string (o, "id_token"));
   self->expires_us = member_int (o, "expires_us", 0);
   self->last_refresh_us = member_int (o, "last_refresh_us", 0);
-  mask_tokens (self);
   emit_changed (self);
   return TRUE;
 }
@@ -376,21 +376,13 @@ sy_credential_set_tokens (SyCredential *self,
                           gint64        expires_us,
                           gint64        now_us)
 {
-  wipe (&self->access_token);
-  self->access_token = g_strdup (access_token);
+  set_token (&self->access_token, access_token);
   if (refresh_token != NULL)
-    {
-      wipe (&self->refresh_token);
-      self->refresh_token = g_strdup (refresh_token);
-    }
+    set_token (&self->refresh_token, refresh_token);
   if (id_token != NULL)
-    {
-      wipe (&self->id_token);
-      self->id_token = g_strdup (id_token);
-    }
+    set_token (&self->id_token, id_token);
   self->expires_us = expires_us;
   self->last_refresh_us = now_us;
-  mask_tokens (self);
   self->status = SY_CREDENTIAL_OK;
   g_clear_pointer (&self->status_reason, g_free);
   emit_changed (self);

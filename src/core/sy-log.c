@@ -18,6 +18,7 @@
 
 static GMutex     secrets_lock;
 static GPtrArray *secrets;
+static GHashTable *secret_uses;   /* secret (the copy in secrets) -> holders */
 static gboolean   log_debug_forced;   /* --debug: stays on */
 static gboolean   log_debug_config;   /* config.yaml's debug: follows reloads */
 static gboolean   log_use_color;
@@ -40,17 +41,53 @@ sy_mask_secret (const char *secret)
   return g_strdup_printf ("%.3s...%s", secret, secret + len - 4);
 }
 
+/* Several holders may register one secret (two objects with the same
+ * token); it is looked for until the last of them lets it go. */
 void
 sy_log_add_secret (const char *secret)
 {
+  gpointer key, uses;
+
   if (secret == NULL || strlen (secret) < 4)
     return;
 
   g_mutex_lock (&secrets_lock);
   if (secrets == NULL)
-    secrets = g_ptr_array_new_with_free_func (g_free);
-  if (!g_ptr_array_find_with_equal_func (secrets, secret, g_str_equal, NULL))
-    g_ptr_array_add (secrets, g_strdup (secret));
+    {
+      secrets = g_ptr_array_new_with_free_func (g_free);
+      secret_uses = g_hash_table_new (g_str_hash, g_str_equal);
+    }
+  if (g_hash_table_lookup_extended (secret_uses, secret, &key, &uses))
+    g_hash_table_insert (secret_uses, key, GUINT_TO_POINTER (GPOINTER_TO_UINT (uses) + 1));
+  else
+    {
+      char *copy = g_strdup (secret);
+
+      g_ptr_array_add (secrets, copy);
+      g_hash_table_insert (secret_uses, copy, GUINT_TO_POINTER (1));
+    }
+  g_mutex_unlock (&secrets_lock);
+}
+
+void
+sy_log_remove_secret (const char *secret)
+{
+  gpointer key, uses;
+
+  if (secret == NULL)
+    return;
+  g_mutex_lock (&secrets_lock);
+  if (secrets != NULL && g_hash_table_lookup_extended (secret_uses, secret, &key, &uses))
+    {
+      if (GPOINTER_TO_UINT (uses) > 1)
+        g_hash_table_insert (secret_uses, key, GUINT_TO_POINTER (GPOINTER_TO_UINT (uses) - 1));
+      else
+        {
+          g_hash_table_remove (secret_uses, key);
+          memset (key, 0, strlen (key));
+          g_ptr_array_remove (secrets, key);
+        }
+    }
   g_mutex_unlock (&secrets_lock);
 }
 
@@ -58,6 +95,7 @@ void
 sy_log_clear_secrets (void)
 {
   g_mutex_lock (&secrets_lock);
+  g_clear_pointer (&secret_uses, g_hash_table_unref);
   g_clear_pointer (&secrets, g_ptr_array_unref);
   g_mutex_unlock (&secrets_lock);
 }

@@ -13,6 +13,8 @@ void   sy_log_init              (gboolean    debug);
 void   sy_log_set_debug         (gboolean    debug);
 gboolean sy_log_get_debug       (void);
 void   sy_log_add_secret        (const char *secret);
+/* A secret no longer in use (a replaced token): no longer looked for. */
+void   sy_log_remove_secret     (const char *secret);
 void   sy_log_clear_secrets     (void);
 char  *sy_log_mask_secrets      (const char *text);
 char  *sy_mask_secret           (const char *secret);
