@@ -132,9 +132,16 @@ sy_provider_dup_fallbacks (SyProvider *self,
                            SyConfig   *config)
 {
   SyProviderClass *klass = SY_PROVIDER_GET_CLASS (self);
-  g_autofree char *path = g_strdup_printf ("endpoints.%s.fallbacks", klass->name);
-  JsonNode *node = config ? sy_config_lookup (config, path) : NULL;
-  g_autoptr(GPtrArray) list = g_ptr_array_new ();
+  g_autofree char *path = NULL;
+  JsonNode *node;
+  g_autoptr(GPtrArray) list = NULL;
+
+  /* Only providers that have other hosts at all (on every request path). */
+  if (klass->fallback_base_urls == NULL)
+    return NULL;
+  path = g_strdup_printf ("endpoints.%s.fallbacks", klass->name);
+  node = config ? sy_config_lookup (config, path) : NULL;
+  list = g_ptr_array_new ();
 
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
     {
@@ -149,7 +156,7 @@ sy_provider_dup_fallbacks (SyProvider *self,
             g_ptr_array_add (list, g_strdup (json_node_get_string (item)));
         }
     }
-  else if (klass->fallback_base_urls != NULL && account->entry->base_url == NULL)
+  else if (account->entry->base_url == NULL)
     for (guint i = 0; klass->fallback_base_urls[i] != NULL; i++)
       g_ptr_array_add (list, g_strdup (klass->fallback_base_urls[i]));
   if (list->len == 0)

@@ -76,9 +76,10 @@ struct _SyProviderClass
 };
 
 SyProvider *sy_provider_for_kind          (SyUpstreamKind        kind);
-/* The fallback bases of @account on this provider: the provider's own,
+/* The fallback bases of @account on a provider that has some: its own,
  * replaced by endpoints.<name>.fallbacks when the config has them; NULL
- * when the account has its own base URL. Free with g_strfreev. */
+ * when the provider has none or the account has its own base URL. Free
+ * with g_strfreev. */
 char      **sy_provider_dup_fallbacks     (SyProvider           *self,
                                            SyAccount            *account,
                                            SyConfig             *config);
