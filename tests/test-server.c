@@ -2330,6 +2330,40 @@ test_no_retry_after_first_byte (Fixture       *f,
   g_string_free (out, TRUE);
 }
 
+/* No account at all (a first start): the 404 says how to add one. */
+static void
+test_no_accounts (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyService) service = sy_service_new_from_string ("host: 127.0.0.1\nport: 0\n", &error);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *base = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  static const char request[] = "{\"model\":\"claude-sonnet-4-6\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  g_autoptr(GBytes) request_body = g_bytes_new_static (request, strlen (request));
+
+  g_assert_no_error (error);
+  g_assert_true (sy_service_start (service, &error));
+  base = sy_service_dup_url (service);
+  url = g_strconcat (base, "/v1/chat/completions", NULL);
+  msg = soup_message_new ("POST", url);
+  soup_message_set_request_body_from_bytes (msg, "application/json", request_body);
+  {
+    SendResult r = { 0 };
+
+    /* The server runs on this thread's loop: send asynchronously. */
+    soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_send_and_read, &r);
+    g_assert_true (spin_until (send_done, &r, 20000));
+    g_assert_no_error (r.error);
+    body = r.bytes;
+  }
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 404);
+  g_assert_nonnull (strstr (g_bytes_get_data (body, NULL), "switchyard --login"));
+  sy_service_stop (service);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2376,6 +2410,7 @@ main (int   argc,
   ADD ("/server/no-retry-after-first-byte", test_no_retry_after_first_byte, first_byte_config);
   ADD ("/server/stream-opens-with-error", test_stream_opens_with_error, cooldown_config);
   g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
+  g_test_add_func ("/server/no-accounts", test_no_accounts);
   g_test_add_func ("/server/file-reload", test_file_reload);
 
   return g_test_run ();

@@ -1616,9 +1616,14 @@ sy_pipeline_run (SyPipeline *self)
   self->routes = sy_registry_lookup (self->registry, self->req.model);
   if (self->routes == NULL || self->routes->len == 0)
     {
+      /* A first start has no account at all: say how to add one. */
       g_autofree char *message =
-        g_strdup_printf ("The model '%s' does not exist or no configured account serves it",
-                         self->req.model);
+        sy_registry_get_accounts (self->registry)->len == 0
+        ? g_strdup_printf ("No account serves the model '%s': none is set up yet. Sign in to a "
+                           "subscription (switchyard --login claude, codex, antigravity, gemini-cli, "
+                           "kimi or xai) or add API keys to config.yaml", self->req.model)
+        : g_strdup_printf ("The model '%s' does not exist or no configured account serves it",
+                           self->req.model);
 
       self->done = TRUE;
       sy_pipeline_respond_error (self->sink, self->req.format, 404, message, NULL, "model_not_found");
