@@ -121,6 +121,17 @@ void            sy_account_state_report_quota   (SyAccountState *self,
                                                  double          fraction,
                                                  gint64          reset_us,
                                                  gint64          now_us);
+/* Readings of quota windows (SyQuotaWindow*, see sy-quota.h): each replaces
+ * the account's window of the same id, and the account's and models'
+ * remaining fractions follow (the lowest of the windows that meter them),
+ * as sy_account_state_report_quota() does. A window read again after its
+ * reset time with quota left clears the cooldown it caused. */
+void            sy_account_state_update_quota_windows (SyAccountState *self,
+                                                 GPtrArray      *windows,
+                                                 gint64          now_us);
+/* The latest reading of every window, sorted by id (SyQuotaWindow* copies,
+ * free func set). */
+GPtrArray      *sy_account_state_dup_quota_windows (SyAccountState *self);
 /* Remaining fraction for @model (its own, else the account's), -1 when unknown. */
 double          sy_account_state_get_quota      (SyAccountState *self,
                                                  const char     *model);
