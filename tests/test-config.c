@@ -121,7 +121,7 @@ assert_defaults (SyConfig *cfg)
   g_assert_cmpstr (cfg->routing_strategy, ==, "round-robin");
   g_assert_null (cfg->proxy_url);
   g_assert_null (cfg->auth_dir);
-  g_assert_false (cfg->usage_statistics_enabled);
+  g_assert_true (cfg->usage_statistics_enabled);   /* on by default, unlike CLIProxyAPI */
   g_assert_false (cfg->passthrough_headers);
   g_assert_false (cfg->force_model_prefix);
   g_assert_false (cfg->disable_cooling);

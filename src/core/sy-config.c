@@ -1907,6 +1907,7 @@ config_alloc (void)
   self->error_logs_max_files = 10;
   self->auth_auto_refresh_workers = 16;
   self->antigravity_signature_cache_enabled = TRUE;
+  self->usage_statistics_enabled = TRUE;   /* on by default: the charts need it */
   return self;
 }
 

@@ -30,9 +30,11 @@
 #include <string.h>
 
 #include "sy-core-error.h"
+#include "sy-log.h"
 #include "sy-pipeline.h"
 #include "sy-sse.h"
 #include "sy-thinking.h"
+#include "sy-usage-sniff.h"
 
 #define ERROR_BODY_LIMIT   (1024 * 1024)
 #define BUFFERED_LIMIT     (256 * 1024 * 1024)
@@ -55,9 +57,19 @@ typedef enum
   RANK_CLIENT,         /* the request cannot be served as asked (400 from translation) */
 } Rank;
 
+/* Between the pipeline and the caller's sink: sees every answer's status
+ * and end, for the usage record. */
+typedef struct
+{
+  SySink             parent;
+  SyPipeline        *pipeline;
+  SySink            *inner;
+} RecordingSink;
+
 struct _SyPipeline
 {
   gint               ref_count;
+  RecordingSink      recording;
   SyRegistry        *registry;
   SyConfig          *config;          /* borrowed from registry */
   SyHttpClient      *http;
@@ -109,6 +121,17 @@ struct _SyPipeline
   char              *early_message;
   GString           *frame_buf;
 
+  /* The usage record */
+  SyUsageStore      *usage_store;     /* NULL: nothing recorded */
+  SyIrUsage          usage;
+  gint64             began_real;      /* wall clock at creation */
+  gint64             began;           /* monotonic */
+  gint64             first_byte;      /* monotonic, 0 until the client gets a status */
+  guint              client_status;   /* the status the client got */
+  guint              stream_error;    /* an error frame ended the stream: its status */
+  guint              n_attempts;
+  gboolean           recorded;
+
   gboolean           started;
   gboolean           done;
   gboolean           cancelled;
@@ -133,6 +156,8 @@ sy_pipeline_request_clear (SyPipelineRequest *request)
   g_clear_pointer (&request->model, g_free);
   g_clear_pointer (&request->body, json_node_unref);
   g_clear_pointer (&request->request_id, g_free);
+  g_clear_pointer (&request->api_key, g_free);
+  g_clear_pointer (&request->route_label, g_free);
 }
 
 void
@@ -149,6 +174,165 @@ sy_pipeline_respond_error (SySink     *sink,
   sink->vtable->respond (sink, status, "application/json", body);
 }
 
+/* -- The usage record ------------------------------------------------------- */
+
+static char *
+key_id_of (const char *key)
+{
+  char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
+
+  digest[16] = '\0';
+  return digest;
+}
+
+static gint64
+known (gint64 value)
+{
+  return value == SY_IR_UNSET ? 0 : value;
+}
+
+static void
+record_usage (SyPipeline *self)
+{
+  SyUsageRecord record = { 0 };
+  g_autofree char *key_id = NULL;
+  g_autofree char *key_label = NULL;
+  SyAccount *account = self->route ? self->route->account : NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->recorded)
+    return;
+  self->recorded = TRUE;
+  if (self->usage_store == NULL || !self->config->usage_statistics_enabled)
+    return;
+
+  if (self->req.api_key != NULL)
+    {
+      key_id = key_id_of (self->req.api_key);
+      key_label = sy_mask_secret (self->req.api_key);
+    }
+  else if (self->req.route_label != NULL)
+    key_label = g_strdup (self->req.route_label);
+
+  record.time_us = self->began_real;
+  record.key_id = key_id;
+  record.key_label = key_label;
+  record.account_id = account ? account->id : NULL;
+  record.provider = account ? account->provider : NULL;
+  record.model_asked = self->req.model;
+  record.model_served = self->route ? self->route->upstream_model : NULL;
+  record.client_format = (char *) sy_format_to_string (self->req.format);
+  record.upstream_format = self->provider ? (char *) sy_format_to_string (sy_provider_get_format (self->provider))
+                                          : NULL;
+  record.stream = self->req.stream;
+  record.status = self->stream_error ? self->stream_error : self->client_status;
+  record.latency_us = now - self->began;
+  record.ttfb_us = self->first_byte ? self->first_byte - self->began : 0;
+  record.input_tokens = known (self->usage.input_tokens);
+  record.output_tokens = known (self->usage.output_tokens);
+  record.cached_tokens = known (self->usage.cached_tokens);
+  record.reasoning_tokens = known (self->usage.reasoning_tokens);
+  record.retries = self->n_attempts > 1 ? self->n_attempts - 1 : 0;
+  sy_usage_store_add (self->usage_store, &record);
+}
+
+static void
+recording_respond (SySink     *sink,
+                   guint       status,
+                   const char *content_type,
+                   GBytes     *body)
+{
+  RecordingSink *rec = (RecordingSink *) sink;
+  SyPipeline *self = rec->pipeline;
+
+  self->client_status = status;
+  if (self->first_byte == 0)
+    self->first_byte = g_get_monotonic_time ();
+  rec->inner->vtable->respond (rec->inner, status, content_type, body);
+  record_usage (self);
+}
+
+static void
+recording_begin (SySink     *sink,
+                 guint       status,
+                 const char *content_type)
+{
+  RecordingSink *rec = (RecordingSink *) sink;
+
+  rec->pipeline->client_status = status;
+  if (rec->pipeline->first_byte == 0)
+    rec->pipeline->first_byte = g_get_monotonic_time ();
+  rec->inner->vtable->begin (rec->inner, status, content_type);
+}
+
+static void
+recording_write (SySink     *sink,
+                 const char *data,
+                 gsize       len)
+{
+  RecordingSink *rec = (RecordingSink *) sink;
+
+  rec->inner->vtable->write (rec->inner, data, len);
+}
+
+static void
+recording_finish (SySink *sink)
+{
+  RecordingSink *rec = (RecordingSink *) sink;
+
+  rec->inner->vtable->finish (rec->inner);
+  record_usage (rec->pipeline);
+}
+
+static gsize
+recording_get_pending (SySink *sink)
+{
+  RecordingSink *rec = (RecordingSink *) sink;
+
+  return rec->inner->vtable->get_pending (rec->inner);
+}
+
+static void
+recording_set_header (SySink     *sink,
+                      const char *name,
+                      const char *value)
+{
+  RecordingSink *rec = (RecordingSink *) sink;
+
+  rec->inner->vtable->set_header (rec->inner, name, value);
+}
+
+static const SySinkVTable recording_vtable = {
+  .respond = recording_respond,
+  .begin = recording_begin,
+  .write = recording_write,
+  .finish = recording_finish,
+  .get_pending = recording_get_pending,
+  .set_header = recording_set_header,
+};
+
+/* Usage in an answer relayed untouched (same format on both sides). */
+static void
+sniff_usage (SyPipeline *self,
+             const char *data,
+             gsize       len)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (self->usage_store == NULL || !sy_usage_sniff_worth_parsing (data, len))
+    return;
+  node = sy_json_parse (data, len, NULL);
+  if (node != NULL)
+    sy_usage_sniff (sy_provider_get_format (self->provider), node, &self->usage);
+}
+
+void
+sy_pipeline_set_usage (SyPipeline   *self,
+                       SyUsageStore *store)
+{
+  self->usage_store = store;
+}
+
 SyPipeline *
 sy_pipeline_new (SyRegistry        *registry,
                  SyHttpClient      *http,
@@ -163,7 +347,13 @@ sy_pipeline_new (SyRegistry        *registry,
   self->http = g_object_ref (http);
   self->req = *request;
   memset (request, 0, sizeof *request);
-  self->sink = sink;
+  self->recording.parent.vtable = &recording_vtable;
+  self->recording.pipeline = self;
+  self->recording.inner = sink;
+  self->sink = &self->recording.parent;
+  self->began_real = g_get_real_time ();
+  self->began = g_get_monotonic_time ();
+  sy_ir_usage_init (&self->usage);
   self->tried = g_hash_table_new (NULL, NULL);
   self->refreshed = g_hash_table_new (NULL, NULL);
 
@@ -298,6 +488,7 @@ write_stream_error (SyPipeline *self,
                     guint       status,
                     const char *message)
 {
+  self->stream_error = status;
   if (self->req.gemini_raw)
     {
       g_autofree char *json = sy_format_error_body (self->req.format, status, message, NULL, NULL);
@@ -387,6 +578,8 @@ on_ir_event (const SyIrEvent *event,
       self->stream_ended = TRUE;
       return;
     }
+  if (event->type == SY_IR_EVENT_USAGE)
+    sy_ir_usage_merge (&self->usage, &event->usage);
   sy_stream_encoder_encode (self->encoder, event);
   if (event->type == SY_IR_EVENT_ERROR)
     {
@@ -597,6 +790,7 @@ translate_whole_answer (SyPipeline *self,
       respond_translate_error (self, status_for_translate_error (error), error);
       return;
     }
+  sy_ir_usage_merge (&self->usage, &response->usage);
 
   if (self->req.stream)
     {
@@ -707,6 +901,9 @@ translate_stream_end (SyPipeline *self)
       g_autoptr(SyIrResponse) response = sy_ir_collector_finish (self->collector, &status, &error);
       g_autoptr(JsonNode) out = NULL;
 
+      if (response != NULL)
+        sy_ir_usage_merge (&self->usage, &response->usage);
+
       if (response == NULL)
         {
           /* Nothing was sent: a failed attempt, like an error status
@@ -763,6 +960,7 @@ on_sse_event (const SySseEvent *event,
     {
       if (event->data_len == 0 || strcmp (event->data, "[DONE]") == 0)
         return TRUE;
+      sniff_usage (self, event->data, event->data_len);
       if (!self->started)
         begin_stream (self);
       if (self->n_events > 0)
@@ -777,6 +975,8 @@ on_sse_event (const SySseEvent *event,
         begin_stream (self);
       if (strcmp (event->data, "[DONE]") == 0)
         self->saw_done = TRUE;
+      else
+        sniff_usage (self, event->data, event->data_len);
       /* The block as received, closed by one blank line. */
       self->sink->vtable->write (self->sink, event->raw, event->raw_len);
       if (event->raw_len > 0 && event->raw[event->raw_len - 1] == '\n')
@@ -1026,6 +1226,8 @@ on_done (SyHttpTransfer *transfer,
             return;
           }
         self->done = TRUE;
+        if (self->upstream_status < 400)
+          sniff_usage (self, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
         self->sink->vtable->respond (self->sink, self->upstream_status,
                                      content_type ? content_type : "application/json", body);
       }
@@ -1245,6 +1447,7 @@ start_attempt (SyPipeline *self)
            self->translate ? "translated" : "same format");
 
   sy_pipeline_ref (self);   /* held by the transfer until done or cancel */
+  self->n_attempts++;
   self->transfer = sy_http_client_start (self->http, &info, &pipeline_callbacks, self, &error);
   sy_upstream_request_clear (&upstream);
   if (self->transfer == NULL)
@@ -1652,6 +1855,12 @@ sy_pipeline_cancel (SyPipeline *self)
   if (self->cancelled)
     return;
   self->cancelled = TRUE;
+  if (!self->recorded)
+    {
+      /* The client never got (all of) its answer. */
+      self->client_status = 499;
+      record_usage (self);
+    }
   if (!self->done)
     g_info ("[%s] request ended before its answer (client gone or server stopped); "
             "upstream transfer cancelled", self->req.request_id);

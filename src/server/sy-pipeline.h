@@ -10,6 +10,7 @@
 #include "sy-provider.h"
 #include "sy-registry.h"
 #include "sy-sink.h"
+#include "sy-usage.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,8 @@ typedef struct
   SyHeaderLookup  client_header;
   gpointer        client_header_data;
   char           *request_id;
+  char           *api_key;         /* the client's key, NULL when none was needed (secret) */
+  char           *route_label;     /* "POST /v1/messages": the usage "api" when no key */
 } SyPipelineRequest;
 
 typedef struct _SyPipeline SyPipeline;
@@ -38,6 +41,9 @@ SyPipeline *sy_pipeline_new            (SyRegistry        *registry,
                                         SySink            *sink);
 SyPipeline *sy_pipeline_ref            (SyPipeline        *self);
 void        sy_pipeline_unref          (SyPipeline        *self);
+/* Where the request's usage record goes (NULL: none). Before run. */
+void        sy_pipeline_set_usage      (SyPipeline        *self,
+                                        SyUsageStore      *store);
 void        sy_pipeline_run            (SyPipeline        *self);
 void        sy_pipeline_sink_drained   (SyPipeline        *self);
 void        sy_pipeline_cancel         (SyPipeline        *self);

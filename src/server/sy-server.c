@@ -17,6 +17,7 @@
 
 #include "sy-api-key.h"
 #include "sy-format.h"
+#include "sy-management.h"
 #include "sy-pipeline.h"
 #include "sy-server.h"
 
@@ -26,6 +27,8 @@ struct _SyServer
   SoupServer   *soup;
   SyHttpClient *http;
   SyRegistry   *registry;
+  SyManagement *management;  /* NULL: the management routes answer 404 */
+  SyUsageStore *usage;       /* NULL: requests are not recorded */
   char         *host;
   guint         port;
   gboolean      listening;
@@ -44,6 +47,7 @@ typedef enum
   ROUTE_GEMINI_MODELS,     /* GET /v1beta/models */
   ROUTE_GEMINI_MODEL,      /* GET /v1beta/models/{model} */
   ROUTE_GENERATE,          /* every POST that reaches an upstream */
+  ROUTE_MANAGEMENT,        /* /v0/management/...: its own keys and answers */
 } RouteKind;
 
 typedef struct
@@ -64,6 +68,7 @@ typedef struct
   guint64     limit;
   gboolean    too_large;
   gint64      started;
+  const char *api_key;      /* the config's key the client gave (borrowed from the config) */
 } Request;
 
 /* The SySink over a SoupServerMessage. */
@@ -332,6 +337,8 @@ classify (const char *path,
     route->kind = ROUTE_READY;
   else if (strcmp (path, "/v1/models") == 0)
     route->kind = ROUTE_MODELS;
+  else if (g_str_has_prefix (path, SY_MANAGEMENT_PREFIX "/"))
+    route->kind = ROUTE_MANAGEMENT;
   else if (strcmp (path, "/v1beta/models") == 0)
     route->kind = ROUTE_GEMINI_MODELS;
   else if (strcmp (path, "/v1/chat/completions") == 0)
@@ -370,7 +377,7 @@ static gboolean
 route_needs_key (RouteKind kind)
 {
   return kind != ROUTE_ROOT && kind != ROUTE_HEALTH && kind != ROUTE_READY &&
-         kind != ROUTE_NOT_FOUND;
+         kind != ROUTE_NOT_FOUND && kind != ROUTE_MANAGEMENT;
 }
 
 /* Browsers send Origin; a page on another site must not spend the user's
@@ -620,6 +627,9 @@ handle_generate (SyServer          *self,
   preq.client_header = header_lookup;
   preq.client_header_data = msg;
   preq.request_id = g_strdup_printf ("%08x", g_random_int ());
+  preq.api_key = g_strdup (request->api_key);
+  preq.route_label = g_strdup_printf ("%s %s", soup_server_message_get_method (msg),
+                                      g_uri_get_path (soup_server_message_get_uri (msg)));
 
   g_debug ("[%s] %s %s model=%s stream=%s", preq.request_id,
            soup_server_message_get_method (msg), g_uri_get_path (soup_server_message_get_uri (msg)),
@@ -628,7 +638,31 @@ handle_generate (SyServer          *self,
   soup_server_message_pause (msg);
   sink = soup_sink_new (self, msg);
   sink->pipeline = sy_pipeline_new (self->registry, self->http, &preq, &sink->parent);
+  sy_pipeline_set_usage (sink->pipeline, self->usage);
   sy_pipeline_run (sink->pipeline);
+}
+
+static void
+handle_management (SyServer          *self,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   Request           *request)
+{
+  g_autoptr(GBytes) body = NULL;
+
+  if (self->management == NULL)
+    {
+      soup_server_message_set_status (msg, 404, NULL);
+      return;
+    }
+  if (request->too_large)
+    {
+      respond_too_large (msg, request);
+      return;
+    }
+  body = g_byte_array_free_to_bytes (g_steal_pointer (&request->body));
+  sy_management_handle (self->management, self->registry, self->http, msg, path, query, body);
 }
 
 static void
@@ -649,6 +683,12 @@ handle_request (SoupServer        *server,
     {
       respond_error (msg, route->format, 403,
                      "Cross-origin requests from web pages are not allowed", "permission_error", NULL);
+      return;
+    }
+  if (route->kind == ROUTE_MANAGEMENT)
+    {
+      /* No CORS: only the same origin (or no browser) manages. */
+      handle_management (self, msg, path, query, request);
       return;
     }
   add_cors_headers (msg);
@@ -677,7 +717,8 @@ handle_request (SoupServer        *server,
 
   if (route_needs_key (route->kind))
     {
-      switch (sy_api_key_check ((const char * const *) config->api_keys, header_lookup, msg, query, NULL))
+      switch (sy_api_key_check ((const char * const *) config->api_keys, header_lookup, msg, query,
+                                 &request->api_key))
         {
         case SY_API_KEY_MISSING:
           respond_error (msg, route->format, 401,
@@ -767,6 +808,7 @@ handle_request (SoupServer        *server,
       handle_generate (self, msg, route, request, query);
       break;
 
+    case ROUTE_MANAGEMENT:
     case ROUTE_NOT_FOUND:
     default:
       g_assert_not_reached ();
@@ -861,6 +903,8 @@ sy_server_dispose (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->http);
   g_clear_pointer (&self->registry, sy_registry_unref);
+  g_clear_object (&self->management);
+  g_clear_object (&self->usage);
   g_clear_pointer (&self->host, g_free);
 
   G_OBJECT_CLASS (sy_server_parent_class)->dispose (object);
@@ -920,6 +964,26 @@ sy_server_set_registry (SyServer   *self,
   sy_registry_ref (registry);
   g_clear_pointer (&self->registry, sy_registry_unref);
   self->registry = registry;
+}
+
+void
+sy_server_set_management (SyServer     *self,
+                          SyManagement *management)
+{
+  g_set_object (&self->management, management);
+}
+
+void
+sy_server_set_usage (SyServer     *self,
+                     SyUsageStore *usage)
+{
+  g_set_object (&self->usage, usage);
+}
+
+SyManagement *
+sy_server_get_management (SyServer *self)
+{
+  return self->management;
 }
 
 SyRegistry *

@@ -6,7 +6,9 @@
 #pragma once
 
 #include "sy-http-client.h"
+#include "sy-management.h"
 #include "sy-registry.h"
+#include "sy-usage.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +21,13 @@ SyServer   *sy_server_new              (SyHttpClient  *http,
 void        sy_server_set_registry     (SyServer      *self,
                                         SyRegistry    *registry);
 SyRegistry *sy_server_get_registry     (SyServer      *self);
+/* Answers /v0/management; without one those routes answer 404. */
+void        sy_server_set_management   (SyServer      *self,
+                                        SyManagement  *management);
+SyManagement *sy_server_get_management (SyServer      *self);
+/* Where each request's usage record goes; NULL: nowhere. */
+void        sy_server_set_usage        (SyServer      *self,
+                                        SyUsageStore  *usage);
 gboolean    sy_server_listen           (SyServer      *self,
                                         const char    *host,
                                         guint          port,

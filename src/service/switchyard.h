@@ -84,6 +84,20 @@ gboolean        sy_service_set_state_file      (SyService     *self,
                                                 GError       **error);
 const char     *sy_service_get_state_file      (SyService     *self);
 char           *sy_service_default_state_file  (const char    *config_path);
+/* The usage store (SQLite): services built from a file default to
+ * sy_service_default_usage_file() ($XDG_DATA_HOME/switchyard/usage.db for
+ * the default config), from a string to none. Set before start; NULL: no
+ * usage is recorded. The store opens at start. */
+void            sy_service_set_usage_file      (SyService     *self,
+                                                const char    *path);
+char           *sy_service_default_usage_file  (const char    *config_path);
+/* The open usage store (a SyUsageStore, see sy-usage.h), NULL before start
+ * or when it could not be opened. */
+gpointer        sy_service_get_usage           (SyService     *self);
+/* A management API key good for loopback clients only (the desktop app's
+ * session key); enables /v0/management by itself. NULL removes it. */
+void            sy_service_set_management_key  (SyService     *self,
+                                                const char    *key);
 
 /* Logins (subscriptions): accounts.json and where the encrypted token file
  * goes when there is no keyring. Services built from a file use

@@ -35,6 +35,9 @@ struct _SyService
   GHashTable      *refresh_timers;  /* credential id -> SyClock timer id */
   SyHttpClient    *http;
   SyServer        *server;
+  SyManagement    *management;
+  SyUsageStore    *usage;           /* opened at start; NULL when it cannot be */
+  char            *usage_file;      /* NULL: no usage store */
   SyConfigMonitor *monitor;
   char            *path;
   char            *host_override;
@@ -506,6 +509,7 @@ on_logins_loaded (GObject      *source,
       return;
     }
   g_set_object (&self->logins, SY_LOGINS (source));
+  sy_management_set_logins (self->management, self->logins);
   g_signal_connect_object (self->logins, "changed", G_CALLBACK (on_logins_changed), self, 0);
   if (!sy_logins_watch (self->logins, &error))
     g_warning ("Sign-ins from other processes will need a restart: %s", error->message);
@@ -632,6 +636,10 @@ sy_service_dispose (GObject *object)
     }
   g_clear_object (&self->monitor);
   g_clear_object (&self->server);
+  g_clear_object (&self->management);
+  if (self->usage != NULL)
+    sy_usage_store_close (self->usage);   /* commits what is queued */
+  g_clear_object (&self->usage);
   g_clear_object (&self->http);
 
   G_OBJECT_CLASS (sy_service_parent_class)->dispose (object);
@@ -653,6 +661,7 @@ sy_service_finalize (GObject *object)
   g_clear_pointer (&self->config, sy_config_unref);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->host_override, g_free);
+  g_clear_pointer (&self->usage_file, g_free);
 
   G_OBJECT_CLASS (sy_service_parent_class)->finalize (object);
 }
@@ -728,6 +737,17 @@ sy_service_init (SyService *self)
   self->refresh_timers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
+static gboolean
+management_reload (gpointer   host,
+                   GError   **error)
+{
+  return sy_service_reload (SY_SERVICE (host), error);
+}
+
+static const SyManagementHost management_host = {
+  .reload = management_reload,
+};
+
 static SyService *
 service_new_with_config (SyConfig *config)
 {
@@ -739,6 +759,9 @@ service_new_with_config (SyConfig *config)
   self->config = sy_config_ref (config);
   self->registry = build_registry (self, config);
   self->server = sy_server_new (self->http, self->registry);
+  self->management = sy_management_new ();
+  sy_management_set_host (self->management, &management_host, self);
+  sy_server_set_management (self->server, self->management);
   self->generation = 1;
 
   return self;
@@ -759,6 +782,8 @@ sy_service_new_from_file (const char  *path,
 
   self = service_new_with_config (config);
   self->path = g_strdup (path);
+  sy_management_set_config_path (self->management, path);
+  self->usage_file = sy_service_default_usage_file (path);
   {
     g_autoptr(GError) state_error = NULL;
     g_autofree char *state_file = sy_service_default_state_file (path);
@@ -1024,6 +1049,70 @@ sy_service_set_listen_override (SyService  *self,
   self->port_override = port;
 }
 
+/* A usage store that cannot be opened is logged, not fatal: the proxy
+ * serves without recording, and the usage routes say why. */
+static void
+open_usage (SyService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->usage != NULL || self->usage_file == NULL)
+    return;
+  self->usage = sy_usage_store_new (self->usage_file, &error);
+  if (self->usage == NULL)
+    {
+      g_warning ("Usage statistics are off: %s", error->message);
+      return;
+    }
+  sy_server_set_usage (self->server, self->usage);
+  sy_management_set_usage (self->management, self->usage);
+}
+
+char *
+sy_service_default_usage_file (const char *config_path)
+{
+  g_autofree char *default_config = sy_config_default_path ();
+  g_autoptr(GFile) file = g_file_new_for_path (config_path);
+  g_autofree char *absolute = g_file_get_path (file);
+  g_autofree char *name = NULL;
+
+  if (g_strcmp0 (absolute, default_config) == 0)
+    name = g_strdup ("usage.db");
+  else
+    {
+      g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, absolute, -1);
+
+      name = g_strdup_printf ("usage-%.12s.db", digest);
+    }
+  return g_build_filename (g_get_user_data_dir (), "switchyard", name, NULL);
+}
+
+void
+sy_service_set_usage_file (SyService  *self,
+                           const char *path)
+{
+  g_return_if_fail (SY_IS_SERVICE (self));
+  g_return_if_fail (self->usage == NULL);
+
+  g_free (self->usage_file);
+  self->usage_file = g_strdup (path);
+}
+
+gpointer
+sy_service_get_usage (SyService *self)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  return self->usage;
+}
+
+void
+sy_service_set_management_key (SyService  *self,
+                               const char *key)
+{
+  g_return_if_fail (SY_IS_SERVICE (self));
+  sy_management_set_local_key (self->management, key);
+}
+
 gboolean
 sy_service_start (SyService  *self,
                   GError    **error)
@@ -1036,6 +1125,8 @@ sy_service_start (SyService  *self,
   if (!check_bind_safety (self, self->config, error) ||
       !listen_on (self, target_host (self, self->config), target_port (self, self->config), error))
     return FALSE;
+
+  open_usage (self);
 
   if (self->path != NULL && self->monitor == NULL)
     {

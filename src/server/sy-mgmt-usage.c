@@ -1,0 +1,472 @@
+/* sy-mgmt-usage.c: /usage, /usage/export, /usage/import, /usage/series
+ *
+ * The first three keep CLIProxyAPI's shapes, served from the persistent
+ * store instead of memory. An import is merged with the rows already kept:
+ * a detail equal to one there (same api, model, time to the microsecond,
+ * source, failed flag and token counts) is skipped, so importing the same
+ * export twice adds nothing.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "sy-management"
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sy-management-private.h"
+#include "sy-usage.h"
+
+static SyUsageStore *
+usage_or_reply (SyMgmtRequest *request)
+{
+  SyUsageStore *usage = sy_management_get_usage (request->mgmt);
+
+  if (usage == NULL)
+    sy_mgmt_reply_error (request, 503, "usage_unavailable",
+                         "The usage store is not open (see the log for why)");
+  return usage;
+}
+
+static gint64
+failed_count (JsonNode *snapshot)
+{
+  return json_object_get_int_member_with_default (json_node_get_object (snapshot), "failure_count", 0);
+}
+
+/* -- GET /usage, GET /usage/export ----------------------------------------- */
+
+static void
+on_snapshot (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(SyMgmtRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) snapshot = sy_usage_store_snapshot_finish (SY_USAGE_STORE (source), result, &error);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (snapshot == NULL)
+    {
+      sy_mgmt_reply_error (request, 500, "usage_failed", error->message);
+      return;
+    }
+
+  json_builder_begin_object (b);
+  if (strcmp (request->route, "/usage/export") == 0)
+    {
+      g_autofree char *now = sy_mgmt_format_time (g_get_real_time ());
+
+      json_builder_set_member_name (b, "version");
+      json_builder_add_int_value (b, 1);
+      json_builder_set_member_name (b, "exported_at");
+      json_builder_add_string_value (b, now);
+      json_builder_set_member_name (b, "usage");
+      json_builder_add_value (b, json_node_ref (snapshot));
+    }
+  else
+    {
+      json_builder_set_member_name (b, "usage");
+      json_builder_add_value (b, json_node_ref (snapshot));
+      json_builder_set_member_name (b, "failed_requests");
+      json_builder_add_int_value (b, failed_count (snapshot));
+    }
+  json_builder_end_object (b);
+  sy_mgmt_reply_builder (request, 200, b);
+}
+
+static void
+handle_usage (SyMgmtRequest *request)
+{
+  SyUsageStore *usage = usage_or_reply (request);
+
+  if (usage == NULL)
+    return;
+  sy_mgmt_request_pause (request);
+  sy_usage_store_snapshot_async (usage, 0, NULL, on_snapshot, sy_mgmt_request_ref (request));
+}
+
+/* -- POST /usage/import ------------------------------------------------------ */
+
+typedef struct
+{
+  SyMgmtRequest *request;
+  JsonNode      *import;     /* the body's "usage" */
+  gint64         added;
+  gint64         skipped;
+} ImportOp;
+
+static void
+import_op_free (ImportOp *op)
+{
+  sy_mgmt_request_unref (op->request);
+  json_node_unref (op->import);
+  g_free (op);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImportOp, import_op_free)
+
+static gint64
+token (JsonObject *tokens,
+       const char *name)
+{
+  return tokens ? json_object_get_int_member_with_default (tokens, name, 0) : 0;
+}
+
+/* Calls @func for every detail of a snapshot. */
+typedef void (*DetailFunc) (const char *api,
+                            const char *model,
+                            JsonObject *detail,
+                            gint64      time_us,
+                            gpointer    user_data);
+
+static void
+for_each_detail (JsonNode   *snapshot,
+                 DetailFunc  func,
+                 gpointer    user_data)
+{
+  JsonObject *apis;
+  g_autoptr(GList) api_names = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (snapshot))
+    return;
+  apis = sy_mgmt_object_member (json_node_get_object (snapshot), "apis");
+  if (apis == NULL)
+    return;
+  api_names = json_object_get_members (apis);
+  for (GList *a = api_names; a != NULL; a = a->next)
+    {
+      JsonNode *api_node = json_object_get_member (apis, a->data);
+      JsonObject *models;
+      g_autoptr(GList) model_names = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (api_node))
+        continue;
+      models = sy_mgmt_object_member (json_node_get_object (api_node), "models");
+      if (models == NULL)
+        continue;
+      model_names = json_object_get_members (models);
+      for (GList *m = model_names; m != NULL; m = m->next)
+        {
+          JsonNode *model_node = json_object_get_member (models, m->data);
+          JsonArray *details;
+
+          if (!JSON_NODE_HOLDS_OBJECT (model_node))
+            continue;
+          details = sy_mgmt_array_member (json_node_get_object (model_node), "details");
+          for (guint i = 0; details != NULL && i < json_array_get_length (details); i++)
+            {
+              JsonNode *d = json_array_get_element (details, i);
+              const char *ts;
+              gint64 time_us;
+
+              if (!JSON_NODE_HOLDS_OBJECT (d))
+                continue;
+              ts = json_object_get_string_member_with_default (json_node_get_object (d), "timestamp", NULL);
+              if (!sy_mgmt_parse_time (ts, &time_us))
+                continue;
+              func (a->data, m->data, json_node_get_object (d), time_us, user_data);
+            }
+        }
+    }
+}
+
+static char *
+detail_key (const char *api,
+            const char *model,
+            JsonObject *detail,
+            gint64      time_us)
+{
+  JsonObject *tokens = sy_mgmt_object_member (detail, "tokens");
+
+  return g_strdup_printf ("%s|%s|%" G_GINT64_FORMAT "|%s|%d|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT
+                          "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT,
+                          api, model, time_us,
+                          json_object_get_string_member_with_default (detail, "source", ""),
+                          json_object_get_boolean_member_with_default (detail, "failed", FALSE),
+                          token (tokens, "input_tokens"), token (tokens, "output_tokens"),
+                          token (tokens, "reasoning_tokens"), token (tokens, "cached_tokens"));
+}
+
+static void
+collect_key (const char *api,
+             const char *model,
+             JsonObject *detail,
+             gint64      time_us,
+             gpointer    user_data)
+{
+  g_hash_table_add (user_data, detail_key (api, model, detail, time_us));
+}
+
+typedef struct
+{
+  ImportOp     *op;
+  GHashTable   *seen;
+  SyUsageStore *usage;
+} AddCtx;
+
+static void
+add_detail (const char *api,
+            const char *model,
+            JsonObject *detail,
+            gint64      time_us,
+            gpointer    user_data)
+{
+  AddCtx *ctx = user_data;
+  char *key = detail_key (api, model, detail, time_us);
+  JsonObject *tokens = sy_mgmt_object_member (detail, "tokens");
+  gboolean failed = json_object_get_boolean_member_with_default (detail, "failed", FALSE);
+  SyUsageRecord record = { 0 };
+
+  if (!g_hash_table_add (ctx->seen, key))
+    {
+      ctx->op->skipped++;
+      return;
+    }
+  record.time_us = time_us;
+  record.key_label = (char *) api;
+  record.account_id = (char *) json_object_get_string_member_with_default (detail, "source", "");
+  record.model_served = strcmp (model, "unknown") == 0 ? NULL : (char *) model;
+  record.status = failed ? 500 : 200;
+  record.latency_us = json_object_get_int_member_with_default (detail, "latency_ms", 0) * 1000;
+  record.input_tokens = token (tokens, "input_tokens");
+  record.output_tokens = token (tokens, "output_tokens");
+  record.reasoning_tokens = token (tokens, "reasoning_tokens");
+  record.cached_tokens = token (tokens, "cached_tokens");
+  sy_usage_store_add (ctx->usage, &record);
+  ctx->op->added++;
+}
+
+static void
+on_import_totals (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ImportOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) snapshot = sy_usage_store_snapshot_finish (SY_USAGE_STORE (source), result, &error);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (snapshot == NULL)
+    {
+      sy_mgmt_reply_error (op->request, 500, "usage_failed", error->message);
+      return;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "added");
+  json_builder_add_int_value (b, op->added);
+  json_builder_set_member_name (b, "skipped");
+  json_builder_add_int_value (b, op->skipped);
+  json_builder_set_member_name (b, "total_requests");
+  json_builder_add_int_value (b, json_object_get_int_member_with_default (json_node_get_object (snapshot),
+                                                                         "total_requests", 0));
+  json_builder_set_member_name (b, "failed_requests");
+  json_builder_add_int_value (b, failed_count (snapshot));
+  json_builder_end_object (b);
+  sy_mgmt_reply_builder (op->request, 200, b);
+}
+
+static void
+on_import_flushed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ImportOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_usage_store_flush_finish (SY_USAGE_STORE (source), result, &error))
+    {
+      sy_mgmt_reply_error (op->request, 500, "usage_failed", error->message);
+      return;
+    }
+  sy_usage_store_snapshot_async (SY_USAGE_STORE (source), 0, NULL, on_import_totals,
+                                 g_steal_pointer (&op));
+}
+
+static void
+on_import_existing (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(ImportOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) existing = sy_usage_store_snapshot_finish (SY_USAGE_STORE (source), result, &error);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  AddCtx ctx = { op, seen, SY_USAGE_STORE (source) };
+
+  if (existing == NULL)
+    {
+      sy_mgmt_reply_error (op->request, 500, "usage_failed", error->message);
+      return;
+    }
+  for_each_detail (existing, collect_key, seen);
+  for_each_detail (op->import, add_detail, &ctx);
+  sy_usage_store_flush_async (SY_USAGE_STORE (source), NULL, on_import_flushed, g_steal_pointer (&op));
+}
+
+static void
+handle_import (SyMgmtRequest *request)
+{
+  SyUsageStore *usage = usage_or_reply (request);
+  g_autoptr(JsonNode) body = NULL;
+  JsonObject *obj;
+  JsonNode *snapshot;
+  gint64 version;
+  ImportOp *op;
+
+  if (usage == NULL || (body = sy_mgmt_body_json (request)) == NULL)
+    return;
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+      return;
+    }
+  obj = json_node_get_object (body);
+  version = json_object_get_int_member_with_default (obj, "version", 0);
+  if (version != 0 && version != 1)
+    {
+      sy_mgmt_reply_error (request, 400, "unsupported version", NULL);
+      return;
+    }
+  snapshot = json_object_get_member (obj, "usage");
+  if (snapshot == NULL || !JSON_NODE_HOLDS_OBJECT (snapshot))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid body", "'usage' must be an object");
+      return;
+    }
+
+  op = g_new0 (ImportOp, 1);
+  op->request = sy_mgmt_request_ref (request);
+  op->import = json_node_ref (snapshot);
+  sy_mgmt_request_pause (request);
+  sy_usage_store_snapshot_async (usage, 0, NULL, on_import_existing, op);
+}
+
+/* -- GET /usage/series ------------------------------------------------------ */
+
+/* Unix seconds, or RFC 3339. */
+static gboolean
+parse_time (const char *text,
+            gint64     *out_us)
+{
+  char *end = NULL;
+  gint64 seconds;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  seconds = g_ascii_strtoll (text, &end, 10);
+  if (end != NULL && *end == '\0')
+    {
+      if (seconds > G_MAXINT64 / G_USEC_PER_SEC || seconds < 0)
+        return FALSE;
+      *out_us = seconds * G_USEC_PER_SEC;
+      return TRUE;
+    }
+  return sy_mgmt_parse_time (text, out_us);
+}
+
+/* Seconds, or a number with s, m, h or d. */
+static gboolean
+parse_step (const char *text,
+            gint64     *out_us)
+{
+  char *end = NULL;
+  gint64 n;
+  gint64 unit = G_USEC_PER_SEC;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  n = g_ascii_strtoll (text, &end, 10);
+  if (end == text || n <= 0)
+    return FALSE;
+  if (strcmp (end, "m") == 0)
+    unit = 60 * G_USEC_PER_SEC;
+  else if (strcmp (end, "h") == 0)
+    unit = G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC;
+  else if (strcmp (end, "d") == 0)
+    unit = SY_USAGE_DAY_US;
+  else if (*end != '\0' && strcmp (end, "s") != 0)
+    return FALSE;
+  if (n > G_MAXINT64 / unit)
+    return FALSE;
+  *out_us = n * unit;
+  return TRUE;
+}
+
+static void
+on_series (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(SyMgmtRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) series = sy_usage_store_query_series_finish (SY_USAGE_STORE (source), result, &error);
+
+  if (series == NULL)
+    sy_mgmt_reply_error (request, 500, "usage_failed", error->message);
+  else
+    sy_mgmt_reply_json (request, 200, series);
+}
+
+#define MAX_BUCKETS 100000
+
+static void
+handle_series (SyMgmtRequest *request)
+{
+  SyUsageStore *usage = usage_or_reply (request);
+  gint64 now = g_get_real_time ();
+  gint64 to = now, from, step = G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC;
+  const char *group = sy_mgmt_query (request, "group");
+  const char *text;
+
+  if (usage == NULL)
+    return;
+  from = now - SY_USAGE_DAY_US;
+  if ((text = sy_mgmt_query (request, "to")) != NULL && !parse_time (text, &to))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid to", "'to' takes unix seconds or an RFC 3339 time");
+      return;
+    }
+  if ((text = sy_mgmt_query (request, "from")) != NULL && !parse_time (text, &from))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid from", "'from' takes unix seconds or an RFC 3339 time");
+      return;
+    }
+  if ((text = sy_mgmt_query (request, "step")) != NULL && !parse_step (text, &step))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid step", "'step' takes seconds, or a number with s, m, h or d");
+      return;
+    }
+  if (group != NULL && (*group == '\0' || strcmp (group, "none") == 0))
+    group = NULL;
+  if (group != NULL && strcmp (group, "model") != 0 && strcmp (group, "account") != 0 &&
+      strcmp (group, "key") != 0)
+    {
+      sy_mgmt_reply_error (request, 400, "invalid group", "'group' is model, account or key");
+      return;
+    }
+  if (from >= to)
+    {
+      sy_mgmt_reply_error (request, 400, "invalid range", "'from' must be before 'to'");
+      return;
+    }
+  if ((to - from) / step > MAX_BUCKETS)
+    {
+      sy_mgmt_reply_error (request, 400, "invalid step", "too many buckets: choose a larger step");
+      return;
+    }
+
+  sy_mgmt_request_pause (request);
+  sy_usage_store_query_series_async (usage, from, to, step, group, NULL, on_series,
+                                     sy_mgmt_request_ref (request));
+}
+
+const SyMgmtRoute sy_mgmt_usage_routes[] = {
+  { "/usage",        SY_MGMT_GET,  handle_usage },
+  { "/usage/export", SY_MGMT_GET,  handle_usage },
+  { "/usage/import", SY_MGMT_POST, handle_import },
+  { "/usage/series", SY_MGMT_GET,  handle_series },
+  { NULL, 0, NULL }
+};

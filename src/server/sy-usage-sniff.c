@@ -1,0 +1,185 @@
+/* sy-usage-sniff.c: token counts from an upstream answer, without decoding it
+ *
+ * Where each format keeps its counts:
+ *   Chat Completions  usage.{prompt_tokens, completion_tokens, total_tokens,
+ *                     prompt_tokens_details.cached_tokens,
+ *                     completion_tokens_details.reasoning_tokens}
+ *   Responses         usage (or response.usage in stream events)
+ *                     .{input_tokens, output_tokens, total_tokens,
+ *                     input_tokens_details.cached_tokens,
+ *                     output_tokens_details.reasoning_tokens}
+ *   Messages          usage (or message.usage in message_start)
+ *                     .{input_tokens, output_tokens, cache_read_input_tokens,
+ *                     cache_creation_input_tokens}; input_tokens leaves the
+ *                     cache out, so both cache counts are added back
+ *   generateContent   usageMetadata.{promptTokenCount, candidatesTokenCount,
+ *                     thoughtsTokenCount, cachedContentTokenCount,
+ *                     totalTokenCount}; candidates leave thoughts out; the
+ *                     Cloud Code envelope wraps it all in "response"
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sy-usage-sniff.h"
+
+gboolean
+sy_usage_sniff_worth_parsing (const char *data,
+                              gsize       len)
+{
+  return data != NULL && len >= 5 && g_strstr_len (data, (gssize) len, "sage") != NULL;
+}
+
+static JsonObject *
+object_at (JsonObject *object,
+           const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static gint64
+int_at (JsonObject *object,
+        const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return SY_IR_UNSET;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      return json_node_get_int (node);
+    case G_TYPE_DOUBLE:
+      return (gint64) json_node_get_double (node);
+    default:
+      return SY_IR_UNSET;
+    }
+}
+
+static gint64
+sum2 (gint64 a,
+      gint64 b)
+{
+  if (a == SY_IR_UNSET)
+    return b;
+  if (b == SY_IR_UNSET)
+    return a;
+  return a + b;
+}
+
+static gboolean
+sniff_openai (JsonObject *root,
+              SyIrUsage  *out)
+{
+  JsonObject *usage = object_at (root, "usage");
+
+  if (usage == NULL)
+    return FALSE;
+  out->input_tokens = int_at (usage, "prompt_tokens");
+  out->output_tokens = int_at (usage, "completion_tokens");
+  out->total_tokens = int_at (usage, "total_tokens");
+  out->cached_tokens = int_at (object_at (usage, "prompt_tokens_details"), "cached_tokens");
+  out->reasoning_tokens = int_at (object_at (usage, "completion_tokens_details"), "reasoning_tokens");
+  return TRUE;
+}
+
+static gboolean
+sniff_responses (JsonObject *root,
+                 SyIrUsage  *out)
+{
+  JsonObject *usage = object_at (root, "usage");
+
+  if (usage == NULL)
+    usage = object_at (object_at (root, "response"), "usage");
+  if (usage == NULL)
+    return FALSE;
+  out->input_tokens = int_at (usage, "input_tokens");
+  out->output_tokens = int_at (usage, "output_tokens");
+  out->total_tokens = int_at (usage, "total_tokens");
+  out->cached_tokens = int_at (object_at (usage, "input_tokens_details"), "cached_tokens");
+  out->reasoning_tokens = int_at (object_at (usage, "output_tokens_details"), "reasoning_tokens");
+  return TRUE;
+}
+
+static gboolean
+sniff_claude (JsonObject *root,
+              SyIrUsage  *out)
+{
+  JsonObject *usage = object_at (root, "usage");
+  gint64 input, read, created;
+
+  if (usage == NULL)
+    usage = object_at (object_at (root, "message"), "usage");
+  if (usage == NULL)
+    return FALSE;
+  input = int_at (usage, "input_tokens");
+  read = int_at (usage, "cache_read_input_tokens");
+  created = int_at (usage, "cache_creation_input_tokens");
+  if (input != SY_IR_UNSET)
+    out->input_tokens = sum2 (sum2 (input, read), created);
+  out->output_tokens = int_at (usage, "output_tokens");
+  out->cached_tokens = read;
+  out->cache_creation_tokens = created;
+  return TRUE;
+}
+
+static gboolean
+sniff_gemini (JsonObject *root,
+              SyIrUsage  *out)
+{
+  JsonObject *meta = object_at (root, "usageMetadata");
+  gint64 thoughts;
+
+  if (meta == NULL)
+    meta = object_at (object_at (root, "response"), "usageMetadata");
+  if (meta == NULL)
+    return FALSE;
+  thoughts = int_at (meta, "thoughtsTokenCount");
+  out->input_tokens = int_at (meta, "promptTokenCount");
+  out->output_tokens = sum2 (int_at (meta, "candidatesTokenCount"), thoughts);
+  out->total_tokens = int_at (meta, "totalTokenCount");
+  out->cached_tokens = int_at (meta, "cachedContentTokenCount");
+  out->reasoning_tokens = thoughts;
+  return TRUE;
+}
+
+gboolean
+sy_usage_sniff (SyFormat   format,
+                JsonNode  *node,
+                SyIrUsage *usage)
+{
+  SyIrUsage found;
+  JsonObject *root;
+  gboolean ok = FALSE;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+  root = json_node_get_object (node);
+  sy_ir_usage_init (&found);
+  switch (format)
+    {
+    case SY_FORMAT_OPENAI:
+      ok = sniff_openai (root, &found);
+      break;
+    case SY_FORMAT_OPENAI_RESPONSES:
+      ok = sniff_responses (root, &found);
+      break;
+    case SY_FORMAT_CLAUDE:
+      ok = sniff_claude (root, &found);
+      break;
+    case SY_FORMAT_GEMINI:
+    case SY_FORMAT_GEMINI_CLI:
+      ok = sniff_gemini (root, &found);
+      break;
+    default:
+      break;
+    }
+  if (ok)
+    sy_ir_usage_merge (usage, &found);
+  return ok;
+}

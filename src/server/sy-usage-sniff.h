@@ -1,0 +1,28 @@
+/* sy-usage-sniff.h: token counts from an upstream answer, without decoding it
+ *
+ * When the client and the upstream speak the same format the answer is
+ * relayed untouched, and no decoder sees the usage the upstream reports.
+ * These read just that part of a body or stream event, into the IR's
+ * usage (input with cached tokens included, output with reasoning).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "sy-format.h"
+#include "sy-ir.h"
+
+G_BEGIN_DECLS
+
+/* Cheap test on raw bytes: can this event or body carry usage at all? */
+gboolean sy_usage_sniff_worth_parsing (const char *data,
+                                       gsize       len);
+
+/* Merges the usage @node reports (a whole answer, or one stream event's
+ * data) in @format into @usage. Returns TRUE when it found some. */
+gboolean sy_usage_sniff              (SyFormat    format,
+                                      JsonNode   *node,
+                                      SyIrUsage  *usage);
+
+G_END_DECLS

@@ -1,0 +1,636 @@
+/* test-management.c: /v0/management — who may use it, and the usage routes
+ *
+ * A real service from a config file in a temporary directory, a real
+ * SQLite usage file, the fake upstream on 127.0.0.1, requests over HTTP.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <ifaddrs.h>
+#include <stdlib.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <glib/gstdio.h>
+
+#include "fake-upstream.h"
+#include "http-test-util.h"
+#include "switchyard.h"
+#include "sy-clock.h"
+#include "sy-secret-hash.h"
+#include "sy-usage.h"
+
+#define CLIENT_KEY   "sk-client-canary-7f3a9b"
+#define MGMT_KEY     "mgmt-canary-41c9e2d8"
+#define UPSTREAM_KEY "sk-upstream-canary-5d1e"
+#define CLAUDE_KEY   "sk-ant-canary-0b7c"
+
+typedef struct
+{
+  FakeUpstream *upstream;
+  char         *dir;
+  char         *config_path;
+  SyService    *service;
+  char         *base;
+  SoupSession  *session;
+  SyClock      *clock;
+} Fixture;
+
+static void
+write_config (Fixture    *f,
+              const char *management)
+{
+  const char *url = fake_upstream_get_url (f->upstream);
+  g_autofree char *yaml = g_strdup_printf (
+    "# test config\n"
+    "host: %s\n"
+    "port: 0\n"
+    "api-keys: [\"" CLIENT_KEY "\"]\n"
+    "%s"
+    "claude-api-key:\n"
+    "  - api-key: \"" CLAUDE_KEY "\"\n"
+    "    base-url: \"%s\"\n"
+    "    models: [{name: claude-echo}]\n"
+    "openai-compatibility:\n"
+    "  - name: fake\n"
+    "    base-url: \"%s/v1\"\n"
+    "    api-key-entries: [{api-key: \"" UPSTREAM_KEY "\"}]\n"
+    "    models: [{name: echo}, {name: fail-500}]\n",
+    g_str_has_prefix (management ? management : "", "#all") ? "\"\"" : "127.0.0.1",
+    management ? management : "", url, url);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (f->config_path, yaml, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+start_service (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *usage = g_build_filename (f->dir, "usage.db", NULL);
+
+  f->service = sy_service_new_from_file (f->config_path, &error);
+  g_assert_no_error (error);
+  sy_service_set_usage_file (f->service, usage);
+  g_assert_true (sy_service_start (f->service, &error));
+  g_assert_no_error (error);
+  f->base = g_strdup_printf ("http://127.0.0.1:%u", sy_service_get_port (f->service));
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->clock = sy_clock_new_manual (g_get_real_time ());
+  sy_clock_set_default (f->clock);
+  f->upstream = fake_upstream_new ();
+  f->dir = g_dir_make_tmp ("sy-mgmt-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->config_path = g_build_filename (f->dir, "config.yaml", NULL);
+  write_config (f, data);
+  start_service (f);
+  f->session = soup_session_new_with_options ("timeout", 30, NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  g_clear_object (&f->session);
+  if (f->service != NULL)
+    sy_service_stop (f->service);
+  g_clear_object (&f->service);
+  g_clear_pointer (&f->upstream, fake_upstream_free);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  dir = g_dir_open (f->dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+      g_remove (path);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->config_path);
+  g_free (f->base);
+  sy_clock_set_default (NULL);
+  g_clear_pointer (&f->clock, sy_clock_unref);
+  g_unsetenv ("MANAGEMENT_PASSWORD");
+}
+
+/* A management request with @key (NULL: none) as a Bearer token. */
+static void
+mgmt (Fixture      *f,
+      const char   *method,
+      const char   *path,
+      const char   *key,
+      const char   *body,
+      HttpResponse *out)
+{
+  g_autofree char *url = g_strconcat (f->base, "/v0/management", path, NULL);
+  g_autofree char *auth = key ? g_strconcat ("Authorization: Bearer ", key, NULL) : NULL;
+  const char *headers[] = { auth, NULL };
+
+  http_request (f->session, method, url, NULL, body, body ? strlen (body) : 0, headers, out);
+}
+
+static void
+client_post (Fixture      *f,
+             const char   *path,
+             const char   *body,
+             HttpResponse *out)
+{
+  g_autofree char *url = g_strconcat (f->base, path, NULL);
+  const char *headers[] = { "Authorization: Bearer " CLIENT_KEY, NULL };
+
+  http_request (f->session, "POST", url, NULL, body, strlen (body), headers, out);
+}
+
+static void
+assert_error (HttpResponse *r,
+              guint         status,
+              const char   *error)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  g_assert_cmpuint (r->status, ==, status);
+  root = http_response_json (r);
+  g_assert_cmpstr (http_json_string (root, "error"), ==, error);
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void
+test_off_without_key (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_auto(HttpResponse) r = { 0 };
+  g_auto(HttpResponse) r2 = { 0 };
+
+  mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &r);
+  g_assert_cmpuint (r.status, ==, 404);
+  g_assert_cmpuint (g_bytes_get_size (r.body), ==, 0);
+
+  /* The desktop app's session key turns it on, for loopback clients. */
+  sy_service_set_management_key (f->service, MGMT_KEY);
+  mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &r2);
+  g_assert_cmpuint (r2.status, ==, 200);
+}
+
+static void
+test_keys (Fixture       *f,
+           gconstpointer  data)
+{
+  g_auto(HttpResponse) missing = { 0 };
+  g_auto(HttpResponse) wrong = { 0 };
+  g_auto(HttpResponse) bearer = { 0 };
+  g_auto(HttpResponse) header = { 0 };
+  g_autofree char *url = g_strconcat (f->base, "/v0/management/usage", NULL);
+  const char *headers[] = { "X-Management-Key: " MGMT_KEY, NULL };
+
+  mgmt (f, "GET", "/usage", NULL, NULL, &missing);
+  assert_error (&missing, 401, "missing management key");
+  mgmt (f, "GET", "/usage", "not-the-key", NULL, &wrong);
+  assert_error (&wrong, 401, "invalid management key");
+  mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &bearer);
+  g_assert_cmpuint (bearer.status, ==, 200);
+  g_assert_nonnull (soup_message_headers_get_one (bearer.headers, "X-CPA-VERSION"));
+  http_request (f->session, "GET", url, NULL, NULL, 0, headers, &header);
+  g_assert_cmpuint (header.status, ==, 200);
+}
+
+static void
+test_lockout (Fixture       *f,
+              gconstpointer  data)
+{
+  g_auto(HttpResponse) banned = { 0 };
+  g_auto(HttpResponse) later = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_auto(HttpResponse) r = { 0 };
+
+      mgmt (f, "GET", "/usage", "guess", NULL, &r);
+      g_assert_cmpuint (r.status, ==, 401);
+    }
+  /* Banned: even the right key is refused, with the time left. */
+  mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &banned);
+  g_assert_cmpuint (banned.status, ==, 403);
+  root = http_response_json (&banned);
+  g_assert_true (g_str_has_prefix (http_json_string (root, "error"), "IP banned"));
+  g_assert_nonnull (strstr (http_json_string (root, "error"), "30m00s"));
+
+  sy_clock_advance (f->clock, 30 * 60 * G_USEC_PER_SEC + 1);
+  mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &later);
+  g_assert_cmpuint (later.status, ==, 200);
+}
+
+static void
+test_success_resets_failures (Fixture       *f,
+                              gconstpointer  data)
+{
+  for (guint round = 0; round < 3; round++)
+    {
+      g_auto(HttpResponse) ok = { 0 };
+
+      for (guint i = 0; i < 4; i++)
+        {
+          g_auto(HttpResponse) r = { 0 };
+
+          mgmt (f, "GET", "/usage", "guess", NULL, &r);
+          g_assert_cmpuint (r.status, ==, 401);
+        }
+      mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &ok);
+      g_assert_cmpuint (ok.status, ==, 200);
+    }
+}
+
+static void
+test_bcrypt_secret (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = sy_secret_bcrypt_hash (MGMT_KEY, &error);
+  g_autofree char *section = NULL;
+
+  g_assert_no_error (error);
+  sy_service_stop (f->service);
+  g_clear_object (&f->service);
+  g_clear_pointer (&f->base, g_free);
+  section = g_strdup_printf ("remote-management:\n  secret-key: \"%s\"\n", hash);
+  write_config (f, section);
+  start_service (f);
+
+  for (guint i = 0; i < 3; i++)    /* the second and third come from the digest */
+    {
+      g_auto(HttpResponse) r = { 0 };
+
+      mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &r);
+      g_assert_cmpuint (r.status, ==, 200);
+    }
+  {
+    g_auto(HttpResponse) r = { 0 };
+
+    mgmt (f, "GET", "/usage", MGMT_KEY "x", NULL, &r);
+    g_assert_cmpuint (r.status, ==, 401);
+  }
+}
+
+static void
+test_env_password (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_auto(HttpResponse) off = { 0 };
+  g_auto(HttpResponse) on = { 0 };
+
+  mgmt (f, "GET", "/usage", "env-canary-pass", NULL, &off);
+  g_assert_cmpuint (off.status, ==, 404);
+  g_setenv ("MANAGEMENT_PASSWORD", "env-canary-pass", TRUE);
+  mgmt (f, "GET", "/usage", "env-canary-pass", NULL, &on);
+  g_assert_cmpuint (on.status, ==, 200);
+}
+
+/* A non-loopback IPv4 address of this machine, or NULL. */
+static char *
+outside_address (void)
+{
+  struct ifaddrs *list = NULL;
+  char *found = NULL;
+
+  if (getifaddrs (&list) != 0)
+    return NULL;
+  for (struct ifaddrs *i = list; i != NULL && found == NULL; i = i->ifa_next)
+    {
+      g_autoptr(GInetAddress) addr = NULL;
+
+      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+        continue;
+      addr = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in *) i->ifa_addr)->sin_addr,
+                                            G_SOCKET_FAMILY_IPV4);
+      if (!g_inet_address_get_is_loopback (addr))
+        found = g_inet_address_to_string (addr);
+    }
+  freeifaddrs (list);
+  return found;
+}
+
+static void
+remote_request (Fixture      *f,
+                const char   *address,
+                HttpResponse *out)
+{
+  g_autofree char *url = g_strdup_printf ("http://%s:%u/v0/management/usage", address,
+                                          sy_service_get_port (f->service));
+  const char *headers[] = { "Authorization: Bearer " MGMT_KEY, NULL };
+
+  http_request (f->session, "GET", url, NULL, NULL, 0, headers, out);
+}
+
+static void
+test_remote (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *address = outside_address ();
+  g_auto(HttpResponse) refused = { 0 };
+  g_auto(HttpResponse) local = { 0 };
+  g_auto(HttpResponse) allowed = { 0 };
+
+  if (address == NULL)
+    {
+      g_test_skip ("this machine has no address but loopback");
+      return;
+    }
+  /* Listening on all interfaces: a client from another address is
+   * refused, the right key notwithstanding. */
+  remote_request (f, address, &refused);
+  assert_error (&refused, 403, "remote management disabled");
+  mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &local);
+  g_assert_cmpuint (local.status, ==, 200);
+
+  sy_service_stop (f->service);
+  g_clear_object (&f->service);
+  g_clear_pointer (&f->base, g_free);
+  write_config (f, "#all\nremote-management:\n  secret-key: \"" MGMT_KEY "\"\n  allow-remote: true\n");
+  start_service (f);
+  remote_request (f, address, &allowed);
+  g_assert_cmpuint (allowed.status, ==, 200);
+}
+
+static void
+test_routes_and_cors (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_auto(HttpResponse) unknown = { 0 };
+  g_auto(HttpResponse) method = { 0 };
+  g_auto(HttpResponse) origin = { 0 };
+  g_auto(HttpResponse) foreign = { 0 };
+  g_autofree char *url = g_strconcat (f->base, "/v0/management/usage", NULL);
+  const char *same[] = { "Authorization: Bearer " MGMT_KEY, "Origin: http://127.0.0.1:8317", NULL };
+  const char *other[] = { "Authorization: Bearer " MGMT_KEY, "Origin: https://evil.example", NULL };
+
+  mgmt (f, "GET", "/no-such-route", MGMT_KEY, NULL, &unknown);
+  assert_error (&unknown, 404, "not_found");
+  mgmt (f, "DELETE", "/usage", MGMT_KEY, NULL, &method);
+  g_assert_cmpuint (method.status, ==, 405);
+  g_assert_cmpstr (soup_message_headers_get_one (method.headers, "Allow"), ==, "GET");
+
+  /* No CORS headers, even for a loopback page; another site is refused. */
+  http_request (f->session, "GET", url, NULL, NULL, 0, same, &origin);
+  g_assert_cmpuint (origin.status, ==, 200);
+  g_assert_null (soup_message_headers_get_one (origin.headers, "Access-Control-Allow-Origin"));
+  http_request (f->session, "GET", url, NULL, NULL, 0, other, &foreign);
+  g_assert_cmpuint (foreign.status, ==, 403);
+}
+
+/* -- usage ---------------------------------------------------------------- */
+
+static JsonNode *
+get_usage (Fixture *f)
+{
+  g_auto(HttpResponse) r = { 0 };
+
+  mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  /* Neither the client's key nor an upstream key, only masked labels. */
+  g_assert_null (strstr (r.text, CLIENT_KEY));
+  g_assert_null (strstr (r.text, UPSTREAM_KEY));
+  g_assert_null (strstr (r.text, CLAUDE_KEY));
+  return http_response_json (&r);
+}
+
+static gboolean
+usage_has (gpointer data)
+{
+  gpointer *args = data;
+  Fixture *f = args[0];
+  g_autoptr(JsonNode) root = get_usage (f);
+
+  return http_json_int (root, "usage.total_requests") >= GPOINTER_TO_INT (args[1]);
+}
+
+static void
+wait_for_requests (Fixture *f,
+                   int      n)
+{
+  gpointer args[2] = { f, GINT_TO_POINTER (n) };
+
+  g_assert_true (http_spin_until (usage_has, args, 5000));
+}
+
+static JsonNode *
+find_api (JsonNode *usage)
+{
+  JsonObject *apis = json_object_get_object_member (json_object_get_object_member (json_node_get_object (usage),
+                                                                                   "usage"), "apis");
+  g_autoptr(GList) names = json_object_get_members (apis);
+
+  g_assert_cmpuint (g_list_length (names), ==, 1);
+  /* The masked key: its start and end, never the whole. */
+  g_assert_true (g_str_has_suffix (names->data, "9b") || strstr (names->data, "...") != NULL);
+  g_assert_cmpstr (names->data, !=, CLIENT_KEY);
+  return json_object_get_member (apis, names->data);
+}
+
+static void
+test_usage_rows (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_auto(HttpResponse) chat = { 0 };
+  g_auto(HttpResponse) stream = { 0 };
+  g_auto(HttpResponse) claude = { 0 };
+  g_auto(HttpResponse) translated = { 0 };
+  g_auto(HttpResponse) failed = { 0 };
+  g_autoptr(JsonNode) usage = NULL;
+  JsonNode *api;
+
+  sy_service_set_management_key (f->service, MGMT_KEY);
+  /* Same format, whole answer: 5 in, 4 out. */
+  client_post (f, "/v1/chat/completions", "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+               &chat);
+  g_assert_cmpuint (chat.status, ==, 200);
+  /* Same format, streamed with a usage chunk: 5 in, 20 out. */
+  client_post (f, "/v1/chat/completions",
+               "{\"model\":\"echo\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+               "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &stream);
+  g_assert_cmpuint (stream.status, ==, 200);
+  /* Claude upstream, Claude client, streamed: message_start + message_delta. */
+  client_post (f, "/v1/messages", "{\"model\":\"claude-echo\",\"max_tokens\":50,\"stream\":true,"
+               "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &claude);
+  g_assert_cmpuint (claude.status, ==, 200);
+  /* OpenAI client, Claude upstream: through the codecs. */
+  client_post (f, "/v1/chat/completions", "{\"model\":\"claude-echo\",\"messages\":[{\"role\":\"user\","
+               "\"content\":\"hi\"}]}", &translated);
+  g_assert_cmpuint (translated.status, ==, 200);
+  client_post (f, "/v1/chat/completions", "{\"model\":\"fail-500\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+               &failed);
+  g_assert_cmpuint (failed.status, ==, 500);
+
+  wait_for_requests (f, 5);
+  usage = get_usage (f);
+  g_assert_cmpint (http_json_int (usage, "usage.total_requests"), ==, 5);
+  g_assert_cmpint (http_json_int (usage, "usage.failure_count"), ==, 1);
+  g_assert_cmpint (http_json_int (usage, "failed_requests"), ==, 1);
+  /* 9 + 25 + 25 (5 in, 20 out) + 9 (5 in, 4 out) */
+  g_assert_cmpint (http_json_int (usage, "usage.total_tokens"), ==, 9 + 25 + 25 + 9);
+  api = find_api (usage);
+  g_assert_cmpint (http_json_int (api, "models.echo.total_requests"), ==, 2);
+  g_assert_cmpint (http_json_int (api, "models.echo.total_tokens"), ==, 34);
+  g_assert_cmpint (http_json_int (api, "models.echo.details.1.tokens.output_tokens"), ==, 20);
+  g_assert_cmpint (http_json_int (api, "models.claude-echo.total_requests"), ==, 2);
+  g_assert_cmpint (http_json_int (api, "models.claude-echo.details.0.tokens.input_tokens"), ==, 5);
+  g_assert_cmpint (http_json_int (api, "models.claude-echo.details.0.tokens.output_tokens"), ==, 20);
+  g_assert_cmpint (http_json_int (api, "models.claude-echo.details.1.tokens.output_tokens"), ==, 4);
+  g_assert_true (json_node_get_boolean (http_json_at (api, "models.fail-500.details.0.failed")));
+  g_assert_false (json_node_get_boolean (http_json_at (api, "models.echo.details.0.failed")));
+}
+
+static void
+test_usage_off (Fixture       *f,
+                gconstpointer  data)
+{
+  g_auto(HttpResponse) chat = { 0 };
+  g_autoptr(JsonNode) usage = NULL;
+
+  client_post (f, "/v1/chat/completions", "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+               &chat);
+  g_assert_cmpuint (chat.status, ==, 200);
+  http_spin_for (1500);    /* past the store's one-second batch */
+  usage = get_usage (f);
+  g_assert_cmpint (http_json_int (usage, "usage.total_requests"), ==, 0);
+}
+
+static void
+test_usage_series (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_auto(HttpResponse) chat = { 0 };
+  g_auto(HttpResponse) series = { 0 };
+  g_auto(HttpResponse) bad_step = { 0 };
+  g_auto(HttpResponse) bad_group = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *path = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  client_post (f, "/v1/chat/completions", "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+               &chat);
+  wait_for_requests (f, 1);
+  path = g_strdup_printf ("/usage/series?from=%" G_GINT64_FORMAT "&to=%" G_GINT64_FORMAT "&step=1h&group=model",
+                          now - 7200, now + 60);
+  mgmt (f, "GET", path, MGMT_KEY, NULL, &series);
+  g_assert_cmpuint (series.status, ==, 200);
+  root = http_response_json (&series);
+  g_assert_cmpstr (http_json_string (root, "series.0.group"), ==, "echo");
+  g_assert_cmpint (http_json_int (root, "series.0.points.0.requests"), ==, 1);
+  g_assert_cmpint (http_json_int (root, "series.0.points.0.output_tokens"), ==, 4);
+
+  mgmt (f, "GET", "/usage/series?step=0", MGMT_KEY, NULL, &bad_step);
+  assert_error (&bad_step, 400, "invalid step");
+  mgmt (f, "GET", "/usage/series?group=colour", MGMT_KEY, NULL, &bad_group);
+  assert_error (&bad_group, 400, "invalid group");
+}
+
+static void
+test_usage_export_import (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_auto(HttpResponse) chat = { 0 };
+  g_auto(HttpResponse) exported = { 0 };
+  g_auto(HttpResponse) again = { 0 };
+  g_auto(HttpResponse) more = { 0 };
+  g_auto(HttpResponse) bad = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) result2 = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  JsonObject *usage;
+  g_autofree char *extra = NULL;
+
+  client_post (f, "/v1/chat/completions", "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+               &chat);
+  wait_for_requests (f, 1);
+  mgmt (f, "GET", "/usage/export", MGMT_KEY, NULL, &exported);
+  g_assert_cmpuint (exported.status, ==, 200);
+  root = http_response_json (&exported);
+  g_assert_cmpint (http_json_int (root, "version"), ==, 1);
+  g_assert_nonnull (http_json_string (root, "exported_at"));
+
+  /* The same export again: every detail is already there. */
+  mgmt (f, "POST", "/usage/import", MGMT_KEY, exported.text, &again);
+  g_assert_cmpuint (again.status, ==, 200);
+  result = http_response_json (&again);
+  g_assert_cmpint (http_json_int (result, "added"), ==, 0);
+  g_assert_cmpint (http_json_int (result, "skipped"), ==, 1);
+  g_assert_cmpint (http_json_int (result, "total_requests"), ==, 1);
+
+  /* Another instance's history (CLIProxyAPI's shape, nanoseconds). */
+  extra = g_strdup ("{\"version\":1,\"usage\":{\"apis\":{\"sk-other\":{\"models\":{\"gpt-5\":{\"details\":["
+                    "{\"timestamp\":\"2026-04-14T10:00:00.123456789+08:00\",\"latency_ms\":1834,"
+                    "\"source\":\"me@x.com\",\"auth_index\":\"3f1c0a9b2d4e5f60\",\"tokens\":{\"input_tokens\":1200,"
+                    "\"output_tokens\":80,\"reasoning_tokens\":64,\"cached_tokens\":1024,\"total_tokens\":1280},"
+                    "\"failed\":true}]}}}}}}");
+  mgmt (f, "POST", "/usage/import", MGMT_KEY, extra, &more);
+  g_assert_cmpuint (more.status, ==, 200);
+  result2 = http_response_json (&more);
+  g_assert_cmpint (http_json_int (result2, "added"), ==, 1);
+  g_assert_cmpint (http_json_int (result2, "total_requests"), ==, 2);
+  g_assert_cmpint (http_json_int (result2, "failed_requests"), ==, 1);
+
+  after = get_usage (f);
+  usage = json_object_get_object_member (json_node_get_object (after), "usage");
+  g_assert_cmpint (json_object_get_int_member (usage, "total_requests"), ==, 2);
+  g_assert_cmpint (http_json_int (after, "usage.apis.sk-other.models.gpt-5.details.0.tokens.cached_tokens"), ==, 1024);
+  g_assert_cmpint (http_json_int (after, "usage.apis.sk-other.models.gpt-5.details.0.latency_ms"), ==, 1834);
+
+  mgmt (f, "POST", "/usage/import", MGMT_KEY, "{\"version\":7,\"usage\":{}}", &bad);
+  assert_error (&bad, 400, "unsupported version");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *home = g_dir_make_tmp ("sy-mgmt-home-XXXXXX", NULL);
+  g_autofree char *state = g_build_filename (home, "state", NULL);
+  g_autofree char *data = g_build_filename (home, "data", NULL);
+  int status;
+
+  /* Account state files go to the state dir: keep them out of the user's. */
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+#define KEYED "remote-management:\n  secret-key: \"" MGMT_KEY "\"\n"
+  g_test_add ("/management/off-without-key", Fixture, NULL, fixture_setup, test_off_without_key, fixture_teardown);
+  g_test_add ("/management/keys", Fixture, KEYED, fixture_setup, test_keys, fixture_teardown);
+  g_test_add ("/management/lockout", Fixture, KEYED, fixture_setup, test_lockout, fixture_teardown);
+  g_test_add ("/management/success-resets", Fixture, KEYED, fixture_setup, test_success_resets_failures,
+              fixture_teardown);
+  g_test_add ("/management/bcrypt", Fixture, NULL, fixture_setup, test_bcrypt_secret, fixture_teardown);
+  g_test_add ("/management/env-password", Fixture, NULL, fixture_setup, test_env_password, fixture_teardown);
+  g_test_add ("/management/remote", Fixture, "#all\n" KEYED, fixture_setup, test_remote, fixture_teardown);
+  g_test_add ("/management/routes-cors", Fixture, KEYED, fixture_setup, test_routes_and_cors, fixture_teardown);
+  g_test_add ("/management/usage/rows", Fixture, NULL, fixture_setup, test_usage_rows, fixture_teardown);
+  g_test_add ("/management/usage/off", Fixture, KEYED "usage-statistics-enabled: false\n", fixture_setup,
+              test_usage_off, fixture_teardown);
+  g_test_add ("/management/usage/series", Fixture, KEYED, fixture_setup, test_usage_series, fixture_teardown);
+  g_test_add ("/management/usage/export-import", Fixture, KEYED, fixture_setup, test_usage_export_import,
+              fixture_teardown);
+
+  status = g_test_run ();
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", home);
+
+    (void) !system (cmd);
+  }
+  return status;
+}
