@@ -13,6 +13,10 @@
 #include "sy-account-pool.h"
 
 #define SAVE_DELAY_MS 500
+/* Quota windows change with nearly every answer: they are saved with the
+ * next state change, at the latest this long after they changed (and when
+ * the pool goes). */
+#define QUOTA_SAVE_DELAY_MS (60 * 1000)
 
 struct _SyAccountPool
 {
@@ -25,8 +29,10 @@ struct _SyAccountPool
   char         *path;         /* state file, NULL when not saving */
   GHashTable   *saved;        /* id -> JsonObject*: restored, for accounts not (yet) present */
   guint         save_source;
+  gint64        save_due;     /* monotonic µs when save_source fires */
   gboolean      writing;      /* an asynchronous write is running */
   gboolean      dirty;        /* something to save */
+  gboolean      urgent;       /* ... and not only quota windows */
   GCancellable *cancellable;
 };
 
@@ -190,7 +196,8 @@ serialize (SyAccountPool *self)
   return g_bytes_new_take (text, strlen (text));
 }
 
-static void schedule_save (SyAccountPool *self);
+static void schedule_save_in (SyAccountPool *self,
+                              guint          delay_ms);
 
 static void
 on_written (GObject      *source,
@@ -208,7 +215,7 @@ on_written (GObject      *source,
       g_warning ("Could not save account state to %s: %s", self->path, error->message);
     }
   if (self->dirty)
-    schedule_save (self);
+    schedule_save_in (self, self->urgent ? SAVE_DELAY_MS : QUOTA_SAVE_DELAY_MS);
 }
 
 static gboolean
@@ -225,6 +232,7 @@ on_save_timeout (gpointer user_data)
     return G_SOURCE_REMOVE;     /* on_written() comes back for it */
 
   self->dirty = FALSE;
+  self->urgent = FALSE;
   self->writing = TRUE;
   file = g_file_new_for_path (self->path);
   {
@@ -240,11 +248,30 @@ on_save_timeout (gpointer user_data)
 }
 
 static void
+schedule_save_in (SyAccountPool *self,
+                  guint          delay_ms)
+{
+  gint64 due = g_get_monotonic_time () + (gint64) delay_ms * 1000;
+
+  self->dirty = TRUE;
+  if (self->path == NULL || self->writing)
+    return;
+  if (self->save_source != 0)
+    {
+      if (self->save_due <= due)
+        return;
+      /* A lazy save pending: this one cannot wait that long. */
+      g_clear_handle_id (&self->save_source, g_source_remove);
+    }
+  self->save_due = due;
+  self->save_source = g_timeout_add (delay_ms, on_save_timeout, self);
+}
+
+static void
 schedule_save (SyAccountPool *self)
 {
-  self->dirty = TRUE;
-  if (self->path != NULL && self->save_source == 0 && !self->writing)
-    self->save_source = g_timeout_add (SAVE_DELAY_MS, on_save_timeout, self);
+  self->urgent = TRUE;
+  schedule_save_in (self, SAVE_DELAY_MS);
 }
 
 gboolean
@@ -258,6 +285,7 @@ sy_account_pool_flush (SyAccountPool  *self,
   if (self->path == NULL)
     return TRUE;
   self->dirty = FALSE;
+  self->urgent = FALSE;
   bytes = serialize (self);
   dir = g_path_get_dirname (self->path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -281,6 +309,8 @@ on_state_changed (SyAccountState *state,
 
   if (what & SY_ACCOUNT_CHANGED_STATE)
     schedule_save (self);
+  else if (what & SY_ACCOUNT_CHANGED_QUOTA)
+    schedule_save_in (self, QUOTA_SAVE_DELAY_MS);
 }
 
 gboolean

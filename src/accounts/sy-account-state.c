@@ -10,6 +10,10 @@
 #include <string.h>
 
 #include "sy-account-state.h"
+#include "sy-quota.h"
+
+/* Saved quota windows without a reset time are kept this long. */
+#define WINDOW_KEEP_US (G_GINT64_CONSTANT (7) * 24 * 3600 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -19,6 +23,7 @@ typedef struct
   gboolean        disabled;
   double          quota;          /* -1 unknown */
   gint64          quota_reset_us;
+  gboolean        quota_from_windows; /* quota was derived from the windows */
 } ModelEntry;
 
 struct _SyAccountState
@@ -38,6 +43,8 @@ struct _SyAccountState
   GHashTable     *models;         /* lower-case model -> ModelEntry* */
   double          quota;          /* account-wide remaining fraction, -1 unknown */
   gint64          quota_reset_us;
+  gboolean        quota_from_windows;
+  GHashTable     *windows;        /* id -> SyQuotaWindow*: the latest reading of each */
 
   guint64         n_requests;
   guint64         n_errors;
@@ -97,6 +104,10 @@ lookup_model (SyAccountState *self,
   return entry;
 }
 
+static double model_quota (SyAccountState *self,
+                           const char     *model,
+                           gint64         *reset_us);
+
 static void
 sy_account_state_finalize (GObject *object)
 {
@@ -106,6 +117,7 @@ sy_account_state_finalize (GObject *object)
   if (self->refresh_destroy != NULL)
     self->refresh_destroy (self->refresh_data);
   g_hash_table_unref (self->models);
+  g_hash_table_unref (self->windows);
   g_free (self->id);
   g_free (self->provider);
   g_free (self->label);
@@ -190,6 +202,8 @@ sy_account_state_init (SyAccountState *self)
   self->request_retry = -1;
   self->quota = -1;
   self->models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) sy_quota_window_free);
 }
 
 SyAccountState *
@@ -296,12 +310,9 @@ sy_account_state_get_model (SyAccountState *self,
   ModelEntry *entry = lookup_model (self, model, FALSE);
 
   memset (out, 0, sizeof *out);
-  out->quota = sy_account_state_get_quota (self, model);
-  out->quota_reset_us = self->quota_reset_us;
+  out->quota = model_quota (self, model, &out->quota_reset_us);
   if (entry == NULL)
     return;
-  if (entry->quota >= 0)
-    out->quota_reset_us = entry->quota_reset_us;
   out->backoff_level = entry->backoff_level;
   if (entry->disabled)
     out->status = SY_MODEL_DISABLED;
@@ -467,24 +478,27 @@ sy_account_state_clear_cooldowns (SyAccountState *self,
     emit_changed (self, SY_ACCOUNT_CHANGED_STATE);
 }
 
-void
-sy_account_state_report_quota (SyAccountState *self,
-                               const char     *model,
-                               double          fraction,
-                               gint64          reset_us,
-                               gint64          now_us)
+/* Stores a reading of @fraction for @model (NULL: the account). With
+ * @recover, a fraction above zero ends the quota cooldowns it covers; returns
+ * whether one ended. */
+static gboolean
+store_quota (SyAccountState *self,
+             const char     *model,
+             double          fraction,
+             gint64          reset_us,
+             gboolean        recover,
+             gint64          now_us)
 {
-  SyAccountChange what = SY_ACCOUNT_CHANGED_QUOTA;
   gboolean recovered = FALSE;
 
-  fraction = CLAMP (fraction, 0.0, 1.0);
   if (model != NULL)
     {
       ModelEntry *entry = lookup_model (self, model, TRUE);
 
       entry->quota = fraction;
       entry->quota_reset_us = reset_us;
-      if (fraction > 0 && entry->until_us > now_us)
+      entry->quota_from_windows = FALSE;
+      if (recover && fraction > 0 && entry->until_us > now_us)
         recovered = clear_entry (entry, TRUE);
     }
   else
@@ -494,8 +508,9 @@ sy_account_state_report_quota (SyAccountState *self,
 
       self->quota = fraction;
       self->quota_reset_us = reset_us;
+      self->quota_from_windows = FALSE;
       g_hash_table_iter_init (&iter, self->models);
-      while (fraction > 0 && g_hash_table_iter_next (&iter, NULL, &value))
+      while (recover && fraction > 0 && g_hash_table_iter_next (&iter, NULL, &value))
         {
           ModelEntry *entry = value;
 
@@ -504,7 +519,19 @@ sy_account_state_report_quota (SyAccountState *self,
             recovered |= clear_entry (entry, TRUE);
         }
     }
-  if (recovered)
+  return recovered;
+}
+
+void
+sy_account_state_report_quota (SyAccountState *self,
+                               const char     *model,
+                               double          fraction,
+                               gint64          reset_us,
+                               gint64          now_us)
+{
+  SyAccountChange what = SY_ACCOUNT_CHANGED_QUOTA;
+
+  if (store_quota (self, model, CLAMP (fraction, 0.0, 1.0), reset_us, TRUE, now_us))
     {
       g_info ("%s: quota reading shows %s recovered: cooldown cleared", self->id,
               model ? model : "the account");
@@ -513,15 +540,277 @@ sy_account_state_report_quota (SyAccountState *self,
   emit_changed (self, what);
 }
 
+/* The lowest remaining fraction among @self's windows that meter @model
+ * (NULL: the windows of the whole account), -1 when none does. */
+static double
+lowest_window (SyAccountState *self,
+               const char     *model,
+               gint64         *reset_us)
+{
+  GHashTableIter iter;
+  gpointer value;
+  double lowest = -1;
+
+  g_hash_table_iter_init (&iter, self->windows);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      SyQuotaWindow *window = value;
+
+      if (window->remaining < 0 || (model == NULL) != (window->model == NULL) ||
+          (model != NULL && !sy_quota_window_meters (window, model)))
+        continue;
+      if (lowest < 0 || window->remaining < lowest)
+        {
+          lowest = window->remaining;
+          *reset_us = window->reset_us;
+        }
+    }
+  return lowest;
+}
+
+/* The fraction that applies to @model and when it resets: the model's own
+ * reading, else the lowest of the model windows no entry took up yet
+ * (patterns such as "*sonnet*") and the account's, else the account's. */
+static double
+model_quota (SyAccountState *self,
+             const char     *model,
+             gint64         *reset_us)
+{
+  ModelEntry *entry = model ? lookup_model (self, model, FALSE) : NULL;
+  gint64 own_reset = 0;
+  double own;
+
+  if (entry != NULL && entry->quota >= 0)
+    {
+      *reset_us = entry->quota_reset_us;
+      return entry->quota;
+    }
+  own = model != NULL ? lowest_window (self, model, &own_reset) : -1;
+  if (own >= 0 && (self->quota < 0 || own < self->quota))
+    {
+      *reset_us = own_reset;
+      return own;
+    }
+  *reset_us = self->quota_reset_us;
+  return self->quota;
+}
+
 double
 sy_account_state_get_quota (SyAccountState *self,
                             const char     *model)
 {
-  ModelEntry *entry = model ? lookup_model (self, model, FALSE) : NULL;
+  gint64 reset_us;
 
-  if (entry != NULL && entry->quota >= 0)
-    return entry->quota;
-  return self->quota;
+  return model_quota (self, model, &reset_us);
+}
+
+/* The remaining fractions follow the windows: the account's is the lowest
+ * of its account windows, a model's the lowest of the account's and of the
+ * windows that meter the model. A fraction set by report_quota() stays
+ * until windows say otherwise. */
+static void
+derive_quota (SyAccountState *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  gint64 account_reset = 0;
+  double account = lowest_window (self, NULL, &account_reset);
+
+  if (account >= 0)
+    {
+      store_quota (self, NULL, account, account_reset, FALSE, 0);
+      self->quota_from_windows = TRUE;
+    }
+  else if (self->quota_from_windows)
+    {
+      self->quota = -1;
+      self->quota_reset_us = 0;
+      self->quota_from_windows = FALSE;
+    }
+
+  /* A window for one named model gives it an entry, so it shows in the
+   * model list and lookups find it without going through the windows. */
+  g_hash_table_iter_init (&iter, self->windows);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      SyQuotaWindow *window = value;
+
+      if (window->model != NULL && strchr (window->model, '*') == NULL)
+        lookup_model (self, window->model, TRUE);
+    }
+
+  g_hash_table_iter_init (&iter, self->models);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      ModelEntry *entry = value;
+      gint64 own_reset = 0;
+      double own = lowest_window (self, key, &own_reset);
+
+      if (own >= 0)
+        {
+          if (account >= 0 && account < own)
+            {
+              own = account;
+              own_reset = account_reset;
+            }
+          /* Cooldowns end only when a window comes back (below). */
+          store_quota (self, key, own, own_reset, FALSE, 0);
+          entry->quota_from_windows = TRUE;
+        }
+      else if (entry->quota_from_windows)
+        {
+          entry->quota = -1;
+          entry->quota_reset_us = 0;
+          entry->quota_from_windows = FALSE;
+        }
+    }
+}
+
+static gboolean
+is_exhausted (const SyQuotaWindow *window)
+{
+  return window->remaining >= 0 && window->remaining < 1e-9;
+}
+
+/* An exhausted window @old read again as @now: back when quota is left and
+ * the reading comes after the old reset time (or names another one, so the
+ * window has moved on; or the old one named none). */
+static gboolean
+came_back (const SyQuotaWindow *old,
+           const SyQuotaWindow *now)
+{
+  if (!is_exhausted (old) || !(now->remaining > 0))
+    return FALSE;
+  return old->reset_us == 0 || now->observed_us >= old->reset_us ||
+         (now->reset_us != 0 && now->reset_us > old->reset_us + SY_QUOTA_RESET_SLACK_US);
+}
+
+/* Ends the quota cooldowns of the models @window meters, unless another
+ * window still has them at zero. */
+static gboolean
+clear_after_recovery (SyAccountState      *self,
+                      const SyQuotaWindow *window,
+                      gint64               now_us)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean cleared = FALSE;
+
+  g_hash_table_iter_init (&iter, self->models);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      ModelEntry *entry = value;
+      gint64 reset_us;
+
+      if (entry->until_us <= now_us || entry->reason != SY_FAILURE_QUOTA ||
+          !sy_quota_window_meters (window, key))
+        continue;
+      if (model_quota (self, key, &reset_us) == 0.0)
+        continue;
+      if (clear_entry (entry, TRUE))
+        {
+          g_info ("%s: quota window %s is back: %s cooldown cleared", self->id, window->id,
+                  (const char *) key);
+          cleared = TRUE;
+        }
+    }
+  return cleared;
+}
+
+/* Windows past their reset time say nothing any more: they go. The
+ * exhausted ones among them are added to @back. Returns whether any went. */
+static gboolean
+drop_expired (SyAccountState *self,
+              GPtrArray      *back,
+              gint64          now_us)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gboolean dropped = FALSE;
+
+  g_hash_table_iter_init (&iter, self->windows);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      SyQuotaWindow *window = value;
+
+      if (window->reset_us == 0 || window->reset_us > now_us)
+        continue;
+      if (back != NULL && is_exhausted (window))
+        g_ptr_array_add (back, sy_quota_window_copy (window));
+      g_hash_table_iter_remove (&iter);
+      dropped = TRUE;
+    }
+  return dropped;
+}
+
+/* Keeps @window (a copy) unless a newer reading of it is kept already;
+ * an exhausted one that came back is added to @back. */
+static gboolean
+keep_window (SyAccountState      *self,
+             const SyQuotaWindow *window,
+             GPtrArray           *back)
+{
+  SyQuotaWindow *old;
+
+  if (window == NULL || window->id == NULL)
+    return FALSE;
+  old = g_hash_table_lookup (self->windows, window->id);
+  if (old != NULL && old->observed_us > window->observed_us)
+    return FALSE;
+  if (old != NULL && back != NULL && came_back (old, window))
+    g_ptr_array_add (back, sy_quota_window_copy (window));
+  g_hash_table_replace (self->windows, g_strdup (window->id), sy_quota_window_copy (window));
+  return TRUE;
+}
+
+void
+sy_account_state_update_quota_windows (SyAccountState *self,
+                                       GPtrArray      *windows,
+                                       gint64          now_us)
+{
+  g_autoptr(GPtrArray) back = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_quota_window_free);
+  SyAccountChange what = SY_ACCOUNT_CHANGED_QUOTA;
+  gboolean changed = FALSE;
+
+  g_return_if_fail (SY_IS_ACCOUNT_STATE (self));
+
+  for (guint i = 0; windows != NULL && i < windows->len; i++)
+    changed |= keep_window (self, g_ptr_array_index (windows, i), back);
+  changed |= drop_expired (self, back, now_us);
+  if (!changed)
+    return;
+
+  derive_quota (self);
+  for (guint i = 0; i < back->len; i++)
+    if (clear_after_recovery (self, g_ptr_array_index (back, i), now_us))
+      what |= SY_ACCOUNT_CHANGED_STATE;
+  emit_changed (self, what);
+}
+
+static int
+compare_windows (gconstpointer a,
+                 gconstpointer b)
+{
+  const SyQuotaWindow *wa = *(SyQuotaWindow * const *) a;
+  const SyQuotaWindow *wb = *(SyQuotaWindow * const *) b;
+
+  return strcmp (wa->id, wb->id);
+}
+
+GPtrArray *
+sy_account_state_dup_quota_windows (SyAccountState *self)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_quota_window_free);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (SY_IS_ACCOUNT_STATE (self), copy);
+
+  g_hash_table_iter_init (&iter, self->windows);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (copy, sy_quota_window_copy (value));
+  g_ptr_array_sort (copy, compare_windows);
+  return copy;
 }
 
 /* Refresh ---------------------------------------------------------------- */
@@ -617,12 +906,23 @@ reason_from_string (const char *text)
   return SY_FAILURE_NONE;
 }
 
+/* A saved window still says something at @now_us: it has not reset yet,
+ * or (with no reset time) it is recent. */
+static gboolean
+window_is_live (gint64 reset_us,
+                gint64 observed_us,
+                gint64 now_us)
+{
+  return reset_us != 0 ? reset_us > now_us : now_us - observed_us < WINDOW_KEEP_US;
+}
+
 JsonNode *
 sy_account_state_save (SyAccountState *self,
                        gint64          now_us)
 {
   g_autoptr(JsonObject) saved = json_object_new ();
   g_autoptr(JsonObject) models = json_object_new ();
+  g_autoptr(JsonArray) windows = NULL;
   GHashTableIter iter;
   gpointer key, value;
 
@@ -649,6 +949,21 @@ sy_account_state_save (SyAccountState *self,
       json_object_set_object_member (models, key, m);
     }
   json_object_set_object_member (saved, "models", g_steal_pointer (&models));
+
+  /* The windows, so the quota shows from the start: those still current. */
+  g_hash_table_iter_init (&iter, self->windows);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      SyQuotaWindow *window = value;
+
+      if (!window_is_live (window->reset_us, window->observed_us, now_us))
+        continue;
+      if (windows == NULL)
+        windows = json_array_new ();
+      json_array_add_element (windows, sy_quota_window_to_json (window));
+    }
+  if (windows != NULL)
+    json_object_set_array_member (saved, "quota_windows", g_steal_pointer (&windows));
   return json_node_init_object (json_node_alloc (), saved);
 }
 
@@ -691,7 +1006,9 @@ sy_account_state_restore (SyAccountState *self,
 {
   JsonObject *models = member_object (saved, "models");
   JsonNode *enabled = json_object_get_member (saved, "enabled");
+  JsonNode *windows = json_object_get_member (saved, "quota_windows");
   GList *names = models ? json_object_get_members (models) : NULL;
+  SyAccountChange what = SY_ACCOUNT_CHANGED_STATE;
 
   if (enabled != NULL && JSON_NODE_HOLDS_VALUE (enabled) &&
       json_node_get_value_type (enabled) == G_TYPE_BOOLEAN)
@@ -717,8 +1034,25 @@ sy_account_state_restore (SyAccountState *self,
         }
     }
   g_list_free (names);
+
+  if (windows != NULL && JSON_NODE_HOLDS_ARRAY (windows))
+    {
+      JsonArray *array = json_node_get_array (windows);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          g_autoptr(SyQuotaWindow) window = sy_quota_window_from_json (json_array_get_element (array, i));
+
+          if (window != NULL && window_is_live (window->reset_us, window->observed_us, now_us) &&
+              keep_window (self, window, NULL))
+            what |= SY_ACCOUNT_CHANGED_QUOTA;
+        }
+      if (what & SY_ACCOUNT_CHANGED_QUOTA)
+        derive_quota (self);
+    }
+
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ENABLED]);
-  emit_changed (self, SY_ACCOUNT_CHANGED_STATE);
+  emit_changed (self, what);
 }
 
 gboolean
@@ -726,6 +1060,7 @@ sy_account_state_saved_is_live (JsonObject *saved,
                                 gint64      now_us)
 {
   JsonObject *models = member_object (saved, "models");
+  JsonNode *windows;
   GList *names;
   gboolean live = FALSE;
 
@@ -740,5 +1075,17 @@ sy_account_state_saved_is_live (JsonObject *saved,
                            MAX (member_int (m, "until_us"), member_int (m, "until") * G_USEC_PER_SEC) > now_us);
     }
   g_list_free (names);
+  windows = json_object_get_member (saved, "quota_windows");
+  if (!live && windows != NULL && JSON_NODE_HOLDS_ARRAY (windows))
+    {
+      JsonArray *array = json_node_get_array (windows);
+
+      for (guint i = 0; i < json_array_get_length (array) && !live; i++)
+        {
+          g_autoptr(SyQuotaWindow) window = sy_quota_window_from_json (json_array_get_element (array, i));
+
+          live = window != NULL && window_is_live (window->reset_us, window->observed_us, now_us);
+        }
+    }
   return live;
 }

@@ -18,6 +18,12 @@
 
 G_BEGIN_DECLS
 
+/* Two reset times closer than this name the same window run: a reset given
+ * as "seconds from now" moves by a second or two between readings. */
+#define SY_QUOTA_RESET_SLACK_US        (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
+/* A forecast needs readings spread over at least this long. */
+#define SY_QUOTA_FORECAST_MIN_SPAN_US  (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
+
 typedef enum
 {
   SY_QUOTA_SOURCE_HEADERS,     /* response headers of a proxied request */
@@ -32,7 +38,9 @@ typedef struct
                                   "seven_day_opus", "primary", "secondary",
                                   "model:<name>", "credits"... */
   char          *label;        /* for people: "5-hour", "Weekly", "gemini-2.5-pro" */
-  char          *model;        /* the window meters this model only; NULL: the account */
+  char          *model;        /* the window meters this model only; NULL: the account.
+                                  May be a pattern with '*' ("*sonnet*"): the
+                                  window meters every model it matches */
   double         remaining;    /* fraction left, 0..1; -1 when unknown */
   gint64         reset_us;     /* wall clock when it resets; 0 when unknown */
   gint64         window_us;    /* its length; 0 when unknown */
@@ -56,10 +64,20 @@ SyQuotaWindow *sy_quota_window_copy  (const SyQuotaWindow *window);
 void           sy_quota_window_free  (SyQuotaWindow       *window);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyQuotaWindow, sy_quota_window_free)
 
+/* Whether @window meters @model: an account window meters every model, a
+ * model window the model it names (case-insensitively) or matches. */
+gboolean       sy_quota_window_meters (const SyQuotaWindow *window,
+                                       const char          *model);
+
 const char    *sy_quota_source_to_string (SyQuotaSource    source);
+/* The inverse; unknown text reads as SY_QUOTA_SOURCE_HEADERS. */
+SyQuotaSource  sy_quota_source_from_string (const char    *text);
 /* {"id","label","model"?,"remaining","used_percent","reset_at"?(RFC 3339),
- *  "window_seconds"?,"observed_at","source"} */
+ *  "window_seconds"?,"observed_at","source"}; "remaining" and
+ * "used_percent" are null when unknown. */
 JsonNode      *sy_quota_window_to_json (const SyQuotaWindow *window);
+/* The inverse (times to the second); NULL when @node is not such an object. */
+SyQuotaWindow *sy_quota_window_from_json (JsonNode          *node);
 
 /* Passive readers. Each returns the windows found (SyQuotaWindow*, free
  * func set; empty when none), never NULL. @provider is the provider name
@@ -86,7 +104,17 @@ GPtrArray     *sy_quota_from_error_body (const char          *provider,
  * the same window id): only readings since the window last reset count.
  * TRUE with *exhausted_us set when, at the pace of those readings, the
  * window runs out before it resets; FALSE when it will not, or when there
- * is too little to tell (*exhausted_us = 0). */
+ * is too little to tell (*exhausted_us = 0).
+ *
+ * The run since the last reset: going back from the latest reading, a
+ * reading whose reset time differs from the latest one's by more than
+ * SY_QUOTA_RESET_SLACK_US, or one after which the remaining fraction went
+ * up, belongs to an earlier run. Readings of unknown remaining, or taken
+ * after @now_us, are left out. The run needs two readings at least
+ * SY_QUOTA_FORECAST_MIN_SPAN_US apart; the pace is the least-squares slope
+ * of the used fraction over time, and *exhausted_us = now + remaining /
+ * pace (remaining of the latest reading), reported only when the pace is
+ * positive and that time comes before the reset time (when known). */
 gboolean       sy_quota_forecast        (const SyQuotaWindow * const *readings,
                                          guint                n_readings,
                                          gint64               now_us,
