@@ -1761,12 +1761,13 @@ static const Field quota_exceeded_fields[] = {
   F_END
 };
 
-/* endpoints: {<provider>: {api, auth}}: where each service's API and login
+/* endpoints: {<provider>: {api, auth, usage}}: where each service's API and login
  * live (tests and enterprise gateways point them elsewhere). */
 static const Field endpoint_fields[] = {
   F_ROOT ("api", T_STRING),
   F_ROOT ("auth", T_STRING),
   F_ROOT ("fallbacks", T_ANY),   /* Antigravity: more API bases, tried in order */
+  F_ROOT ("usage", T_STRING),    /* where the quota reader asks (default: api) */
   F_END
 };
 
@@ -1884,6 +1885,7 @@ static const Field top_fields[] = {
   F_ROOT ("model-catalog", T_STRING),
   F_MAP ("endpoints", endpoints_fields),
   F_ROOT ("token-store", T_STRING),
+  F_ROOT ("quota-refresh-interval", T_INT),  /* seconds; sy-quota-poller.c */
   F_END
 };
 
