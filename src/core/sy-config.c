@@ -1884,6 +1884,9 @@ static const Field top_fields[] = {
   F_ROOT ("model-catalog", T_STRING),
   F_MAP ("endpoints", endpoints_fields),
   F_ROOT ("token-store", T_STRING),
+  F_ROOT ("usage-store", T_STRING),
+  F_ROOT ("usage-store-dsn", T_STRING),
+  { "usage-retention-days", T_INT, -1, 0, G_MAXINT, NULL, NULL },
   F_END
 };
 
