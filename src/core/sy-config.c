@@ -1886,6 +1886,9 @@ static const Field top_fields[] = {
   F_MAP ("endpoints", endpoints_fields),
   F_ROOT ("token-store", T_STRING),
   F_ROOT ("quota-refresh-interval", T_INT),  /* seconds; sy-quota-poller.c */
+  F_ROOT ("usage-store", T_STRING),
+  F_ROOT ("usage-store-dsn", T_STRING),
+  { "usage-retention-days", T_INT, -1, 0, G_MAXINT, NULL, NULL },
   F_END
 };
 

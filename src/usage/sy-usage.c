@@ -1,11 +1,17 @@
-/* sy-usage.c: the persistent usage store (SQLite, one worker thread)
+/* sy-usage.c: the persistent usage store (one worker thread, a backend)
  *
- * The connection belongs to one worker thread fed by a GAsyncQueue of
- * operations. Records wait in the worker's batch until a second has passed
- * since the oldest of them (or a flush, query or close comes), then go to
- * disk in one transaction together with their daily roll-ups. Everything
- * that reads runs on the worker too, after committing what is pending, so a
- * query sees every record added before it.
+ * The database connection belongs to one worker thread fed by a
+ * GAsyncQueue of operations. Records wait in the worker's batch until a
+ * second has passed since the oldest of them (or a flush, query or close
+ * comes), then go to the backend (sy-usage-sqlite.c, sy-usage-postgres.c)
+ * in one transaction together with their daily roll-ups, summed here.
+ * Everything that reads runs on the worker too, after committing what is
+ * pending, so a query sees every record added before it. The backends only
+ * hand rows back; the JSON is built here, the same for all of them.
+ *
+ * A PostgreSQL server can go away: then the batch stays (up to
+ * MAX_QUEUED records, the oldest dropped past that) and is tried again
+ * with a growing delay, and at once by a flush or a query.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,18 +20,17 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 
-#include <glib/gstdio.h>
-#include <sqlite3.h>
+#include "sy-usage-backend.h"
 
-#include "sy-usage.h"
-
-#define SCHEMA_VERSION   1
 #define BATCH_US         G_USEC_PER_SEC
 #define PRUNE_EVERY_US   (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
+#define PRUNE_RETRY_US   (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
+#define RETRY_MIN_US     G_USEC_PER_SEC
+#define RETRY_MAX_US     (G_GINT64_CONSTANT (10) * G_USEC_PER_SEC)
+#define DROP_WARN_US     (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
+#define MAX_QUEUED       100000
 
 G_DEFINE_QUARK (sy-usage-error-quark, sy_usage_error)
 
@@ -54,14 +59,17 @@ typedef struct
  * task drops the last reference there). */
 typedef struct
 {
-  char        *path;
-  sqlite3     *db;
-  GAsyncQueue *queue;       /* Op* */
-  GPtrArray   *batch;       /* SyUsageRecord* not yet committed */
-  gint64       batch_deadline;
-  guint        retention_days;
-  gint64       next_prune;
-  gboolean     warned;
+  SyUsageBackend *backend;
+  GAsyncQueue    *queue;          /* Op* */
+  GQueue          batch;          /* SyUsageRecord* not yet committed, oldest first */
+  gint64          batch_deadline;
+  guint           retention_days;
+  gint64          next_prune;
+  gboolean        warned;         /* a failure was reported: quiet until a success */
+  gboolean        unavailable;    /* the server could not be reached at the last try */
+  gint64          retry_delay;
+  guint64         dropped;        /* records dropped since the server went away */
+  gint64          next_drop_warning;
 } Worker;
 
 struct _SyUsageStore
@@ -142,274 +150,107 @@ day_of (gint64 time_us)
   return time_us >= 0 ? time_us / SY_USAGE_DAY_US : -((-time_us + SY_USAGE_DAY_US - 1) / SY_USAGE_DAY_US);
 }
 
-/* -- SQLite helpers ------------------------------------------------------- */
-
+/* Names come from clients and upstreams: a database that checks its text
+ * (PostgreSQL) would refuse a whole batch for one bad byte, and JSON
+ * cannot carry it either. */
 static void
-set_sqlite_error (GError    **error,
-                  sqlite3    *db,
-                  int         rc,
-                  const char *path,
-                  const char *what)
+make_valid (char **s)
 {
-  int code = SY_USAGE_ERROR_FAILED;
+  char *valid;
 
-  if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
-    code = SY_USAGE_ERROR_CORRUPT;
-  else if (rc == SQLITE_CANTOPEN || rc == SQLITE_PERM || rc == SQLITE_READONLY)
-    code = SY_USAGE_ERROR_OPEN;
-  g_set_error (error, SY_USAGE_ERROR, code, "Usage database %s: %s: %s",
-               path, what, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+  if (*s == NULL || g_utf8_validate (*s, -1, NULL))
+    return;
+  valid = g_utf8_make_valid (*s, -1);
+  g_free (*s);
+  *s = valid;
+}
+
+/* -- Roll-ups ------------------------------------------------------------- */
+
+static guint
+rollup_hash (gconstpointer key)
+{
+  const SyUsageRollup *u = key;
+  guint h = g_int64_hash (&u->day);
+
+  h = h * 31 + g_str_hash (u->model);
+  h = h * 31 + g_str_hash (u->account_id);
+  return h * 31 + g_str_hash (u->key_id);
 }
 
 static gboolean
-exec (sqlite3     *db,
-      const char  *path,
-      const char  *sql,
-      GError     **error)
+rollup_equal (gconstpointer a,
+              gconstpointer b)
 {
-  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+  const SyUsageRollup *x = a, *y = b;
 
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, db, rc, path, "cannot run statement");
-      return FALSE;
-    }
-  return TRUE;
+  return x->day == y->day && g_str_equal (x->model, y->model)
+         && g_str_equal (x->account_id, y->account_id) && g_str_equal (x->key_id, y->key_id);
 }
 
-static sqlite3_stmt *
-prepare (sqlite3     *db,
-         const char  *path,
-         const char  *sql,
-         GError     **error)
+static int
+rollup_compare (gconstpointer a,
+                gconstpointer b)
 {
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  const SyUsageRollup *x = a, *y = b;
+  int c;
 
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, db, rc, path, "cannot prepare statement");
-      sqlite3_finalize (stmt);
-      return NULL;
-    }
-  return stmt;
+  if (x->day != y->day)
+    return x->day < y->day ? -1 : 1;
+  if ((c = strcmp (x->model, y->model)) != 0)
+    return c;
+  if ((c = strcmp (x->account_id, y->account_id)) != 0)
+    return c;
+  return strcmp (x->key_id, y->key_id);
 }
 
-static void
-stmt_free (sqlite3_stmt *stmt)
+/* What @records add to the daily rows, one entry per row touched, in a
+ * fixed order (so two instances updating the same rows lock them in the
+ * same order). The strings point into @records. */
+static GArray *
+sum_rollups (GPtrArray *records)
 {
-  sqlite3_finalize (stmt);
-}
+  g_autoptr(GHashTable) sums = g_hash_table_new_full (rollup_hash, rollup_equal, g_free, NULL);
+  GArray *rollups = g_array_new (FALSE, FALSE, sizeof (SyUsageRollup));
+  GHashTableIter iter;
+  gpointer key;
+  guint i;
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, stmt_free)
-
-static const char schema_sql[] =
-  "CREATE TABLE IF NOT EXISTS requests ("
-  "  id INTEGER PRIMARY KEY,"
-  "  time_us INTEGER NOT NULL,"
-  "  key_id TEXT NOT NULL DEFAULT '',"
-  "  key_label TEXT NOT NULL DEFAULT '',"
-  "  account_id TEXT NOT NULL DEFAULT '',"
-  "  provider TEXT NOT NULL DEFAULT '',"
-  "  model_asked TEXT NOT NULL DEFAULT '',"
-  "  model_served TEXT NOT NULL DEFAULT '',"
-  "  client_format TEXT NOT NULL DEFAULT '',"
-  "  upstream_format TEXT NOT NULL DEFAULT '',"
-  "  stream INTEGER NOT NULL DEFAULT 0,"
-  "  status INTEGER NOT NULL DEFAULT 0,"
-  "  latency_us INTEGER NOT NULL DEFAULT 0,"
-  "  ttfb_us INTEGER NOT NULL DEFAULT 0,"
-  "  input_tokens INTEGER NOT NULL DEFAULT 0,"
-  "  output_tokens INTEGER NOT NULL DEFAULT 0,"
-  "  cached_tokens INTEGER NOT NULL DEFAULT 0,"
-  "  reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
-  "  retries INTEGER NOT NULL DEFAULT 0);"
-  "CREATE INDEX IF NOT EXISTS requests_time ON requests (time_us);"
-  /* day: UTC days since the epoch; model: served, else asked. */
-  "CREATE TABLE IF NOT EXISTS daily ("
-  "  day INTEGER NOT NULL,"
-  "  model TEXT NOT NULL,"
-  "  account_id TEXT NOT NULL,"
-  "  key_id TEXT NOT NULL,"
-  "  requests INTEGER NOT NULL DEFAULT 0,"
-  "  failed INTEGER NOT NULL DEFAULT 0,"
-  "  input_tokens INTEGER NOT NULL DEFAULT 0,"
-  "  output_tokens INTEGER NOT NULL DEFAULT 0,"
-  "  cached_tokens INTEGER NOT NULL DEFAULT 0,"
-  "  reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
-  "  PRIMARY KEY (day, model, account_id, key_id)) WITHOUT ROWID;";
-
-/* Creates the directory (0700) and the file (0600) before SQLite sees
- * them: SQLite gives its -wal and -shm files the database file's mode. */
-static gboolean
-create_file (const char  *path,
-             GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
+  for (i = 0; i < records->len; i++)
     {
-      int saved = errno;
+      const SyUsageRecord *r = g_ptr_array_index (records, i);
+      SyUsageRollup probe = { 0 };
+      SyUsageRollup *u;
 
-      g_set_error (error, SY_USAGE_ERROR, SY_USAGE_ERROR_OPEN,
-                   "Usage database %s: cannot create its directory: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  fd = g_open (path, O_RDWR | O_CREAT, 0600);
-  if (fd < 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, SY_USAGE_ERROR, SY_USAGE_ERROR_OPEN,
-                   "Usage database %s: cannot open: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  g_close (fd, NULL);
-  return TRUE;
-}
-
-static sqlite3 *
-open_db (const char  *path,
-         GError     **error)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-  int version = 0;
-  gboolean wal = FALSE;
-
-  if (!create_file (path, error))
-    return NULL;
-
-  /* NOMUTEX: one thread at a time uses the connection (this one, then the worker). */
-  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, db, rc, path, "cannot open");
-      sqlite3_close (db);
-      return NULL;
-    }
-  sqlite3_busy_timeout (db, 5000);
-
-  /* The first statement reads the header: a file that is not a database
-   * fails here (SQLITE_NOTADB). */
-  rc = sqlite3_prepare_v2 (db, "PRAGMA journal_mode=WAL", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
+      probe.day = day_of (r->time_us);
+      probe.model = record_model (r);
+      probe.account_id = nz (r->account_id);
+      probe.key_id = nz (r->key_id);
+      u = g_hash_table_lookup (sums, &probe);
+      if (u == NULL)
         {
-          wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
-          rc = SQLITE_OK;
+          u = g_memdup2 (&probe, sizeof probe);
+          g_hash_table_add (sums, u);
         }
+      u->requests++;
+      u->failed += is_failed (r->status) ? 1 : 0;
+      u->input_tokens += r->input_tokens;
+      u->output_tokens += r->output_tokens;
+      u->cached_tokens += r->cached_tokens;
+      u->reasoning_tokens += r->reasoning_tokens;
     }
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, db, rc, path, "not a usable SQLite database");
-      goto fail;
-    }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  if (!wal)
-    {
-      g_set_error (error, SY_USAGE_ERROR, SY_USAGE_ERROR_FAILED,
-                   "Usage database %s: cannot switch to WAL mode", path);
-      goto fail;
-    }
-
-  rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
-  if (rc == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int (stmt, 0);
-  else
-    {
-      set_sqlite_error (error, db, rc, path, "cannot read the schema version");
-      goto fail;
-    }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  if (version > SCHEMA_VERSION)
-    {
-      g_set_error (error, SY_USAGE_ERROR, SY_USAGE_ERROR_VERSION,
-                   "Usage database %s was written by a newer version (schema %d)", path, version);
-      goto fail;
-    }
-
-  /* NORMAL is durable in WAL mode against a crash of the process; only a
-   * power loss can lose the last commits. */
-  if (!exec (db, path, "PRAGMA synchronous=NORMAL", error)
-      || !exec (db, path, "BEGIN", error)
-      || !exec (db, path, schema_sql, error)
-      || !exec (db, path, "PRAGMA user_version=" G_STRINGIFY (SCHEMA_VERSION), error)
-      || !exec (db, path, "COMMIT", error))
-    goto fail;
-  return db;
-
-fail:
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return NULL;
+  g_hash_table_iter_init (&iter, sums);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_array_append_vals (rollups, key, 1);
+  g_array_sort (rollups, rollup_compare);
+  return rollups;
 }
 
 /* -- Worker: writing ------------------------------------------------------ */
 
-static const char insert_sql[] =
-  "INSERT INTO requests (time_us, key_id, key_label, account_id, provider, model_asked,"
-  " model_served, client_format, upstream_format, stream, status, latency_us, ttfb_us,"
-  " input_tokens, output_tokens, cached_tokens, reasoning_tokens, retries)"
-  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-
-static const char rollup_sql[] =
-  "INSERT INTO daily (day, model, account_id, key_id, requests, failed, input_tokens,"
-  " output_tokens, cached_tokens, reasoning_tokens) VALUES (?,?,?,?,1,?,?,?,?,?)"
-  " ON CONFLICT (day, model, account_id, key_id) DO UPDATE SET"
-  " requests = requests + 1, failed = failed + excluded.failed,"
-  " input_tokens = input_tokens + excluded.input_tokens,"
-  " output_tokens = output_tokens + excluded.output_tokens,"
-  " cached_tokens = cached_tokens + excluded.cached_tokens,"
-  " reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens";
-
-static gboolean
-write_record (sqlite3_stmt        *ins,
-              sqlite3_stmt        *roll,
-              const SyUsageRecord *r)
-{
-  sqlite3_reset (ins);
-  sqlite3_bind_int64 (ins, 1, r->time_us);
-  sqlite3_bind_text (ins, 2, nz (r->key_id), -1, SQLITE_STATIC);
-  sqlite3_bind_text (ins, 3, nz (r->key_label), -1, SQLITE_STATIC);
-  sqlite3_bind_text (ins, 4, nz (r->account_id), -1, SQLITE_STATIC);
-  sqlite3_bind_text (ins, 5, nz (r->provider), -1, SQLITE_STATIC);
-  sqlite3_bind_text (ins, 6, nz (r->model_asked), -1, SQLITE_STATIC);
-  sqlite3_bind_text (ins, 7, nz (r->model_served), -1, SQLITE_STATIC);
-  sqlite3_bind_text (ins, 8, nz (r->client_format), -1, SQLITE_STATIC);
-  sqlite3_bind_text (ins, 9, nz (r->upstream_format), -1, SQLITE_STATIC);
-  sqlite3_bind_int (ins, 10, r->stream ? 1 : 0);
-  sqlite3_bind_int64 (ins, 11, r->status);
-  sqlite3_bind_int64 (ins, 12, r->latency_us);
-  sqlite3_bind_int64 (ins, 13, r->ttfb_us);
-  sqlite3_bind_int64 (ins, 14, r->input_tokens);
-  sqlite3_bind_int64 (ins, 15, r->output_tokens);
-  sqlite3_bind_int64 (ins, 16, r->cached_tokens);
-  sqlite3_bind_int64 (ins, 17, r->reasoning_tokens);
-  sqlite3_bind_int64 (ins, 18, r->retries);
-  if (sqlite3_step (ins) != SQLITE_DONE)
-    return FALSE;
-
-  sqlite3_reset (roll);
-  sqlite3_bind_int64 (roll, 1, day_of (r->time_us));
-  sqlite3_bind_text (roll, 2, record_model (r), -1, SQLITE_STATIC);
-  sqlite3_bind_text (roll, 3, nz (r->account_id), -1, SQLITE_STATIC);
-  sqlite3_bind_text (roll, 4, nz (r->key_id), -1, SQLITE_STATIC);
-  sqlite3_bind_int (roll, 5, is_failed (r->status) ? 1 : 0);
-  sqlite3_bind_int64 (roll, 6, r->input_tokens);
-  sqlite3_bind_int64 (roll, 7, r->output_tokens);
-  sqlite3_bind_int64 (roll, 8, r->cached_tokens);
-  sqlite3_bind_int64 (roll, 9, r->reasoning_tokens);
-  return sqlite3_step (roll) == SQLITE_DONE;
-}
-
 static void
 warn_once (Worker *self,
-           GError       *error)
+           GError *error)
 {
   /* A full disk would fail every batch: say it once, not every second. */
   if (!self->warned)
@@ -418,95 +259,186 @@ warn_once (Worker *self,
 }
 
 static void
-commit_batch (Worker *self)
+report_unavailable (Worker *self,
+                    GError *error)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(sqlite3_stmt) ins = NULL;
-  g_autoptr(sqlite3_stmt) roll = NULL;
-  guint i;
+  if (!self->unavailable)
+    g_warning ("%s (usage records are kept, up to %d, and written once it answers again)",
+               error->message, MAX_QUEUED);
+  self->unavailable = TRUE;
+}
 
-  if (self->batch->len == 0)
+static void
+report_available (Worker *self)
+{
+  if (self->unavailable)
+    g_message ("Usage database reachable again");
+  if (self->dropped > 0)
+    g_warning ("%" G_GUINT64_FORMAT " usage records were dropped in all while the usage database could not be reached",
+               self->dropped);
+  self->unavailable = FALSE;
+  self->dropped = 0;
+  self->next_drop_warning = 0;
+  self->retry_delay = RETRY_MIN_US;
+}
+
+static void
+queue_record (Worker        *self,
+              SyUsageRecord *record)
+{
+  gint64 now;
+
+  if (self->batch.length == 0)
+    self->batch_deadline = g_get_monotonic_time () + BATCH_US;
+  g_queue_push_tail (&self->batch, record);
+  if (self->batch.length <= MAX_QUEUED)
     return;
 
-  if (!exec (self->db, self->path, "BEGIN", &error))
-    goto out;
-  ins = prepare (self->db, self->path, insert_sql, &error);
-  roll = ins != NULL ? prepare (self->db, self->path, rollup_sql, &error) : NULL;
-  for (i = 0; roll != NULL && i < self->batch->len; i++)
-    if (!write_record (ins, roll, g_ptr_array_index (self->batch, i)))
-      {
-        set_sqlite_error (&error, self->db, sqlite3_errcode (self->db), self->path, "cannot write");
-        break;
-      }
-  if (error == NULL)
-    exec (self->db, self->path, "COMMIT", &error);
-  if (error != NULL)
-    exec (self->db, self->path, "ROLLBACK", NULL);
+  /* The server is away for long: keep the newest, never block the caller. */
+  sy_usage_record_free (g_queue_pop_head (&self->batch));
+  self->dropped++;
+  now = g_get_monotonic_time ();
+  if (now >= self->next_drop_warning)
+    {
+      g_warning ("The usage database cannot be reached: %" G_GUINT64_FORMAT " usage records dropped so far"
+                 " (the oldest; the newest %d are kept)", self->dropped, MAX_QUEUED);
+      self->next_drop_warning = now + DROP_WARN_US;
+    }
+}
 
-out:
-  if (error != NULL)
-    warn_once (self, error);
-  else
-    self->warned = FALSE;
-  g_ptr_array_set_size (self->batch, 0);
+/* Writes the batch. FALSE, with the batch kept, when the server cannot be
+ * reached; a write that fails otherwise drops the batch (trying it again
+ * would fail again) and says so once. */
+static gboolean
+commit_batch (Worker  *self,
+              GError **error)
+{
+  const SyUsageBackendClass *klass = self->backend->klass;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GArray) rollups = NULL;
+  g_autoptr(GError) local = NULL;
+  GList *l;
+
+  if (self->batch.length == 0)
+    return TRUE;
+
+  if (!klass->open (self->backend, &local))
+    goto failed;
+  records = g_ptr_array_sized_new (self->batch.length);
+  for (l = self->batch.head; l != NULL; l = l->next)
+    g_ptr_array_add (records, l->data);
+  rollups = sum_rollups (records);
+  if (klass->write (self->backend, records, rollups, &local))
+    {
+      report_available (self);
+      self->warned = FALSE;
+      g_queue_clear_full (&self->batch, (GDestroyNotify) sy_usage_record_free);
+      return TRUE;
+    }
+
+failed:
+  if (g_error_matches (local, SY_USAGE_ERROR, SY_USAGE_ERROR_UNAVAILABLE))
+    {
+      report_unavailable (self, local);
+      self->batch_deadline = g_get_monotonic_time () + self->retry_delay;
+      self->retry_delay = MIN (self->retry_delay * 2, RETRY_MAX_US);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  warn_once (self, local);
+  g_queue_clear_full (&self->batch, (GDestroyNotify) sy_usage_record_free);
+  return TRUE;
 }
 
 static void
 prune (Worker *self)
 {
+  const SyUsageBackendClass *klass = self->backend->klass;
   g_autoptr(GError) error = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
 
   self->next_prune = g_get_monotonic_time () + PRUNE_EVERY_US;
-  if (self->retention_days == 0)
+  /* 0 keeps everything, and so does a retention reaching before gint64 time. */
+  if (self->retention_days == 0 || self->retention_days >= G_MAXINT64 / SY_USAGE_DAY_US / 2)
     return;
-  stmt = prepare (self->db, self->path, "DELETE FROM requests WHERE time_us < ?", &error);
-  if (stmt == NULL)
+  if (klass->open (self->backend, &error)
+      && klass->prune (self->backend, g_get_real_time () - (gint64) self->retention_days * SY_USAGE_DAY_US,
+                       &error))
+    return;
+  if (g_error_matches (error, SY_USAGE_ERROR, SY_USAGE_ERROR_UNAVAILABLE))
     {
-      warn_once (self, error);
-      return;
+      /* Said by the batch that finds it too; try again sooner than an hour. */
+      report_unavailable (self, error);
+      self->next_prune = g_get_monotonic_time () + PRUNE_RETRY_US;
     }
-  sqlite3_bind_int64 (stmt, 1, g_get_real_time () - (gint64) self->retention_days * SY_USAGE_DAY_US);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      set_sqlite_error (&error, self->db, sqlite3_errcode (self->db), self->path, "cannot prune");
-      warn_once (self, error);
-    }
+  else
+    warn_once (self, error);
 }
 
 /* -- Worker: reading ------------------------------------------------------ */
 
-static const char *
-group_column (const char *group,
-              gboolean    daily)
+typedef struct
 {
-  if (group == NULL)
-    return "NULL";
-  if (g_str_equal (group, "model"))
-    return daily ? "model" : "CASE WHEN model_served <> '' THEN model_served ELSE model_asked END";
-  if (g_str_equal (group, "account"))
-    return "account_id";
-  if (g_str_equal (group, "key"))
-    return "key_id";
-  return NULL;
+  JsonBuilder *builder;
+  char        *current;
+  gboolean     open_series;
+  gint64       from;
+  gint64       step;
+} SeriesBuild;
+
+static void
+series_row (const SyUsageSeriesRow *row,
+            gpointer                user_data)
+{
+  SeriesBuild *b = user_data;
+  JsonBuilder *builder = b->builder;
+
+  if (!b->open_series || g_strcmp0 (row->group, b->current) != 0)
+    {
+      if (b->open_series)
+        {
+          json_builder_end_array (builder);
+          json_builder_end_object (builder);
+        }
+      g_free (b->current);
+      b->current = g_strdup (row->group);
+      b->open_series = TRUE;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "group");
+      if (row->group != NULL)
+        json_builder_add_string_value (builder, row->group);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "points");
+      json_builder_begin_array (builder);
+    }
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "t");
+  json_builder_add_int_value (builder, b->from + row->bucket * b->step);
+  json_builder_set_member_name (builder, "requests");
+  json_builder_add_int_value (builder, row->requests);
+  json_builder_set_member_name (builder, "failed");
+  json_builder_add_int_value (builder, row->failed);
+  json_builder_set_member_name (builder, "input_tokens");
+  json_builder_add_int_value (builder, row->input_tokens);
+  json_builder_set_member_name (builder, "output_tokens");
+  json_builder_add_int_value (builder, row->output_tokens);
+  json_builder_end_object (builder);
 }
 
 static JsonNode *
-run_series (Worker        *self,
-            Op            *op,
-            GError       **error)
+run_series (Worker  *self,
+            Op      *op,
+            GError **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autofree char *sql = NULL;
-  g_autofree char *current = NULL;
-  gboolean daily = op->step_us >= SY_USAGE_DAY_US;
-  gboolean open_series = FALSE;
-  gint64 from = op->from_us, to = op->to_us;
-  const char *column = group_column (op->group, daily);
-  int rc;
+  const SyUsageBackendClass *klass = self->backend->klass;
+  SyUsageSeriesQuery query = { 0 };
+  SeriesBuild b = { 0 };
+  gboolean ok;
 
-  if (column == NULL || op->step_us <= 0)
+  if ((op->group != NULL && !g_str_equal (op->group, "model") && !g_str_equal (op->group, "account")
+       && !g_str_equal (op->group, "key"))
+      || op->step_us <= 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Usage series: unknown group \"%s\" or step %" G_GINT64_FORMAT,
@@ -514,91 +446,43 @@ run_series (Worker        *self,
       return NULL;
     }
 
-  if (daily)
+  query.from_us = op->from_us;
+  query.to_us = op->to_us;
+  query.step_us = op->step_us;
+  query.group = op->group;
+  query.daily = op->step_us >= SY_USAGE_DAY_US;
+  if (query.daily)
     {
       /* Roll-ups know days only: widen to whole days, bucket by day start. */
-      from = day_of (from) * SY_USAGE_DAY_US;
-      to = (day_of (to - 1) + 1) * SY_USAGE_DAY_US;
-      sql = g_strdup_printf ("SELECT %s AS g, (day * %" G_GINT64_FORMAT " - ?1) / ?3 AS b,"
-                             " SUM(requests), SUM(failed), SUM(input_tokens), SUM(output_tokens)"
-                             " FROM daily WHERE day >= ?1 / %" G_GINT64_FORMAT
-                             " AND day < ?2 / %" G_GINT64_FORMAT
-                             " GROUP BY g, b ORDER BY g, b",
-                             column, SY_USAGE_DAY_US, SY_USAGE_DAY_US, SY_USAGE_DAY_US);
+      query.from_us = day_of (op->from_us) * SY_USAGE_DAY_US;
+      query.to_us = (day_of (op->to_us - 1) + 1) * SY_USAGE_DAY_US;
     }
-  else
-    sql = g_strdup_printf ("SELECT %s AS g, (time_us - ?1) / ?3 AS b,"
-                           " COUNT(*), SUM(status = 0 OR status >= 400),"
-                           " SUM(input_tokens), SUM(output_tokens)"
-                           " FROM requests WHERE time_us >= ?1 AND time_us < ?2"
-                           " GROUP BY g, b ORDER BY g, b", column);
-
-  stmt = prepare (self->db, self->path, sql, error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, from);
-  sqlite3_bind_int64 (stmt, 2, to);
-  sqlite3_bind_int64 (stmt, 3, op->step_us);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "from");
-  json_builder_add_int_value (builder, from);
+  json_builder_add_int_value (builder, query.from_us);
   json_builder_set_member_name (builder, "to");
-  json_builder_add_int_value (builder, to);
+  json_builder_add_int_value (builder, query.to_us);
   json_builder_set_member_name (builder, "step");
   json_builder_add_int_value (builder, op->step_us);
   json_builder_set_member_name (builder, "series");
   json_builder_begin_array (builder);
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *g = (const char *) sqlite3_column_text (stmt, 0);
+  b.builder = builder;
+  b.from = query.from_us;
+  b.step = query.step_us;
+  ok = klass->open (self->backend, error) && klass->series (self->backend, &query, series_row, &b, error);
+  g_free (b.current);
+  if (!ok)
+    return NULL;
 
-      if (!open_series || g_strcmp0 (g, current) != 0)
-        {
-          if (open_series)
-            {
-              json_builder_end_array (builder);
-              json_builder_end_object (builder);
-            }
-          g_free (current);
-          current = g_strdup (g);
-          open_series = TRUE;
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "group");
-          if (g != NULL)
-            json_builder_add_string_value (builder, g);
-          else
-            json_builder_add_null_value (builder);
-          json_builder_set_member_name (builder, "points");
-          json_builder_begin_array (builder);
-        }
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "t");
-      json_builder_add_int_value (builder, from + sqlite3_column_int64 (stmt, 1) * op->step_us);
-      json_builder_set_member_name (builder, "requests");
-      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 2));
-      json_builder_set_member_name (builder, "failed");
-      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 3));
-      json_builder_set_member_name (builder, "input_tokens");
-      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 4));
-      json_builder_set_member_name (builder, "output_tokens");
-      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 5));
-      json_builder_end_object (builder);
-    }
-  if (open_series)
+  if (b.open_series)
     {
       json_builder_end_array (builder);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
-
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->db, rc, self->path, "cannot read");
-      return NULL;
-    }
   return json_builder_get_root (builder);
 }
 
@@ -637,129 +521,119 @@ format_timestamp (GDateTime *local,
   return g_strdup_printf ("%s.%06" G_GINT64_FORMAT "000%s", head, frac, zone);
 }
 
-static JsonNode *
-run_snapshot (Worker        *self,
-              Op            *op,
-              GError       **error)
+typedef struct
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GTimeZone  *tz;
+  JsonObject *apis, *by_day, *by_hour, *tok_day, *tok_hour;
+  gint64      total, failures, tokens;
+} SnapshotBuild;
+
+static void
+snapshot_row (const SyUsageSnapshotRow *row,
+              gpointer                  user_data)
+{
+  SnapshotBuild *b = user_data;
+  gboolean failed = is_failed (row->status);
+  gint64 sum = row->input_tokens + row->output_tokens + row->reasoning_tokens;
+  const char *model = row->model_served;
+  const char *api;
+  JsonObject *api_obj, *model_obj, *detail, *tok;
+  JsonArray *details;
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (row->time_us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *day = NULL;
+  g_autofree char *hour = NULL;
+  g_autofree char *auth_index = NULL;
+  g_autofree char *timestamp = NULL;
+
+  if (sum == 0)
+    sum = row->cached_tokens;
+  if (*row->key_label != '\0')
+    api = row->key_label;
+  else if (*row->key_id != '\0')
+    api = row->key_id;
+  else if (*row->provider != '\0')
+    api = row->provider;
+  else
+    api = "unknown";
+  if (*model == '\0')
+    model = "unknown";
+
+  b->total++;
+  b->failures += failed ? 1 : 0;
+  b->tokens += sum;
+
+  api_obj = object_member (b->apis, api);
+  add_to (api_obj, "total_requests", 1);
+  add_to (api_obj, "total_tokens", sum);
+  model_obj = object_member (object_member (api_obj, "models"), model);
+  add_to (model_obj, "total_requests", 1);
+  add_to (model_obj, "total_tokens", sum);
+  if (!json_object_has_member (model_obj, "details"))
+    json_object_set_array_member (model_obj, "details", json_array_new ());
+  details = json_object_get_array_member (model_obj, "details");
+
+  if (utc == NULL)
+    return;   /* out of GDateTime's range: counted, not dated */
+  local = g_date_time_to_timezone (utc, b->tz);
+  day = g_date_time_format (local, "%Y-%m-%d");
+  hour = g_date_time_format (local, "%H");
+  /* An opaque, stable id of the account, like CLIProxyAPI's auth index. */
+  auth_index = g_compute_checksum_for_string (G_CHECKSUM_SHA256, row->account_id, -1);
+  auth_index[16] = '\0';
+
+  detail = json_object_new ();
+  timestamp = format_timestamp (local, row->time_us);
+  json_object_set_string_member (detail, "timestamp", timestamp);
+  json_object_set_int_member (detail, "latency_ms", row->latency_us / 1000);
+  json_object_set_string_member (detail, "source", row->account_id);
+  json_object_set_string_member (detail, "auth_index", auth_index);
+  tok = json_object_new ();
+  json_object_set_int_member (tok, "input_tokens", row->input_tokens);
+  json_object_set_int_member (tok, "output_tokens", row->output_tokens);
+  json_object_set_int_member (tok, "reasoning_tokens", row->reasoning_tokens);
+  json_object_set_int_member (tok, "cached_tokens", row->cached_tokens);
+  json_object_set_int_member (tok, "total_tokens", sum);
+  json_object_set_object_member (detail, "tokens", tok);
+  json_object_set_boolean_member (detail, "failed", failed);
+  json_array_add_object_element (details, detail);
+
+  add_to (b->by_day, day, 1);
+  add_to (b->by_hour, hour, 1);
+  add_to (b->tok_day, day, sum);
+  add_to (b->tok_hour, hour, sum);
+}
+
+static JsonNode *
+run_snapshot (Worker  *self,
+              Op      *op,
+              GError **error)
+{
+  const SyUsageBackendClass *klass = self->backend->klass;
   g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
   g_autoptr(JsonObject) usage = json_object_new ();
-  JsonObject *apis, *by_day, *by_hour, *tok_day, *tok_hour;
-  gint64 total = 0, failures = 0, tokens = 0;
+  SnapshotBuild b = { 0 };
   JsonNode *node;
-  int rc;
-
-  stmt = prepare (self->db, self->path,
-                  "SELECT time_us, key_label, key_id, provider, model_served, account_id,"
-                  " latency_us, status, input_tokens, output_tokens, reasoning_tokens, cached_tokens"
-                  " FROM requests WHERE time_us >= ? ORDER BY time_us, id", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, op->from_us);
 
   json_object_set_int_member (usage, "total_requests", 0);
   json_object_set_int_member (usage, "success_count", 0);
   json_object_set_int_member (usage, "failure_count", 0);
   json_object_set_int_member (usage, "total_tokens", 0);
-  apis = object_member (usage, "apis");
-  by_day = object_member (usage, "requests_by_day");
-  by_hour = object_member (usage, "requests_by_hour");
-  tok_day = object_member (usage, "tokens_by_day");
-  tok_hour = object_member (usage, "tokens_by_hour");
+  b.tz = tz;
+  b.apis = object_member (usage, "apis");
+  b.by_day = object_member (usage, "requests_by_day");
+  b.by_hour = object_member (usage, "requests_by_hour");
+  b.tok_day = object_member (usage, "tokens_by_day");
+  b.tok_hour = object_member (usage, "tokens_by_hour");
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 time_us = sqlite3_column_int64 (stmt, 0);
-      const char *label = (const char *) sqlite3_column_text (stmt, 1);
-      const char *key_id = (const char *) sqlite3_column_text (stmt, 2);
-      const char *provider = (const char *) sqlite3_column_text (stmt, 3);
-      const char *model = (const char *) sqlite3_column_text (stmt, 4);
-      const char *account = (const char *) sqlite3_column_text (stmt, 5);
-      gint64 latency_us = sqlite3_column_int64 (stmt, 6);
-      gboolean failed = is_failed ((guint) sqlite3_column_int64 (stmt, 7));
-      gint64 in = sqlite3_column_int64 (stmt, 8);
-      gint64 out = sqlite3_column_int64 (stmt, 9);
-      gint64 reasoning = sqlite3_column_int64 (stmt, 10);
-      gint64 cached = sqlite3_column_int64 (stmt, 11);
-      gint64 sum = in + out + reasoning;
-      const char *api;
-      JsonObject *api_obj, *model_obj, *detail, *tok;
-      JsonArray *details;
-      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (time_us / G_USEC_PER_SEC);
-      g_autoptr(GDateTime) local = NULL;
-      g_autofree char *day = NULL;
-      g_autofree char *hour = NULL;
-      g_autofree char *auth_index = NULL;
-      g_autofree char *timestamp = NULL;
+  if (!klass->open (self->backend, error)
+      || !klass->snapshot (self->backend, op->from_us, snapshot_row, &b, error))
+    return NULL;
 
-      if (sum == 0)
-        sum = cached;
-      if (label != NULL && *label != '\0')
-        api = label;
-      else if (key_id != NULL && *key_id != '\0')
-        api = key_id;
-      else if (provider != NULL && *provider != '\0')
-        api = provider;
-      else
-        api = "unknown";
-      if (model == NULL || *model == '\0')
-        model = "unknown";
-
-      total++;
-      failures += failed ? 1 : 0;
-      tokens += sum;
-
-      api_obj = object_member (apis, api);
-      add_to (api_obj, "total_requests", 1);
-      add_to (api_obj, "total_tokens", sum);
-      model_obj = object_member (object_member (api_obj, "models"), model);
-      add_to (model_obj, "total_requests", 1);
-      add_to (model_obj, "total_tokens", sum);
-      if (!json_object_has_member (model_obj, "details"))
-        json_object_set_array_member (model_obj, "details", json_array_new ());
-      details = json_object_get_array_member (model_obj, "details");
-
-      if (utc == NULL)
-        continue;   /* out of GDateTime's range: counted, not dated */
-      local = g_date_time_to_timezone (utc, tz);
-      day = g_date_time_format (local, "%Y-%m-%d");
-      hour = g_date_time_format (local, "%H");
-      /* An opaque, stable id of the account, like CLIProxyAPI's auth index. */
-      auth_index = g_compute_checksum_for_string (G_CHECKSUM_SHA256, nz (account), -1);
-      auth_index[16] = '\0';
-
-      detail = json_object_new ();
-      timestamp = format_timestamp (local, time_us);
-      json_object_set_string_member (detail, "timestamp", timestamp);
-      json_object_set_int_member (detail, "latency_ms", latency_us / 1000);
-      json_object_set_string_member (detail, "source", nz (account));
-      json_object_set_string_member (detail, "auth_index", auth_index);
-      tok = json_object_new ();
-      json_object_set_int_member (tok, "input_tokens", in);
-      json_object_set_int_member (tok, "output_tokens", out);
-      json_object_set_int_member (tok, "reasoning_tokens", reasoning);
-      json_object_set_int_member (tok, "cached_tokens", cached);
-      json_object_set_int_member (tok, "total_tokens", sum);
-      json_object_set_object_member (detail, "tokens", tok);
-      json_object_set_boolean_member (detail, "failed", failed);
-      json_array_add_object_element (details, detail);
-
-      add_to (by_day, day, 1);
-      add_to (by_hour, hour, 1);
-      add_to (tok_day, day, sum);
-      add_to (tok_hour, hour, sum);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->db, rc, self->path, "cannot read");
-      return NULL;
-    }
-
-  json_object_set_int_member (usage, "total_requests", total);
-  json_object_set_int_member (usage, "success_count", total - failures);
-  json_object_set_int_member (usage, "failure_count", failures);
-  json_object_set_int_member (usage, "total_tokens", tokens);
+  json_object_set_int_member (usage, "total_requests", b.total);
+  json_object_set_int_member (usage, "success_count", b.total - b.failures);
+  json_object_set_int_member (usage, "failure_count", b.failures);
+  json_object_set_int_member (usage, "total_tokens", b.tokens);
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (node, usage);
   return node;
@@ -780,21 +654,41 @@ return_node (GTask    *task,
 
 static gboolean
 handle_op (Worker *self,
-           Op           *op)
+           Op     *op)
 {
   GError *error = NULL;
   JsonNode *node;
+  guint pending;
 
   if (op->kind == OP_RECORD)
     {
-      if (self->batch->len == 0)
-        self->batch_deadline = g_get_monotonic_time () + BATCH_US;
-      g_ptr_array_add (self->batch, g_steal_pointer (&op->record));
+      queue_record (self, g_steal_pointer (&op->record));
       return TRUE;
     }
 
-  /* Anything else sees every record queued before it. */
-  commit_batch (self);
+  /* Anything else sees every record queued before it (or fails, when the
+   * server that should take them cannot be reached). */
+  pending = self->batch.length;
+  if (!commit_batch (self, &error))
+    {
+      switch (op->kind)
+        {
+        case OP_FLUSH:
+        case OP_SERIES:
+        case OP_SNAPSHOT:
+          g_task_return_error (op->task, g_steal_pointer (&error));
+          return TRUE;
+        case OP_CLOSE:
+          g_warning ("%s: %u usage records are lost", error->message, pending);
+          g_clear_error (&error);
+          return FALSE;
+        case OP_RETENTION:
+        case OP_RECORD:
+        default:
+          g_clear_error (&error);
+          break;
+        }
+    }
   if (op->task != NULL && g_task_return_error_if_cancelled (op->task))
     return TRUE;
 
@@ -835,7 +729,7 @@ worker (gpointer data)
   while (running)
     {
       gint64 now = g_get_monotonic_time ();
-      gint64 wake = self->batch->len > 0 ? MIN (self->batch_deadline, self->next_prune) : self->next_prune;
+      gint64 wake = self->batch.length > 0 ? MIN (self->batch_deadline, self->next_prune) : self->next_prune;
 
       op = g_async_queue_timeout_pop (self->queue, MAX (wake - now, 0));
       if (op != NULL)
@@ -844,19 +738,18 @@ worker (gpointer data)
           op_free (op);
         }
       now = g_get_monotonic_time ();
-      if (self->batch->len > 0 && now >= self->batch_deadline)
-        commit_batch (self);
-      if (now >= self->next_prune)
+      if (running && self->batch.length > 0 && now >= self->batch_deadline)
+        commit_batch (self, NULL);
+      if (running && now >= self->next_prune)
         prune (self);
     }
 
-  sqlite3_close (self->db);
+  self->backend->klass->free (self->backend);
   /* Adds that raced with close. */
   while ((op = g_async_queue_try_pop (self->queue)) != NULL)
     op_free (op);
   g_async_queue_unref (self->queue);
-  g_ptr_array_unref (self->batch);
-  g_free (self->path);
+  g_queue_clear_full (&self->batch, (GDestroyNotify) sy_usage_record_free);
   g_free (self);
   return NULL;
 }
@@ -917,30 +810,134 @@ sy_usage_store_init (SyUsageStore *self)
 {
 }
 
-SyUsageStore *
-sy_usage_store_new (const char  *path,
-                    GError     **error)
+/* Takes @backend, opened, to its own worker thread. */
+static SyUsageStore *
+store_new (SyUsageBackend *backend)
 {
   SyUsageStore *self;
   Worker *worker_state;
-  sqlite3 *db;
 
-  g_return_val_if_fail (path != NULL, NULL);
-
-  db = open_db (path, error);
-  if (db == NULL)
-    return NULL;
   worker_state = g_new0 (Worker, 1);
-  worker_state->path = g_strdup (path);
-  worker_state->db = db;
+  worker_state->backend = backend;
   worker_state->queue = g_async_queue_new ();
-  worker_state->batch = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_usage_record_free);
+  g_queue_init (&worker_state->batch);
   worker_state->retention_days = SY_USAGE_RETENTION_DEFAULT_DAYS;
+  worker_state->retry_delay = RETRY_MIN_US;
 
   self = g_object_new (SY_TYPE_USAGE_STORE, NULL);
   self->queue = g_async_queue_ref (worker_state->queue);
   self->thread = g_thread_new ("sy-usage", worker, worker_state);
   return self;
+}
+
+SyUsageStore *
+sy_usage_store_new (const char  *path,
+                    GError     **error)
+{
+  SyUsageBackend *backend;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  backend = sy_usage_sqlite_backend_new (path, error);
+  return backend != NULL ? store_new (backend) : NULL;
+}
+
+SyUsageStore *
+sy_usage_store_new_postgres (const char  *dsn,
+                             GError     **error)
+{
+#ifdef SY_USAGE_POSTGRES
+  SyUsageBackend *backend;
+
+  g_return_val_if_fail (dsn != NULL, NULL);
+
+  backend = sy_usage_postgres_backend_new (dsn, error);
+  return backend != NULL ? store_new (backend) : NULL;
+#else
+  g_return_val_if_fail (dsn != NULL, NULL);
+
+  g_set_error_literal (error, SY_USAGE_ERROR, SY_USAGE_ERROR_UNSUPPORTED,
+                       "Usage database: PostgreSQL was asked for, but this Switchyard was built "
+                       "without PostgreSQL support (libpq)");
+  return NULL;
+#endif
+}
+
+/* A string setting, trimmed; NULL when unset or empty. */
+static char *
+config_string (SyConfig   *config,
+               const char *key)
+{
+  JsonNode *node = config != NULL ? sy_config_lookup (config, key) : NULL;
+  char *value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  value = g_strstrip (g_strdup (json_node_get_string (node)));
+  if (*value == '\0')
+    g_clear_pointer (&value, g_free);
+  return value;
+}
+
+SyUsageStore *
+sy_usage_store_new_from_config (SyConfig    *config,
+                                const char  *default_sqlite_path,
+                                GError     **error)
+{
+  g_autofree char *kind = config_string (config, "usage-store");
+  g_autofree char *dsn = NULL;
+  JsonNode *days_node = config != NULL ? sy_config_lookup (config, "usage-retention-days") : NULL;
+  gint64 days = SY_USAGE_RETENTION_DEFAULT_DAYS;
+  SyUsageStore *store;
+
+  if (days_node != NULL && !JSON_NODE_HOLDS_NULL (days_node))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (days_node) || json_node_get_value_type (days_node) != G_TYPE_INT64
+          || json_node_get_int (days_node) < 0 || json_node_get_int (days_node) > G_MAXUINT)
+        {
+          g_set_error_literal (error, SY_USAGE_ERROR, SY_USAGE_ERROR_CONFIG,
+                               "usage-retention-days must be an integer of 0 or more");
+          return NULL;
+        }
+      days = json_node_get_int (days_node);
+    }
+
+  if (kind == NULL || g_ascii_strcasecmp (kind, "sqlite") == 0)
+    {
+      if (default_sqlite_path == NULL)
+        {
+          g_set_error_literal (error, SY_USAGE_ERROR, SY_USAGE_ERROR_CONFIG,
+                               "usage-store: sqlite, but there is no place for its file");
+          return NULL;
+        }
+      store = sy_usage_store_new (default_sqlite_path, error);
+    }
+  else if (g_ascii_strcasecmp (kind, "postgres") == 0 || g_ascii_strcasecmp (kind, "postgresql") == 0)
+    {
+      /* The environment keeps a password out of config.yaml; the file wins
+       * when it has one. */
+      dsn = config_string (config, "usage-store-dsn");
+      if (dsn == NULL && g_getenv ("SWITCHYARD_USAGE_DSN") != NULL)
+        dsn = g_strstrip (g_strdup (g_getenv ("SWITCHYARD_USAGE_DSN")));
+      if (dsn == NULL || *dsn == '\0')
+        {
+          g_set_error_literal (error, SY_USAGE_ERROR, SY_USAGE_ERROR_CONFIG,
+                               "usage-store: postgres needs usage-store-dsn "
+                               "(or SWITCHYARD_USAGE_DSN in the environment)");
+          return NULL;
+        }
+      store = sy_usage_store_new_postgres (dsn, error);
+    }
+  else
+    {
+      g_set_error (error, SY_USAGE_ERROR, SY_USAGE_ERROR_CONFIG,
+                   "usage-store: '%s' is neither sqlite nor postgres", kind);
+      return NULL;
+    }
+
+  if (store != NULL && days != SY_USAGE_RETENTION_DEFAULT_DAYS)
+    sy_usage_store_set_retention_days (store, (guint) days);
+  return store;
 }
 
 void
@@ -956,6 +953,14 @@ sy_usage_store_add (SyUsageStore        *self,
     return;
   op = op_new (OP_RECORD);
   op->record = sy_usage_record_copy (record);
+  make_valid (&op->record->key_id);
+  make_valid (&op->record->key_label);
+  make_valid (&op->record->account_id);
+  make_valid (&op->record->provider);
+  make_valid (&op->record->model_asked);
+  make_valid (&op->record->model_served);
+  make_valid (&op->record->client_format);
+  make_valid (&op->record->upstream_format);
   push (self, op);
 }
 

@@ -1,13 +1,14 @@
 /* sy-usage.h: the persistent usage store (one row per proxied request)
  *
- * Requests are recorded into an SQLite file (WAL mode). The caller never
- * waits on the disk: sy_usage_store_add() copies the record onto a queue and
+ * Requests are recorded into an SQLite file (WAL mode), or into a
+ * PostgreSQL database that several instances share. The caller never waits
+ * on the database: sy_usage_store_add() copies the record onto a queue and
  * returns; one worker thread owns the connection, writes what is queued in
  * one transaction at most a second after it was added (so a crash loses at
  * most about a second), keeps a daily roll-up (UTC day x model x account x
  * key) in the same transaction, prunes raw rows past the retention and
  * answers queries. Query results come back on the caller's thread-default
- * main context, as GTask results.
+ * main context, as GTask results; both databases give the same JSON.
  *
  * Nothing secret is stored: key_id is whatever the caller gives (a hash of
  * the client key), key_label a masked form for display.
@@ -22,6 +23,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "sy-config.h"
+
 G_BEGIN_DECLS
 
 #define SY_USAGE_DAY_US        (G_GINT64_CONSTANT (86400000000))
@@ -31,10 +34,14 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  SY_USAGE_ERROR_OPEN,      /* the file or its directory cannot be created or opened */
-  SY_USAGE_ERROR_CORRUPT,   /* the file is not an SQLite database, or is damaged */
-  SY_USAGE_ERROR_VERSION,   /* written by a newer Switchyard (unknown schema) */
-  SY_USAGE_ERROR_FAILED,    /* any other SQLite failure */
+  SY_USAGE_ERROR_OPEN,        /* the file or its directory cannot be created or opened;
+                                 the PostgreSQL server refuses or cannot be reached at start */
+  SY_USAGE_ERROR_CORRUPT,     /* the file is not an SQLite database, or is damaged */
+  SY_USAGE_ERROR_VERSION,     /* written by a newer Switchyard (unknown schema) */
+  SY_USAGE_ERROR_FAILED,      /* any other database failure */
+  SY_USAGE_ERROR_UNAVAILABLE, /* the PostgreSQL server went away; records wait for it */
+  SY_USAGE_ERROR_UNSUPPORTED, /* built without PostgreSQL support */
+  SY_USAGE_ERROR_CONFIG,      /* usage-store settings (or a DSN) that make no store */
 } SyUsageError;
 
 GQuark sy_usage_error_quark (void);
@@ -74,12 +81,36 @@ G_DECLARE_FINAL_TYPE (SyUsageStore, sy_usage_store, SY, USAGE_STORE, GObject)
 SyUsageStore *sy_usage_store_new                (const char           *path,
                                                  GError              **error);
 
+/* Connects to PostgreSQL (@dsn: "host=... dbname=..." or a postgresql://
+ * URI) and creates the tables when missing (switchyard_usage_requests,
+ * switchyard_usage_daily and switchyard_usage_schema); several instances
+ * may start at once on one database and share its history. Synchronous,
+ * for start-up. Error messages show the DSN with its password masked.
+ * When the connection is lost later, records stay queued (at most 100000,
+ * the oldest dropped past that, with a warning that counts them) and are
+ * written once a reconnection, tried with each batch, succeeds; flushes
+ * and queries fail with SY_USAGE_ERROR_UNAVAILABLE meanwhile.
+ * Fails with SY_USAGE_ERROR_UNSUPPORTED when built without libpq. */
+SyUsageStore *sy_usage_store_new_postgres       (const char           *dsn,
+                                                 GError              **error);
+
+/* The store that @config asks for: "usage-store: sqlite" (the default, at
+ * @default_sqlite_path) or "postgres" with "usage-store-dsn" (else the
+ * environment's SWITCHYARD_USAGE_DSN), retention "usage-retention-days"
+ * (default 400, 0 keeps everything). @config may be NULL (all defaults). */
+SyUsageStore *sy_usage_store_new_from_config    (SyConfig             *config,
+                                                 const char           *default_sqlite_path,
+                                                 GError              **error);
+
 /* Never blocks: the record is copied and queued; callable from any thread.
+ * Bytes of its strings that are not UTF-8 are stored as U+FFFD.
  * Ignored after sy_usage_store_close(). */
 void          sy_usage_store_add                (SyUsageStore         *self,
                                                  const SyUsageRecord  *record);
 
-/* Completes once everything added before the call is committed. */
+/* Completes once everything added before the call is committed; fails
+ * with SY_USAGE_ERROR_UNAVAILABLE when the PostgreSQL server cannot be
+ * reached (the records stay queued). */
 void          sy_usage_store_flush_async        (SyUsageStore         *self,
                                                  GCancellable         *cancellable,
                                                  GAsyncReadyCallback   callback,
@@ -88,7 +119,8 @@ gboolean      sy_usage_store_flush_finish       (SyUsageStore         *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
 
-/* Shutdown: commits what is queued, waits for it, closes the file. Later
+/* Shutdown: commits what is queued, waits for it, closes the file (records
+ * that an unreachable PostgreSQL server cannot take are lost). Later
  * adds are dropped, later queries fail with G_IO_ERROR_CLOSED. Idempotent;
  * also done when the last reference goes. */
 void          sy_usage_store_close              (SyUsageStore         *self);
