@@ -1884,6 +1884,7 @@ static const Field top_fields[] = {
   F_ROOT ("model-catalog", T_STRING),
   F_MAP ("endpoints", endpoints_fields),
   F_ROOT ("token-store", T_STRING),
+  F_ROOT ("logs-dir", T_STRING),
   F_END
 };
 
