@@ -2,6 +2,7 @@
  *         switchyard --login PROVIDER [--no-browser] [--device] [--project ID] | --list-accounts | --logout ID
  *         switchyard --import-vertex KEY.json [--prefix P] [--location L]
  *         switchyard --import-auth DIR | --export-auth DIR
+ *         switchyard --diagnostics FILE.zip
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,6 +21,7 @@
 
 #include "sy-auth-files.h"
 #include "sy-config.h"
+#include "sy-diagnostics.h"
 #include "sy-log.h"
 #include "sy-login-channels.h"
 #include "sy-service-logins.h"
@@ -482,6 +484,52 @@ run_import_vertex (SyService  *service,
   return 0;
 }
 
+/* A bundle for a bug report: as much as can be read, secrets masked. A
+ * config that does not load is said in the bundle's log, with the
+ * defaults in its place. */
+static int
+run_diagnostics (const char *config_path,
+                 const char *zip_path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyConfig) config = sy_config_new_from_file (config_path, &error);
+  g_autoptr(SyService) service = NULL;
+  g_autoptr(JsonNode) accounts = NULL;
+
+  if (config == NULL)
+    {
+      g_message ("diagnostics: %s does not load: %s", config_path, error->message);
+      g_clear_error (&error);
+      config = sy_config_new_default ();
+    }
+  else if ((service = sy_service_new_from_file (config_path, &error)) != NULL)
+    {
+      g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+      Cli cli = { loop, service, NULL, NULL, NULL, NULL, NULL, NULL };
+
+      /* Signed-in accounts too, when the token store opens. */
+      sy_service_load_logins_async (service, NULL, on_loaded, &cli);
+      g_main_loop_run (loop);
+      if (cli.error != NULL)
+        g_message ("diagnostics: the logins were not read: %s", cli.error->message);
+      g_clear_error (&cli.error);
+      accounts = sy_diagnostics_accounts_json (sy_service_get_accounts (service), g_get_real_time ());
+    }
+  else
+    {
+      g_message ("diagnostics: the accounts were not read: %s", error->message);
+      g_clear_error (&error);
+    }
+
+  if (!sy_diagnostics_write (zip_path, config, accounts, &error))
+    {
+      g_printerr ("switchyard: %s\n", error->message);
+      return 1;
+    }
+  g_print ("%s\n", zip_path);
+  return 0;
+}
+
 /* CLIProxyAPI's single-dash login flags, as ours. One may stand for two
  * of ours, so the result is a new vector (of borrowed strings). */
 static char **
@@ -582,6 +630,7 @@ main (int   argc,
   g_autofree char *location = NULL;
   g_autofree char *import_auth = NULL;
   g_autofree char *export_auth = NULL;
+  g_autofree char *diagnostics = NULL;
   int port = -1;
   int callback_port = -1;
   g_autofree char **args = NULL;
@@ -604,6 +653,7 @@ main (int   argc,
     { "location", 0, 0, G_OPTION_ARG_STRING, &location, N_("With --import-vertex: the Vertex AI location (default us-central1)"), N_("L") },
     { "import-auth", 0, 0, G_OPTION_ARG_FILENAME, &import_auth, N_("Import CLIProxyAPI auth files (*.json) from a directory as logins"), N_("DIR") },
     { "export-auth", 0, 0, G_OPTION_ARG_FILENAME, &export_auth, N_("Write every login as a CLIProxyAPI auth file into a directory (plain-text tokens)"), N_("DIR") },
+    { "diagnostics", 0, 0, G_OPTION_ARG_FILENAME, &diagnostics, N_("Write a diagnostics bundle (versions, config and accounts with secrets masked, recent log) and exit"), N_("FILE.zip") },
     { NULL }
   };
 
@@ -652,6 +702,9 @@ main (int   argc,
       if (created)
         g_message ("Created %s with default settings", config_path);
     }
+
+  if (diagnostics != NULL)
+    return run_diagnostics (config_path, diagnostics);
 
   service = sy_service_new_from_file (config_path, &error);
   if (service == NULL)

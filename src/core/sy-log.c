@@ -3,6 +3,8 @@
  * Every line goes through sy_log_mask_secrets(): the registered secrets (API
  * keys from the config, tokens from the store) and anything shaped like a
  * provider key are replaced by their masked form before the line is written.
+ * Lines go to stderr, to a ring of the last SY_LOG_RECENT_LINES (for the
+ * diagnostics bundle) and, with logging-to-file, to main.log (sy-log-file).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "sy-log.h"
+#include "sy-log-file.h"
 
 static GMutex     secrets_lock;
 static GPtrArray *secrets;
@@ -22,6 +25,11 @@ static GHashTable *secret_uses;   /* secret (the copy in secrets) -> holders */
 static gboolean   log_debug_forced;   /* --debug: stays on */
 static gboolean   log_debug_config;   /* config.yaml's debug: follows reloads */
 static gboolean   log_use_color;
+
+static GMutex     recent_lock;
+static char      *recent[SY_LOG_RECENT_LINES];
+static guint      recent_next;    /* where the next line goes */
+static guint      recent_count;
 
 /* Prefixes of key shapes masked even when nobody registered them. */
 static const char * const key_prefixes[] = { "sk-", "AIza", "ya29.", "xai-", NULL };
@@ -187,6 +195,46 @@ level_name (GLogLevelFlags level)
     }
 }
 
+/* Takes @line. */
+static void
+remember_line (char *line)
+{
+  g_mutex_lock (&recent_lock);
+  g_free (recent[recent_next]);
+  recent[recent_next] = line;
+  recent_next = (recent_next + 1) % SY_LOG_RECENT_LINES;
+  if (recent_count < SY_LOG_RECENT_LINES)
+    recent_count++;
+  g_mutex_unlock (&recent_lock);
+}
+
+char **
+sy_log_dup_recent (guint max)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  guint n, first;
+
+  g_mutex_lock (&recent_lock);
+  n = max > 0 ? MIN (max, recent_count) : recent_count;
+  first = (recent_next + SY_LOG_RECENT_LINES - n) % SY_LOG_RECENT_LINES;
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (out, g_strdup (recent[(first + i) % SY_LOG_RECENT_LINES]));
+  g_mutex_unlock (&recent_lock);
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+/* "2025-06-01T12:34:56.789+02:00": a zone, so a reader elsewhere (the
+ * management API's after=) gets the instant right. */
+static char *
+iso_stamp (GDateTime *now)
+{
+  g_autofree char *date = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
+  g_autofree char *zone = g_date_time_format (now, "%:z");
+
+  return g_strdup_printf ("%s.%03d%s", date, g_date_time_get_microsecond (now) / 1000, zone);
+}
+
 static GLogWriterOutput
 sy_log_writer (GLogLevelFlags   level,
                const GLogField *fields,
@@ -198,6 +246,8 @@ sy_log_writer (GLogLevelFlags   level,
   g_autofree char *masked = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *stamp = NULL;
+  g_autofree char *iso = NULL;
+  char *line;
 
   for (gsize i = 0; i < n_fields; i++)
     {
@@ -226,6 +276,11 @@ sy_log_writer (GLogLevelFlags   level,
     fprintf (stderr, "%s %s %s: %s\n", stamp, level_name (level),
              domain ? domain : "switchyard", masked);
   fflush (stderr);
+
+  iso = iso_stamp (now);
+  line = g_strdup_printf ("%s %s %s: %s", iso, level_name (level), domain ? domain : "switchyard", masked);
+  sy_log_file_write (line);
+  remember_line (line);
 
   return G_LOG_WRITER_HANDLED;
 }

@@ -19,4 +19,10 @@ void   sy_log_clear_secrets     (void);
 char  *sy_log_mask_secrets      (const char *text);
 char  *sy_mask_secret           (const char *secret);
 
+/* The last lines logged, as main.log has them (ISO-8601 time with zone,
+ * level, domain, masked message), oldest first: at most @max of them, and
+ * never more than the SY_LOG_RECENT_LINES kept. NULL-terminated. */
+#define SY_LOG_RECENT_LINES 500
+char **sy_log_dup_recent        (guint       max);
+
 G_END_DECLS
