@@ -20,6 +20,7 @@
 #include "http-test-util.h"
 #include "switchyard.h"
 #include "sy-clock.h"
+#include "sy-log.h"
 #include "sy-secret-hash.h"
 #include "sy-usage.h"
 
@@ -54,13 +55,16 @@ write_config (Fixture    *f,
     "  - api-key: \"" CLAUDE_KEY "\"\n"
     "    base-url: \"%s\"\n"
     "    models: [{name: claude-echo}]\n"
+    "  - api-key: \"sk-ant-rl-canary-9a8b\"\n"
+    "    base-url: \"%s/rl\"\n"
+    "    models: [{name: claude-rl}]\n"
     "openai-compatibility:\n"
     "  - name: fake\n"
     "    base-url: \"%s/v1\"\n"
     "    api-key-entries: [{api-key: \"" UPSTREAM_KEY "\"}]\n"
     "    models: [{name: echo}, {name: fail-500}]\n",
     g_str_has_prefix (management ? management : "", "#all") ? "\"\"" : "127.0.0.1",
-    management ? management : "", url, url);
+    management ? management : "", url, url, url);
   g_autoptr(GError) error = NULL;
 
   g_file_set_contents (f->config_path, yaml, -1, &error);
@@ -196,6 +200,14 @@ test_keys (Fixture       *f,
   g_auto(HttpResponse) header = { 0 };
   g_autofree char *url = g_strconcat (f->base, "/v0/management/usage", NULL);
   const char *headers[] = { "X-Management-Key: " MGMT_KEY, NULL };
+
+  g_autofree char *text = NULL;
+
+  /* The plain key in the file was replaced by its hash at start. */
+  g_assert_true (g_file_get_contents (f->config_path, &text, NULL, NULL));
+  g_assert_null (strstr (text, MGMT_KEY));
+  g_assert_nonnull (strstr (text, "secret-key: $2b$10$"));
+  g_assert_true (g_str_has_prefix (text, "# test config\n"));
 
   mgmt (f, "GET", "/usage", NULL, NULL, &missing);
   assert_error (&missing, 401, "missing management key");
@@ -595,6 +607,516 @@ test_usage_export_import (Fixture       *f,
   assert_error (&bad, 400, "unsupported version");
 }
 
+
+/* -- config routes ------------------------------------------------------------ */
+
+static char *
+read_config (Fixture *f)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (f->config_path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&text);
+}
+
+static void
+assert_ok (HttpResponse *r)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  if (r->status != 200)
+    g_printerr ("%u %s\n", r->status, r->text);
+  g_assert_cmpuint (r->status, ==, 200);
+  root = http_response_json (r);
+  g_assert_cmpstr (http_json_string (root, "status"), ==, "ok");
+}
+
+static JsonNode *
+mgmt_json (Fixture    *f,
+           const char *path)
+{
+  g_auto(HttpResponse) r = { 0 };
+
+  mgmt (f, "GET", path, MGMT_KEY, NULL, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  return http_response_json (&r);
+}
+
+static void
+test_config_get (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_auto(HttpResponse) r = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+
+  mgmt (f, "GET", "/config", MGMT_KEY, NULL, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_null (strstr (r.text, CLIENT_KEY));
+  g_assert_null (strstr (r.text, CLAUDE_KEY));
+  g_assert_null (strstr (r.text, UPSTREAM_KEY));
+  g_assert_null (strstr (r.text, MGMT_KEY));
+  root = http_response_json (&r);
+  g_assert_null (http_json_at (root, "host"));
+  g_assert_null (http_json_at (root, "port"));
+  g_assert_null (http_json_at (root, "remote-management"));
+  g_assert_cmpstr (http_json_string (root, "api-keys.0"), ==, "sk-...3a9b");
+  g_assert_cmpstr (http_json_string (root, "claude-api-key.0.api-key"), ==, "sk-...0b7c");
+  g_assert_cmpstr (http_json_string (root, "openai-compatibility.0.api-key-entries.0.api-key"), ==, "sk-...5d1e");
+}
+
+static void
+test_config_scalars (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_auto(HttpResponse) put = { 0 };
+  g_auto(HttpResponse) bad = { 0 };
+  g_auto(HttpResponse) strategy = { 0 };
+  g_auto(HttpResponse) bad_strategy = { 0 };
+  g_auto(HttpResponse) proxy = { 0 };
+  g_auto(HttpResponse) cleared = { 0 };
+  g_autoptr(JsonNode) debug = NULL;
+  g_autoptr(JsonNode) retry = NULL;
+  g_autoptr(JsonNode) strat = NULL;
+  g_autoptr(JsonNode) proxy_shown = NULL;
+  g_autoptr(JsonNode) proxy_gone = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *text2 = NULL;
+
+  mgmt (f, "PUT", "/debug", MGMT_KEY, "{\"value\":true}", &put);
+  assert_ok (&put);
+  debug = mgmt_json (f, "/debug");
+  g_assert_true (json_node_get_boolean (http_json_at (debug, "debug")));
+  text = read_config (f);
+  g_assert_true (g_str_has_prefix (text, "# test config\n"));     /* comments kept */
+  g_assert_nonnull (strstr (text, "debug: true"));
+
+  mgmt (f, "PATCH", "/request-retry", MGMT_KEY, "{\"value\":\"three\"}", &bad);
+  assert_error (&bad, 400, "invalid body");
+  {
+    g_auto(HttpResponse) ok = { 0 };
+
+    mgmt (f, "PATCH", "/request-retry", MGMT_KEY, "{\"value\":5}", &ok);
+    assert_ok (&ok);
+  }
+  retry = mgmt_json (f, "/request-retry");
+  g_assert_cmpint (http_json_int (retry, "request-retry"), ==, 5);
+
+  mgmt (f, "PUT", "/routing/strategy", MGMT_KEY, "{\"value\":\"ff\"}", &strategy);
+  assert_ok (&strategy);
+  strat = mgmt_json (f, "/routing/strategy");
+  g_assert_cmpstr (http_json_string (strat, "strategy"), ==, "fill-first");
+  mgmt (f, "PUT", "/routing/strategy", MGMT_KEY, "{\"value\":\"sideways\"}", &bad_strategy);
+  assert_error (&bad_strategy, 400, "invalid strategy");
+
+  /* A proxy password is not shown; DELETE clears the key. */
+  mgmt (f, "PUT", "/proxy-url", MGMT_KEY, "{\"value\":\"http://user:pw-canary@127.0.0.1:3128\"}", &proxy);
+  assert_ok (&proxy);
+  proxy_shown = mgmt_json (f, "/proxy-url");
+  g_assert_null (strstr (http_json_string (proxy_shown, "proxy-url"), "pw-canary"));
+  g_assert_nonnull (strstr (http_json_string (proxy_shown, "proxy-url"), "127.0.0.1:3128"));
+  mgmt (f, "DELETE", "/proxy-url", MGMT_KEY, NULL, &cleared);
+  assert_ok (&cleared);
+  proxy_gone = mgmt_json (f, "/proxy-url");
+  g_assert_true (JSON_NODE_HOLDS_NULL (http_json_at (proxy_gone, "proxy-url")));
+  text2 = read_config (f);
+  g_assert_null (strstr (text2, "proxy-url"));
+}
+
+static guint
+models_status (Fixture    *f,
+               const char *key)
+{
+  g_autofree char *url = g_strconcat (f->base, "/v1/models", NULL);
+  g_autofree char *auth = g_strconcat ("Authorization: Bearer ", key, NULL);
+  const char *headers[] = { auth, NULL };
+  g_auto(HttpResponse) r = { 0 };
+
+  http_request (f->session, "GET", url, NULL, NULL, 0, headers, &r);
+  return r.status;
+}
+
+static void
+test_config_api_keys (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(JsonNode) listed = mgmt_json (f, "/api-keys");
+  g_autofree char *body = NULL;
+  g_autofree char *text = NULL;
+  g_auto(HttpResponse) put = { 0 };
+  g_auto(HttpResponse) patch = { 0 };
+  g_auto(HttpResponse) del = { 0 };
+  g_auto(HttpResponse) missing = { 0 };
+  const char *masked = http_json_string (listed, "api-keys.0");
+
+  g_assert_nonnull (masked);
+  g_assert_cmpstr (masked, !=, CLIENT_KEY);
+
+  /* The masked list written back with one more key: the first key stays. */
+  body = g_strdup_printf ("[\"%s\", \"sk-second-key-123456\", \"sk-second-key-123456\"]", masked);
+  mgmt (f, "PUT", "/api-keys", MGMT_KEY, body, &put);
+  assert_ok (&put);
+  text = read_config (f);
+  g_assert_nonnull (strstr (text, CLIENT_KEY));
+  g_assert_nonnull (strstr (text, "sk-second-key-123456"));
+  g_assert_cmpuint (models_status (f, CLIENT_KEY), ==, 200);
+  g_assert_cmpuint (models_status (f, "sk-second-key-123456"), ==, 200);
+
+  mgmt (f, "PATCH", "/api-keys", MGMT_KEY, "{\"old\":\"sk-second-key-123456\",\"new\":\"sk-third-key-654321\"}", &patch);
+  assert_ok (&patch);
+  g_assert_cmpuint (models_status (f, "sk-second-key-123456"), ==, 401);
+  g_assert_cmpuint (models_status (f, "sk-third-key-654321"), ==, 200);
+
+  {
+    g_autofree char *path = g_strdup_printf ("/api-keys?value=%s", "sk-...4321");
+
+    mgmt (f, "DELETE", path, MGMT_KEY, NULL, &del);
+    assert_ok (&del);
+  }
+  g_assert_cmpuint (models_status (f, "sk-third-key-654321"), ==, 401);
+  g_assert_cmpuint (models_status (f, CLIENT_KEY), ==, 200);
+  mgmt (f, "DELETE", "/api-keys", MGMT_KEY, NULL, &missing);
+  assert_error (&missing, 400, "missing index or value");
+}
+
+static void
+test_config_object_lists (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_auto(HttpResponse) patch = { 0 };
+  g_auto(HttpResponse) vertex = { 0 };
+  g_auto(HttpResponse) del = { 0 };
+  g_auto(HttpResponse) gone = { 0 };
+  g_auto(HttpResponse) compat = { 0 };
+  g_autoptr(JsonNode) listed = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  g_autofree char *text = NULL;
+
+  mgmt (f, "PATCH", "/claude-api-key", MGMT_KEY,
+        "{\"index\":0,\"value\":{\"prefix\":\"work\",\"headers\":{\"X-Team\":\"blue\"}}}", &patch);
+  assert_ok (&patch);
+  listed = mgmt_json (f, "/claude-api-key");
+  g_assert_cmpstr (http_json_string (listed, "claude-api-key.0.prefix"), ==, "work");
+  g_assert_cmpstr (http_json_string (listed, "claude-api-key.0.headers.X-Team"), ==, "blue");
+  g_assert_cmpstr (http_json_string (listed, "claude-api-key.0.api-key"), ==, "sk-...0b7c");
+  text = read_config (f);
+  g_assert_nonnull (strstr (text, CLAUDE_KEY));          /* the key itself untouched */
+
+  mgmt (f, "PUT", "/vertex-api-key", MGMT_KEY, "[{\"base-url\":\"http://127.0.0.1:1\"}]", &vertex);
+  assert_error (&vertex, 400, "vertex-api-key[0].api-key is required");
+
+  /* Found by its masked key, as a front that only saw the list knows it. */
+  mgmt (f, "DELETE", "/claude-api-key?api-key=sk-...0b7c", MGMT_KEY, NULL, &del);
+  assert_ok (&del);
+  after = mgmt_json (f, "/claude-api-key");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (http_json_at (after, "claude-api-key"))), ==, 1);
+  g_assert_cmpstr (http_json_string (after, "claude-api-key.0.api-key"), ==, "sk-...9a8b");
+  mgmt (f, "DELETE", "/claude-api-key?index=3", MGMT_KEY, NULL, &gone);
+  assert_error (&gone, 404, "item not found");
+
+  mgmt (f, "PATCH", "/openai-compatibility", MGMT_KEY, "{\"name\":\"fake\",\"value\":{\"prefix\":\"f\"}}", &compat);
+  assert_ok (&compat);
+  {
+    g_autoptr(JsonNode) c = mgmt_json (f, "/openai-compatibility");
+
+    g_assert_cmpstr (http_json_string (c, "openai-compatibility.0.prefix"), ==, "f");
+    g_assert_cmpstr (http_json_string (c, "openai-compatibility.0.api-key-entries.0.api-key"), ==, "sk-...5d1e");
+  }
+}
+
+static void
+test_config_maps (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_auto(HttpResponse) alias = { 0 };
+  g_auto(HttpResponse) excluded = { 0 };
+  g_auto(HttpResponse) del = { 0 };
+  g_auto(HttpResponse) put = { 0 };
+  g_auto(HttpResponse) patch = { 0 };
+  g_auto(HttpResponse) clear = { 0 };
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) e = NULL;
+  g_autoptr(JsonNode) m = NULL;
+  g_autoptr(JsonNode) m2 = NULL;
+  g_autoptr(JsonNode) m3 = NULL;
+
+  mgmt (f, "PATCH", "/oauth-model-alias", MGMT_KEY,
+        "{\"channel\":\"codex\",\"aliases\":[{\"name\":\"gpt-5\",\"alias\":\"fast\"}]}", &alias);
+  assert_ok (&alias);
+  a = mgmt_json (f, "/oauth-model-alias");
+  g_assert_cmpstr (http_json_string (a, "oauth-model-alias.codex.0.alias"), ==, "fast");
+
+  mgmt (f, "PUT", "/oauth-excluded-models", MGMT_KEY, "{\"items\":{\"claude\":[\"*-haiku-*\"]}}", &excluded);
+  assert_ok (&excluded);
+  e = mgmt_json (f, "/oauth-excluded-models");
+  g_assert_cmpstr (http_json_string (e, "oauth-excluded-models.claude.0"), ==, "*-haiku-*");
+  mgmt (f, "DELETE", "/oauth-excluded-models?provider=claude", MGMT_KEY, NULL, &del);
+  assert_ok (&del);
+
+  /* Switchyard's model mappings: they change what a request is served as. */
+  mgmt (f, "PUT", "/model-mappings", MGMT_KEY, "{\"value\":[{\"from\":\"fast\",\"to\":\"echo\"}]}", &put);
+  assert_ok (&put);
+  m = mgmt_json (f, "/model-mappings");
+  g_assert_cmpstr (http_json_string (m, "model-mappings.0.to"), ==, "echo");
+  {
+    g_auto(HttpResponse) chat = { 0 };
+
+    client_post (f, "/v1/chat/completions", "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                 &chat);
+    g_assert_cmpuint (chat.status, ==, 200);
+  }
+  mgmt (f, "PATCH", "/model-mappings", MGMT_KEY,
+        "{\"value\":[{\"from\":\"fast\",\"to\":\"claude-echo\"},{\"from\":\"slow\",\"to\":\"echo\"}]}", &patch);
+  assert_ok (&patch);
+  m2 = mgmt_json (f, "/model-mappings");
+  g_assert_cmpstr (http_json_string (m2, "model-mappings.0.to"), ==, "claude-echo");
+  g_assert_cmpstr (http_json_string (m2, "model-mappings.1.from"), ==, "slow");
+  mgmt (f, "DELETE", "/model-mappings", MGMT_KEY, "{\"value\":[\"fast\"]}", &clear);
+  assert_ok (&clear);
+  m3 = mgmt_json (f, "/model-mappings");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (http_json_at (m3, "model-mappings"))), ==, 1);
+}
+
+static void
+test_config_yaml (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_auto(HttpResponse) raw = { 0 };
+  g_auto(HttpResponse) syntax = { 0 };
+  g_auto(HttpResponse) invalid = { 0 };
+  g_auto(HttpResponse) good = { 0 };
+  g_auto(HttpResponse) after = { 0 };
+  g_autofree char *before = read_config (f);
+  g_autofree char *edited = NULL;
+  g_autofree char *now = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  mgmt (f, "GET", "/config.yaml", MGMT_KEY, NULL, &raw);
+  g_assert_cmpuint (raw.status, ==, 200);
+  g_assert_cmpstr (raw.text, ==, before);
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (raw.headers, NULL), "application/yaml"));
+
+  mgmt (f, "PUT", "/config.yaml", MGMT_KEY, "key: [unclosed", &syntax);
+  assert_error (&syntax, 400, "invalid_yaml");
+  mgmt (f, "PUT", "/config.yaml", MGMT_KEY, "port: many\n", &invalid);
+  assert_error (&invalid, 422, "invalid_config");
+  now = read_config (f);
+  g_assert_cmpstr (now, ==, before);                    /* refused: file untouched */
+
+  /* A plain secret-key in the new text is stored hashed, and still works. */
+  edited = g_strconcat (before, "request-retry: 7\n", NULL);
+  mgmt (f, "PUT", "/config.yaml", MGMT_KEY, edited, &good);
+  g_assert_cmpuint (good.status, ==, 200);
+  root = http_response_json (&good);
+  g_assert_true (json_node_get_boolean (http_json_at (root, "ok")));
+  g_clear_pointer (&now, g_free);
+  now = read_config (f);
+  g_assert_null (strstr (now, MGMT_KEY));
+  g_assert_nonnull (strstr (now, "$2"));
+  g_assert_nonnull (strstr (now, "request-retry: 7"));
+  mgmt (f, "GET", "/request-retry", MGMT_KEY, NULL, &after);
+  g_assert_cmpuint (after.status, ==, 200);
+  g_assert_nonnull (strstr (after.text, "7"));
+}
+
+/* -- quota ----------------------------------------------------------------------- */
+
+/* A Claude upstream whose answers carry the subscription's windows. */
+static void
+rate_limited_claude (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *reset5 = g_strdup_printf ("%" G_GINT64_FORMAT, now + 3600);
+  g_autofree char *reset7 = g_strdup_printf ("%" G_GINT64_FORMAT, now + 3 * 86400);
+  const char *body = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-rl\","
+                     "\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],\"stop_reason\":\"end_turn\","
+                     "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}";
+
+  soup_message_headers_replace (h, "anthropic-ratelimit-unified-status", "allowed");
+  soup_message_headers_replace (h, "anthropic-ratelimit-unified-5h-utilization", "0.3");
+  soup_message_headers_replace (h, "anthropic-ratelimit-unified-5h-reset", reset5);
+  soup_message_headers_replace (h, "anthropic-ratelimit-unified-7d-utilization", "0.6");
+  soup_message_headers_replace (h, "anthropic-ratelimit-unified-7d-reset", reset7);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static JsonNode *
+quota_window (JsonNode   *quota,
+              const char *provider_label_part,
+              const char *window)
+{
+  JsonArray *accounts = json_node_get_array (http_json_at (quota, "accounts"));
+
+  for (guint i = 0; i < json_array_get_length (accounts); i++)
+    {
+      JsonNode *a = json_array_get_element (accounts, i);
+      JsonArray *windows = json_node_get_array (http_json_at (a, "windows"));
+
+      if (strstr (http_json_string (a, "label"), provider_label_part) == NULL)
+        continue;
+      for (guint j = 0; j < json_array_get_length (windows); j++)
+        if (g_strcmp0 (http_json_string (json_array_get_element (windows, j), "id"), window) == 0)
+          return json_array_get_element (windows, j);
+    }
+  return NULL;
+}
+
+static gboolean
+history_has_reading (gpointer data)
+{
+  Fixture *f = data;
+  g_auto(HttpResponse) r = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  JsonNode *points;
+
+  mgmt (f, "GET", "/quota/history?window=five_hour", MGMT_KEY, NULL, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  root = http_response_json (&r);
+  points = http_json_at (root, "accounts.0.windows.0.points");
+  return points != NULL && json_array_get_length (json_node_get_array (points)) > 0;
+}
+
+static void
+test_quota_passive (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_auto(HttpResponse) claude = { 0 };
+  g_auto(HttpResponse) refresh = { 0 };
+  g_auto(HttpResponse) unknown = { 0 };
+  g_autoptr(JsonNode) quota = NULL;
+  g_autoptr(JsonNode) later = NULL;
+  g_autoptr(JsonNode) history = NULL;
+  JsonNode *five, *week;
+
+  fake_upstream_add_handler (f->upstream, "/rl/v1/messages", rate_limited_claude, NULL);
+  client_post (f, "/v1/messages", "{\"model\":\"claude-rl\",\"max_tokens\":20,"
+               "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &claude);
+  g_assert_cmpuint (claude.status, ==, 200);
+
+  quota = mgmt_json (f, "/quota");
+  five = quota_window (quota, "9a8b", "five_hour");
+  week = quota_window (quota, "9a8b", "seven_day");
+  g_assert_nonnull (five);
+  g_assert_nonnull (week);
+  g_assert_cmpfloat_with_epsilon (json_node_get_double (http_json_at (five, "remaining")), 0.7, 1e-9);
+  g_assert_cmpfloat_with_epsilon (json_node_get_double (http_json_at (week, "remaining")), 0.4, 1e-9);
+  g_assert_cmpstr (http_json_string (five, "source"), ==, "headers");
+  g_assert_nonnull (http_json_string (five, "reset_at"));
+  /* The other accounts saw no such headers. */
+  g_assert_null (quota_window (quota, "0b7c", "five_hour"));
+
+  /* Each reading is kept: the history and its range. */
+  g_assert_true (http_spin_until (history_has_reading, f, 5000));
+  history = mgmt_json (f, "/quota/history?window=five_hour");
+  g_assert_cmpfloat_with_epsilon (json_node_get_double (http_json_at (history, "accounts.0.windows.0.points.0.remaining")),
+                                  0.7, 1e-9);
+  later = mgmt_json (f, "/quota");
+  g_assert_cmpint (http_json_int (quota_window (later, "9a8b", "five_hour"), "history.count"), ==, 1);
+
+  /* No account here has a usage endpoint (API keys): nothing to read. */
+  mgmt (f, "POST", "/quota/refresh", MGMT_KEY, NULL, &refresh);
+  g_assert_cmpuint (refresh.status, ==, 200);
+  mgmt (f, "POST", "/quota/refresh?account=nobody", MGMT_KEY, NULL, &unknown);
+  assert_error (&unknown, 404, "account not found");
+}
+
+/* -- logs -------------------------------------------------------------------------- */
+
+static void
+test_logs (Fixture       *f,
+           gconstpointer  data)
+{
+  g_auto(HttpResponse) chat = { 0 };
+  g_auto(HttpResponse) cleared = { 0 };
+  g_autoptr(JsonNode) logs = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *lines;
+  gboolean found = FALSE;
+
+  g_message ("a line for the log file, with the key %s in it", CLIENT_KEY);
+  client_post (f, "/v1/chat/completions", "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+               &chat);
+  http_spin_for (1200);     /* the file is written at least every second */
+  logs = mgmt_json (f, "/logs?limit=1000");
+  lines = json_node_get_array (http_json_at (logs, "lines"));
+  g_assert_cmpint (http_json_int (logs, "line-count"), ==, json_array_get_length (lines));
+  g_assert_cmpint (http_json_int (logs, "latest-timestamp"), >, 0);
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      const char *line = json_array_get_string_element (lines, i);
+
+      g_assert_null (strstr (line, CLIENT_KEY));          /* masked on the way in */
+      found |= strstr (line, "a line for the log file") != NULL;
+    }
+  g_assert_true (found);
+
+  mgmt (f, "DELETE", "/logs", MGMT_KEY, NULL, &cleared);
+  g_assert_cmpuint (cleared.status, ==, 200);
+  root = http_response_json (&cleared);
+  g_assert_true (json_node_get_boolean (http_json_at (root, "success")));
+  after = mgmt_json (f, "/logs");
+  /* Only what came after the clearing (the access lines of these calls). */
+  lines = json_node_get_array (http_json_at (after, "lines"));
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    g_assert_null (strstr (json_array_get_string_element (lines, i), "a line for the log file"));
+}
+
+static void
+test_logs_off (Fixture       *f,
+               gconstpointer  data)
+{
+  g_auto(HttpResponse) r = { 0 };
+  g_auto(HttpResponse) bad_name = { 0 };
+  g_auto(HttpResponse) none = { 0 };
+  g_autoptr(JsonNode) files = NULL;
+
+  mgmt (f, "GET", "/logs", MGMT_KEY, NULL, &r);
+  assert_error (&r, 400, "logging to file disabled");
+  files = mgmt_json (f, "/request-error-logs");
+  g_assert_nonnull (http_json_at (files, "files"));
+  mgmt (f, "GET", "/request-error-logs/..%2Fconfig.yaml", MGMT_KEY, NULL, &bad_name);
+  g_assert_cmpuint (bad_name.status, ==, 400);
+  mgmt (f, "GET", "/request-log-by-id/abc123", MGMT_KEY, NULL, &none);
+  g_assert_cmpuint (none.status, ==, 404);
+}
+
+static void
+test_diagnostics_route (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_auto(HttpResponse) r = { 0 };
+  g_autofree char *zip = g_build_filename (f->dir, "bundle.zip", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *cmd = NULL;
+  int status = 0;
+
+  mgmt (f, "GET", "/diagnostics", MGMT_KEY, NULL, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (r.headers, NULL), ==, "application/zip");
+  g_assert_cmpuint (g_bytes_get_size (r.body), >, 4);
+  g_assert_cmpint (memcmp (g_bytes_get_data (r.body, NULL), "PK", 2), ==, 0);
+  g_assert_true (g_file_set_contents (zip, g_bytes_get_data (r.body, NULL), g_bytes_get_size (r.body), NULL));
+  /* Unpacked, no key is in it. */
+  cmd = g_strdup_printf ("python3 -c \"import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); "
+                         "sys.stdout.write(''.join(z.read(n).decode('utf-8','replace') for n in z.namelist()))\" '%s'",
+                         zip);
+  g_assert_true (g_spawn_command_line_sync (cmd, &out, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (out, "claude"));
+  g_assert_null (strstr (out, CLIENT_KEY));
+  g_assert_null (strstr (out, CLAUDE_KEY));
+  g_assert_null (strstr (out, UPSTREAM_KEY));
+  g_assert_null (strstr (out, MGMT_KEY));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -608,6 +1130,7 @@ main (int   argc,
   g_setenv ("XDG_STATE_HOME", state, TRUE);
   g_setenv ("XDG_DATA_HOME", data, TRUE);
   g_test_init (&argc, &argv, NULL);
+  sy_log_init (FALSE);      /* the process's log handler: masking, the file */
 
 #define KEYED "remote-management:\n  secret-key: \"" MGMT_KEY "\"\n"
   g_test_add ("/management/off-without-key", Fixture, NULL, fixture_setup, test_off_without_key, fixture_teardown);
@@ -625,6 +1148,20 @@ main (int   argc,
   g_test_add ("/management/usage/series", Fixture, KEYED, fixture_setup, test_usage_series, fixture_teardown);
   g_test_add ("/management/usage/export-import", Fixture, KEYED, fixture_setup, test_usage_export_import,
               fixture_teardown);
+
+  g_test_add ("/management/config/get", Fixture, KEYED, fixture_setup, test_config_get, fixture_teardown);
+  g_test_add ("/management/config/scalars", Fixture, KEYED, fixture_setup, test_config_scalars, fixture_teardown);
+  g_test_add ("/management/config/api-keys", Fixture, KEYED, fixture_setup, test_config_api_keys, fixture_teardown);
+  g_test_add ("/management/config/object-lists", Fixture, KEYED, fixture_setup, test_config_object_lists,
+              fixture_teardown);
+  g_test_add ("/management/config/maps", Fixture, KEYED, fixture_setup, test_config_maps, fixture_teardown);
+  g_test_add ("/management/config/yaml", Fixture, KEYED, fixture_setup, test_config_yaml, fixture_teardown);
+
+  g_test_add ("/management/quota/passive", Fixture, KEYED, fixture_setup, test_quota_passive, fixture_teardown);
+  g_test_add ("/management/logs", Fixture, KEYED "logging-to-file: true\n", fixture_setup, test_logs,
+              fixture_teardown);
+  g_test_add ("/management/logs-off", Fixture, KEYED, fixture_setup, test_logs_off, fixture_teardown);
+  g_test_add ("/management/diagnostics", Fixture, KEYED, fixture_setup, test_diagnostics_route, fixture_teardown);
 
   status = g_test_run ();
   {

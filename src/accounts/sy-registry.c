@@ -1089,3 +1089,12 @@ sy_registry_pick (SyRegistry *self,
     }
   return picked;
 }
+
+char *
+sy_account_auth_index (const char *account_id)
+{
+  char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, account_id ? account_id : "", -1);
+
+  digest[16] = '\0';
+  return digest;
+}

@@ -104,6 +104,9 @@ SyRoute         *sy_registry_pick            (SyRegistry   *self,
                                               SyPickInfo   *info);
 /* quota-exceeded.switch-preview-model: a served model named "<model>-preview…"
  * (the thinking suffix carried over), or NULL. */
+/* The id CLIProxyAPI's tools know an account by ("auth_index"): the first
+ * 16 hex digits of SHA-256 of the account id. Usage details use it too. */
+char            *sy_account_auth_index       (const char   *account_id);
 char            *sy_registry_preview_model   (SyRegistry   *self,
                                               const char   *model);
 /* Enabled, and (for a login) signed in. */

@@ -54,6 +54,9 @@ typedef struct
 } SyMgmtRoute;
 
 /* The tables, each ending with a zeroed route. */
+extern const SyMgmtRoute sy_mgmt_config_routes[];
+extern const SyMgmtRoute sy_mgmt_logs_routes[];
+extern const SyMgmtRoute sy_mgmt_quota_routes[];
 extern const SyMgmtRoute sy_mgmt_usage_routes[];
 
 SyMgmtRequest *sy_mgmt_request_ref    (SyMgmtRequest *request);
@@ -103,8 +106,12 @@ char        *sy_mgmt_format_time       (gint64         time_us);
 /* sy-management.c keeps these for the route files */
 SyLogins     *sy_management_get_logins      (SyManagement *self);
 SyUsageStore *sy_management_get_usage       (SyManagement *self);
+SyQuotaHistory *sy_management_get_quota_history (SyManagement *self);
+SyQuotaPoller  *sy_management_get_quota_poller  (SyManagement *self);
 const char   *sy_management_get_config_path (SyManagement *self);
 gboolean      sy_management_reload          (SyManagement *self,
+                                             GError      **error);
+GBytes       *sy_management_build_diagnostics (SyManagement *self,
                                              GError      **error);
 
 G_END_DECLS

@@ -40,6 +40,8 @@ struct _SyManagement
   char                    *config_path;
   SyLogins                *logins;
   SyUsageStore            *usage;
+  SyQuotaHistory          *quota_history;
+  SyQuotaPoller           *quota_poller;
   char                    *local_key;
   GHashTable              *addresses;       /* address → AddressRecord */
   char                    *verified_hash;   /* the bcrypt hash the digest belongs to */
@@ -49,6 +51,9 @@ struct _SyManagement
 G_DEFINE_FINAL_TYPE (SyManagement, sy_management, G_TYPE_OBJECT)
 
 static const SyMgmtRoute *const route_tables[] = {
+  sy_mgmt_config_routes,
+  sy_mgmt_logs_routes,
+  sy_mgmt_quota_routes,
   sy_mgmt_usage_routes,
 };
 
@@ -596,6 +601,27 @@ sy_management_set_usage (SyManagement *self,
 }
 
 void
+sy_management_set_quota (SyManagement   *self,
+                         SyQuotaHistory *history,
+                         SyQuotaPoller  *poller)
+{
+  g_set_object ((GObject **) &self->quota_history, (GObject *) history);
+  g_set_object ((GObject **) &self->quota_poller, (GObject *) poller);
+}
+
+SyQuotaHistory *
+sy_management_get_quota_history (SyManagement *self)
+{
+  return self->quota_history;
+}
+
+SyQuotaPoller *
+sy_management_get_quota_poller (SyManagement *self)
+{
+  return self->quota_poller;
+}
+
+void
 sy_management_set_local_key (SyManagement *self,
                              const char   *key)
 {
@@ -634,6 +660,19 @@ sy_management_reload (SyManagement *self,
   return self->host_vtable->reload (self->host, error);
 }
 
+GBytes *
+sy_management_build_diagnostics (SyManagement *self,
+                                 GError      **error)
+{
+  if (self->host_vtable == NULL || self->host_vtable->diagnostics == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "diagnostics are not available in this front");
+      return NULL;
+    }
+  return self->host_vtable->diagnostics (self->host, error);
+}
+
 static void
 sy_management_finalize (GObject *object)
 {
@@ -642,6 +681,8 @@ sy_management_finalize (GObject *object)
   sy_management_set_local_key (self, NULL);
   g_clear_object (&self->logins);
   g_clear_object (&self->usage);
+  g_clear_object (&self->quota_history);
+  g_clear_object (&self->quota_poller);
   g_free (self->config_path);
   g_free (self->verified_hash);
   g_hash_table_unref (self->addresses);

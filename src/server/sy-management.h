@@ -35,6 +35,8 @@ G_BEGIN_DECLS
 
 typedef struct _SyLogins SyLogins;
 typedef struct _SyUsageStore SyUsageStore;
+typedef struct _SyQuotaHistory SyQuotaHistory;
+typedef struct _SyQuotaPoller SyQuotaPoller;
 
 /* What only the owner (the service) can do; every member may be NULL. */
 typedef struct
@@ -43,6 +45,9 @@ typedef struct
    * route reflects it. */
   gboolean (*reload)   (gpointer   host,
                         GError   **error);
+  /* The diagnostics bundle (a zip), secrets masked. */
+  GBytes  *(*diagnostics) (gpointer  host,
+                           GError  **error);
 } SyManagementHost;
 
 #define SY_TYPE_MANAGEMENT (sy_management_get_type ())
@@ -62,6 +67,10 @@ void          sy_management_set_logins       (SyManagement  *self,
                                               SyLogins      *logins);
 void          sy_management_set_usage        (SyManagement  *self,
                                               SyUsageStore  *usage);
+/* The quota history and the active reads (either may be NULL). */
+void          sy_management_set_quota        (SyManagement   *self,
+                                              SyQuotaHistory *history,
+                                              SyQuotaPoller  *poller);
 /* A key good for loopback clients only, for a front in the same process or
  * on the same machine (the desktop app); NULL removes it. Enables the API
  * by itself. */

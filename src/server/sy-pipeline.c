@@ -32,6 +32,7 @@
 #include "sy-core-error.h"
 #include "sy-log.h"
 #include "sy-pipeline.h"
+#include "sy-quota.h"
 #include "sy-sse.h"
 #include "sy-thinking.h"
 #include "sy-usage-sniff.h"
@@ -146,6 +147,7 @@ struct _SyPipeline
 };
 
 static void try_next_route (SyPipeline *self);
+static gint64 pool_now (SyPipeline *self);
 static void stop_transfer (SyPipeline *self);
 static void attempt_failed (SyPipeline *self, guint status, GBytes *body, const char *retry_after,
                             const char *message);
@@ -324,6 +326,41 @@ sniff_usage (SyPipeline *self,
   node = sy_json_parse (data, len, NULL);
   if (node != NULL)
     sy_usage_sniff (sy_provider_get_format (self->provider), node, &self->usage);
+}
+
+/* -- Quota read from the traffic ------------------------------------------- */
+
+static const char *
+transfer_header (gpointer    data,
+                 const char *name)
+{
+  return sy_http_transfer_get_header (data, name);
+}
+
+static void
+take_quota (SyPipeline *self,
+            GPtrArray  *windows)
+{
+  if (windows->len > 0)
+    sy_account_state_update_quota_windows (self->route->account->state, windows, pool_now (self));
+  g_ptr_array_unref (windows);
+}
+
+/* Codex reports its windows in an event of the stream. */
+static void
+sniff_quota_event (SyPipeline       *self,
+                   const SySseEvent *event)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (event->data_len == 0 ||
+      !((event->event != NULL && strstr (event->event, "rate_limits") != NULL) ||
+        g_strstr_len (event->data, (gssize) MIN (event->data_len, 64), "rate_limits") != NULL))
+    return;
+  node = sy_json_parse (event->data, event->data_len, NULL);
+  if (node != NULL)
+    take_quota (self, sy_quota_from_event (self->route->account->provider, event->event, node,
+                                           g_get_real_time ()));
 }
 
 void
@@ -943,6 +980,7 @@ on_sse_event (const SySseEvent *event,
   if (self->cancelled)
     return FALSE;
 
+  sniff_quota_event (self, event);
   if (self->translate)
     {
       if (self->stream_ended || self->decode_error != NULL)
@@ -1000,6 +1038,8 @@ on_response (SyHttpTransfer *transfer,
 
   self->upstream_status = status;
   self->buffer = g_byte_array_new ();
+  take_quota (self, sy_quota_from_headers (self->route->account->provider, transfer_header, transfer,
+                                           g_get_real_time ()));
 
   if (status < 400)
     {
@@ -1734,6 +1774,10 @@ attempt_failed (SyPipeline *self,
   SyFailure failure;
 
   clear_attempt (self);
+  if (body != NULL && (status == 429 || status == 403))
+    take_quota (self, sy_quota_from_error_body (self->route->account->provider, self->route->upstream_model,
+                                                status, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                                g_get_real_time ()));
   sy_failure_classify (status, body ? g_bytes_get_data (body, NULL) : NULL,
                        body ? g_bytes_get_size (body) : 0, retry_after, now, &failure);
   self->failure = failure;

@@ -15,8 +15,13 @@
 
 #include "sy-auth-dir.h"
 #include "sy-config-monitor.h"
+#include "sy-diagnostics.h"
+#include "sy-log-file.h"
+#include "sy-secret-hash.h"
 #include "sy-log.h"
 #include "sy-service-logins.h"
+#include "sy-quota-history.h"
+#include "sy-quota-poller.h"
 #include "sy-server.h"
 #include "switchyard.h"
 
@@ -38,6 +43,8 @@ struct _SyService
   SyManagement    *management;
   SyUsageStore    *usage;           /* opened at start; NULL when it cannot be */
   char            *usage_file;      /* NULL: no usage store */
+  SyQuotaHistory  *quota_history;   /* next to the usage file; NULL without one */
+  SyQuotaPoller   *quota_poller;    /* runs while the service does */
   SyConfigMonitor *monitor;
   char            *path;
   char            *host_override;
@@ -67,6 +74,8 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static void hash_secret_key (const char *path);
 
 static const char *
 target_host (SyService *self,
@@ -453,6 +462,8 @@ rebuild_registry (SyService *self)
   self->registry = g_steal_pointer (&registry);
   if (self->server != NULL)
     sy_server_set_registry (self->server, self->registry);
+  if (self->quota_poller != NULL)
+    sy_quota_poller_set_registry (self->quota_poller, self->registry);
   g_info ("Accounts: %u, models: %u",
              sy_registry_get_accounts (self->registry)->len, sy_registry_get_models (self->registry)->len);
 }
@@ -576,6 +587,7 @@ apply_config (SyService  *self,
 
   log_warnings (config);
   sy_log_set_debug (config->debug);
+  sy_log_file_apply_config (config);
 
   g_clear_pointer (&self->config, sy_config_unref);
   self->config = sy_config_ref (config);
@@ -583,6 +595,8 @@ apply_config (SyService  *self,
   self->registry = g_steal_pointer (&registry);
   if (self->server != NULL)
     sy_server_set_registry (self->server, self->registry);
+  if (self->quota_poller != NULL)
+    sy_quota_poller_set_registry (self->quota_poller, self->registry);
 
   if (self->logins_wanted)
     open_auth_dir (self);
@@ -601,6 +615,10 @@ on_config_changed (SyConfigMonitor *monitor,
                    SyService       *self)
 {
   g_autoptr(GError) error = NULL;
+
+  /* A plain key typed into the file: hashed now (the rewrite is seen as
+   * one more change); this snapshot still compares it as it is. */
+  hash_secret_key (self->path);
 
   if (!apply_config (self, config, &error))
     {
@@ -640,6 +658,12 @@ sy_service_dispose (GObject *object)
   if (self->usage != NULL)
     sy_usage_store_close (self->usage);   /* commits what is queued */
   g_clear_object (&self->usage);
+  if (self->quota_poller != NULL)
+    sy_quota_poller_stop (self->quota_poller);
+  g_clear_object (&self->quota_poller);
+  if (self->quota_history != NULL)
+    sy_quota_history_close (self->quota_history);
+  g_clear_object (&self->quota_history);
   g_clear_object (&self->http);
 
   G_OBJECT_CLASS (sy_service_parent_class)->dispose (object);
@@ -737,6 +761,12 @@ sy_service_init (SyService *self)
   self->refresh_timers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
+static void on_quota_read (SyQuotaPoller *poller, const char *account_id, GPtrArray *windows,
+                           SyService *self);
+static void on_pool_items_changed (GListModel *model, guint position, guint removed, guint added,
+                                   SyService *self);
+static void watch_account_quota (SyService *self, guint position, guint n);
+
 static gboolean
 management_reload (gpointer   host,
                    GError   **error)
@@ -744,8 +774,34 @@ management_reload (gpointer   host,
   return sy_service_reload (SY_SERVICE (host), error);
 }
 
+/* remote-management.secret-key is kept as a bcrypt hash: a plain one is
+ * replaced in the file, comments kept. */
+static void
+hash_secret_key (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
+
+  if (!sy_config_hash_secret_in_file (path, &changed, &error))
+    g_warning ("remote-management.secret-key could not be hashed in %s: %s", path, error->message);
+  else if (changed)
+    g_message ("remote-management.secret-key in %s is now stored as a bcrypt hash", path);
+}
+
+static GBytes *
+management_diagnostics (gpointer   host,
+                        GError   **error)
+{
+  SyService *self = SY_SERVICE (host);
+  g_autoptr(JsonNode) accounts =
+    sy_diagnostics_accounts_json (G_LIST_MODEL (self->pool), sy_account_pool_now (self->pool));
+
+  return sy_diagnostics_build (self->config, accounts, error);
+}
+
 static const SyManagementHost management_host = {
   .reload = management_reload,
+  .diagnostics = management_diagnostics,
 };
 
 static SyService *
@@ -756,10 +812,17 @@ service_new_with_config (SyConfig *config)
   register_secrets (config);
   log_warnings (config);
   sy_log_set_debug (config->debug);
+  sy_log_file_apply_config (config);
   self->config = sy_config_ref (config);
   self->registry = build_registry (self, config);
   self->server = sy_server_new (self->http, self->registry);
   self->management = sy_management_new ();
+  self->quota_poller = sy_quota_poller_new (self->http, sy_account_pool_get_clock (self->pool));
+  sy_quota_poller_set_registry (self->quota_poller, self->registry);
+  g_signal_connect_object (self->quota_poller, "read", G_CALLBACK (on_quota_read), self, 0);
+  sy_management_set_quota (self->management, NULL, self->quota_poller);
+  g_signal_connect_object (self->pool, "items-changed", G_CALLBACK (on_pool_items_changed), self, 0);
+  watch_account_quota (self, 0, g_list_model_get_n_items (G_LIST_MODEL (self->pool)));
   sy_management_set_host (self->management, &management_host, self);
   sy_server_set_management (self->server, self->management);
   self->generation = 1;
@@ -776,6 +839,7 @@ sy_service_new_from_file (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
 
+  hash_secret_key (path);
   config = sy_config_new_from_file (path, error);
   if (config == NULL)
     return NULL;
@@ -1058,14 +1122,94 @@ open_usage (SyService *self)
 
   if (self->usage != NULL || self->usage_file == NULL)
     return;
-  self->usage = sy_usage_store_new (self->usage_file, &error);
+  self->usage = sy_usage_store_new_from_config (self->config, self->usage_file, &error);
   if (self->usage == NULL)
     {
       g_warning ("Usage statistics are off: %s", error->message);
-      return;
+      g_clear_error (&error);
     }
-  sy_server_set_usage (self->server, self->usage);
-  sy_management_set_usage (self->management, self->usage);
+  else
+    {
+      sy_server_set_usage (self->server, self->usage);
+      sy_management_set_usage (self->management, self->usage);
+    }
+
+  if (self->quota_history == NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (self->usage_file);
+      g_autofree char *base = g_path_get_basename (self->usage_file);
+      g_autofree char *name = g_str_has_prefix (base, "usage") ? g_strconcat ("quota", base + 5, NULL)
+                                                               : g_strconcat ("quota-", base, NULL);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      self->quota_history = sy_quota_history_new (path, &error);
+      if (self->quota_history == NULL)
+        g_warning ("Quota history is off: %s", error->message);
+      sy_management_set_quota (self->management, self->quota_history, self->quota_poller);
+    }
+}
+
+/* -- Quota: every reading, passive or active, goes to the history ---------- */
+
+static void
+keep_windows (SyService  *self,
+              const char *account_id,
+              GPtrArray  *windows)
+{
+  if (self->quota_history == NULL)
+    return;
+  for (guint i = 0; i < windows->len; i++)
+    sy_quota_history_add (self->quota_history, account_id, g_ptr_array_index (windows, i));
+}
+
+static void
+on_quota_read (SyQuotaPoller *poller,
+               const char    *account_id,
+               GPtrArray     *windows,
+               SyService     *self)
+{
+  keep_windows (self, account_id, windows);
+}
+
+static void
+on_account_changed (SyAccountState  *state,
+                    SyAccountChange  what,
+                    SyService       *self)
+{
+  g_autoptr(GPtrArray) windows = NULL;
+
+  if (!(what & SY_ACCOUNT_CHANGED_QUOTA))
+    return;
+  windows = sy_account_state_dup_quota_windows (state);
+  /* The history keeps a reading only when it moved, or every 5 minutes. */
+  keep_windows (self, sy_account_state_get_id (state), windows);
+}
+
+static void
+watch_account_quota (SyService *self,
+                     guint      position,
+                     guint      n)
+{
+  for (guint i = position; i < position + n; i++)
+    {
+      g_autoptr(SyAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->pool), i);
+
+      if (g_object_get_data (G_OBJECT (state), "sy-service-quota-watch") == NULL)
+        {
+          g_signal_connect_object (state, "changed", G_CALLBACK (on_account_changed), self, 0);
+          g_object_set_data (G_OBJECT (state), "sy-service-quota-watch", GINT_TO_POINTER (1));
+        }
+    }
+}
+
+static void
+on_pool_items_changed (GListModel *model,
+                       guint       position,
+                       guint       removed,
+                       guint       added,
+                       SyService  *self)
+{
+  watch_account_quota (self, position, added);
 }
 
 char *
@@ -1127,6 +1271,7 @@ sy_service_start (SyService  *self,
     return FALSE;
 
   open_usage (self);
+  sy_quota_poller_start (self->quota_poller);
 
   if (self->path != NULL && self->monitor == NULL)
     {
@@ -1170,6 +1315,7 @@ sy_service_stop (SyService *self)
   self->state = SY_SERVICE_STATE_STOPPED;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   cancel_refresh_timers (self);
+  sy_quota_poller_stop (self->quota_poller);
 }
 
 gboolean

@@ -1,0 +1,1200 @@
+/* sy-mgmt-config.c: config.yaml through the management API
+ *
+ * Every change is made on the file's text with sy_config_edit_set(), so
+ * comments and layout stay; the result must load as a config before it
+ * replaces the file (atomically), and the service loads it at once, so the
+ * answer already reflects it.
+ *
+ * Keys are secrets: every answer masks them (sy_mask_secret: "sk-...abcd").
+ * A front that reads a masked list and writes it back unchanged must not
+ * destroy the keys, so a masked value that matches a key already in the
+ * list is put back to that key. GET /config.yaml, the raw file, is for
+ * loopback clients only.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "sy-management"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sy-config-edit.h"
+#include "sy-core-error.h"
+#include "sy-log.h"
+#include "sy-management-private.h"
+#include "sy-secret-hash.h"
+
+/* -- Reading and writing the file ------------------------------------------ */
+
+/* The file's text, and the config it loads as. FALSE with the answer sent. */
+static gboolean
+load_file (SyMgmtRequest *request,
+           char         **text_out,
+           SyConfig     **config_out)
+{
+  const char *path = sy_management_get_config_path (request->mgmt);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  if (path == NULL)
+    {
+      sy_mgmt_reply_error (request, 409, "no config file",
+                           "This instance was started from a config string, not a file");
+      return FALSE;
+    }
+  if (!g_file_get_contents (path, &text, &len, &error))
+    {
+      sy_mgmt_reply_error (request, 500, "failed to read config", error->message);
+      return FALSE;
+    }
+  if (config_out != NULL)
+    {
+      *config_out = sy_config_new_from_data (text, (gssize) len, path, &error);
+      if (*config_out == NULL)
+        {
+          sy_mgmt_reply_error (request, 409, "invalid_config", error->message);
+          return FALSE;
+        }
+    }
+  *text_out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+/* Sets @dotted (NULL: delete) in the file, writes and reloads it; answers. */
+static void
+save_value (SyMgmtRequest *request,
+            const char    *dotted,
+            JsonNode      *value)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *edited = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) path = g_strsplit (dotted, ".", -1);
+  g_autoptr(SyConfig) check = NULL;
+  const char *file = sy_management_get_config_path (request->mgmt);
+
+  if (!load_file (request, &text, NULL))
+    return;
+  edited = sy_config_edit_set (text, (const char * const *) path, value, &error);
+  if (edited == NULL)
+    {
+      sy_mgmt_reply_error (request, 422, "invalid_config", error->message);
+      return;
+    }
+  check = sy_config_new_from_data (edited, -1, file, &error);
+  if (check == NULL)
+    {
+      sy_mgmt_reply_error (request, 422, "invalid_config", error->message);
+      return;
+    }
+  if (strcmp (edited, text) != 0 && !sy_config_write_atomic (file, edited, strlen (edited), &error))
+    {
+      g_autofree char *message = g_strdup_printf ("failed to save config: %s", error->message);
+
+      sy_mgmt_reply_error (request, 500, message, NULL);
+      return;
+    }
+  if (!sy_management_reload (request->mgmt, &error))
+    {
+      sy_mgmt_reply_error (request, 500, "reload_failed", error->message);
+      return;
+    }
+  sy_mgmt_reply_ok (request);
+}
+
+/* -- Masking ------------------------------------------------------------- */
+
+static gboolean
+is_secret_name (const char *name)
+{
+  static const char *names[] = {
+    "api-key", "upstream-api-key", "secret-key", "password", "token", "access-token",
+    "refresh-token", "usage-store-dsn", "dsn", "client-secret",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strcasecmp (name, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_secret_header (const char *name)
+{
+  return g_ascii_strcasecmp (name, "authorization") == 0 || g_ascii_strcasecmp (name, "x-api-key") == 0 ||
+         g_ascii_strcasecmp (name, "x-goog-api-key") == 0 || g_ascii_strcasecmp (name, "cookie") == 0 ||
+         g_ascii_strcasecmp (name, "proxy-authorization") == 0;
+}
+
+static void
+mask_string_node (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+      *json_node_get_string (node) != '\0')
+    {
+      g_autofree char *masked = sy_mask_secret (json_node_get_string (node));
+
+      json_node_set_string (node, masked);
+    }
+}
+
+/* Masks, in place, every value that is a key under @node. */
+static void
+mask_tree (JsonNode   *node,
+           const char *name)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      g_autoptr(GList) members = json_object_get_members (object);
+      gboolean headers = name != NULL && strcmp (name, "headers") == 0;
+
+      for (GList *m = members; m != NULL; m = m->next)
+        {
+          JsonNode *child = json_object_get_member (object, m->data);
+
+          if ((headers && is_secret_header (m->data)) || is_secret_name (m->data))
+            mask_string_node (child);
+          else
+            mask_tree (child, m->data);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      gboolean keys = name != NULL && (strcmp (name, "api-keys") == 0);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *child = json_array_get_element (array, i);
+
+          if (keys)
+            mask_string_node (child);
+          else
+            mask_tree (child, name);
+        }
+    }
+}
+
+/* Collects every string that is a key under @node (as mask_tree sees them). */
+static void
+collect_secrets (JsonNode   *node,
+                 const char *name,
+                 GPtrArray  *out)
+{
+  if (node == NULL)
+    return;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      if (name != NULL && (is_secret_name (name) || is_secret_header (name) || strcmp (name, "api-keys") == 0))
+        g_ptr_array_add (out, (gpointer) json_node_get_string (node));
+    }
+  else if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      g_autoptr(GList) members = json_object_get_members (object);
+
+      for (GList *m = members; m != NULL; m = m->next)
+        collect_secrets (json_object_get_member (object, m->data), m->data, out);
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        collect_secrets (json_array_get_element (array, i), name, out);
+    }
+}
+
+/* The key whose mask is @value, among @secrets; NULL when none or several. */
+static const char *
+unmask_one (const char *value,
+            GPtrArray  *secrets)
+{
+  const char *found = NULL;
+
+  if (value == NULL || strstr (value, "...") == NULL)
+    return NULL;
+  for (guint i = 0; i < secrets->len; i++)
+    {
+      g_autofree char *masked = sy_mask_secret (g_ptr_array_index (secrets, i));
+
+      if (strcmp (masked, value) == 0)
+        {
+          if (found != NULL && strcmp (found, g_ptr_array_index (secrets, i)) != 0)
+            return NULL;
+          found = g_ptr_array_index (secrets, i);
+        }
+    }
+  return found;
+}
+
+/* Puts back, in place, masked keys under @node that match one of @secrets. */
+static void
+unmask_tree (JsonNode   *node,
+             const char *name,
+             GPtrArray  *secrets)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      const char *key;
+
+      if (name != NULL && (is_secret_name (name) || is_secret_header (name) || strcmp (name, "api-keys") == 0) &&
+          (key = unmask_one (json_node_get_string (node), secrets)) != NULL)
+        json_node_set_string (node, key);
+    }
+  else if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      g_autoptr(GList) members = json_object_get_members (object);
+
+      for (GList *m = members; m != NULL; m = m->next)
+        unmask_tree (json_object_get_member (object, m->data), m->data, secrets);
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        unmask_tree (json_array_get_element (array, i), name, secrets);
+    }
+}
+
+/* -- Values -------------------------------------------------------------- */
+
+/* The current value at @dotted in the file, a copy (NULL when absent). */
+static JsonNode *
+current_value (SyConfig   *config,
+               const char *dotted)
+{
+  JsonNode *node = sy_config_lookup (config, dotted);
+
+  return node != NULL ? json_node_copy (node) : NULL;
+}
+
+static void
+reply_member (SyMgmtRequest *request,
+              const char    *name,
+              JsonNode      *value)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_value (b, json_node_ref (value));
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  sy_mgmt_reply_builder (request, 200, b);
+}
+
+/* -- Scalar settings ----------------------------------------------------- */
+
+typedef enum { T_BOOL, T_INT, T_STRING } ScalarType;
+
+typedef struct
+{
+  const char *route;
+  const char *key;       /* dotted path in the file */
+  const char *reply;     /* member of the GET answer */
+  ScalarType  type;
+  gssize      offset;    /* in SyConfig; -1: read the file's value */
+} Scalar;
+
+static const Scalar scalars[] = {
+  { "/debug", "debug", "debug", T_BOOL, G_STRUCT_OFFSET (SyConfig, debug) },
+  { "/logging-to-file", "logging-to-file", "logging-to-file", T_BOOL, G_STRUCT_OFFSET (SyConfig, logging_to_file) },
+  { "/logs-max-total-size-mb", "logs-max-total-size-mb", "logs-max-total-size-mb", T_INT,
+    G_STRUCT_OFFSET (SyConfig, logs_max_total_size_mb) },
+  { "/error-logs-max-files", "error-logs-max-files", "error-logs-max-files", T_INT,
+    G_STRUCT_OFFSET (SyConfig, error_logs_max_files) },
+  { "/usage-statistics-enabled", "usage-statistics-enabled", "usage-statistics-enabled", T_BOOL,
+    G_STRUCT_OFFSET (SyConfig, usage_statistics_enabled) },
+  { "/proxy-url", "proxy-url", "proxy-url", T_STRING, G_STRUCT_OFFSET (SyConfig, proxy_url) },
+  { "/quota-exceeded/switch-project", "quota-exceeded.switch-project", "switch-project", T_BOOL, -1 },
+  { "/quota-exceeded/switch-preview-model", "quota-exceeded.switch-preview-model", "switch-preview-model",
+    T_BOOL, -1 },
+  { "/request-log", "request-log", "request-log", T_BOOL, G_STRUCT_OFFSET (SyConfig, request_log) },
+  { "/ws-auth", "ws-auth", "ws-auth", T_BOOL, G_STRUCT_OFFSET (SyConfig, ws_auth) },
+  { "/request-retry", "request-retry", "request-retry", T_INT, G_STRUCT_OFFSET (SyConfig, request_retry) },
+  { "/max-retry-interval", "max-retry-interval", "max-retry-interval", T_INT,
+    G_STRUCT_OFFSET (SyConfig, max_retry_interval) },
+  { "/force-model-prefix", "force-model-prefix", "force-model-prefix", T_BOOL,
+    G_STRUCT_OFFSET (SyConfig, force_model_prefix) },
+  { "/routing/strategy", "routing.strategy", "strategy", T_STRING, G_STRUCT_OFFSET (SyConfig, routing_strategy) },
+};
+
+static const Scalar *
+scalar_for (const char *route)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (scalars); i++)
+    if (strcmp (scalars[i].route, route) == 0)
+      return &scalars[i];
+  return NULL;
+}
+
+static JsonNode *
+scalar_value (const Scalar *s,
+              SyConfig     *config)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+  gpointer field = s->offset >= 0 ? G_STRUCT_MEMBER_P (config, s->offset) : NULL;
+
+  if (field == NULL)
+    {
+      JsonNode *set = sy_config_lookup (config, s->key);
+
+      json_node_free (node);
+      if (set != NULL && JSON_NODE_HOLDS_VALUE (set))
+        return json_node_copy (set);
+      node = json_node_new (JSON_NODE_VALUE);
+      json_node_set_boolean (node, FALSE);
+      return node;
+    }
+  switch (s->type)
+    {
+    case T_BOOL:
+      json_node_set_boolean (node, *(gboolean *) field);
+      break;
+    case T_INT:
+      json_node_set_int (node, *(int *) field);
+      break;
+    case T_STRING:
+    default:
+      if (*(char **) field == NULL)
+        json_node_init_null (node);
+      else
+        json_node_set_string (node, *(char **) field);
+      break;
+    }
+  return node;
+}
+
+static const char *
+normalise_strategy (const char *value)
+{
+  static const char *rr[] = { "round-robin", "roundrobin", "rr", "" };
+  static const char *ff[] = { "fill-first", "fillfirst", "ff" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rr); i++)
+    if (g_ascii_strcasecmp (value, rr[i]) == 0)
+      return "round-robin";
+  for (guint i = 0; i < G_N_ELEMENTS (ff); i++)
+    if (g_ascii_strcasecmp (value, ff[i]) == 0)
+      return "fill-first";
+  return NULL;
+}
+
+static void
+handle_scalar (SyMgmtRequest *request)
+{
+  const Scalar *s = scalar_for (request->route);
+  g_autoptr(JsonNode) body = NULL;
+  JsonNode *value;
+  GType want;
+
+  g_assert (s != NULL);
+  if (request->method == SY_MGMT_GET)
+    {
+      g_autoptr(JsonNode) current = scalar_value (s, request->config);
+
+      if (s->type == T_STRING && strstr (s->key, "proxy") != NULL && JSON_NODE_HOLDS_VALUE (current))
+        {
+          /* A proxy URL may carry a password. */
+          g_autoptr(GUri) uri = g_uri_parse (json_node_get_string (current), G_URI_FLAGS_HAS_PASSWORD, NULL);
+
+          if (uri != NULL && g_uri_get_password (uri) != NULL)
+            {
+              g_autofree char *shown = g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD);
+
+              json_node_set_string (current, shown);
+            }
+        }
+      reply_member (request, s->reply, current);
+      return;
+    }
+  if (request->method == SY_MGMT_DELETE)
+    {
+      save_value (request, s->key, NULL);
+      return;
+    }
+
+  if ((body = sy_mgmt_body_json (request)) == NULL)
+    return;
+  value = JSON_NODE_HOLDS_OBJECT (body) ? json_object_get_member (json_node_get_object (body), "value") : NULL;
+  want = s->type == T_BOOL ? G_TYPE_BOOLEAN : s->type == T_INT ? G_TYPE_INT64 : G_TYPE_STRING;
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != want)
+    {
+      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+      return;
+    }
+  if (strcmp (s->key, "routing.strategy") == 0)
+    {
+      const char *strategy = normalise_strategy (json_node_get_string (value));
+      g_autoptr(JsonNode) normal = NULL;
+
+      if (strategy == NULL)
+        {
+          sy_mgmt_reply_error (request, 400, "invalid strategy", NULL);
+          return;
+        }
+      normal = json_node_new (JSON_NODE_VALUE);
+      json_node_set_string (normal, strategy);
+      save_value (request, s->key, normal);
+      return;
+    }
+  save_value (request, s->key, value);
+}
+
+/* -- Lists ---------------------------------------------------------------- */
+
+static gboolean
+parse_index (const char *text,
+             guint       length,
+             guint      *out)
+{
+  char *end = NULL;
+  guint64 index;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  index = g_ascii_strtoull (text, &end, 10);
+  if (*end != '\0' || index >= length)
+    return FALSE;
+  *out = (guint) index;
+  return TRUE;
+}
+
+/* The body's list: an array, or {"items":[…]}; NULL (answered) when not. */
+static JsonArray *
+body_items (SyMgmtRequest *request,
+            JsonNode      *body)
+{
+  JsonNode *items = body;
+
+  if (JSON_NODE_HOLDS_OBJECT (body))
+    items = json_object_get_member (json_node_get_object (body), "items");
+  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+      return NULL;
+    }
+  return json_node_get_array (items);
+}
+
+static JsonNode *
+array_node (JsonArray *array)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_set_array (node, array);
+  return node;
+}
+
+/* Entry equality for de-duplication: same api-key and base-url (compat: name). */
+static gboolean
+same_entry (JsonNode *a,
+            JsonNode *b)
+{
+  JsonObject *x, *y;
+
+  if (!JSON_NODE_HOLDS_OBJECT (a) || !JSON_NODE_HOLDS_OBJECT (b))
+    return json_node_equal (a, b);
+  x = json_node_get_object (a);
+  y = json_node_get_object (b);
+  return g_strcmp0 (json_object_get_string_member_with_default (x, "api-key", NULL),
+                    json_object_get_string_member_with_default (y, "api-key", NULL)) == 0 &&
+         g_strcmp0 (json_object_get_string_member_with_default (x, "base-url", NULL),
+                    json_object_get_string_member_with_default (y, "base-url", NULL)) == 0 &&
+         g_strcmp0 (json_object_get_string_member_with_default (x, "name", NULL),
+                    json_object_get_string_member_with_default (y, "name", NULL)) == 0;
+}
+
+/* A copy of @items without repeats, keys put back where they were masked. */
+static JsonArray *
+normalise_items (JsonArray *items,
+                 GPtrArray *secrets,
+                 const char *name)
+{
+  JsonArray *out = json_array_new ();
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *item = json_node_copy (json_array_get_element (items, i));
+      gboolean dup = FALSE;
+
+      unmask_tree (item, strcmp (name, "api-keys") == 0 ? name : NULL, secrets);
+      if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
+        {
+          g_autofree char *trimmed = g_strstrip (g_strdup (json_node_get_string (item)));
+
+          if (*trimmed == '\0')
+            {
+              json_node_unref (item);
+              continue;
+            }
+          json_node_set_string (item, trimmed);
+        }
+      for (guint j = 0; j < json_array_get_length (out) && !dup; j++)
+        dup = same_entry (json_array_get_element (out, j), item);
+      if (dup)
+        json_node_unref (item);
+      else
+        json_array_add_element (out, item);
+    }
+  return out;
+}
+
+static gboolean
+is_object_list (const char *name)
+{
+  return strcmp (name, "api-keys") != 0;
+}
+
+/* The entry @request names by ?index= / ?api-key= [&base-url=] / ?name=, or
+ * by the body's "index" / "match" / "name"; -1 (answered) when none. */
+static int
+find_entry (SyMgmtRequest *request,
+            JsonArray     *list,
+            JsonObject    *body,
+            GPtrArray     *secrets)
+{
+  const char *index_text = sy_mgmt_query (request, "index");
+  const char *key = sy_mgmt_query (request, "api-key");
+  const char *base = sy_mgmt_query (request, "base-url");
+  const char *name = sy_mgmt_query (request, "name");
+  g_autofree char *index_buf = NULL;
+  int found = -1;
+  guint n_found = 0;
+  guint index;
+
+  if (body != NULL)
+    {
+      JsonNode *i = json_object_get_member (body, "index");
+
+      if (i != NULL && JSON_NODE_HOLDS_VALUE (i) && json_node_get_value_type (i) == G_TYPE_INT64)
+        index_text = index_buf = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (i));
+      key = json_object_get_string_member_with_default (body, "match", key);
+      name = json_object_get_string_member_with_default (body, "name", name);
+    }
+  if (index_text != NULL)
+    {
+      if (!parse_index (index_text, json_array_get_length (list), &index))
+        {
+          sy_mgmt_reply_error (request, 404, "item not found", NULL);
+          return -1;
+        }
+      return (int) index;
+    }
+  if (key != NULL && unmask_one (key, secrets) != NULL)
+    key = unmask_one (key, secrets);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      gboolean match = FALSE;
+
+      if (entry == NULL)
+        continue;
+      if (key != NULL)
+        {
+          const char *k = json_object_get_string_member_with_default (entry, "api-key", NULL);
+          JsonNode *entries = json_object_get_member (entry, "api-key-entries");
+
+          match = g_strcmp0 (k, key) == 0;
+          if (!match && entries != NULL && JSON_NODE_HOLDS_ARRAY (entries))
+            for (guint j = 0; j < json_array_get_length (json_node_get_array (entries)) && !match; j++)
+              {
+                JsonNode *e = json_array_get_element (json_node_get_array (entries), j);
+
+                match = JSON_NODE_HOLDS_OBJECT (e) &&
+                        g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (e),
+                                                                               "api-key", NULL), key) == 0;
+              }
+          if (match && base != NULL)
+            match = g_strcmp0 (json_object_get_string_member_with_default (entry, "base-url", NULL), base) == 0;
+        }
+      else if (name != NULL)
+        match = g_ascii_strcasecmp (json_object_get_string_member_with_default (entry, "name", ""), name) == 0;
+      if (match)
+        {
+          n_found++;
+          if (found < 0)
+            found = (int) i;
+        }
+    }
+  if (key == NULL && name == NULL)
+    {
+      sy_mgmt_reply_error (request, 400, "missing index or value", NULL);
+      return -1;
+    }
+  if (n_found > 1 && key != NULL && base == NULL)
+    {
+      sy_mgmt_reply_error (request, 400, "multiple items match api-key; base-url is required", NULL);
+      return -1;
+    }
+  if (found < 0)
+    sy_mgmt_reply_error (request, 404, "item not found", NULL);
+  return found;
+}
+
+static gboolean
+check_vertex (SyMgmtRequest *request,
+              JsonArray     *items)
+{
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      const char *key = JSON_NODE_HOLDS_OBJECT (node)
+                        ? json_object_get_string_member_with_default (json_node_get_object (node), "api-key", NULL)
+                        : NULL;
+
+      if (key == NULL || *key == '\0')
+        {
+          g_autofree char *message = g_strdup_printf ("vertex-api-key[%u].api-key is required", i);
+
+          sy_mgmt_reply_error (request, 400, message, NULL);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+handle_list (SyMgmtRequest *request)
+{
+  const char *name = request->route + 1;
+  g_autofree char *text = NULL;
+  g_autoptr(SyConfig) config = NULL;
+  g_autoptr(JsonNode) current = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GPtrArray) secrets = g_ptr_array_new ();
+  g_autoptr(JsonArray) list = NULL;
+  g_autoptr(JsonNode) result = NULL;
+
+  if (request->method == SY_MGMT_GET)
+    {
+      JsonNode *set = sy_config_lookup (request->config, name);
+
+      current = set != NULL && JSON_NODE_HOLDS_ARRAY (set) ? json_node_copy (set) : array_node (json_array_new ());
+      mask_tree (current, name);
+      reply_member (request, name, current);
+      return;
+    }
+
+  if (!load_file (request, &text, &config))
+    return;
+  current = current_value (config, name);
+  if (current == NULL || !JSON_NODE_HOLDS_ARRAY (current))
+    {
+      g_clear_pointer (&current, json_node_unref);
+      current = array_node (json_array_new ());
+    }
+  collect_secrets (current, name, secrets);
+  list = json_array_ref (json_node_get_array (current));
+
+  if (request->method == SY_MGMT_DELETE)
+    {
+      const char *value = sy_mgmt_query (request, "value");
+      int index = -1;
+
+      if (!is_object_list (name))
+        {
+          const char *index_text = sy_mgmt_query (request, "index");
+          guint i;
+
+          if (index_text != NULL)
+            {
+              if (!parse_index (index_text, json_array_get_length (list), &i))
+                {
+                  sy_mgmt_reply_error (request, 404, "item not found", NULL);
+                  return;
+                }
+              index = (int) i;
+            }
+          else if (value != NULL)
+            {
+              const char *key = unmask_one (value, secrets) ? unmask_one (value, secrets) : value;
+
+              for (guint j = 0; j < json_array_get_length (list) && index < 0; j++)
+                if (g_strcmp0 (json_array_get_string_element (list, j), key) == 0)
+                  index = (int) j;
+              if (index < 0)
+                {
+                  sy_mgmt_reply_error (request, 404, "item not found", NULL);
+                  return;
+                }
+            }
+          else
+            {
+              sy_mgmt_reply_error (request, 400, "missing index or value", NULL);
+              return;
+            }
+        }
+      else if ((index = find_entry (request, list, NULL, secrets)) < 0)
+        return;
+      json_array_remove_element (list, (guint) index);
+      save_value (request, name, current);
+      return;
+    }
+
+  if ((body = sy_mgmt_body_json (request)) == NULL)
+    return;
+
+  if (request->method == SY_MGMT_PUT)
+    {
+      JsonArray *items = body_items (request, body);
+
+      if (items == NULL)
+        return;
+      if (strcmp (name, "vertex-api-key") == 0 && !check_vertex (request, items))
+        return;
+      result = array_node (normalise_items (items, secrets, name));
+      save_value (request, name, result);
+      return;
+    }
+
+  /* PATCH */
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+      return;
+    }
+  if (!is_object_list (name))
+    {
+      JsonObject *obj = json_node_get_object (body);
+      const char *old = json_object_get_string_member_with_default (obj, "old", NULL);
+      const char *new_value = json_object_get_string_member_with_default (obj, "new", NULL);
+      const char *value = json_object_get_string_member_with_default (obj, "value", NULL);
+      JsonNode *index = json_object_get_member (obj, "index");
+
+      if (index != NULL && value != NULL && JSON_NODE_HOLDS_VALUE (index) &&
+          json_node_get_value_type (index) == G_TYPE_INT64)
+        {
+          gint64 i = json_node_get_int (index);
+
+          if (i < 0 || i >= json_array_get_length (list))
+            {
+              sy_mgmt_reply_error (request, 404, "item not found", NULL);
+              return;
+            }
+          json_node_set_string (json_array_get_element (list, (guint) i), value);
+        }
+      else if (old != NULL && new_value != NULL)
+        {
+          const char *key = unmask_one (old, secrets) ? unmask_one (old, secrets) : old;
+          gboolean replaced = FALSE;
+
+          for (guint j = 0; j < json_array_get_length (list) && !replaced; j++)
+            if (g_strcmp0 (json_array_get_string_element (list, j), key) == 0)
+              {
+                json_node_set_string (json_array_get_element (list, j), new_value);
+                replaced = TRUE;
+              }
+          if (!replaced)
+            json_array_add_string_element (list, new_value);
+        }
+      else
+        {
+          sy_mgmt_reply_error (request, 400, "missing fields", NULL);
+          return;
+        }
+      save_value (request, name, current);
+      return;
+    }
+  else
+    {
+      JsonObject *obj = json_node_get_object (body);
+      JsonNode *value = json_object_get_member (obj, "value");
+      g_autoptr(JsonNode) patch = NULL;
+      JsonObject *entry;
+      g_autoptr(GList) members = NULL;
+      int index;
+
+      if (value == NULL || !JSON_NODE_HOLDS_OBJECT (value))
+        {
+          sy_mgmt_reply_error (request, 400, "missing fields", NULL);
+          return;
+        }
+      if ((index = find_entry (request, list, obj, secrets)) < 0)
+        return;
+      patch = json_node_copy (value);
+      unmask_tree (patch, NULL, secrets);
+      entry = json_node_get_object (json_array_get_element (list, (guint) index));
+      members = json_object_get_members (json_node_get_object (patch));
+      for (GList *m = members; m != NULL; m = m->next)
+        {
+          JsonNode *v = json_object_get_member (json_node_get_object (patch), m->data);
+
+          if (strcmp (m->data, "api-key") == 0 && JSON_NODE_HOLDS_VALUE (v) &&
+              json_node_get_value_type (v) == G_TYPE_STRING && *json_node_get_string (v) == '\0')
+            {
+              /* An empty key deletes the entry. */
+              json_array_remove_element (list, (guint) index);
+              save_value (request, name, current);
+              return;
+            }
+          json_object_set_member (entry, m->data, json_node_copy (v));
+        }
+      save_value (request, name, current);
+    }
+}
+
+/* -- Provider maps (oauth-excluded-models, oauth-model-alias) ---------------- */
+
+static void
+handle_map (SyMgmtRequest *request)
+{
+  const char *name = request->route + 1;
+  gboolean alias = strcmp (name, "oauth-model-alias") == 0;
+  g_autofree char *text = NULL;
+  g_autoptr(SyConfig) config = NULL;
+  g_autoptr(JsonNode) current = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  JsonObject *map;
+
+  if (request->method == SY_MGMT_GET)
+    {
+      JsonNode *set = sy_config_lookup (request->config, name);
+      g_autoptr(JsonNode) empty = json_node_new (JSON_NODE_OBJECT);
+
+      json_node_take_object (empty, json_object_new ());
+      reply_member (request, name, set != NULL && JSON_NODE_HOLDS_OBJECT (set) ? set : empty);
+      return;
+    }
+  if (!load_file (request, &text, &config))
+    return;
+  current = current_value (config, name);
+  if (current == NULL || !JSON_NODE_HOLDS_OBJECT (current))
+    {
+      g_clear_pointer (&current, json_node_unref);
+      current = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (current, json_object_new ());
+    }
+  map = json_node_get_object (current);
+
+  if (request->method == SY_MGMT_DELETE)
+    {
+      const char *provider = sy_mgmt_query (request, "provider");
+
+      if (provider == NULL)
+        provider = sy_mgmt_query (request, "channel");
+      if (provider == NULL)
+        {
+          sy_mgmt_reply_error (request, 400, "missing provider", NULL);
+          return;
+        }
+      if (!json_object_has_member (map, provider))
+        {
+          sy_mgmt_reply_error (request, 404, "item not found", NULL);
+          return;
+        }
+      json_object_remove_member (map, provider);
+      save_value (request, name, json_object_get_size (map) > 0 ? current : NULL);
+      return;
+    }
+
+  if ((body = sy_mgmt_body_json (request)) == NULL)
+    return;
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+      return;
+    }
+
+  if (request->method == SY_MGMT_PUT)
+    {
+      JsonNode *items = json_object_get_member (json_node_get_object (body), "items");
+
+      if (items == NULL)
+        items = body;
+      if (!JSON_NODE_HOLDS_OBJECT (items))
+        {
+          sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+          return;
+        }
+      save_value (request, name, json_object_get_size (json_node_get_object (items)) > 0 ? items : NULL);
+      return;
+    }
+
+  /* PATCH {"provider"|"channel": p, "models"|"aliases": [...]} */
+  {
+    JsonObject *obj = json_node_get_object (body);
+    const char *provider = json_object_get_string_member_with_default (obj, "provider", NULL);
+    JsonNode *list = json_object_get_member (obj, alias ? "aliases" : "models");
+
+    if (provider == NULL)
+      provider = json_object_get_string_member_with_default (obj, "channel", NULL);
+    if (provider == NULL || *provider == '\0' || list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+      {
+        sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+        return;
+      }
+    if (json_array_get_length (json_node_get_array (list)) == 0)
+      json_object_remove_member (map, provider);
+    else
+      json_object_set_member (map, provider, json_node_copy (list));
+    save_value (request, name, json_object_get_size (map) > 0 ? current : NULL);
+  }
+}
+
+/* -- model-mappings (Switchyard's; the shape of ampcode/model-mappings) -------- */
+
+static void
+handle_mappings (SyMgmtRequest *request)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(SyConfig) config = NULL;
+  g_autoptr(JsonNode) current = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  JsonNode *value = NULL;
+  JsonArray *list;
+
+  if (request->method == SY_MGMT_GET)
+    {
+      JsonNode *set = sy_config_lookup (request->config, "model-mappings");
+      g_autoptr(JsonNode) empty = array_node (json_array_new ());
+
+      reply_member (request, "model-mappings", set != NULL && JSON_NODE_HOLDS_ARRAY (set) ? set : empty);
+      return;
+    }
+  if (!load_file (request, &text, &config))
+    return;
+  current = current_value (config, "model-mappings");
+  if (current == NULL || !JSON_NODE_HOLDS_ARRAY (current))
+    {
+      g_clear_pointer (&current, json_node_unref);
+      current = array_node (json_array_new ());
+    }
+  list = json_node_get_array (current);
+
+  if (g_bytes_get_size (request->body) > 0)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (json_parser_load_from_data (parser, g_bytes_get_data (request->body, NULL),
+                                      g_bytes_get_size (request->body), NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        body = json_node_ref (json_parser_get_root (parser));
+    }
+  if (body != NULL)
+    value = json_object_get_member (json_node_get_object (body), "value");
+
+  if (request->method == SY_MGMT_DELETE)
+    {
+      /* {"value":["from",…]} removes those; anything else clears them all. */
+      if (value == NULL || !JSON_NODE_HOLDS_ARRAY (value) || json_array_get_length (json_node_get_array (value)) == 0)
+        {
+          save_value (request, "model-mappings", NULL);
+          return;
+        }
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
+        {
+          const char *from = json_array_get_string_element (json_node_get_array (value), i);
+
+          for (guint j = json_array_get_length (list); j > 0; j--)
+            {
+              JsonNode *m = json_array_get_element (list, j - 1);
+
+              if (JSON_NODE_HOLDS_OBJECT (m) &&
+                  g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (m), "from", NULL),
+                             from) == 0)
+                json_array_remove_element (list, j - 1);
+            }
+        }
+      save_value (request, "model-mappings", json_array_get_length (list) > 0 ? current : NULL);
+      return;
+    }
+
+  if (value == NULL || !JSON_NODE_HOLDS_ARRAY (value))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+      return;
+    }
+  if (request->method == SY_MGMT_PUT)
+    {
+      save_value (request, "model-mappings", json_array_get_length (json_node_get_array (value)) > 0 ? value : NULL);
+      return;
+    }
+  /* PATCH: upsert by "from" */
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
+    {
+      JsonNode *item = json_array_get_element (json_node_get_array (value), i);
+      const char *from = JSON_NODE_HOLDS_OBJECT (item)
+                         ? json_object_get_string_member_with_default (json_node_get_object (item), "from", NULL)
+                         : NULL;
+      gboolean replaced = FALSE;
+
+      if (from == NULL)
+        {
+          sy_mgmt_reply_error (request, 400, "invalid body", "every mapping needs 'from'");
+          return;
+        }
+      for (guint j = 0; j < json_array_get_length (list) && !replaced; j++)
+        {
+          JsonNode *m = json_array_get_element (list, j);
+
+          if (JSON_NODE_HOLDS_OBJECT (m) &&
+              g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (m), "from", NULL),
+                         from) == 0)
+            {
+              json_node_set_object (m, json_node_get_object (item));
+              replaced = TRUE;
+            }
+        }
+      if (!replaced)
+        json_array_add_element (list, json_node_copy (item));
+    }
+  save_value (request, "model-mappings", current);
+}
+
+/* -- The whole config ---------------------------------------------------------- */
+
+static void
+handle_config (SyMgmtRequest *request)
+{
+  g_autoptr(JsonNode) root = json_node_copy (request->config->root);
+  JsonObject *object = json_node_get_object (root);
+  static const char *hidden[] = { "host", "port", "remote-management", "auth-dir" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (hidden); i++)
+    if (json_object_has_member (object, hidden[i]))
+      json_object_remove_member (object, hidden[i]);
+  mask_tree (root, NULL);
+  sy_mgmt_reply_json (request, 200, root);
+}
+
+static gboolean
+request_is_local (SyMgmtRequest *request)
+{
+  const char *host = soup_server_message_get_remote_host (request->msg);
+
+  return host != NULL && sy_host_is_loopback (host);
+}
+
+static void
+handle_config_yaml (SyMgmtRequest *request)
+{
+  const char *file = sy_management_get_config_path (request->mgmt);
+  SoupMessageHeaders *out = soup_server_message_get_response_headers (request->msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyConfig) check = NULL;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (request->body, &len);
+  g_autofree char *text = NULL;
+
+  if (request->method == SY_MGMT_GET)
+    {
+      g_autoptr(GBytes) bytes = NULL;
+
+      if (!request_is_local (request))
+        {
+          sy_mgmt_reply_error (request, 403, "forbidden",
+                               "config.yaml holds keys: it is served to loopback clients only (GET /config "
+                               "shows it masked)");
+          return;
+        }
+      if (file == NULL || !g_file_get_contents (file, &text, &len, NULL))
+        {
+          sy_mgmt_reply_error (request, 404, "not_found", "config file not found");
+          return;
+        }
+      bytes = g_bytes_new_take (g_steal_pointer (&text), len);
+      sy_mgmt_reply_bytes (request, 200, "application/yaml; charset=utf-8", bytes);
+      return;
+    }
+
+  /* PUT: the whole file, checked before it replaces the old one. */
+  if (file == NULL)
+    {
+      sy_mgmt_reply_error (request, 409, "no config file",
+                           "This instance was started from a config string, not a file");
+      return;
+    }
+  check = sy_config_new_from_data (data, (gssize) len, file, &error);
+  if (check == NULL)
+    {
+      if (g_error_matches (error, SY_CORE_ERROR, SY_CORE_ERROR_CONFIG_SYNTAX))
+        sy_mgmt_reply_error (request, 400, "invalid_yaml", error->message);
+      else
+        sy_mgmt_reply_error (request, 422, "invalid_config", error->message);
+      return;
+    }
+  if (!sy_config_write_atomic (file, data, len, &error))
+    {
+      sy_mgmt_reply_error (request, 500, "write_failed", error->message);
+      return;
+    }
+  {
+    gboolean changed = FALSE;
+    g_autoptr(GError) hash_error = NULL;
+
+    /* A plain secret-key in the new text is hashed at once. */
+    if (!sy_config_hash_secret_in_file (file, &changed, &hash_error))
+      g_warning ("remote-management.secret-key could not be hashed: %s", hash_error->message);
+  }
+  if (!sy_management_reload (request->mgmt, &error))
+    {
+      sy_mgmt_reply_error (request, 500, "reload_failed", error->message);
+      return;
+    }
+  {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "ok");
+    json_builder_add_boolean_value (b, TRUE);
+    json_builder_set_member_name (b, "changed");
+    json_builder_begin_array (b);
+    json_builder_add_string_value (b, "config");
+    json_builder_end_array (b);
+    json_builder_end_object (b);
+    soup_message_headers_replace (out, "Cache-Control", "no-store");
+    sy_mgmt_reply_builder (request, 200, b);
+  }
+}
+
+static void
+handle_latest_version (SyMgmtRequest *request)
+{
+  sy_mgmt_reply_error (request, 501, "not_supported",
+                       "Switchyard is updated through its package (Flatpak, installer, distribution); "
+                       "it does not look for releases itself");
+}
+
+#define SCALAR_METHODS (SY_MGMT_GET | SY_MGMT_PUT | SY_MGMT_PATCH)
+#define ALL_METHODS    (SY_MGMT_GET | SY_MGMT_PUT | SY_MGMT_PATCH | SY_MGMT_DELETE)
+
+const SyMgmtRoute sy_mgmt_config_routes[] = {
+  { "/config",                              SY_MGMT_GET,                handle_config },
+  { "/config.yaml",                         SY_MGMT_GET | SY_MGMT_PUT,  handle_config_yaml },
+  { "/latest-version",                      SY_MGMT_GET,                handle_latest_version },
+  { "/debug",                               SCALAR_METHODS,             handle_scalar },
+  { "/logging-to-file",                     SCALAR_METHODS,             handle_scalar },
+  { "/logs-max-total-size-mb",              SCALAR_METHODS,             handle_scalar },
+  { "/error-logs-max-files",                SCALAR_METHODS,             handle_scalar },
+  { "/usage-statistics-enabled",            SCALAR_METHODS,             handle_scalar },
+  { "/proxy-url",                           ALL_METHODS,                handle_scalar },
+  { "/quota-exceeded/switch-project",       SCALAR_METHODS,             handle_scalar },
+  { "/quota-exceeded/switch-preview-model", SCALAR_METHODS,             handle_scalar },
+  { "/request-log",                         SCALAR_METHODS,             handle_scalar },
+  { "/ws-auth",                             SCALAR_METHODS,             handle_scalar },
+  { "/request-retry",                       SCALAR_METHODS,             handle_scalar },
+  { "/max-retry-interval",                  SCALAR_METHODS,             handle_scalar },
+  { "/force-model-prefix",                  SCALAR_METHODS,             handle_scalar },
+  { "/routing/strategy",                    SCALAR_METHODS,             handle_scalar },
+  { "/api-keys",                            ALL_METHODS,                handle_list },
+  { "/gemini-api-key",                      ALL_METHODS,                handle_list },
+  { "/claude-api-key",                      ALL_METHODS,                handle_list },
+  { "/codex-api-key",                       ALL_METHODS,                handle_list },
+  { "/vertex-api-key",                      ALL_METHODS,                handle_list },
+  { "/openai-compatibility",                ALL_METHODS,                handle_list },
+  { "/oauth-excluded-models",               ALL_METHODS,                handle_map },
+  { "/oauth-model-alias",                   ALL_METHODS,                handle_map },
+  { "/model-mappings",                      ALL_METHODS,                handle_mappings },
+  { NULL, 0, NULL }
+};
