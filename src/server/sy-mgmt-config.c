@@ -486,12 +486,13 @@ body_items (SyMgmtRequest *request,
   return json_node_get_array (items);
 }
 
+/* A node that takes over @array. */
 static JsonNode *
 array_node (JsonArray *array)
 {
   JsonNode *node = json_node_new (JSON_NODE_ARRAY);
 
-  json_node_set_array (node, array);
+  json_node_take_array (node, array);
   return node;
 }
 
