@@ -963,6 +963,18 @@ sy_account_is_usable (const SyAccount *account)
 }
 
 char *
+sy_account_auth_index (const char *account_id)
+{
+  char *digest;
+
+  g_return_val_if_fail (account_id != NULL, NULL);
+
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, account_id, -1);
+  digest[16] = '\0';
+  return digest;
+}
+
+char *
 sy_route_model_key (const SyRoute *route)
 {
   char *base = sy_model_strip_suffix (route->upstream_model);
@@ -1088,13 +1100,4 @@ sy_registry_pick (SyRegistry *self,
       picked = g_ptr_array_index (ready, next % n);
     }
   return picked;
-}
-
-char *
-sy_account_auth_index (const char *account_id)
-{
-  char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, account_id ? account_id : "", -1);
-
-  digest[16] = '\0';
-  return digest;
 }

@@ -104,13 +104,14 @@ SyRoute         *sy_registry_pick            (SyRegistry   *self,
                                               SyPickInfo   *info);
 /* quota-exceeded.switch-preview-model: a served model named "<model>-preview…"
  * (the thinking suffix carried over), or NULL. */
-/* The id CLIProxyAPI's tools know an account by ("auth_index"): the first
- * 16 hex digits of SHA-256 of the account id. Usage details use it too. */
-char            *sy_account_auth_index       (const char   *account_id);
 char            *sy_registry_preview_model   (SyRegistry   *self,
                                               const char   *model);
 /* Enabled, and (for a login) signed in. */
 gboolean         sy_account_is_usable        (const SyAccount *account);
+/* CLIProxyAPI's auth_index of an account: the first 16 hex digits of the
+ * SHA-256 of its id. Opaque and stable; the usage store's details and the
+ * management API's /auth-files and /api-call use the same value. */
+char            *sy_account_auth_index       (const char   *account_id);
 /* The state key of a route's model: its upstream name without a suffix. */
 char            *sy_route_model_key          (const SyRoute *route);
 char            *sy_model_strip_suffix       (const char   *model);

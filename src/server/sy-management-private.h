@@ -54,6 +54,7 @@ typedef struct
 } SyMgmtRoute;
 
 /* The tables, each ending with a zeroed route. */
+extern const SyMgmtRoute sy_mgmt_auth_routes[];
 extern const SyMgmtRoute sy_mgmt_config_routes[];
 extern const SyMgmtRoute sy_mgmt_logs_routes[];
 extern const SyMgmtRoute sy_mgmt_quota_routes[];

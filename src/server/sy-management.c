@@ -50,7 +50,9 @@ struct _SyManagement
 
 G_DEFINE_FINAL_TYPE (SyManagement, sy_management, G_TYPE_OBJECT)
 
+/* sy-mgmt-auth.c: /auth-files, the sign-ins, /api-call */
 static const SyMgmtRoute *const route_tables[] = {
+  sy_mgmt_auth_routes,
   sy_mgmt_config_routes,
   sy_mgmt_logs_routes,
   sy_mgmt_quota_routes,
@@ -576,6 +578,15 @@ sy_management_set_host (SyManagement           *self,
 {
   self->host_vtable = vtable;
   self->host = host;
+}
+
+const SyManagementHost *
+sy_management_get_host (SyManagement *self,
+                        gpointer     *host)
+{
+  if (host != NULL)
+    *host = self->host;
+  return self->host_vtable;
 }
 
 void

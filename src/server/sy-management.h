@@ -23,8 +23,10 @@
 
 #include <libsoup/soup.h>
 
+#include "sy-auth-dir.h"
 #include "sy-config.h"
 #include "sy-http-client.h"
+#include "sy-login.h"
 #include "sy-registry.h"
 
 G_BEGIN_DECLS
@@ -38,16 +40,64 @@ typedef struct _SyUsageStore SyUsageStore;
 typedef struct _SyQuotaHistory SyQuotaHistory;
 typedef struct _SyQuotaPoller SyQuotaPoller;
 
-/* What only the owner (the service) can do; every member may be NULL. */
+/* What only the owner (the service) can do; every member may be NULL.
+ *
+ * The login members serve the credential routes (sy-mgmt-auth.c). The
+ * asynchronous ones complete a GTask of their own, read with
+ * g_task_propagate_pointer() or g_task_propagate_boolean(); each change
+ * takes effect (the accounts are rebuilt) before the task completes. */
 typedef struct
 {
   /* Load @path's config now (after a route wrote it), so the answer of the
    * route reflects it. */
-  gboolean (*reload)   (gpointer   host,
-                        GError   **error);
+  gboolean     (*reload)            (gpointer               host,
+                                     GError               **error);
+
+  /* The auth-dir whose files are logins too; NULL when the config names
+   * none. */
+  SyAuthDir   *(*get_auth_dir)      (gpointer               host);
+  /* Starts @provider's sign-in (see sy_service_login()); the task's
+   * pointer is the stored SyCredential. NULL and @error when it cannot
+   * even start. */
+  SyLoginFlow *(*start_login)       (gpointer               host,
+                                     const char            *provider,
+                                     const SyLoginOptions  *options,
+                                     GCancellable          *cancellable,
+                                     GAsyncReadyCallback    callback,
+                                     gpointer               user_data,
+                                     GError               **error);
+  /* Stores a login made without a sign-in (a Vertex service-account
+   * key), replacing the login with its id; pointer: the SyCredential. */
+  void         (*add_login)         (gpointer               host,
+                                     SyCredential          *credential,
+                                     GAsyncReadyCallback    callback,
+                                     gpointer               user_data);
+  /* Imports the CLIProxyAPI auth files in @dir as logins (the path of
+   * `switchyard --import-auth`); pointer: a GPtrArray of
+   * SyAuthFileResult*, one per file. */
+  void         (*import_auth_files) (gpointer               host,
+                                     const char            *dir,
+                                     GAsyncReadyCallback    callback,
+                                     gpointer               user_data);
+  /* A route changed @credential: a token-store login's settings are saved
+   * (accounts.json); an auth-dir login's file, which the route rewrote, is
+   * read again. Boolean. */
+  void         (*save_login)        (gpointer               host,
+                                     SyCredential          *credential,
+                                     GAsyncReadyCallback    callback,
+                                     gpointer               user_data);
+  /* Signs @credential out: removed from accounts.json and its tokens from
+   * the token store, or its auth-dir file deleted. Boolean. */
+  void         (*delete_login)      (gpointer               host,
+                                     SyCredential          *credential,
+                                     GAsyncReadyCallback    callback,
+                                     gpointer               user_data);
+  /* Reads the auth-dir again now (after a route removed a file that was
+   * not a login), without waiting for the watcher. */
+  void         (*rescan_auth_dir)   (gpointer               host);
   /* The diagnostics bundle (a zip), secrets masked. */
-  GBytes  *(*diagnostics) (gpointer  host,
-                           GError  **error);
+  GBytes      *(*diagnostics)       (gpointer               host,
+                                     GError               **error);
 } SyManagementHost;
 
 #define SY_TYPE_MANAGEMENT (sy_management_get_type ())
@@ -59,6 +109,10 @@ SyManagement *sy_management_new              (void);
 void          sy_management_set_host         (SyManagement            *self,
                                               const SyManagementHost  *vtable,
                                               gpointer                 host);
+/* For the route files: the owner's hooks (NULL when none) and, in @host,
+ * what to pass them. */
+const SyManagementHost *sy_management_get_host (SyManagement          *self,
+                                              gpointer                *host);
 /* The config file routes write (NULL: the config came from a string and
  * cannot be changed). */
 void          sy_management_set_config_path  (SyManagement  *self,

@@ -11,9 +11,13 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "sy-auth-dir.h"
+#include "sy-auth-files.h"
 #include "sy-config-monitor.h"
 #include "sy-diagnostics.h"
 #include "sy-log-file.h"
@@ -767,6 +771,11 @@ static void on_pool_items_changed (GListModel *model, guint position, guint remo
                                    SyService *self);
 static void watch_account_quota (SyService *self, guint position, guint n);
 
+/* Management hooks ---------------------------------------------------------
+ *
+ * What the management API's credential routes (src/server/sy-mgmt-auth.c)
+ * need of the service: its logins, kept where they came from. */
+
 static gboolean
 management_reload (gpointer   host,
                    GError   **error)
@@ -799,9 +808,185 @@ management_diagnostics (gpointer   host,
   return sy_diagnostics_build (self->config, accounts, error);
 }
 
+static SyAuthDir *
+management_get_auth_dir (gpointer host)
+{
+  return SY_SERVICE (host)->auth_dir;
+}
+
+/* Reads the auth-dir now instead of after the watcher's delay, and serves
+ * with what it holds. */
+static void
+management_rescan_auth_dir (gpointer host)
+{
+  SyService *self = SY_SERVICE (host);
+  g_autoptr(GError) error = NULL;
+
+  if (self->auth_dir == NULL)
+    return;
+  if (!sy_auth_dir_load (self->auth_dir, &error))
+    g_warning ("auth-dir %s: %s", sy_auth_dir_get_path (self->auth_dir), error->message);
+  on_logins_changed (NULL, self);
+}
+
+static SyLoginFlow *
+management_start_login (gpointer               host,
+                        const char            *provider,
+                        const SyLoginOptions  *options,
+                        GCancellable          *cancellable,
+                        GAsyncReadyCallback    callback,
+                        gpointer               user_data,
+                        GError               **error)
+{
+  return sy_service_login (SY_SERVICE (host), provider, options, cancellable, callback, user_data, error);
+}
+
+static void
+management_add_login (gpointer             host,
+                      SyCredential        *credential,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  sy_service_add_login_async (SY_SERVICE (host), credential, NULL, callback, user_data);
+}
+
+static void
+on_management_imported (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *results = sy_auth_import_finish (SY_LOGINS (source), result, &error);
+
+  if (results == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, results, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* As `switchyard --import-auth`, with its record beside accounts.json (the
+ * config's directory, for a service built from a file). */
+static void
+management_import_auth_files (gpointer             host,
+                              const char          *dir,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  SyService *self = SY_SERVICE (host);
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autofree char *parent = NULL;
+  g_autofree char *record = NULL;
+
+  if (self->logins == NULL || self->accounts_file == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "logins are not loaded");
+      return;
+    }
+  parent = g_path_get_dirname (self->accounts_file);
+  record = g_build_filename (parent, "imported-auth.json", NULL);
+  sy_auth_import_async (self->logins, dir, record, NULL, on_management_imported, g_steal_pointer (&task));
+}
+
+static void
+on_management_saved (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SyService *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_logins_save_finish (SY_LOGINS (source), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Prefix and priority are copied into the accounts when they are built. */
+  on_logins_changed (NULL, self);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+management_save_login (gpointer             host,
+                       SyCredential        *credential,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  SyService *self = SY_SERVICE (host);
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  const char *id = sy_credential_get_id (credential);
+
+  if (self->logins != NULL && sy_logins_lookup (self->logins, id) == credential)
+    sy_logins_save_async (self->logins, credential, NULL, on_management_saved, g_steal_pointer (&task));
+  else if (self->auth_dir != NULL && sy_auth_dir_get_file (self->auth_dir, credential) != NULL)
+    {
+      management_rescan_auth_dir (self);
+      g_task_return_boolean (task, TRUE);
+    }
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is no longer signed in", id);
+}
+
+static void
+on_management_removed (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_logins_remove_finish (SY_LOGINS (source), result, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+management_delete_login (gpointer             host,
+                         SyCredential        *credential,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  SyService *self = SY_SERVICE (host);
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  const char *id = sy_credential_get_id (credential);
+  const char *file = self->auth_dir ? sy_auth_dir_get_file (self->auth_dir, credential) : NULL;
+
+  /* Its renewal timer goes with it. */
+  arm_refresh (self, credential, 0);
+  if (self->logins != NULL && sy_logins_lookup (self->logins, id) == credential)
+    sy_logins_remove_async (self->logins, id, NULL, on_management_removed, g_steal_pointer (&task));
+  else if (file != NULL)
+    {
+      g_autofree char *path = g_build_filename (sy_auth_dir_get_path (self->auth_dir), file, NULL);
+
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        {
+          int saved_errno = errno;
+
+          g_task_return_new_error (task, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                                   "could not delete %s: %s", file, g_strerror (saved_errno));
+          return;
+        }
+      g_message ("auth-dir: %s deleted through the management API (%s)", file, id);
+      management_rescan_auth_dir (self);
+      g_task_return_boolean (task, TRUE);
+    }
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is no longer signed in", id);
+}
+
 static const SyManagementHost management_host = {
   .reload = management_reload,
   .diagnostics = management_diagnostics,
+  .get_auth_dir = management_get_auth_dir,
+  .start_login = management_start_login,
+  .add_login = management_add_login,
+  .import_auth_files = management_import_auth_files,
+  .save_login = management_save_login,
+  .delete_login = management_delete_login,
+  .rescan_auth_dir = management_rescan_auth_dir,
 };
 
 static SyService *
