@@ -1352,6 +1352,23 @@ test_fields (Fixture       *f,
     g_assert_cmpint (json_object_get_int_member (entry, "priority"), ==, 0);
   }
 
+  /* The login's own headers go with its requests; no proxy, it reaches
+   * the fake directly again. */
+  g_free (body);
+  body = g_strdup_printf ("{\"name\":\"%s\",\"proxy_url\":\"\",\"headers\":{\"X-Team\":\"blue\"}}", a_name);
+  {
+    g_auto(HttpResponse) headers = { 0 };
+    g_autofree char *model = NULL;
+    const FakeRequest *last;
+
+    mgmt (f, "PATCH", "/auth-files/fields", body, &headers);
+    g_assert_cmpuint (headers.status, ==, 200);
+    model = first_model (f, a_name);
+    client_ask (f, model);
+    last = fake_upstream_get_last (f->upstream);
+    g_assert_cmpstr (soup_message_headers_get_one (last->headers, "X-Team"), ==, "blue");
+  }
+
   g_free (body);
   body = g_strdup_printf ("{\"name\":\"%s\"}", a_name);
   mgmt (f, "PATCH", "/auth-files/fields", body, &empty);

@@ -445,8 +445,53 @@ login_entry_free (gpointer data)
 
   g_free (entry->base_url);
   g_free (entry->prefix);
+  g_free (entry->proxy_url);
+  for (guint i = 0; i < entry->n_headers; i++)
+    {
+      g_free (entry->headers[i].name);
+      g_free (entry->headers[i].value);
+    }
+  g_free (entry->headers);
   g_strfreev (entry->excluded_models);
   g_free (entry);
+}
+
+/* A login's own proxy and extra headers (set through the management API or
+ * carried over from an auth file): "proxy_url", and "headers" as a JSON
+ * object of strings. */
+static void
+login_entry_extras (SyUpstreamEntry *entry,
+                    SyCredential    *credential)
+{
+  const char *proxy = sy_credential_get_extra (credential, "proxy_url");
+  const char *headers = sy_credential_get_extra (credential, "headers");
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *object;
+  g_autoptr(GList) names = NULL;
+  guint n = 0;
+
+  if (proxy != NULL && *proxy != '\0')
+    entry->proxy_url = g_strdup (proxy);
+  if (headers == NULL)
+    return;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, headers, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return;
+  object = json_node_get_object (json_parser_get_root (parser));
+  names = json_object_get_members (object);
+  entry->headers = g_new0 (SyHeader, g_list_length (names));
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonNode *value = json_object_get_member (object, l->data);
+
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+        continue;
+      entry->headers[n].name = g_strdup (l->data);
+      entry->headers[n].value = g_strdup (json_node_get_string (value));
+      n++;
+    }
+  entry->n_headers = n;
 }
 
 /* Which upstream kind serves a login of each provider (-1: none yet), and
@@ -507,6 +552,7 @@ add_login (SyRegistry   *self,
   entry->base_url = sy_config_endpoint (self->config, provider, "api", NULL);
   entry->prefix = g_strdup (sy_credential_get_prefix (credential));
   entry->priority = sy_credential_get_priority (credential);
+  login_entry_extras (entry, credential);
   /* The login's own exclusions (carried over from an auth file's
    * excluded_models: one glob per line), lower-cased like the config's. */
   {
