@@ -332,6 +332,24 @@ on_echo (SoupServer        *server,
   answer_json (msg, 200, body);
 }
 
+/* /api/oauth/usage: Claude's usage endpoint, for the active quota reads. */
+static void
+on_claude_usage (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  Fixture *f = user_data;
+  const char *authorization =
+    soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
+
+  g_free (f->echo_authorization);
+  f->echo_authorization = g_strdup (authorization);
+  answer_json (msg, 200, "{\"five_hour\":{\"utilization\":42.0,\"resets_at\":\"2099-01-02T19:59:59.600956+00:00\"},"
+                         "\"seven_day\":{\"utilization\":10.0,\"resets_at\":\"2099-01-05T00:00:00+00:00\"}}");
+}
+
 /* ------------------------------------------------------------------ service */
 
 static void
@@ -415,6 +433,7 @@ fixture_setup (Fixture       *f,
   fake_upstream_add_handler (f->upstream, "/api/oauth/token", on_kimi_token, f);
   fake_upstream_add_handler (f->upstream, "/token", on_vertex_token, f);
   fake_upstream_add_handler (f->upstream, "/echo", on_echo, f);
+  fake_upstream_add_handler (f->upstream, "/api/oauth/usage", on_claude_usage, f);
   /* Straight to 127.0.0.1: no system proxy lookup in the test. */
   f->session = soup_session_new_with_options ("timeout", 30, "proxy-resolver", NULL, NULL);
   g_string_truncate (all_logs, 0);
@@ -2000,6 +2019,60 @@ test_vertex (Fixture       *f,
   assert_error (&invalid, 400, "invalid service account");
 }
 
+/* ------------------------------------------------------------------ quota */
+
+static void
+test_quota_active (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *a = claude_file ("a@example.com", A_ACCESS, A_REFRESH, 8 * 3600, 60);
+  g_auto(HttpResponse) refresh = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *accounts;
+  JsonObject *claude = NULL;
+  JsonArray *windows;
+  gboolean seen = FALSE;
+
+  upload_ok (f, "claude-a@example.com.json", a);
+  /* Read now, from the provider's usage endpoint, with the login's token. */
+  mgmt (f, "POST", "/quota/refresh", NULL, &refresh);
+  g_assert_cmpuint (refresh.status, ==, 200);
+  g_assert_cmpstr (f->echo_authorization, ==, "Bearer " A_ACCESS);
+  g_assert_null (strstr (refresh.text, A_ACCESS));
+  assert_no_canary (f, &refresh);
+  root = http_response_json (&refresh);
+  accounts = json_object_get_array_member (json_node_get_object (root), "accounts");
+  for (guint i = 0; i < json_array_get_length (accounts); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (accounts, i);
+
+      if (g_strcmp0 (json_object_get_string_member (entry, "provider"), "claude") == 0 &&
+          json_object_get_boolean_member (entry, "supported"))
+        claude = entry;
+    }
+  g_assert_nonnull (claude);
+  g_assert_nonnull (json_object_get_string_member (claude, "last_read"));
+  windows = json_object_get_array_member (claude, "windows");
+  for (guint i = 0; i < json_array_get_length (windows); i++)
+    {
+      JsonObject *w = json_array_get_object_element (windows, i);
+
+      if (g_strcmp0 (json_object_get_string_member (w, "id"), "five_hour") != 0)
+        continue;
+      seen = TRUE;
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (w, "remaining"), 0.58, 1e-9);
+      g_assert_cmpstr (json_object_get_string_member (w, "source"), ==, "active");
+    }
+  g_assert_true (seen);
+  /* The same windows are in the account's /auth-files entry. */
+  {
+    g_autoptr(JsonNode) files = list_files (f);
+    JsonObject *entry = entry_of (files, "a@example.com");
+
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (entry, "quota")), >=, 2);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2032,6 +2105,7 @@ main (int   argc,
   g_test_add ("/mgmt-auth/status-routing", Fixture, NULL, fixture_setup, test_status_routing, fixture_teardown);
   g_test_add ("/mgmt-auth/delete", Fixture, NULL, fixture_setup, test_delete, fixture_teardown);
   g_test_add ("/mgmt-auth/fields", Fixture, NULL, fixture_setup, test_fields, fixture_teardown);
+  g_test_add ("/mgmt-auth/quota-active", Fixture, NULL, fixture_setup, test_quota_active, fixture_teardown);
   g_test_add ("/mgmt-auth/models", Fixture, NULL, fixture_setup, test_models, fixture_teardown);
   g_test_add ("/mgmt-auth/api-call", Fixture, NULL, fixture_setup, test_api_call, fixture_teardown);
   g_test_add ("/mgmt-auth/api-call-refresh", Fixture, NULL, fixture_setup, test_api_call_refresh, fixture_teardown);
