@@ -26,6 +26,8 @@
 
 #define CLIENT_KEY   "sk-client-canary-7f3a9b"
 #define MGMT_KEY     "mgmt-canary-41c9e2d8"
+#define KEYED_PANEL_OFF \
+  "remote-management:\n  secret-key: \"" MGMT_KEY "\"\n  disable-control-panel: true\n"
 #define UPSTREAM_KEY "sk-upstream-canary-5d1e"
 #define CLAUDE_KEY   "sk-ant-canary-0b7c"
 
@@ -1117,6 +1119,70 @@ test_diagnostics_route (Fixture       *f,
   g_assert_null (strstr (out, MGMT_KEY));
 }
 
+/* -- browsers: allowed origins, the control panel ------------------------------ */
+
+static void
+test_allowed_origins (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (f->base, "/v0/management/usage", NULL);
+  const char *listed[] = { "Authorization: Bearer " MGMT_KEY, "Origin: https://panel.example", NULL };
+  const char *preflight[] = { "Origin: https://panel.example", "Access-Control-Request-Method: GET",
+                              "Access-Control-Request-Headers: authorization", NULL };
+  const char *other[] = { "Authorization: Bearer " MGMT_KEY, "Origin: https://other.example", NULL };
+  g_auto(HttpResponse) ok = { 0 };
+  g_auto(HttpResponse) pre = { 0 };
+  g_auto(HttpResponse) refused = { 0 };
+
+  http_request (f->session, "GET", url, NULL, NULL, 0, listed, &ok);
+  g_assert_cmpuint (ok.status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (ok.headers, "Access-Control-Allow-Origin"), ==,
+                   "https://panel.example");
+  http_request (f->session, "OPTIONS", url, NULL, NULL, 0, preflight, &pre);
+  g_assert_cmpuint (pre.status, ==, 204);
+  g_assert_nonnull (strstr (soup_message_headers_get_one (pre.headers, "Access-Control-Allow-Headers"),
+                            "Authorization"));
+  http_request (f->session, "GET", url, NULL, NULL, 0, other, &refused);
+  assert_error (&refused, 403, "cross-origin requests are not allowed");
+  g_assert_null (soup_message_headers_get_one (refused.headers, "Access-Control-Allow-Origin"));
+}
+
+static void
+test_control_panel (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (f->base, "/management.html", NULL);
+  g_autofree char *dir = g_build_filename (f->dir, "static", NULL);
+  g_autofree char *file = g_build_filename (dir, "management.html", NULL);
+  g_auto(HttpResponse) missing = { 0 };
+  g_auto(HttpResponse) served = { 0 };
+  g_auto(HttpResponse) off = { 0 };
+
+  http_request (f->session, "GET", url, NULL, NULL, 0, NULL, &missing);
+  g_assert_cmpuint (missing.status, ==, 404);
+  g_assert_nonnull (strstr (missing.text, "static"));
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, "<html>panel</html>", -1, NULL));
+  http_request (f->session, "GET", url, NULL, NULL, 0, NULL, &served);
+  g_assert_cmpuint (served.status, ==, 200);
+  g_assert_cmpstr (served.text, ==, "<html>panel</html>");
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (served.headers, NULL), "text/html"));
+
+  /* disable-control-panel: gone. */
+  sy_service_stop (f->service);
+  g_clear_object (&f->service);
+  g_clear_pointer (&f->base, g_free);
+  write_config (f, KEYED_PANEL_OFF);
+  start_service (f);
+  g_free (url);
+  url = g_strconcat (f->base, "/management.html", NULL);
+  http_request (f->session, "GET", url, NULL, NULL, 0, NULL, &off);
+  g_assert_cmpuint (off.status, ==, 404);
+  g_remove (file);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1162,6 +1228,11 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/management/logs-off", Fixture, KEYED, fixture_setup, test_logs_off, fixture_teardown);
   g_test_add ("/management/diagnostics", Fixture, KEYED, fixture_setup, test_diagnostics_route, fixture_teardown);
+
+  g_test_add ("/management/allowed-origins", Fixture,
+              "remote-management:\n  secret-key: \"" MGMT_KEY "\"\n  allowed-origins: [\"https://panel.example\"]\n",
+              fixture_setup, test_allowed_origins, fixture_teardown);
+  g_test_add ("/management/control-panel", Fixture, KEYED, fixture_setup, test_control_panel, fixture_teardown);
 
   status = g_test_run ();
   {

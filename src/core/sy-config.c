@@ -1745,6 +1745,7 @@ static const Field remote_management_fields[] = {
   F_ROOT ("disable-control-panel", T_BOOL),
   F_ROOT ("disable-auto-update-panel", T_BOOL),
   F_ROOT ("panel-github-repository", T_STRING),
+  F_ROOT ("allowed-origins", T_STRLIST),   /* Switchyard: CORS for these web origins */
   F_END
 };
 

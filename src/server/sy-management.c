@@ -449,6 +449,105 @@ authorize (SyManagement  *self,
 }
 
 /* ---------------------------------------------------------------------- */
+/* Browsers                                                                */
+
+static gboolean
+origin_listed (SyConfig   *config,
+               const char *origin)
+{
+  JsonNode *node = sy_config_lookup (config, "remote-management.allowed-origins");
+  JsonArray *list = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      const char *allowed = json_array_get_string_element (list, i);
+
+      if (allowed != NULL && g_ascii_strcasecmp (allowed, origin) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A request from a web page (it has an Origin): loopback pages may use the
+ * API as any local program may (without CORS headers, so a browser shows
+ * their answers only to the same origin); the origins of
+ * remote-management.allowed-origins get CORS headers; any other page is
+ * refused. TRUE when the request may go on. */
+static gboolean
+check_origin (SyMgmtRequest *request)
+{
+  SoupMessageHeaders *in = soup_server_message_get_request_headers (request->msg);
+  SoupMessageHeaders *out = soup_server_message_get_response_headers (request->msg);
+  const char *origin = soup_message_headers_get_one (in, "Origin");
+  g_autoptr(GUri) uri = NULL;
+
+  if (origin == NULL)
+    return TRUE;
+  if (origin_listed (request->config, origin))
+    {
+      soup_message_headers_replace (out, "Access-Control-Allow-Origin", origin);
+      soup_message_headers_replace (out, "Vary", "Origin");
+      soup_message_headers_replace (out, "Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+      soup_message_headers_replace (out, "Access-Control-Allow-Headers",
+                                    "Authorization, X-Management-Key, Content-Type");
+      soup_message_headers_replace (out, "Access-Control-Max-Age", "600");
+      return TRUE;
+    }
+  uri = strcmp (origin, "null") != 0 ? g_uri_parse (origin, G_URI_FLAGS_NONE, NULL) : NULL;
+  if (uri != NULL && sy_host_is_loopback (g_uri_get_host (uri)))
+    return TRUE;
+  sy_mgmt_reply_error (request, 403, "cross-origin requests are not allowed",
+                       "add the page's origin to remote-management.allowed-origins to manage from it");
+  return FALSE;
+}
+
+/* GET /management.html: CLIProxyAPI's web control panel, when the user put
+ * the file there (it is not downloaded): $MANAGEMENT_STATIC_PATH (a
+ * directory, or the file itself), else static/ next to config.yaml. */
+static void
+serve_panel (SyManagement      *self,
+             SyMgmtRequest     *request)
+{
+  JsonNode *off = sy_config_lookup (request->config, "remote-management.disable-control-panel");
+  const char *env = g_getenv ("MANAGEMENT_STATIC_PATH");
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize len = 0;
+
+  if (off != NULL && JSON_NODE_HOLDS_VALUE (off) && json_node_get_value_type (off) == G_TYPE_BOOLEAN &&
+      json_node_get_boolean (off))
+    {
+      soup_server_message_set_status (request->msg, 404, NULL);
+      return;
+    }
+  if (env != NULL && *env != '\0')
+    path = g_str_has_suffix (env, "management.html") ? g_strdup (env)
+                                                     : g_build_filename (env, "management.html", NULL);
+  else if (self->config_path != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (self->config_path);
+
+      path = g_build_filename (dir, "static", "management.html", NULL);
+    }
+  if (path == NULL || !g_file_get_contents (path, &contents, &len, NULL))
+    {
+      static const char text[] =
+        "The web control panel is not installed. Download management.html from a release of "
+        "CLIProxyAPI's management center and put it in the 'static' folder next to config.yaml "
+        "(or point MANAGEMENT_STATIC_PATH at it).\n";
+      g_autoptr(GBytes) message = g_bytes_new_static (text, sizeof text - 1);
+
+      sy_mgmt_reply_bytes (request, 404, "text/plain; charset=utf-8", message);
+      return;
+    }
+  bytes = g_bytes_new_take (g_steal_pointer (&contents), len);
+  soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
+                                "X-Content-Type-Options", "nosniff");
+  sy_mgmt_reply_bytes (request, 200, "text/html; charset=utf-8", bytes);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Dispatch                                                                */
 
 static SyMgmtMethod
@@ -529,9 +628,25 @@ sy_management_handle (SyManagement      *self,
   request->query = query ? g_hash_table_ref (query) : NULL;
   request->body = body ? g_bytes_ref (body) : g_bytes_new_static ("", 0);
 
+  if (strcmp (path, "/management.html") == 0)
+    {
+      if (request->method != SY_MGMT_GET)
+        soup_server_message_set_status (msg, 405, NULL);
+      else
+        serve_panel (self, request);
+      return;
+    }
   if (!sy_management_is_enabled (self, request->config))
     {
       soup_server_message_set_status (msg, 404, NULL);
+      return;
+    }
+  if (!check_origin (request))
+    return;
+  if (strcmp (soup_server_message_get_method (msg), SOUP_METHOD_OPTIONS) == 0)
+    {
+      /* A preflight: no key comes with it. */
+      soup_server_message_set_status (msg, 204, NULL);
       return;
     }
 

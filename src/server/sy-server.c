@@ -337,7 +337,7 @@ classify (const char *path,
     route->kind = ROUTE_READY;
   else if (strcmp (path, "/v1/models") == 0)
     route->kind = ROUTE_MODELS;
-  else if (g_str_has_prefix (path, SY_MANAGEMENT_PREFIX "/"))
+  else if (g_str_has_prefix (path, SY_MANAGEMENT_PREFIX "/") || strcmp (path, "/management.html") == 0)
     route->kind = ROUTE_MANAGEMENT;
   else if (strcmp (path, "/v1beta/models") == 0)
     route->kind = ROUTE_GEMINI_MODELS;
@@ -679,16 +679,17 @@ handle_request (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   g_autofree char *body = NULL;
 
+  if (route->kind == ROUTE_MANAGEMENT)
+    {
+      /* Its own rule for browsers: loopback pages, and the origins
+       * remote-management.allowed-origins names (with CORS). */
+      handle_management (self, msg, path, query, request);
+      return;
+    }
   if (!origin_allowed (msg))
     {
       respond_error (msg, route->format, 403,
                      "Cross-origin requests from web pages are not allowed", "permission_error", NULL);
-      return;
-    }
-  if (route->kind == ROUTE_MANAGEMENT)
-    {
-      /* No CORS: only the same origin (or no browser) manages. */
-      handle_management (self, msg, path, query, request);
       return;
     }
   add_cors_headers (msg);
