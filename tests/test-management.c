@@ -464,6 +464,7 @@ test_usage_rows (Fixture       *f,
   g_auto(HttpResponse) claude = { 0 };
   g_auto(HttpResponse) translated = { 0 };
   g_auto(HttpResponse) failed = { 0 };
+  g_auto(HttpResponse) unknown = { 0 };
   g_autoptr(JsonNode) usage = NULL;
   JsonNode *api;
 
@@ -488,12 +489,16 @@ test_usage_rows (Fixture       *f,
   client_post (f, "/v1/chat/completions", "{\"model\":\"fail-500\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                &failed);
   g_assert_cmpuint (failed.status, ==, 500);
+  /* No account serves it: recorded under the model asked for. */
+  client_post (f, "/v1/chat/completions", "{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\","
+               "\"content\":\"hi\"}]}", &unknown);
+  g_assert_cmpuint (unknown.status, ==, 404);
 
-  wait_for_requests (f, 5);
+  wait_for_requests (f, 6);
   usage = get_usage (f);
-  g_assert_cmpint (http_json_int (usage, "usage.total_requests"), ==, 5);
-  g_assert_cmpint (http_json_int (usage, "usage.failure_count"), ==, 1);
-  g_assert_cmpint (http_json_int (usage, "failed_requests"), ==, 1);
+  g_assert_cmpint (http_json_int (usage, "usage.total_requests"), ==, 6);
+  g_assert_cmpint (http_json_int (usage, "usage.failure_count"), ==, 2);
+  g_assert_cmpint (http_json_int (usage, "failed_requests"), ==, 2);
   /* 9 + 25 + 25 (5 in, 20 out) + 9 (5 in, 4 out) */
   g_assert_cmpint (http_json_int (usage, "usage.total_tokens"), ==, 9 + 25 + 25 + 9);
   api = find_api (usage);
@@ -506,6 +511,7 @@ test_usage_rows (Fixture       *f,
   g_assert_cmpint (http_json_int (api, "models.claude-echo.details.1.tokens.output_tokens"), ==, 4);
   g_assert_true (json_node_get_boolean (http_json_at (api, "models.fail-500.details.0.failed")));
   g_assert_false (json_node_get_boolean (http_json_at (api, "models.echo.details.0.failed")));
+  g_assert_true (json_node_get_boolean (http_json_at (api, "models.no-such-model.details.0.failed")));
 }
 
 static void

@@ -892,7 +892,8 @@ snapshot_op (PgBackend  *self,
       return FALSE;
     }
   return query_rows (self,
-                     "SELECT time_us, key_label, key_id, provider, model_served, account_id,"
+                     "SELECT time_us, key_label, key_id, provider,"
+                  " CASE WHEN model_served <> '' THEN model_served ELSE model_asked END, account_id,"
                      " latency_us, status, input_tokens, output_tokens, reasoning_tokens, cached_tokens"
                      " FROM " T_REQUESTS " WHERE time_us >= $1::bigint ORDER BY time_us, id",
                      1, values, snapshot_row, args, error);

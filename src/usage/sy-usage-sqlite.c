@@ -441,7 +441,8 @@ sqlite_snapshot (SyUsageBackend       *backend,
   int rc;
 
   stmt = prepare (self->db, self->path,
-                  "SELECT time_us, key_label, key_id, provider, model_served, account_id,"
+                  "SELECT time_us, key_label, key_id, provider,"
+                  " CASE WHEN model_served <> '' THEN model_served ELSE model_asked END, account_id,"
                   " latency_us, status, input_tokens, output_tokens, reasoning_tokens, cached_tokens"
                   " FROM requests WHERE time_us >= ? ORDER BY time_us, id", error);
   if (stmt == NULL)

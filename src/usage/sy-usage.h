@@ -153,7 +153,7 @@ JsonNode     *sy_usage_store_query_series_finish (SyUsageStore        *self,
 /* The "usage" object of CLIProxyAPI's GET /v0/management/usage, built from
  * the raw rows since @since_us (0: all that retention kept). Days and hours
  * are in local time. "apis" is keyed by key_label (else key_id, else the
- * provider, else "unknown"), "models" by the served model ("unknown"). */
+ * provider, else "unknown"), "models" by the served model (else the one asked for, else "unknown"). */
 void          sy_usage_store_snapshot_async     (SyUsageStore         *self,
                                                  gint64                since_us,
                                                  GCancellable         *cancellable,
