@@ -652,6 +652,8 @@ mgmt_json (Fixture    *f,
   return http_response_json (&r);
 }
 
+static guint models_status (Fixture *f, const char *key);
+
 static void
 test_config_get (Fixture       *f,
                  gconstpointer  data)
@@ -672,6 +674,23 @@ test_config_get (Fixture       *f,
   g_assert_cmpstr (http_json_string (root, "api-keys.0"), ==, "sk-...3a9b");
   g_assert_cmpstr (http_json_string (root, "claude-api-key.0.api-key"), ==, "sk-...0b7c");
   g_assert_cmpstr (http_json_string (root, "openai-compatibility.0.api-key-entries.0.api-key"), ==, "sk-...5d1e");
+
+  /* Reading (and masking) changed nothing in the live config: the keys
+   * still work, the management key and the client's. */
+  {
+    g_autoptr(JsonNode) keys = mgmt_json (f, "/api-keys");
+    g_autoptr(JsonNode) claude = mgmt_json (f, "/claude-api-key");
+    g_autoptr(JsonNode) again = mgmt_json (f, "/config");
+    g_auto(HttpResponse) chat = { 0 };
+
+    g_assert_cmpstr (http_json_string (keys, "api-keys.0"), ==, "sk-...3a9b");
+    g_assert_cmpstr (http_json_string (again, "api-keys.0"), ==, "sk-...3a9b");
+    g_assert_cmpuint (models_status (f, CLIENT_KEY), ==, 200);
+    client_post (f, "/v1/messages", "{\"model\":\"claude-echo\",\"max_tokens\":20,"
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &chat);
+    g_assert_cmpuint (chat.status, ==, 200);
+    g_assert_cmpuint (fake_upstream_count_key (f->upstream, CLAUDE_KEY), ==, 1);
+  }
 }
 
 static void

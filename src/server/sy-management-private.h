@@ -92,6 +92,9 @@ void         sy_mgmt_reply_bytes       (SyMgmtRequest *request,
                                         const char    *content_type,
                                         GBytes        *bytes);
 
+/* A copy that shares nothing with @node (json_node_copy() shares the
+ * objects and arrays inside): what a route may change freely. */
+JsonNode    *sy_mgmt_json_dup          (JsonNode      *node);
 /* Members of a given type, NULL when missing or of another type. */
 JsonObject  *sy_mgmt_object_member     (JsonObject    *object,
                                         const char    *name);

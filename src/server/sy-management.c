@@ -201,6 +201,62 @@ sy_mgmt_reply_ok (SyMgmtRequest *request)
   sy_mgmt_reply_builder (request, 200, b);
 }
 
+JsonNode *
+sy_mgmt_json_dup (JsonNode *node)
+{
+  if (node == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *in = json_node_get_object (node);
+      JsonObject *out = json_object_new ();
+      g_autoptr(GList) members = json_object_get_members (in);
+
+      JsonNode *copy = json_node_new (JSON_NODE_OBJECT);
+
+      for (GList *m = members; m != NULL; m = m->next)
+        json_object_set_member (out, m->data, sy_mgmt_json_dup (json_object_get_member (in, m->data)));
+      json_node_take_object (copy, out);
+      return copy;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *in = json_node_get_array (node);
+      JsonArray *out = json_array_sized_new (json_array_get_length (in));
+
+      JsonNode *copy = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; i < json_array_get_length (in); i++)
+        json_array_add_element (out, sy_mgmt_json_dup (json_array_get_element (in, i)));
+      json_node_take_array (copy, out);
+      return copy;
+    }
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      /* json_node_copy() shares the value too: setting the copy's string
+       * would change the original's. */
+      JsonNode *copy = json_node_new (JSON_NODE_VALUE);
+
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_STRING:
+          json_node_set_string (copy, json_node_get_string (node));
+          break;
+        case G_TYPE_BOOLEAN:
+          json_node_set_boolean (copy, json_node_get_boolean (node));
+          break;
+        case G_TYPE_DOUBLE:
+          json_node_set_double (copy, json_node_get_double (node));
+          break;
+        default:
+          json_node_set_int (copy, json_node_get_int (node));
+          break;
+        }
+      return copy;
+    }
+  return json_node_new (JSON_NODE_NULL);
+}
+
 JsonObject *
 sy_mgmt_object_member (JsonObject *object,
                        const char *name)

@@ -272,7 +272,7 @@ current_value (SyConfig   *config,
 {
   JsonNode *node = sy_config_lookup (config, dotted);
 
-  return node != NULL ? json_node_copy (node) : NULL;
+  return node != NULL ? sy_mgmt_json_dup (node) : NULL;
 }
 
 static void
@@ -350,7 +350,7 @@ scalar_value (const Scalar *s,
 
       json_node_free (node);
       if (set != NULL && JSON_NODE_HOLDS_VALUE (set))
-        return json_node_copy (set);
+        return sy_mgmt_json_dup (set);
       node = json_node_new (JSON_NODE_VALUE);
       json_node_set_boolean (node, FALSE);
       return node;
@@ -525,7 +525,7 @@ normalise_items (JsonArray *items,
 
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
-      JsonNode *item = json_node_copy (json_array_get_element (items, i));
+      JsonNode *item = sy_mgmt_json_dup (json_array_get_element (items, i));
       gboolean dup = FALSE;
 
       unmask_tree (item, strcmp (name, "api-keys") == 0 ? name : NULL, secrets);
@@ -681,7 +681,7 @@ handle_list (SyMgmtRequest *request)
     {
       JsonNode *set = sy_config_lookup (request->config, name);
 
-      current = set != NULL && JSON_NODE_HOLDS_ARRAY (set) ? json_node_copy (set) : array_node (json_array_new ());
+      current = set != NULL && JSON_NODE_HOLDS_ARRAY (set) ? sy_mgmt_json_dup (set) : array_node (json_array_new ());
       mask_tree (current, name);
       reply_member (request, name, current);
       return;
@@ -823,7 +823,7 @@ handle_list (SyMgmtRequest *request)
         }
       if ((index = find_entry (request, list, obj, secrets)) < 0)
         return;
-      patch = json_node_copy (value);
+      patch = sy_mgmt_json_dup (value);
       unmask_tree (patch, NULL, secrets);
       entry = json_node_get_object (json_array_get_element (list, (guint) index));
       members = json_object_get_members (json_node_get_object (patch));
@@ -839,7 +839,7 @@ handle_list (SyMgmtRequest *request)
               save_value (request, name, current);
               return;
             }
-          json_object_set_member (entry, m->data, json_node_copy (v));
+          json_object_set_member (entry, m->data, sy_mgmt_json_dup (v));
         }
       save_value (request, name, current);
     }
@@ -938,7 +938,7 @@ handle_map (SyMgmtRequest *request)
     if (json_array_get_length (json_node_get_array (list)) == 0)
       json_object_remove_member (map, provider);
     else
-      json_object_set_member (map, provider, json_node_copy (list));
+      json_object_set_member (map, provider, sy_mgmt_json_dup (list));
     save_value (request, name, json_object_get_size (map) > 0 ? current : NULL);
   }
 }
@@ -1048,7 +1048,7 @@ handle_mappings (SyMgmtRequest *request)
             }
         }
       if (!replaced)
-        json_array_add_element (list, json_node_copy (item));
+        json_array_add_element (list, sy_mgmt_json_dup (item));
     }
   save_value (request, "model-mappings", current);
 }
@@ -1058,7 +1058,7 @@ handle_mappings (SyMgmtRequest *request)
 static void
 handle_config (SyMgmtRequest *request)
 {
-  g_autoptr(JsonNode) root = json_node_copy (request->config->root);
+  g_autoptr(JsonNode) root = sy_mgmt_json_dup (request->config->root);
   JsonObject *object = json_node_get_object (root);
   static const char *hidden[] = { "host", "port", "remote-management", "auth-dir" };
 
