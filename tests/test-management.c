@@ -465,6 +465,8 @@ test_usage_rows (Fixture       *f,
   g_auto(HttpResponse) translated = { 0 };
   g_auto(HttpResponse) failed = { 0 };
   g_auto(HttpResponse) unknown = { 0 };
+  g_auto(HttpResponse) responses = { 0 };
+  g_auto(HttpResponse) gemini = { 0 };
   g_autoptr(JsonNode) usage = NULL;
   JsonNode *api;
 
@@ -489,23 +491,33 @@ test_usage_rows (Fixture       *f,
   client_post (f, "/v1/chat/completions", "{\"model\":\"fail-500\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                &failed);
   g_assert_cmpuint (failed.status, ==, 500);
+  /* Responses and Gemini clients, Claude upstream, streamed: the usage the
+   * translation decoded. */
+  client_post (f, "/v1/responses", "{\"model\":\"claude-echo\",\"stream\":true,\"input\":\"hi\"}", &responses);
+  g_assert_cmpuint (responses.status, ==, 200);
+  client_post (f, "/v1beta/models/claude-echo:streamGenerateContent?alt=sse",
+               "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}", &gemini);
+  g_assert_cmpuint (gemini.status, ==, 200);
   /* No account serves it: recorded under the model asked for. */
   client_post (f, "/v1/chat/completions", "{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\","
                "\"content\":\"hi\"}]}", &unknown);
   g_assert_cmpuint (unknown.status, ==, 404);
 
-  wait_for_requests (f, 6);
+  wait_for_requests (f, 8);
   usage = get_usage (f);
-  g_assert_cmpint (http_json_int (usage, "usage.total_requests"), ==, 6);
+  g_assert_cmpint (http_json_int (usage, "usage.total_requests"), ==, 8);
   g_assert_cmpint (http_json_int (usage, "usage.failure_count"), ==, 2);
   g_assert_cmpint (http_json_int (usage, "failed_requests"), ==, 2);
-  /* 9 + 25 + 25 (5 in, 20 out) + 9 (5 in, 4 out) */
-  g_assert_cmpint (http_json_int (usage, "usage.total_tokens"), ==, 9 + 25 + 25 + 9);
+  /* 9 + 25 + 25 (5 in, 20 out) + 9 (5 in, 4 out) + 25 + 25 */
+  g_assert_cmpint (http_json_int (usage, "usage.total_tokens"), ==, 9 + 25 + 25 + 9 + 25 + 25);
   api = find_api (usage);
   g_assert_cmpint (http_json_int (api, "models.echo.total_requests"), ==, 2);
   g_assert_cmpint (http_json_int (api, "models.echo.total_tokens"), ==, 34);
   g_assert_cmpint (http_json_int (api, "models.echo.details.1.tokens.output_tokens"), ==, 20);
-  g_assert_cmpint (http_json_int (api, "models.claude-echo.total_requests"), ==, 2);
+  g_assert_cmpint (http_json_int (api, "models.claude-echo.total_requests"), ==, 4);
+  g_assert_cmpint (http_json_int (api, "models.claude-echo.details.2.tokens.output_tokens"), ==, 20);
+  g_assert_cmpint (http_json_int (api, "models.claude-echo.details.3.tokens.input_tokens"), ==, 5);
+  g_assert_cmpint (http_json_int (api, "models.claude-echo.details.3.tokens.output_tokens"), ==, 20);
   g_assert_cmpint (http_json_int (api, "models.claude-echo.details.0.tokens.input_tokens"), ==, 5);
   g_assert_cmpint (http_json_int (api, "models.claude-echo.details.0.tokens.output_tokens"), ==, 20);
   g_assert_cmpint (http_json_int (api, "models.claude-echo.details.1.tokens.output_tokens"), ==, 4);
