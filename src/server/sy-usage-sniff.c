@@ -26,11 +26,32 @@
 
 #include "sy-usage-sniff.h"
 
+/* A member "usage" or "usageMetadata" whose value is an object: OpenAI
+ * streams asked for usage carry "usage":null in every chunk but the last,
+ * and those are not worth a parse. */
 gboolean
 sy_usage_sniff_worth_parsing (const char *data,
                               gsize       len)
 {
-  return data != NULL && len >= 5 && g_strstr_len (data, (gssize) len, "sage") != NULL;
+  const char *end = data + len;
+  const char *p = data;
+
+  if (data == NULL)
+    return FALSE;
+  while (p < end && (p = g_strstr_len (p, end - p, "\"usage")) != NULL)
+    {
+      p += 6;
+      if (end - p >= 8 && memcmp (p, "Metadata", 8) == 0)
+        p += 8;
+      if (p >= end || *p != '"')
+        continue;
+      p++;
+      while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ':'))
+        p++;
+      if (p < end && *p == '{')
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static JsonObject *
