@@ -1220,6 +1220,40 @@ test_control_panel (Fixture       *f,
   g_rmdir (dir);
 }
 
+static void
+test_reset_quota (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *body = "{\"model\":\"fail-500\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  g_auto(HttpResponse) first = { 0 };
+  g_auto(HttpResponse) cooling = { 0 };
+  g_auto(HttpResponse) reset = { 0 };
+  g_auto(HttpResponse) again = { 0 };
+  g_auto(HttpResponse) unknown = { 0 };
+  g_autoptr(JsonNode) usage = NULL;
+  g_autofree char *reset_body = NULL;
+  const char *auth_index;
+
+  client_post (f, "/v1/chat/completions", body, &first);
+  g_assert_cmpuint (first.status, ==, 500);
+  client_post (f, "/v1/chat/completions", body, &cooling);
+  g_assert_cmpuint (cooling.status, ==, 429);      /* the only account cools down */
+  wait_for_requests (f, 2);
+  usage = get_usage (f);
+  auth_index = http_json_string (find_api (usage), "models.fail-500.details.0.auth_index");
+  g_assert_nonnull (auth_index);
+
+  reset_body = g_strdup_printf ("{\"auth_index\":\"%s\"}", auth_index);
+  mgmt (f, "POST", "/reset-quota", MGMT_KEY, reset_body, &reset);
+  g_assert_cmpuint (reset.status, ==, 200);
+  g_assert_nonnull (strstr (reset.text, auth_index));
+  client_post (f, "/v1/chat/completions", body, &again);
+  g_assert_cmpuint (again.status, ==, 500);         /* tried upstream again */
+
+  mgmt (f, "POST", "/reset-quota", MGMT_KEY, "{\"auth_index\":\"0000000000000000\"}", &unknown);
+  assert_error (&unknown, 404, "auth not found");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1270,6 +1304,8 @@ main (int   argc,
               "remote-management:\n  secret-key: \"" MGMT_KEY "\"\n  allowed-origins: [\"https://panel.example\"]\n",
               fixture_setup, test_allowed_origins, fixture_teardown);
   g_test_add ("/management/control-panel", Fixture, KEYED, fixture_setup, test_control_panel, fixture_teardown);
+
+  g_test_add ("/management/reset-quota", Fixture, KEYED, fixture_setup, test_reset_quota, fixture_teardown);
 
   status = g_test_run ();
   {

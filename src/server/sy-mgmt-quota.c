@@ -356,9 +356,71 @@ handle_history (SyMgmtRequest *request)
                                 from, to, NULL, on_history, sy_mgmt_request_ref (request));
 }
 
+/* POST /reset-quota {"auth_index"} (or "id", or "all": true): ends the
+ * account's cooldowns, as after its provider's quota was reset. */
+static void
+handle_reset (SyMgmtRequest *request)
+{
+  g_autoptr(JsonNode) body = sy_mgmt_body_json (request);
+  GPtrArray *accounts = sy_registry_get_accounts (request->registry);
+  JsonObject *obj;
+  const char *wanted;
+  gboolean all;
+  guint cleared = 0;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (body == NULL)
+    return;
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+      return;
+    }
+  obj = json_node_get_object (body);
+  wanted = json_object_get_string_member_with_default (obj, "auth_index", NULL);
+  if (wanted == NULL)
+    wanted = json_object_get_string_member_with_default (obj, "authIndex", NULL);
+  if (wanted == NULL)
+    wanted = json_object_get_string_member_with_default (obj, "id", NULL);
+  all = json_object_get_boolean_member_with_default (obj, "all", FALSE);
+  if (wanted == NULL && !all)
+    {
+      sy_mgmt_reply_error (request, 400, "missing auth_index", NULL);
+      return;
+    }
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      SyAccount *account = g_ptr_array_index (accounts, i);
+      g_autofree char *index = sy_account_auth_index (account->id);
+
+      if (!all && strcmp (index, wanted) != 0 && strcmp (account->id, wanted) != 0)
+        continue;
+      sy_account_state_clear_cooldowns (account->state, NULL);
+      cleared++;
+    }
+  if (cleared == 0)
+    {
+      sy_mgmt_reply_error (request, 404, "auth not found", NULL);
+      return;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, "ok");
+  if (wanted != NULL)
+    {
+      json_builder_set_member_name (b, "auth_index");
+      json_builder_add_string_value (b, wanted);
+    }
+  json_builder_set_member_name (b, "cleared");
+  json_builder_add_int_value (b, cleared);
+  json_builder_end_object (b);
+  sy_mgmt_reply_builder (request, 200, b);
+}
+
 const SyMgmtRoute sy_mgmt_quota_routes[] = {
   { "/quota",         SY_MGMT_GET,  handle_quota },
   { "/quota/refresh", SY_MGMT_POST, handle_refresh },
   { "/quota/history", SY_MGMT_GET,  handle_history },
+  { "/reset-quota",   SY_MGMT_POST, handle_reset },
   { NULL, 0, NULL }
 };
