@@ -21,6 +21,7 @@
 #include "switchyard.h"
 #include "sy-clock.h"
 #include "sy-log.h"
+#include "sy-request-log.h"
 #include "sy-secret-hash.h"
 #include "sy-usage.h"
 
@@ -1254,6 +1255,281 @@ test_reset_quota (Fixture       *f,
   assert_error (&unknown, 404, "auth not found");
 }
 
+/* -- request logs ----------------------------------------------------------------- */
+
+#define CHAT_BODY(model, stream) \
+  "{\"model\":\"" model "\",\"stream\":" stream ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+
+static gboolean
+no_request_active (gpointer data)
+{
+  Fixture *f = data;
+
+  return sy_service_get_n_active_requests (f->service) == 0;
+}
+
+/* Every request done, its record finished and written (or dropped). */
+static void
+wait_for_request_logs (Fixture *f)
+{
+  g_assert_true (http_spin_until (no_request_active, f, 5000));
+  sy_request_log_wait ();
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* @dir's files named <prefix>….log, sorted. */
+static GPtrArray *
+list_request_logs (const char *dir,
+                   const char *prefix)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, prefix) && g_str_has_suffix (name, ".log"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+/* The request id in "<prefix>-<stamp>-<id>.log". */
+static char *
+id_of_log (const char *name)
+{
+  const char *dash = strrchr (name, '-');
+
+  g_assert_nonnull (dash);
+  g_assert_true (g_str_has_suffix (name, ".log"));
+  return g_strndup (dash + 1, strlen (dash + 1) - strlen (".log"));
+}
+
+static void
+test_request_log_errors (Fixture       *f,
+                         gconstpointer  data)
+{
+  /* No logs-dir: the default, which the management routes read too. */
+  g_autofree char *dir = g_build_filename (g_get_user_state_dir (), "switchyard", "logs", NULL);
+  g_autofree char *masked_client = sy_mask_secret (CLIENT_KEY);
+  g_autoptr(GPtrArray) before = list_request_logs (dir, "error-");
+  g_autoptr(GPtrArray) after = NULL;
+  g_auto(HttpResponse) ok = { 0 };
+  g_auto(HttpResponse) failed = { 0 };
+  g_auto(HttpResponse) file = { 0 };
+  g_auto(HttpResponse) by_id = { 0 };
+  g_autoptr(JsonNode) listing = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  JsonArray *files;
+  const char *name;
+
+  /* Other tests of this process failed requests too: start empty. */
+  for (guint i = 0; i < before->len; i++)
+    {
+      g_autofree char *old = g_build_filename (dir, g_ptr_array_index (before, i), NULL);
+
+      g_assert_cmpint (g_remove (old), ==, 0);
+    }
+
+  client_post (f, "/v1/chat/completions", CHAT_BODY ("echo", "false"), &ok);
+  g_assert_cmpuint (ok.status, ==, 200);
+  wait_for_request_logs (f);
+  after = list_request_logs (dir, "error-");
+  g_assert_cmpuint (after->len, ==, 0);               /* a success leaves nothing */
+  g_clear_pointer (&after, g_ptr_array_unref);
+  after = list_request_logs (dir, "request-");
+  g_assert_cmpuint (after->len, ==, 0);
+  g_clear_pointer (&after, g_ptr_array_unref);
+
+  client_post (f, "/v1/chat/completions", CHAT_BODY ("fail-500", "false"), &failed);
+  g_assert_cmpuint (failed.status, ==, 500);
+  wait_for_request_logs (f);
+
+  listing = mgmt_json (f, "/request-error-logs");
+  files = json_node_get_array (http_json_at (listing, "files"));
+  g_assert_cmpuint (json_array_get_length (files), ==, 1);
+  name = http_json_string (json_array_get_element (files, 0), "name");
+  g_assert_true (g_str_has_prefix (name, "error-"));
+  g_assert_cmpint (http_json_int (json_array_get_element (files, 0), "size"), >, 0);
+  after = list_request_logs (dir, "error-");
+  g_assert_cmpuint (after->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (after, 0), ==, name);
+
+  path = g_strconcat ("/request-error-logs/", name, NULL);
+  mgmt (f, "GET", path, MGMT_KEY, NULL, &file);
+  g_assert_cmpuint (file.status, ==, 200);
+  g_assert_nonnull (strstr (file.text, "Path: /v1/chat/completions\n"));
+  g_assert_nonnull (strstr (file.text, "=== REQUEST BODY ===\n{\"model\":\"fail-500\""));
+  g_assert_nonnull (strstr (file.text, "=== API RESPONSE 1 ===\nStatus: 500\n"));
+  g_assert_nonnull (strstr (file.text, "fake failure 500"));          /* the upstream's error body */
+  g_assert_nonnull (strstr (file.text, "=== RESPONSE ===\nStatus: 500\n"));
+  /* The client's key is there masked, the upstream's not at all in clear. */
+  g_assert_nonnull (strstr (file.text, masked_client));
+  g_assert_null (strstr (file.text, CLIENT_KEY));
+  g_assert_null (strstr (file.text, UPSTREAM_KEY));
+
+  id = id_of_log (name);
+  /* The client was told the id. */
+  g_assert_cmpstr (soup_message_headers_get_one (failed.headers, "X-Request-Id"), ==, id);
+  g_assert_nonnull (strstr (file.text, "Request-ID: "));
+  g_assert_true (g_str_has_prefix (strstr (file.text, "Request-ID: ") + strlen ("Request-ID: "), id));
+  g_free (path);
+  path = g_strconcat ("/request-log-by-id/", id, NULL);
+  mgmt (f, "GET", path, MGMT_KEY, NULL, &by_id);
+  g_assert_cmpuint (by_id.status, ==, 200);
+  g_assert_cmpstr (by_id.text, ==, file.text);
+}
+
+static void
+test_request_log_all (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_auto(HttpResponse) streamed = { 0 };
+  g_auto(HttpResponse) by_id = { 0 };
+  g_autoptr(GPtrArray) logs = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *route = NULL;
+  const char *response;
+
+  client_post (f, "/v1/chat/completions", CHAT_BODY ("echo", "true"), &streamed);
+  g_assert_cmpuint (streamed.status, ==, 200);
+  g_assert_nonnull (strstr (streamed.text, "tok19"));
+  wait_for_request_logs (f);
+
+  /* logs-dir "." is the config's dir. */
+  logs = list_request_logs (f->dir, "request-");
+  errors = list_request_logs (f->dir, "error-");
+  g_assert_cmpuint (logs->len, ==, 1);
+  g_assert_cmpuint (errors->len, ==, 0);
+  path = g_build_filename (f->dir, g_ptr_array_index (logs, 0), NULL);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "Status: 200\n"));
+  g_assert_nonnull (strstr (text, "=== API RESPONSE 1 ===\nStatus: 200\n"));
+  g_assert_nonnull (strstr (text, "content-type: text/event-stream"));
+  /* The answer as the client got it, every chunk. */
+  response = strstr (text, "=== RESPONSE ===\n");
+  g_assert_nonnull (response);
+  g_assert_nonnull (strstr (response, streamed.text));
+  g_assert_null (strstr (text, CLIENT_KEY));
+  g_assert_null (strstr (text, UPSTREAM_KEY));
+
+  id = id_of_log (g_ptr_array_index (logs, 0));
+  route = g_strconcat ("/request-log-by-id/", id, NULL);
+  mgmt (f, "GET", route, MGMT_KEY, NULL, &by_id);
+  g_assert_cmpuint (by_id.status, ==, 200);
+  g_assert_cmpstr (by_id.text, ==, text);
+}
+
+static void
+test_request_log_max_files (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) logs = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_auto(HttpResponse) r = { 0 };
+      g_autoptr(GPtrArray) now = NULL;
+
+      client_post (f, "/v1/chat/completions", CHAT_BODY ("fail-500", "false"), &r);
+      g_assert_cmpuint (r.status, ==, 500);
+      wait_for_request_logs (f);
+      now = list_request_logs (f->dir, "error-");
+      g_assert_cmpuint (now->len, ==, MIN (i + 1, 2));
+      /* Names sort by time: this request's is the last. */
+      g_ptr_array_add (ids, id_of_log (g_ptr_array_index (now, now->len - 1)));
+    }
+
+  logs = list_request_logs (f->dir, "error-");
+  g_assert_cmpuint (logs->len, ==, 2);
+  /* The first request's file went, the two newest stay. */
+  for (guint i = 0; i < logs->len; i++)
+    {
+      g_autofree char *id = id_of_log (g_ptr_array_index (logs, i));
+
+      g_assert_cmpstr (id, !=, g_ptr_array_index (ids, 0));
+      g_assert_cmpstr (id, ==, g_ptr_array_index (ids, i + 1));
+    }
+}
+
+/* A stream that began well and broke off: the client got 200, and an error
+ * file says what happened. */
+static void
+test_request_log_broken_stream (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_auto(HttpResponse) r = { 0 };
+  g_autoptr(GPtrArray) logs = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+
+  fake_upstream_script_full (f->upstream, "claude-echo", NULL, 200, NULL, "text/event-stream",
+    "event: message_start\n"
+    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+    "\"model\":\"claude-echo\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":3,\"output_tokens\":0}}}\n\n"
+    "event: content_block_start\n"
+    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"half an answer\"}}\n\n"
+    "event: error\n"
+    "data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"overloaded midway\"}}\n\n");
+  /* OpenAI chat to a Claude upstream: through the codecs, event by event. */
+  client_post (f, "/v1/chat/completions", CHAT_BODY ("claude-echo", "true"), &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_nonnull (strstr (r.text, "half an answer"));
+  g_assert_nonnull (strstr (r.text, "overloaded midway"));
+  wait_for_request_logs (f);
+
+  logs = list_request_logs (f->dir, "error-");
+  g_assert_cmpuint (logs->len, ==, 1);
+  path = g_build_filename (f->dir, g_ptr_array_index (logs, 0), NULL);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "=== API ERROR 1 ===\noverloaded midway\n"));
+  g_assert_nonnull (strstr (text, "=== RESPONSE ===\nStatus: 200\n"));
+  g_assert_nonnull (strstr (text, "half an answer"));
+  g_assert_null (strstr (text, CLIENT_KEY));
+  g_assert_null (strstr (text, CLAUDE_KEY));
+}
+
+/* A body refused before any upstream is a failure too; a request without
+ * the key is no request to a model and leaves nothing. */
+static void
+test_request_log_refused (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_auto(HttpResponse) bad = { 0 };
+  g_auto(HttpResponse) nokey = { 0 };
+  g_autofree char *url = g_strconcat (f->base, "/v1/chat/completions", NULL);
+  g_autoptr(GPtrArray) logs = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+
+  http_request (f->session, "POST", url, NULL, "{\"model\":\"echo\"", 15, NULL, &nokey);
+  g_assert_cmpuint (nokey.status, ==, 401);
+  client_post (f, "/v1/chat/completions", "{\"model\":\"echo\"", &bad);
+  g_assert_cmpuint (bad.status, ==, 400);
+  wait_for_request_logs (f);
+
+  logs = list_request_logs (f->dir, "error-");
+  g_assert_cmpuint (logs->len, ==, 1);
+  path = g_build_filename (f->dir, g_ptr_array_index (logs, 0), NULL);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "=== REQUEST BODY ===\n{\"model\":\"echo\"\n"));
+  g_assert_nonnull (strstr (text, "Upstream attempts: 0\n"));
+  g_assert_nonnull (strstr (text, "=== RESPONSE ===\nStatus: 400\n"));
+  g_assert_nonnull (strstr (text, "not valid JSON"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1306,6 +1582,16 @@ main (int   argc,
   g_test_add ("/management/control-panel", Fixture, KEYED, fixture_setup, test_control_panel, fixture_teardown);
 
   g_test_add ("/management/reset-quota", Fixture, KEYED, fixture_setup, test_reset_quota, fixture_teardown);
+  g_test_add ("/management/request-log/errors", Fixture, KEYED, fixture_setup, test_request_log_errors,
+              fixture_teardown);
+  g_test_add ("/management/request-log/all", Fixture, KEYED "request-log: true\nlogs-dir: \".\"\n",
+              fixture_setup, test_request_log_all, fixture_teardown);
+  g_test_add ("/management/request-log/max-files", Fixture, KEYED "error-logs-max-files: 2\nlogs-dir: \".\"\n"
+              "disable-cooling: true\n", fixture_setup, test_request_log_max_files, fixture_teardown);
+  g_test_add ("/management/request-log/broken-stream", Fixture, KEYED "logs-dir: \".\"\n", fixture_setup,
+              test_request_log_broken_stream, fixture_teardown);
+  g_test_add ("/management/request-log/refused", Fixture, KEYED "logs-dir: \".\"\n", fixture_setup,
+              test_request_log_refused, fixture_teardown);
 
   status = g_test_run ();
   {

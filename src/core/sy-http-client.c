@@ -962,6 +962,32 @@ sy_http_transfer_get_content_type (SyHttpTransfer *self)
   return sy_http_transfer_get_header (self, "Content-Type");
 }
 
+static int
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+char **
+sy_http_transfer_dup_headers (SyHttpTransfer *self)
+{
+  GPtrArray *lines;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  lines = g_ptr_array_new_full (g_hash_table_size (self->response_headers) + 1, NULL);
+  g_hash_table_iter_init (&iter, self->response_headers);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    g_ptr_array_add (lines, g_strdup_printf ("%s: %s", (char *) name, (char *) value));
+  /* The table has no order of its own: sorted, two records compare. */
+  g_ptr_array_sort (lines, compare_lines);
+  g_ptr_array_add (lines, NULL);
+  return (char **) g_ptr_array_free (lines, FALSE);
+}
+
 /* Client: starting transfers */
 
 static gboolean

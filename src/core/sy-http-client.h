@@ -63,6 +63,9 @@ guint           sy_http_transfer_get_status   (SyHttpTransfer          *self);
 const char     *sy_http_transfer_get_header   (SyHttpTransfer          *self,
                                                const char              *name);
 const char     *sy_http_transfer_get_content_type (SyHttpTransfer      *self);
+/* The final answer's headers as "name: value" strings (names lower-case,
+ * sorted, a repeated header once with its last value), NULL-terminated. */
+char          **sy_http_transfer_dup_headers  (SyHttpTransfer          *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyHttpTransfer, sy_http_transfer_unref)
 

@@ -18,7 +18,11 @@
  *    attempt moves to the next account while the client has seen nothing;
  *  - a slow client pauses the upstream transfer (back-pressure);
  *  - after the first byte, failures become an error event in the client's
- *    own stream format.
+ *    own stream format;
+ *  - with a request log (the server's), each attempt is recorded there: the
+ *    request as sent, the answer's status, headers and bytes as received,
+ *    and what made the attempt fail. The log keeps what it is given within
+ *    its budget; here it costs one append per upstream chunk.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -121,6 +125,8 @@ struct _SyPipeline
   guint              early_status;    /* the stream opened with an error event: its status */
   char              *early_message;
   GString           *frame_buf;
+
+  SyRequestLog      *log;             /* borrowed from the server's sink; NULL: none */
 
   /* The usage record */
   SyUsageStore      *usage_store;     /* NULL: nothing recorded */
@@ -370,6 +376,22 @@ sy_pipeline_set_usage (SyPipeline   *self,
   self->usage_store = store;
 }
 
+void
+sy_pipeline_set_request_log (SyPipeline   *self,
+                             SyRequestLog *log)
+{
+  self->log = log;
+}
+
+/* What ended the current attempt (or broke its stream off). */
+static void
+log_attempt_error (SyPipeline *self,
+                   const char *message)
+{
+  if (self->log != NULL)
+    sy_request_log_upstream_error (self->log, message);
+}
+
 SyPipeline *
 sy_pipeline_new (SyRegistry        *registry,
                  SyHttpClient      *http,
@@ -463,6 +485,10 @@ record_error (SyPipeline *self,
               GBytes     *body,
               const char *content_type)
 {
+  /* These come from the current attempt; an error status is recorded with
+   * its answer, and the client-side and local ones belong to no attempt. */
+  if (rank == RANK_TRANSPORT || (rank == RANK_UPSTREAM && message != NULL))
+    log_attempt_error (self, message);
   if (rank < self->err_rank)
     return;
 
@@ -526,6 +552,7 @@ write_stream_error (SyPipeline *self,
                     const char *message)
 {
   self->stream_error = status;
+  log_attempt_error (self, message);
   if (self->req.gemini_raw)
     {
       g_autofree char *json = sy_format_error_body (self->req.format, status, message, NULL, NULL);
@@ -624,6 +651,12 @@ on_ir_event (const SyIrEvent *event,
       int len = (int) (event->text && event->text_len ? event->text_len : strlen (text));
 
       g_info ("[%s] upstream reported an error in its stream: %.*s", self->req.request_id, len, text);
+      if (self->log != NULL)
+        {
+          g_autofree char *message = g_strndup (text, len);
+
+          log_attempt_error (self, message);
+        }
       self->stream_ended = TRUE;
     }
 }
@@ -781,6 +814,9 @@ respond_translate_error (SyPipeline   *self,
                          guint         status,
                          const GError *error)
 {
+  /* A 5xx here is an answer of the upstream's that could not be read. */
+  if (status >= 500)
+    log_attempt_error (self, error->message);
   self->done = TRUE;
   sy_pipeline_respond_error (self->sink, self->req.format, status, error->message,
                              NULL, NULL);
@@ -1038,6 +1074,12 @@ on_response (SyHttpTransfer *transfer,
 
   self->upstream_status = status;
   self->buffer = g_byte_array_new ();
+  if (self->log != NULL)
+    {
+      g_auto(GStrv) headers = sy_http_transfer_dup_headers (transfer);
+
+      sy_request_log_upstream_response (self->log, status, (const char * const *) headers);
+    }
   take_quota (self, sy_quota_from_headers (self->route->account->provider, transfer_header, transfer,
                                            g_get_real_time ()));
 
@@ -1099,6 +1141,9 @@ on_data (SyHttpTransfer *transfer,
 {
   SyPipeline *self = user_data;
   g_autoptr(GError) error = NULL;
+
+  if (self->log != NULL)
+    sy_request_log_upstream_append (self->log, data, len);
 
   switch (self->mode)
     {
@@ -1473,6 +1518,9 @@ start_attempt (SyPipeline *self)
     }
 
   g_ptr_array_add (upstream.headers, NULL);
+  if (self->log != NULL)
+    sy_request_log_upstream_request (self->log, upstream.url, (const char * const *) upstream.headers->pdata,
+                                     upstream.body);
   info.method = "POST";
   info.url = upstream.url;
   info.headers = (const char * const *) upstream.headers->pdata;
@@ -1494,6 +1542,7 @@ start_attempt (SyPipeline *self)
     {
       sy_pipeline_unref (self);
       g_info ("[%s] %s: %s", self->req.request_id, self->route->account->id, error->message);
+      log_attempt_error (self, error->message);
       record_error (self, RANK_LOCAL, 502, error->message, NULL, NULL);
       return FALSE;
     }

@@ -9,6 +9,7 @@
 #include "sy-http-client.h"
 #include "sy-provider.h"
 #include "sy-registry.h"
+#include "sy-request-log.h"
 #include "sy-sink.h"
 #include "sy-usage.h"
 
@@ -44,6 +45,10 @@ void        sy_pipeline_unref          (SyPipeline        *self);
 /* Where the request's usage record goes (NULL: none). Before run. */
 void        sy_pipeline_set_usage      (SyPipeline        *self,
                                         SyUsageStore      *store);
+/* Where the upstream attempts are recorded (borrowed, NULL: nowhere). The
+ * owner sets NULL before it finishes the record. */
+void        sy_pipeline_set_request_log (SyPipeline       *self,
+                                        SyRequestLog      *log);
 void        sy_pipeline_run            (SyPipeline        *self);
 void        sy_pipeline_sink_drained   (SyPipeline        *self);
 void        sy_pipeline_cancel         (SyPipeline        *self);

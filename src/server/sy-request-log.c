@@ -1,9 +1,11 @@
 /* sy-request-log.c: one request's record, written to the log dir
  *
  * Recording happens on the main loop and only copies (bodies within a
- * budget, headers with their secret values already masked). Formatting,
- * the full masking pass and the file I/O happen on one writer thread, so
- * files are written and pruned one at a time.
+ * budget, headers with their secret values already masked); a body given
+ * whole (the client's request, an upstream request) is not even copied:
+ * the record keeps a reference to the caller's bytes, cut to the budget.
+ * Formatting, the full masking pass and the file I/O happen on one writer
+ * thread, so files are written and pruned one at a time.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,7 +24,8 @@
 
 typedef struct
 {
-  GByteArray *data;
+  GBytes     *whole;       /* given at once: the caller's bytes (a slice within the budget) */
+  GByteArray *data;        /* given in pieces: copied */
   guint64     dropped;     /* bytes past the budget */
 } Body;
 
@@ -156,6 +159,7 @@ redact_headers (const char * const *headers)
 static void
 body_clear (Body *body)
 {
+  g_clear_pointer (&body->whole, g_bytes_unref);
   g_clear_pointer (&body->data, g_byte_array_unref);
   body->dropped = 0;
 }
@@ -168,10 +172,35 @@ body_append (SyRequestLog *self,
 {
   gsize take = MIN (len, self->budget);
 
+  if (body->data == NULL && body->whole != NULL)
+    {
+      /* More after a whole body: from here on a copy. */
+      body->data = g_bytes_unref_to_array (g_steal_pointer (&body->whole));
+    }
   if (body->data == NULL)
     body->data = g_byte_array_new ();
   if (take > 0)
     g_byte_array_append (body->data, (const guint8 *) data, (guint) take);
+  self->budget -= take;
+  body->dropped += len - take;
+}
+
+static void
+body_set_bytes (SyRequestLog *self,
+                Body         *body,
+                GBytes       *bytes)
+{
+  gsize len = g_bytes_get_size (bytes);
+  gsize take = MIN (len, self->budget);
+
+  if (body->whole != NULL || body->data != NULL)
+    {
+      body_append (self, body, g_bytes_get_data (bytes, NULL), len);
+      return;
+    }
+  /* GBytes do not change: a reference (or a slice of them) is as good as
+   * a copy, without the copy — on the main loop, for every request. */
+  body->whole = take == len ? g_bytes_ref (bytes) : g_bytes_new_from_bytes (bytes, 0, take);
   self->budget -= take;
   body->dropped += len - take;
 }
@@ -251,12 +280,7 @@ sy_request_log_client_request (SyRequestLog       *self,
   g_strfreev (self->headers);
   self->headers = redact_headers (headers);
   if (body != NULL)
-    {
-      gsize len;
-      const char *data = g_bytes_get_data (body, &len);
-
-      body_append (self, &self->body, data, len);
-    }
+    body_set_bytes (self, &self->body, body);
 }
 
 void
@@ -270,12 +294,7 @@ sy_request_log_upstream_request (SyRequestLog       *self,
   a->url = sy_request_log_redact_url (url);
   a->headers = redact_headers (headers);
   if (body != NULL)
-    {
-      gsize len;
-      const char *data = g_bytes_get_data (body, &len);
-
-      body_append (self, &a->body, data, len);
-    }
+    body_set_bytes (self, &a->body, body);
   g_ptr_array_add (self->attempts, a);
 }
 
@@ -353,9 +372,18 @@ static void
 append_body (GString    *out,
              const Body *body)
 {
-  const char *data = body->data ? (const char *) body->data->data : "";
-  gsize len = body->data ? body->data->len : 0;
+  const char *data = NULL;
+  gsize len = 0;
 
+  if (body->whole != NULL)
+    data = g_bytes_get_data (body->whole, &len);
+  else if (body->data != NULL)
+    {
+      data = (const char *) body->data->data;
+      len = body->data->len;
+    }
+  if (data == NULL)     /* empty bytes may have no data at all */
+    len = 0;
   if (len > 0 && memchr (data, '\0', len) != NULL)
     g_string_append_printf (out, "[%" G_GSIZE_FORMAT " bytes of binary data]\n", len);
   else if (len > 0)

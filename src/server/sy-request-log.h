@@ -16,7 +16,8 @@
  * masked as they are recorded, and so are secret query parameters; at
  * writing every line and body also goes through sy_log_mask_secrets().
  * Bodies are kept up to SY_REQUEST_LOG_BODY_LIMIT bytes per request (all
- * bodies together), the rest marked as truncated.
+ * bodies together), the rest marked as truncated. A body passed as GBytes
+ * is kept by reference, not copied; pieces (the _append calls) are copied.
  *
  * Headers are NULL-terminated vectors of "Name: value" strings.
  *

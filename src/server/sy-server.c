@@ -5,6 +5,11 @@
  * made from the SoupServerMessage. Streams are written chunk by chunk and
  * paced by "wrote-body-data"; the client going away cancels the pipeline.
  *
+ * Every request to a model gets a SyRequestLog (unless commercial-mode): the
+ * client's request, the pipeline's upstream attempts and the answer as the
+ * sink wrote it. The sink owns it and finishes it when the message is done;
+ * the writer then keeps it (request-log, or a failure) or drops it.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -19,6 +24,7 @@
 #include "sy-format.h"
 #include "sy-management.h"
 #include "sy-pipeline.h"
+#include "sy-request-log.h"
 #include "sy-server.h"
 
 struct _SyServer
@@ -78,6 +84,7 @@ typedef struct
   SyServer          *server;
   SoupServerMessage *msg;
   SyPipeline        *pipeline;
+  SyRequestLog      *log;         /* NULL: not recorded */
   gsize              pending;
   gboolean           completed;
   gulong             finished_id;
@@ -140,6 +147,57 @@ respond_too_large (SoupServerMessage *msg,
 }
 
 /* ---------------------------------------------------------------------- */
+/* The request log                                                         */
+
+static void
+add_header_line (const char *name,
+                 const char *value,
+                 gpointer    user_data)
+{
+  g_ptr_array_add (user_data, g_strdup_printf ("%s: %s", name, value));
+}
+
+/* "Name: value" strings, NULL-terminated; the log masks secret values. */
+static char **
+header_lines (SoupMessageHeaders *headers)
+{
+  GPtrArray *lines = g_ptr_array_new ();
+
+  soup_message_headers_foreach (headers, add_header_line, lines);
+  g_ptr_array_add (lines, NULL);
+  return (char **) g_ptr_array_free (lines, FALSE);
+}
+
+static void
+log_client_response (SyRequestLog      *log,
+                     SoupServerMessage *msg,
+                     guint              status)
+{
+  g_auto(GStrv) headers = header_lines (soup_server_message_get_response_headers (msg));
+
+  sy_request_log_client_response (log, status, (const char * const *) headers);
+}
+
+/* Takes @log: to the writer when the config keeps it. A success without
+ * request-log is dropped here, without building the config's view. */
+static void
+finish_request_log (SyServer     *server,
+                    SyRequestLog *log)
+{
+  SyConfig *config = server->registry ? sy_registry_get_config (server->registry) : NULL;
+  SyRequestLogConfig cfg;
+
+  if (config == NULL || (!config->request_log && !sy_request_log_is_failure (log)))
+    {
+      sy_request_log_free (log);
+      return;
+    }
+  sy_request_log_config_init (&cfg, config);
+  sy_request_log_finish (log, &cfg);
+  sy_request_log_config_clear (&cfg);
+}
+
+/* ---------------------------------------------------------------------- */
 /* The sink                                                                */
 
 static void soup_sink_free (SoupSink *sink);
@@ -159,6 +217,11 @@ soup_sink_respond (SySink     *sink,
   self->completed = TRUE;
   soup_server_message_set_status (self->msg, status, NULL);
   soup_server_message_set_response (self->msg, content_type, SOUP_MEMORY_COPY, data, len);
+  if (self->log != NULL)
+    {
+      log_client_response (self->log, self->msg, status);
+      sy_request_log_client_append (self->log, data, len);
+    }
   soup_server_message_unpause (self->msg);
 }
 
@@ -176,6 +239,8 @@ soup_sink_begin (SySink     *sink,
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");
   soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
   soup_message_body_set_accumulate (soup_server_message_get_response_body (self->msg), FALSE);
+  if (self->log != NULL)
+    log_client_response (self->log, self->msg, status);
   soup_server_message_unpause (self->msg);
 }
 
@@ -189,6 +254,8 @@ soup_sink_write (SySink     *sink,
   if (self->completed || len == 0)
     return;
   self->pending += len;
+  if (self->log != NULL)
+    sy_request_log_client_append (self->log, data, len);
   soup_message_body_append (soup_server_message_get_response_body (self->msg),
                             SOUP_MEMORY_COPY, data, len);
   soup_server_message_unpause (self->msg);
@@ -276,6 +343,12 @@ soup_sink_free (SoupSink *self)
 {
   g_clear_signal_handler (&self->finished_id, self->msg);
   g_clear_signal_handler (&self->wrote_id, self->msg);
+  /* The pipeline may outlive us (a reference of its own): it lets go of
+   * the log before the log goes to the writer. */
+  if (self->pipeline != NULL)
+    sy_pipeline_set_request_log (self->pipeline, NULL);
+  if (self->log != NULL)
+    finish_request_log (self->server, g_steal_pointer (&self->log));
   g_clear_pointer (&self->pipeline, sy_pipeline_unref);
   g_clear_object (&self->msg);
   g_ptr_array_remove_fast (self->server->sinks, self);
@@ -550,6 +623,53 @@ models_gemini (SyRegistry *registry)
 /* ---------------------------------------------------------------------- */
 /* Handlers                                                                */
 
+/* The client's request as it came, into a new record (NULL: not recorded).
+ * The record keeps a reference to @body, not a copy. */
+static SyRequestLog *
+begin_request_log (SyServer          *self,
+                   SoupServerMessage *msg,
+                   GBytes            *body,
+                   const char        *id)
+{
+  SyConfig *config = sy_registry_get_config (self->registry);
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *path = NULL;
+  g_auto(GStrv) headers = NULL;
+  SyRequestLog *log;
+
+  /* commercial-mode writes no request log at all: nothing to collect. */
+  if (config->commercial_mode)
+    return NULL;
+  /* The query too (the log masks ?key= and the like). */
+  path = g_uri_get_query (uri) != NULL ? g_strconcat (g_uri_get_path (uri), "?", g_uri_get_query (uri), NULL)
+                                       : g_strdup (g_uri_get_path (uri));
+  log = sy_request_log_begin (id, soup_server_message_get_method (msg), path);
+  headers = header_lines (soup_server_message_get_request_headers (msg));
+  sy_request_log_client_request (log, (const char * const *) headers, body);
+  return log;
+}
+
+/* An answer handle_generate gives itself, before any pipeline: recorded,
+ * and the record finished (takes @log, may be NULL). */
+static void
+respond_generate_error (SyServer          *self,
+                        SoupServerMessage *msg,
+                        SyFormat           format,
+                        SyRequestLog      *log,
+                        guint              status,
+                        const char        *message)
+{
+  g_autoptr(GBytes) body = NULL;
+
+  respond_error (msg, format, status, message, NULL, NULL);
+  if (log == NULL)
+    return;
+  body = soup_message_body_flatten (soup_server_message_get_response_body (msg));
+  log_client_response (log, msg, status);
+  sy_request_log_client_append (log, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  finish_request_log (self, log);
+}
+
 static void
 handle_generate (SyServer          *self,
                  SoupServerMessage *msg,
@@ -559,33 +679,44 @@ handle_generate (SyServer          *self,
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(SyRequestLog) log = NULL;
+  g_autofree char *request_id = g_strdup_printf ("%08x", g_random_int ());
+  /* The bytes as they came, shared with the request log. */
+  g_autoptr(GBytes) raw = request->body ? g_byte_array_free_to_bytes (g_steal_pointer (&request->body)) : NULL;
   SyPipelineRequest preq = { 0 };
   JsonObject *obj;
   SoupSink *sink;
 
-  if (request->body == NULL || request->body->len == 0)
+  /* The id names the request in the log lines and the request log
+   * (GET /v0/management/request-log-by-id/<id>). */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Request-Id", request_id);
+  log = begin_request_log (self, msg, raw, request_id);
+
+  if (raw == NULL || g_bytes_get_size (raw) == 0)
     {
-      respond_error (msg, route->format, 400, "The request body is empty; a JSON object is expected",
-                     NULL, NULL);
+      respond_generate_error (self, msg, route->format, g_steal_pointer (&log), 400,
+                              "The request body is empty; a JSON object is expected");
       return;
     }
 
-  if (!json_parser_load_from_data (parser, (const char *) request->body->data, request->body->len,
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (raw, NULL), (gssize) g_bytes_get_size (raw),
                                    &error))
     {
       g_autofree char *message = g_strdup_printf ("The request body is not valid JSON: %s",
                                                   error->message);
-      respond_error (msg, route->format, 400, message, NULL, NULL);
+      respond_generate_error (self, msg, route->format, g_steal_pointer (&log), 400, message);
       return;
     }
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
-      respond_error (msg, route->format, 400, "The request body must be a JSON object", NULL, NULL);
+      respond_generate_error (self, msg, route->format, g_steal_pointer (&log), 400,
+                              "The request body must be a JSON object");
       return;
     }
   obj = json_node_get_object (json_parser_get_root (parser));
-  /* The parsed tree is what travels on: drop the raw bytes now. */
-  g_clear_pointer (&request->body, g_byte_array_unref);
+  /* The parsed tree is what travels on: drop the raw bytes now (the
+   * request log may keep them still). */
+  g_clear_pointer (&raw, g_bytes_unref);
 
   preq.format = route->format;
   preq.operation = route->operation;
@@ -608,14 +739,15 @@ handle_generate (SyServer          *self,
           json_node_get_value_type (model) != G_TYPE_STRING ||
           *json_node_get_string (model) == '\0')
         {
-          respond_error (msg, route->format, 400,
-                         "The request needs a 'model' string naming the model to use", NULL, NULL);
+          respond_generate_error (self, msg, route->format, g_steal_pointer (&log), 400,
+                                  "The request needs a 'model' string naming the model to use");
           return;
         }
       if (stream != NULL && JSON_NODE_HOLDS_VALUE (stream) &&
           json_node_get_value_type (stream) != G_TYPE_BOOLEAN)
         {
-          respond_error (msg, route->format, 400, "'stream' must be true or false", NULL, NULL);
+          respond_generate_error (self, msg, route->format, g_steal_pointer (&log), 400,
+                                  "'stream' must be true or false");
           return;
         }
       preq.model = g_strdup (json_node_get_string (model));
@@ -626,7 +758,7 @@ handle_generate (SyServer          *self,
   preq.body = json_node_ref (json_parser_get_root (parser));
   preq.client_header = header_lookup;
   preq.client_header_data = msg;
-  preq.request_id = g_strdup_printf ("%08x", g_random_int ());
+  preq.request_id = g_steal_pointer (&request_id);
   preq.api_key = g_strdup (request->api_key);
   preq.route_label = g_strdup_printf ("%s %s", soup_server_message_get_method (msg),
                                       g_uri_get_path (soup_server_message_get_uri (msg)));
@@ -639,6 +771,9 @@ handle_generate (SyServer          *self,
   sink = soup_sink_new (self, msg);
   sink->pipeline = sy_pipeline_new (self->registry, self->http, &preq, &sink->parent);
   sy_pipeline_set_usage (sink->pipeline, self->usage);
+  /* The sink owns the record and finishes it; the pipeline borrows it. */
+  sink->log = g_steal_pointer (&log);
+  sy_pipeline_set_request_log (sink->pipeline, sink->log);
   sy_pipeline_run (sink->pipeline);
 }
 
