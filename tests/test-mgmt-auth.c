@@ -88,6 +88,7 @@ typedef struct
   guint         n_codex_tokens;
   guint         n_kimi_polls;
   char         *echo_authorization;
+  gboolean      usage_endpoint;      /* /api/oauth/usage answers (else 404) */
   char         *echo_body;
   char         *codex_code;
   GPtrArray    *canaries;         /* tokens handed out by the fakes too */
@@ -344,6 +345,12 @@ on_claude_usage (SoupServer        *server,
   const char *authorization =
     soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
 
+  /* Only for the test about it: readings change which account is picked. */
+  if (!f->usage_endpoint)
+    {
+      answer_json (msg, 404, "{\"error\":\"not here\"}");
+      return;
+    }
   g_free (f->echo_authorization);
   f->echo_authorization = g_strdup (authorization);
   answer_json (msg, 200, "{\"five_hour\":{\"utilization\":42.0,\"resets_at\":\"2099-01-02T19:59:59.600956+00:00\"},"
@@ -2033,6 +2040,7 @@ test_quota_active (Fixture       *f,
   JsonArray *windows;
   gboolean seen = FALSE;
 
+  f->usage_endpoint = TRUE;
   upload_ok (f, "claude-a@example.com.json", a);
   /* Read now, from the provider's usage endpoint, with the login's token. */
   mgmt (f, "POST", "/quota/refresh", NULL, &refresh);
