@@ -572,6 +572,8 @@ test_usage_series (Fixture       *f,
   assert_error (&bad_group, 400, "invalid group");
 }
 
+static JsonNode *mgmt_json (Fixture *f, const char *path);
+
 static void
 test_usage_export_import (Fixture       *f,
                           gconstpointer  data)
@@ -587,6 +589,7 @@ test_usage_export_import (Fixture       *f,
   g_autoptr(JsonNode) after = NULL;
   JsonObject *usage;
   g_autofree char *extra = NULL;
+  g_autofree char *stamp = NULL;
 
   client_post (f, "/v1/chat/completions", "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                &chat);
@@ -606,11 +609,20 @@ test_usage_export_import (Fixture       *f,
   g_assert_cmpint (http_json_int (result, "total_requests"), ==, 1);
 
   /* Another instance's history (CLIProxyAPI's shape, nanoseconds). */
-  extra = g_strdup ("{\"version\":1,\"usage\":{\"apis\":{\"sk-other\":{\"models\":{\"gpt-5\":{\"details\":["
-                    "{\"timestamp\":\"2026-04-14T10:00:00.123456789+08:00\",\"latency_ms\":1834,"
+  {
+    /* 200 days ago, in CLIProxyAPI's form (nanoseconds, an offset). */
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    g_autoptr(GDateTime) then = g_date_time_add_days (now, -200);
+    g_autoptr(GTimeZone) tz = g_time_zone_new_offset (8 * 3600);
+    g_autoptr(GDateTime) local = g_date_time_to_timezone (then, tz);
+
+    stamp = g_date_time_format (local, "%Y-%m-%dT%H:%M:%S.123456789+08:00");
+  }
+  extra = g_strdup_printf ("{\"version\":1,\"usage\":{\"apis\":{\"sk-other\":{\"models\":{\"gpt-5\":{\"details\":["
+                    "{\"timestamp\":\"%s\",\"latency_ms\":1834,"
                     "\"source\":\"me@x.com\",\"auth_index\":\"3f1c0a9b2d4e5f60\",\"tokens\":{\"input_tokens\":1200,"
                     "\"output_tokens\":80,\"reasoning_tokens\":64,\"cached_tokens\":1024,\"total_tokens\":1280},"
-                    "\"failed\":true}]}}}}}}");
+                    "\"failed\":true}]}}}}}}", stamp);
   mgmt (f, "POST", "/usage/import", MGMT_KEY, extra, &more);
   g_assert_cmpuint (more.status, ==, 200);
   result2 = http_response_json (&more);
@@ -618,9 +630,17 @@ test_usage_export_import (Fixture       *f,
   g_assert_cmpint (http_json_int (result2, "total_requests"), ==, 2);
   g_assert_cmpint (http_json_int (result2, "failed_requests"), ==, 1);
 
-  after = get_usage (f);
+  after = mgmt_json (f, "/usage?since=0");
   usage = json_object_get_object_member (json_node_get_object (after), "usage");
   g_assert_cmpint (json_object_get_int_member (usage, "total_requests"), ==, 2);
+  /* By default /usage covers the last 30 days: not April's row. */
+  {
+    g_autoptr(JsonNode) recent = get_usage (f);
+    g_autoptr(JsonNode) days = mgmt_json (f, "/usage?days=400");
+
+    g_assert_cmpint (http_json_int (recent, "usage.total_requests"), ==, 1);
+    g_assert_cmpint (http_json_int (days, "usage.total_requests"), ==, 2);
+  }
   g_assert_cmpint (http_json_int (after, "usage.apis.sk-other.models.gpt-5.details.0.tokens.cached_tokens"), ==, 1024);
   g_assert_cmpint (http_json_int (after, "usage.apis.sk-other.models.gpt-5.details.0.latency_ms"), ==, 1834);
 

@@ -421,12 +421,30 @@ address_record (SyManagement *self,
   return record;
 }
 
+/* Addresses remembered at most: beyond it, those with no running ban are
+ * forgotten, so failures from many addresses cannot grow the table. */
+#define MAX_ADDRESSES 4096
+
+static gboolean
+record_is_idle (gpointer key,
+                gpointer value,
+                gpointer user_data)
+{
+  AddressRecord *record = value;
+
+  return record->banned_until <= *(gint64 *) user_data;
+}
+
 static void
 count_failure (SyManagement *self,
                const char   *address,
                gint64        now)
 {
-  AddressRecord *record = address_record (self, address, TRUE);
+  AddressRecord *record;
+
+  if (g_hash_table_size (self->addresses) >= MAX_ADDRESSES)
+    g_hash_table_foreach_remove (self->addresses, record_is_idle, &now);
+  record = address_record (self, address, TRUE);
 
   if (++record->failures >= SY_MANAGEMENT_MAX_FAILURES)
     {
@@ -495,7 +513,7 @@ authorize (SyManagement  *self,
       (secret != NULL && secret_key_matches (self, secret, key)))
     {
       if (record != NULL)
-        record->failures = 0;
+        g_hash_table_remove (self->addresses, address);
       return TRUE;
     }
 
