@@ -1,8 +1,8 @@
 /* sy-quota-history.c: readings of quota windows over time (SQLite, one worker)
  *
- * Built like the usage store (sy-usage.c): one worker thread owns the
- * connection and is fed by a GAsyncQueue of operations. The worker decides
- * which readings to keep, against the last one kept per account and window
+ * Built like the usage store (sy-usage.c), on the same worker
+ * (sy-db-worker.c): one thread owns the connection. It decides which
+ * readings to keep, against the last one kept per account and window
  * (remembered in memory, read from the file the first time a pair comes),
  * batches them for at most a second and commits them in one transaction;
  * anything else it does (flush, queries) comes after committing the batch.
@@ -17,39 +17,30 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-db-worker.h"
 #include "sy-quota-history.h"
 #include "sy-sqlite.h"
 #include "sy-usage.h"
 
 #define WHAT             "Quota database"
 #define SCHEMA_VERSION   1
-#define BATCH_US         G_USEC_PER_SEC
-#define PRUNE_EVERY_US   (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
-#define DAY_US           (G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC)
 /* The forecast reads this far back when the window's length is unknown. */
-#define FORECAST_LOOKBACK_US (8 * DAY_US)
+#define FORECAST_LOOKBACK_US (8 * SY_USAGE_DAY_US)
 
-typedef enum
-{
-  OP_ADD,
-  OP_FLUSH,
-  OP_RETENTION,
-  OP_QUERY,
-  OP_RANGE,
-  OP_FORECAST,
-  OP_CLOSE,
-} OpKind;
-
+/* A reading offered to the history. */
 typedef struct
 {
-  OpKind         kind;
   char          *account_id;
-  char          *window_id;
-  SyQuotaWindow *window;    /* OP_ADD */
-  GTask         *task;      /* OP_FLUSH, OP_QUERY, OP_RANGE, OP_FORECAST */
-  guint          days;      /* OP_RETENTION */
-  gint64         from_us, to_us;
-} Op;
+  SyQuotaWindow *window;
+} Reading;
+
+/* What a query, a range or a forecast (to_us: now) asks for. */
+typedef struct
+{
+  char   *account_id;
+  char   *window_id;
+  gint64  from_us, to_us;
+} Query;
 
 /* The last reading kept of one account and window. */
 typedef struct
@@ -64,43 +55,47 @@ typedef struct
 {
   char        *path;
   sqlite3     *db;
-  GAsyncQueue *queue;       /* Op* */
-  GPtrArray   *batch;       /* Op* (OP_ADD) not yet committed */
-  gint64       batch_deadline;
   GHashTable  *last;        /* "account\x1fwindow" -> Last* */
-  guint        retention_days;
-  gint64       next_prune;
-  gboolean     warned;
 } Worker;
 
 struct _SyQuotaHistory
 {
-  GObject      parent_instance;
+  GObject     parent_instance;
 
-  GAsyncQueue *queue;       /* Op*, shared with the worker */
-  GThread     *thread;
-  gint         closed;      /* atomic */
+  SyDbWorker *worker;       /* its state: a Worker */
 };
 
 G_DEFINE_FINAL_TYPE (SyQuotaHistory, sy_quota_history, G_TYPE_OBJECT)
 
-static Op *
-op_new (OpKind kind)
+static void
+reading_free (Reading *reading)
 {
-  Op *op = g_new0 (Op, 1);
+  g_free (reading->account_id);
+  sy_quota_window_free (reading->window);
+  g_free (reading);
+}
 
-  op->kind = kind;
-  return op;
+static Query *
+query_new (const char *account_id,
+           const char *window_id,
+           gint64      from_us,
+           gint64      to_us)
+{
+  Query *query = g_new (Query, 1);
+
+  query->account_id = g_strdup (account_id);
+  query->window_id = g_strdup (window_id);
+  query->from_us = from_us;
+  query->to_us = to_us;
+  return query;
 }
 
 static void
-op_free (Op *op)
+query_free (Query *query)
 {
-  g_free (op->account_id);
-  g_free (op->window_id);
-  g_clear_pointer (&op->window, sy_quota_window_free);
-  g_clear_object (&op->task);
-  g_free (op);
+  g_free (query->account_id);
+  g_free (query->window_id);
+  g_free (query);
 }
 
 static const char schema_sql[] =
@@ -118,16 +113,6 @@ static const char schema_sql[] =
   "CREATE INDEX IF NOT EXISTS readings_window ON readings (account_id, window_id, observed_us);"
   "CREATE INDEX IF NOT EXISTS readings_time ON readings (observed_us);";
 
-static void
-warn_once (Worker *self,
-           GError *error)
-{
-  /* A full disk would fail every batch: say it once, not every second. */
-  if (!self->warned)
-    g_warning ("%s (quota readings are being dropped)", error->message);
-  self->warned = TRUE;
-}
-
 /* -- Worker: keeping ---------------------------------------------------------- */
 
 static gboolean
@@ -137,15 +122,16 @@ same_reset (gint64 a,
   return (a == 0 && b == 0) || (a != 0 && b != 0 && ABS (a - b) <= SY_QUOTA_RESET_SLACK_US);
 }
 
-/* The last reading kept of the pair, from memory or else from the file. */
+/* The last reading kept of the pair, from memory or else from the file;
+ * NULL when there is none, or when it cannot be read (@error set). */
 static Last *
-lookup_last (Worker     *self,
-             const char *key,
-             const char *account_id,
-             const char *window_id)
+lookup_last (Worker      *self,
+             const char  *key,
+             const char  *account_id,
+             const char  *window_id,
+             GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(GError) error = NULL;
   Last *last = g_hash_table_lookup (self->last, key);
 
   if (last != NULL)
@@ -153,12 +139,9 @@ lookup_last (Worker     *self,
   stmt = sy_sqlite_prepare (self->db, WHAT, self->path,
                             "SELECT remaining, reset_us, observed_us FROM readings"
                             " WHERE account_id = ? AND window_id = ?"
-                            " ORDER BY observed_us DESC, id DESC LIMIT 1", &error);
+                            " ORDER BY observed_us DESC, id DESC LIMIT 1", error);
   if (stmt == NULL)
-    {
-      warn_once (self, error);
-      return NULL;
-    }
+    return NULL;
   sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, window_id, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -171,14 +154,17 @@ lookup_last (Worker     *self,
   return last;
 }
 
-/* Whether @op's reading is worth keeping; remembers it when it is. */
+/* Whether @item's reading is worth keeping; remembers it when it is. */
 static gboolean
-keep_reading (Worker *self,
-              Op     *op)
+keep_reading (gpointer   state,
+              gpointer   item,
+              GError   **error)
 {
-  const SyQuotaWindow *w = op->window;
-  g_autofree char *key = g_strdup_printf ("%s\x1f%s", op->account_id, w->id);
-  Last *last = lookup_last (self, key, op->account_id, w->id);
+  Worker *self = state;
+  const Reading *reading = item;
+  const SyQuotaWindow *w = reading->window;
+  g_autofree char *key = g_strdup_printf ("%s\x1f%s", reading->account_id, w->id);
+  Last *last = lookup_last (self, key, reading->account_id, w->id, error);
 
   if (last != NULL)
     {
@@ -204,13 +190,13 @@ static const char insert_sql[] =
   " observed_us, source) VALUES (?,?,?,?,?,?,?,?,?)";
 
 static gboolean
-write_reading (sqlite3_stmt *ins,
-               const Op     *op)
+write_reading (sqlite3_stmt  *ins,
+               const Reading *reading)
 {
-  const SyQuotaWindow *w = op->window;
+  const SyQuotaWindow *w = reading->window;
 
   sqlite3_reset (ins);
-  sqlite3_bind_text (ins, 1, op->account_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (ins, 1, reading->account_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (ins, 2, w->id, -1, SQLITE_STATIC);
   sqlite3_bind_text (ins, 3, w->label != NULL ? w->label : w->id, -1, SQLITE_STATIC);
   if (w->model != NULL)
@@ -225,63 +211,67 @@ write_reading (sqlite3_stmt *ins,
   return sqlite3_step (ins) == SQLITE_DONE;
 }
 
-static void
-commit_batch (Worker *self)
+static gboolean
+write_readings (gpointer    state,
+                GPtrArray  *readings,
+                GError    **error)
 {
-  g_autoptr(GError) error = NULL;
+  Worker *self = state;
   g_autoptr(sqlite3_stmt) ins = NULL;
+  GError *local = NULL;
 
-  if (self->batch->len == 0)
-    return;
-
-  if (!sy_sqlite_exec (self->db, WHAT, self->path, "BEGIN", &error))
-    goto out;
-  ins = sy_sqlite_prepare (self->db, WHAT, self->path, insert_sql, &error);
-  for (guint i = 0; ins != NULL && i < self->batch->len; i++)
-    if (!write_reading (ins, g_ptr_array_index (self->batch, i)))
+  if (!sy_sqlite_exec (self->db, WHAT, self->path, "BEGIN", error))
+    return FALSE;
+  ins = sy_sqlite_prepare (self->db, WHAT, self->path, insert_sql, &local);
+  for (guint i = 0; ins != NULL && i < readings->len; i++)
+    if (!write_reading (ins, g_ptr_array_index (readings, i)))
       {
-        sy_sqlite_set_error (&error, self->db, sqlite3_errcode (self->db), WHAT, self->path, "cannot write");
+        sy_sqlite_set_error (&local, self->db, sqlite3_errcode (self->db), WHAT, self->path, "cannot write");
         break;
       }
-  if (error == NULL)
-    sy_sqlite_exec (self->db, WHAT, self->path, "COMMIT", &error);
-  if (error != NULL)
+  if (!sy_sqlite_commit (self->db, WHAT, self->path, local, error))
     {
-      sy_sqlite_exec (self->db, WHAT, self->path, "ROLLBACK", NULL);
       /* What is remembered as kept was not: read it again from the file. */
       g_hash_table_remove_all (self->last);
+      return FALSE;
     }
+  return TRUE;
+}
 
-out:
-  if (error != NULL)
-    warn_once (self, error);
-  else
-    self->warned = FALSE;
-  g_ptr_array_set_size (self->batch, 0);
+static gboolean
+prune_readings (gpointer    state,
+                gint64      before_us,
+                GError    **error)
+{
+  Worker *self = state;
+
+  return sy_sqlite_prune (self->db, WHAT, self->path, "DELETE FROM readings WHERE observed_us < ?", before_us,
+                          error);
 }
 
 static void
-prune (Worker *self)
+worker_free (gpointer state)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  Worker *self = state;
 
-  self->next_prune = g_get_monotonic_time () + PRUNE_EVERY_US;
-  if (self->retention_days == 0)
-    return;
-  stmt = sy_sqlite_prepare (self->db, WHAT, self->path, "DELETE FROM readings WHERE observed_us < ?", &error);
-  if (stmt == NULL)
-    {
-      warn_once (self, error);
-      return;
-    }
-  sqlite3_bind_int64 (stmt, 1, g_get_real_time () - (gint64) self->retention_days * DAY_US);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      sy_sqlite_set_error (&error, self->db, sqlite3_errcode (self->db), WHAT, self->path, "cannot prune");
-      warn_once (self, error);
-    }
+  sqlite3_close (self->db);
+  g_hash_table_unref (self->last);
+  g_free (self->path);
+  g_free (self);
 }
+
+static const SyDbWorkerClass worker_class = {
+  .thread_name = "sy-quota-history",
+  .name = "quota history",
+  .what = WHAT,
+  .items = "quota readings",
+  .batch_ms = 1000,
+  .item_free = (GDestroyNotify) reading_free,
+  .keep = keep_reading,
+  .write = write_readings,
+  .prune = prune_readings,
+  .free = worker_free,
+};
 
 /* -- Worker: reading ---------------------------------------------------------- */
 
@@ -340,25 +330,69 @@ account_windows (JsonArray  *accounts,
   return json_object_get_array_member (account, "windows");
 }
 
-static JsonNode *
-wrap_accounts (JsonArray *accounts)
-{
-  JsonObject *root = json_object_new ();
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+/* Fills the object of a row's window (a query's or a range's). */
+typedef void (*WindowRowFunc) (JsonObject   *window,
+                               sqlite3_stmt *stmt);
 
+/* {"accounts":[{"account":..,"windows":[...]}]} from the rows of @stmt,
+ * which start with the account and the window and come grouped by them. */
+static JsonNode *
+read_accounts (Worker         *self,
+               sqlite3_stmt   *stmt,
+               WindowRowFunc   row,
+               GError        **error)
+{
+  JsonArray *accounts = json_array_new ();
+  JsonObject *root;
+  JsonNode *node;
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonArray *windows = account_windows (accounts, (const char *) sqlite3_column_text (stmt, 0));
+
+      row (group_object (windows, "id", (const char *) sqlite3_column_text (stmt, 1)), stmt);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sy_sqlite_set_error (error, self->db, rc, WHAT, self->path, "cannot read");
+      json_array_unref (accounts);
+      return NULL;
+    }
+  root = json_object_new ();
   json_object_set_array_member (root, "accounts", accounts);
+  node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, root);
   return node;
 }
 
-static JsonNode *
-run_query (Worker  *self,
-           Op      *op,
-           GError **error)
+static void
+query_row (JsonObject   *window,
+           sqlite3_stmt *stmt)
 {
+  JsonObject *point = json_object_new ();
+  gint64 reset_us = sqlite3_column_int64 (stmt, 5);
+
+  /* The latest reading's label and model (rows come oldest first). */
+  json_object_set_string_member (window, "label", (const char *) sqlite3_column_text (stmt, 2));
+  set_model (window, stmt, 3);
+  if (!json_object_has_member (window, "points"))
+    json_object_set_array_member (window, "points", json_array_new ());
+  json_object_set_int_member (point, "t", sqlite3_column_int64 (stmt, 6));
+  json_object_set_double_member (point, "remaining", sqlite3_column_double (stmt, 4));
+  if (reset_us != 0)
+    json_object_set_int_member (point, "reset_at", reset_us);
+  json_array_add_object_element (json_object_get_array_member (window, "points"), point);
+}
+
+static gpointer
+run_query (gpointer   state,
+           gpointer   data,
+           GError   **error)
+{
+  Worker *self = state;
+  const Query *op = data;
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  JsonArray *accounts;
-  int rc;
 
   stmt = sy_sqlite_prepare (self->db, WHAT, self->path,
                             "SELECT account_id, window_id, label, model, remaining, reset_us, observed_us"
@@ -371,43 +405,28 @@ run_query (Worker  *self,
   sqlite3_bind_int64 (stmt, 2, op->to_us);
   bind_text_or_null (stmt, 3, op->account_id);
   bind_text_or_null (stmt, 4, op->window_id);
-
-  accounts = json_array_new ();
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonArray *windows = account_windows (accounts, (const char *) sqlite3_column_text (stmt, 0));
-      JsonObject *window = group_object (windows, "id", (const char *) sqlite3_column_text (stmt, 1));
-      JsonObject *point = json_object_new ();
-      gint64 reset_us = sqlite3_column_int64 (stmt, 5);
-
-      /* The latest reading's label and model (rows come oldest first). */
-      json_object_set_string_member (window, "label", (const char *) sqlite3_column_text (stmt, 2));
-      set_model (window, stmt, 3);
-      if (!json_object_has_member (window, "points"))
-        json_object_set_array_member (window, "points", json_array_new ());
-      json_object_set_int_member (point, "t", sqlite3_column_int64 (stmt, 6));
-      json_object_set_double_member (point, "remaining", sqlite3_column_double (stmt, 4));
-      if (reset_us != 0)
-        json_object_set_int_member (point, "reset_at", reset_us);
-      json_array_add_object_element (json_object_get_array_member (window, "points"), point);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      sy_sqlite_set_error (error, self->db, rc, WHAT, self->path, "cannot read");
-      json_array_unref (accounts);
-      return NULL;
-    }
-  return wrap_accounts (accounts);
+  return read_accounts (self, stmt, query_row, error);
 }
 
-static JsonNode *
-run_range (Worker  *self,
-           Op      *op,
-           GError **error)
+static void
+range_row (JsonObject   *window,
+           sqlite3_stmt *stmt)
 {
+  json_object_set_string_member (window, "label", (const char *) sqlite3_column_text (stmt, 5));
+  set_model (window, stmt, 6);
+  json_object_set_int_member (window, "first", sqlite3_column_int64 (stmt, 2));
+  json_object_set_int_member (window, "last", sqlite3_column_int64 (stmt, 3));
+  json_object_set_int_member (window, "count", sqlite3_column_int64 (stmt, 4));
+}
+
+static gpointer
+run_range (gpointer   state,
+           gpointer   data,
+           GError   **error)
+{
+  Worker *self = state;
+  const Query *op = data;
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  JsonArray *accounts;
-  int rc;
 
   stmt = sy_sqlite_prepare (self->db, WHAT, self->path,
                             "SELECT r.account_id, r.window_id, MIN(r.observed_us), MAX(r.observed_us), COUNT(*),"
@@ -420,36 +439,20 @@ run_range (Worker  *self,
   if (stmt == NULL)
     return NULL;
   bind_text_or_null (stmt, 1, op->account_id);
-
-  accounts = json_array_new ();
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonArray *windows = account_windows (accounts, (const char *) sqlite3_column_text (stmt, 0));
-      JsonObject *window = group_object (windows, "id", (const char *) sqlite3_column_text (stmt, 1));
-
-      json_object_set_string_member (window, "label", (const char *) sqlite3_column_text (stmt, 5));
-      set_model (window, stmt, 6);
-      json_object_set_int_member (window, "first", sqlite3_column_int64 (stmt, 2));
-      json_object_set_int_member (window, "last", sqlite3_column_int64 (stmt, 3));
-      json_object_set_int_member (window, "count", sqlite3_column_int64 (stmt, 4));
-    }
-  if (rc != SQLITE_DONE)
-    {
-      sy_sqlite_set_error (error, self->db, rc, WHAT, self->path, "cannot read");
-      json_array_unref (accounts);
-      return NULL;
-    }
-  return wrap_accounts (accounts);
+  return read_accounts (self, stmt, range_row, error);
 }
 
 /* The forecast's readings: the window's last length (from its latest
- * reading) back from @op->to_us, an hour more for the run's start. */
-static gboolean
-run_forecast (Worker  *self,
-              Op      *op,
-              gint64  *exhausted_us,
-              GError **error)
+ * reading) back from @op->to_us, an hour more for the run's start. The
+ * result: a gint64, when the window runs out (0: not before it resets). */
+static gpointer
+run_forecast (gpointer   state,
+              gpointer   data,
+              GError   **error)
 {
+  Worker *self = state;
+  const Query *op = data;
+  gint64 exhausted = 0;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) readings = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_quota_window_free);
   gint64 lookback = FORECAST_LOOKBACK_US;
@@ -459,7 +462,7 @@ run_forecast (Worker  *self,
                             "SELECT window_us FROM readings WHERE account_id = ? AND window_id = ?"
                             " AND observed_us <= ? ORDER BY observed_us DESC, id DESC LIMIT 1", error);
   if (stmt == NULL)
-    return FALSE;
+    return NULL;
   sqlite3_bind_text (stmt, 1, op->account_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, op->window_id, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, op->to_us);
@@ -469,7 +472,7 @@ run_forecast (Worker  *self,
   else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
       sy_sqlite_set_error (error, self->db, rc, WHAT, self->path, "cannot read");
-      return FALSE;
+      return NULL;
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
 
@@ -478,7 +481,7 @@ run_forecast (Worker  *self,
                             " WHERE account_id = ? AND window_id = ? AND observed_us >= ? AND observed_us <= ?"
                             " ORDER BY observed_us, id", error);
   if (stmt == NULL)
-    return FALSE;
+    return NULL;
   sqlite3_bind_text (stmt, 1, op->account_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, op->window_id, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, op->to_us - lookback);
@@ -492,149 +495,20 @@ run_forecast (Worker  *self,
   if (rc != SQLITE_DONE)
     {
       sy_sqlite_set_error (error, self->db, rc, WHAT, self->path, "cannot read");
-      return FALSE;
+      return NULL;
     }
-  sy_quota_forecast ((const SyQuotaWindow * const *) readings->pdata, readings->len, op->to_us, exhausted_us);
-  return TRUE;
-}
-
-/* -- Worker loop -------------------------------------------------------------- */
-
-static void
-return_node (GTask    *task,
-             JsonNode *node,
-             GError   *error)
-{
-  if (node != NULL)
-    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
-  else
-    g_task_return_error (task, error);
-}
-
-/* Handles @op and frees it (or keeps it in the batch). FALSE: stop. */
-static gboolean
-handle_op (Worker *self,
-           Op     *op)
-{
-  GError *error = NULL;
-  JsonNode *node;
-  gint64 exhausted = 0;
-  gboolean running = TRUE;
-
-  if (op->kind == OP_ADD)
-    {
-      if (!keep_reading (self, op))
-        {
-          op_free (op);
-          return TRUE;
-        }
-      if (self->batch->len == 0)
-        self->batch_deadline = g_get_monotonic_time () + BATCH_US;
-      g_ptr_array_add (self->batch, op);
-      return TRUE;
-    }
-
-  /* Anything else sees every reading queued before it. */
-  commit_batch (self);
-  if (op->task != NULL && g_task_return_error_if_cancelled (op->task))
-    {
-      op_free (op);
-      return TRUE;
-    }
-
-  switch (op->kind)
-    {
-    case OP_FLUSH:
-      g_task_return_boolean (op->task, TRUE);
-      break;
-    case OP_RETENTION:
-      self->retention_days = op->days;
-      prune (self);
-      break;
-    case OP_QUERY:
-      node = run_query (self, op, &error);
-      return_node (op->task, node, error);
-      break;
-    case OP_RANGE:
-      node = run_range (self, op, &error);
-      return_node (op->task, node, error);
-      break;
-    case OP_FORECAST:
-      if (run_forecast (self, op, &exhausted, &error))
-        g_task_return_pointer (op->task, g_memdup2 (&exhausted, sizeof exhausted), g_free);
-      else
-        g_task_return_error (op->task, error);
-      break;
-    case OP_CLOSE:
-      running = FALSE;
-      break;
-    case OP_ADD:
-    default:
-      g_assert_not_reached ();
-    }
-  op_free (op);
-  return running;
-}
-
-static gpointer
-worker (gpointer data)
-{
-  Worker *self = data;
-  gboolean running = TRUE;
-  Op *op;
-
-  prune (self);
-  while (running)
-    {
-      gint64 now = g_get_monotonic_time ();
-      gint64 wake = self->batch->len > 0 ? MIN (self->batch_deadline, self->next_prune) : self->next_prune;
-
-      op = g_async_queue_timeout_pop (self->queue, MAX (wake - now, 0));
-      if (op != NULL)
-        running = handle_op (self, op);
-      now = g_get_monotonic_time ();
-      if (self->batch->len > 0 && now >= self->batch_deadline)
-        commit_batch (self);
-      if (now >= self->next_prune)
-        prune (self);
-    }
-
-  sqlite3_close (self->db);
-  /* Adds that raced with close. */
-  while ((op = g_async_queue_try_pop (self->queue)) != NULL)
-    op_free (op);
-  g_async_queue_unref (self->queue);
-  g_ptr_array_unref (self->batch);
-  g_hash_table_unref (self->last);
-  g_free (self->path);
-  g_free (self);
-  return NULL;
+  sy_quota_forecast ((const SyQuotaWindow * const *) readings->pdata, readings->len, op->to_us, &exhausted);
+  return g_memdup2 (&exhausted, sizeof exhausted);
 }
 
 /* -- Public API --------------------------------------------------------------- */
-
-static void
-push (SyQuotaHistory *self,
-      Op             *op)
-{
-  g_async_queue_push (self->queue, op);
-}
 
 void
 sy_quota_history_close (SyQuotaHistory *self)
 {
   g_return_if_fail (SY_IS_QUOTA_HISTORY (self));
 
-  if (!g_atomic_int_compare_and_exchange (&self->closed, 0, 1))
-    return;
-  push (self, op_new (OP_CLOSE));
-  /* On the worker itself (its last reference dropped there) it cannot
-   * wait for itself: it ends on its own after the queued readings. */
-  if (g_thread_self () == self->thread)
-    g_thread_unref (self->thread);
-  else
-    g_thread_join (self->thread);
-  self->thread = NULL;
+  sy_db_worker_close (self->worker);
 }
 
 static void
@@ -642,8 +516,7 @@ sy_quota_history_finalize (GObject *object)
 {
   SyQuotaHistory *self = SY_QUOTA_HISTORY (object);
 
-  sy_quota_history_close (self);
-  g_async_queue_unref (self->queue);
+  sy_db_worker_free (self->worker);
   G_OBJECT_CLASS (sy_quota_history_parent_class)->finalize (object);
 }
 
@@ -674,14 +547,10 @@ sy_quota_history_new (const char  *path,
   state = g_new0 (Worker, 1);
   state->path = g_strdup (path);
   state->db = db;
-  state->queue = g_async_queue_new ();
-  state->batch = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
   state->last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  state->retention_days = SY_QUOTA_HISTORY_RETENTION_DEFAULT_DAYS;
 
   self = g_object_new (SY_TYPE_QUOTA_HISTORY, NULL);
-  self->queue = g_async_queue_ref (state->queue);
-  self->thread = g_thread_new ("sy-quota-history", worker, state);
+  self->worker = sy_db_worker_new (&worker_class, state, SY_QUOTA_HISTORY_RETENTION_DEFAULT_DAYS);
   return self;
 }
 
@@ -690,53 +559,27 @@ sy_quota_history_add (SyQuotaHistory      *self,
                       const char          *account_id,
                       const SyQuotaWindow *window)
 {
-  Op *op;
+  Reading *reading;
 
   g_return_if_fail (SY_IS_QUOTA_HISTORY (self));
   g_return_if_fail (account_id != NULL && window != NULL && window->id != NULL);
 
   /* Nothing to draw: the history is of the remaining fraction. */
-  if (window->remaining < 0 || g_atomic_int_get (&self->closed))
+  if (window->remaining < 0)
     return;
-  op = op_new (OP_ADD);
-  op->account_id = g_strdup (account_id);
-  op->window = sy_quota_window_copy (window);
-  push (self, op);
+  reading = g_new (Reading, 1);
+  reading->account_id = g_strdup (account_id);
+  reading->window = sy_quota_window_copy (window);
+  sy_db_worker_add (self->worker, reading);
 }
 
 void
 sy_quota_history_set_retention_days (SyQuotaHistory *self,
                                      guint           days)
 {
-  Op *op;
-
   g_return_if_fail (SY_IS_QUOTA_HISTORY (self));
 
-  if (g_atomic_int_get (&self->closed))
-    return;
-  op = op_new (OP_RETENTION);
-  op->days = days;
-  push (self, op);
-}
-
-/* Queues @op with a task, or fails the task at once when closed. */
-static void
-push_task (SyQuotaHistory      *self,
-           Op                  *op,
-           gpointer             source_tag,
-           GCancellable        *cancellable,
-           GAsyncReadyCallback  callback,
-           gpointer             user_data)
-{
-  op->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (op->task, source_tag);
-  if (g_atomic_int_get (&self->closed))
-    {
-      g_task_return_new_error (op->task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The quota history is closed");
-      op_free (op);
-      return;
-    }
-  push (self, op);
+  sy_db_worker_set_retention_days (self->worker, days);
 }
 
 void
@@ -746,7 +589,7 @@ sy_quota_history_flush_async (SyQuotaHistory      *self,
                               gpointer             user_data)
 {
   g_return_if_fail (SY_IS_QUOTA_HISTORY (self));
-  push_task (self, op_new (OP_FLUSH), sy_quota_history_flush_async, cancellable, callback, user_data);
+  sy_db_worker_flush_async (self->worker, self, sy_quota_history_flush_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -768,16 +611,11 @@ sy_quota_history_query_async (SyQuotaHistory      *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  Op *op;
-
   g_return_if_fail (SY_IS_QUOTA_HISTORY (self));
 
-  op = op_new (OP_QUERY);
-  op->account_id = g_strdup (account_id);
-  op->window_id = g_strdup (window_id);
-  op->from_us = from_us;
-  op->to_us = to_us;
-  push_task (self, op, sy_quota_history_query_async, cancellable, callback, user_data);
+  sy_db_worker_run_async (self->worker, run_query, query_new (account_id, window_id, from_us, to_us),
+                          (GDestroyNotify) query_free, (GDestroyNotify) json_node_unref, self,
+                          sy_quota_history_query_async, cancellable, callback, user_data);
 }
 
 JsonNode *
@@ -796,13 +634,11 @@ sy_quota_history_range_async (SyQuotaHistory      *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  Op *op;
-
   g_return_if_fail (SY_IS_QUOTA_HISTORY (self));
 
-  op = op_new (OP_RANGE);
-  op->account_id = g_strdup (account_id);
-  push_task (self, op, sy_quota_history_range_async, cancellable, callback, user_data);
+  sy_db_worker_run_async (self->worker, run_range, query_new (account_id, NULL, 0, 0),
+                          (GDestroyNotify) query_free, (GDestroyNotify) json_node_unref, self,
+                          sy_quota_history_range_async, cancellable, callback, user_data);
 }
 
 JsonNode *
@@ -823,16 +659,12 @@ sy_quota_history_forecast_async (SyQuotaHistory      *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  Op *op;
-
   g_return_if_fail (SY_IS_QUOTA_HISTORY (self));
   g_return_if_fail (account_id != NULL && window_id != NULL);
 
-  op = op_new (OP_FORECAST);
-  op->account_id = g_strdup (account_id);
-  op->window_id = g_strdup (window_id);
-  op->to_us = now_us;
-  push_task (self, op, sy_quota_history_forecast_async, cancellable, callback, user_data);
+  sy_db_worker_run_async (self->worker, run_forecast, query_new (account_id, window_id, 0, now_us),
+                          (GDestroyNotify) query_free, g_free, self,
+                          sy_quota_history_forecast_async, cancellable, callback, user_data);
 }
 
 gboolean

@@ -73,6 +73,43 @@ sy_sqlite_stmt_free (sqlite3_stmt *stmt)
   sqlite3_finalize (stmt);
 }
 
+gboolean
+sy_sqlite_commit (sqlite3     *db,
+                  const char  *what,
+                  const char  *path,
+                  GError      *failed,
+                  GError     **error)
+{
+  if (failed == NULL)
+    sy_sqlite_exec (db, what, path, "COMMIT", &failed);
+  if (failed == NULL)
+    return TRUE;
+  sy_sqlite_exec (db, what, path, "ROLLBACK", NULL);
+  g_propagate_error (error, failed);
+  return FALSE;
+}
+
+gboolean
+sy_sqlite_prune (sqlite3     *db,
+                 const char  *what,
+                 const char  *path,
+                 const char  *sql,
+                 gint64       before_us,
+                 GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = sy_sqlite_prepare (db, what, path, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, before_us);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      sy_sqlite_set_error (error, db, sqlite3_errcode (db), what, path, "cannot prune");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Creates the directory (0700) and the file (0600) before SQLite sees
  * them: SQLite gives its -wal and -shm files the database file's mode. */
 static gboolean

@@ -46,6 +46,24 @@ sqlite3_stmt *sy_sqlite_prepare   (sqlite3      *db,
                                    const char   *sql,
                                    GError      **error);
 
+/* Ends the transaction that "BEGIN" opened: COMMIT, or ROLLBACK when
+ * @failed (taken) says something in it failed or when the COMMIT fails.
+ * FALSE, @error set, when it rolled back. */
+gboolean      sy_sqlite_commit    (sqlite3      *db,
+                                   const char   *what,
+                                   const char   *path,
+                                   GError       *failed,
+                                   GError      **error);
+
+/* Runs @sql, a DELETE of one parameter (@before_us), to its end: what the
+ * retention of a store prunes. */
+gboolean      sy_sqlite_prune     (sqlite3      *db,
+                                   const char   *what,
+                                   const char   *path,
+                                   const char   *sql,
+                                   gint64        before_us,
+                                   GError      **error);
+
 void          sy_sqlite_stmt_free (sqlite3_stmt *stmt);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sy_sqlite_stmt_free)

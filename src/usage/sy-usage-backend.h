@@ -69,6 +69,20 @@ typedef struct
   gint64      cached_tokens;
 } SyUsageSnapshotRow;
 
+/* The model of a raw row, as both databases read it: served, else asked. */
+#define SY_USAGE_MODEL_SQL "CASE WHEN model_served <> '' THEN model_served ELSE model_asked END"
+
+/* The columns of the raw rows a snapshot reads, in SyUsageSnapshotRow's order. */
+#define SY_USAGE_SNAPSHOT_COLUMNS                                               \
+  "time_us, key_label, key_id, provider, " SY_USAGE_MODEL_SQL ", account_id,"   \
+  " latency_us, status, input_tokens, output_tokens, reasoning_tokens, cached_tokens"
+
+/* What a series groups by, in SQL both databases read: a column of the
+ * daily roll-ups (@daily) or of the raw rows, or a text NULL for no group.
+ * @group is one of those SyUsageSeriesQuery allows. */
+const char *sy_usage_group_column (const char *group,
+                                   gboolean    daily);
+
 typedef void (*SyUsageSeriesFunc)   (const SyUsageSeriesRow   *row,
                                      gpointer                  user_data);
 typedef void (*SyUsageSnapshotFunc) (const SyUsageSnapshotRow *row,

@@ -713,7 +713,9 @@ pg_prune (SyUsageBackend  *backend,
 typedef void (*RowFunc) (PGresult *res,
                          gpointer  data);
 
-/* Streams the rows (single-row mode: a large snapshot is not held whole). */
+/* Streams the rows (single-row mode: a large snapshot is not held whole),
+ * counting them in @rows. Run again after a lost connection (run()), it
+ * fails when rows were already handed on: they cannot be taken back. */
 static gboolean
 query_rows (PgBackend          *self,
             const char         *sql,
@@ -721,11 +723,17 @@ query_rows (PgBackend          *self,
             const char *const  *values,
             RowFunc             func,
             gpointer            data,
+            guint              *rows,
             GError            **error)
 {
   PGresult *res;
   gboolean ok = TRUE;
 
+  if (*rows > 0)
+    {
+      set_error (self, error, SY_USAGE_ERROR_UNAVAILABLE, "cannot read", "the connection was lost mid-way");
+      return FALSE;
+    }
   if (!PQsendQueryParams (self->conn, sql, n_params, NULL, values, NULL, NULL, 0))
     {
       fail (self, NULL, "cannot read", error);
@@ -737,7 +745,10 @@ query_rows (PgBackend          *self,
       ExecStatusType status = PQresultStatus (res);
 
       if (status == PGRES_SINGLE_TUPLE && ok)
-        func (res, data);
+        {
+          (*rows)++;
+          func (res, data);
+        }
       else if (status != PGRES_TUPLES_OK && status != PGRES_SINGLE_TUPLE && ok)
         {
           fail (self, res, "cannot read", error);
@@ -778,21 +789,7 @@ series_row (PGresult *res,
   row.failed = int_at (res, 3);
   row.input_tokens = int_at (res, 4);
   row.output_tokens = int_at (res, 5);
-  args->rows++;
   args->func (&row, args->user_data);
-}
-
-static const char *
-group_column (const char *group,
-              gboolean    daily)
-{
-  if (group == NULL)
-    return "NULL::text";
-  if (g_str_equal (group, "model"))
-    return daily ? "model" : "CASE WHEN model_served <> '' THEN model_served ELSE model_asked END";
-  if (g_str_equal (group, "account"))
-    return "account_id";
-  return "key_id";
 }
 
 static gboolean
@@ -808,12 +805,6 @@ series_op (PgBackend  *self,
   g_autofree char *sql = NULL;
   const char *values[] = { from, to, step };
 
-  /* Rows already handed on cannot be taken back: no second try then. */
-  if (args->rows > 0)
-    {
-      set_error (self, error, SY_USAGE_ERROR_UNAVAILABLE, "cannot read", "the connection was lost mid-way");
-      return FALSE;
-    }
   /* COLLATE "C": groups come in byte order, as from SQLite. */
   if (query->daily)
     sql = g_strdup_printf ("SELECT (%s) COLLATE \"C\" AS g, (day * %" G_GINT64_FORMAT " - $1::bigint) / $3::bigint AS b,"
@@ -822,15 +813,15 @@ series_op (PgBackend  *self,
                            " FROM " T_DAILY " WHERE day >= $1::bigint / %" G_GINT64_FORMAT
                            " AND day < $2::bigint / %" G_GINT64_FORMAT
                            " GROUP BY g, b ORDER BY g, b",
-                           group_column (query->group, TRUE), SY_USAGE_DAY_US, SY_USAGE_DAY_US, SY_USAGE_DAY_US);
+                           sy_usage_group_column (query->group, TRUE), SY_USAGE_DAY_US, SY_USAGE_DAY_US, SY_USAGE_DAY_US);
   else
     sql = g_strdup_printf ("SELECT (%s) COLLATE \"C\" AS g, (time_us - $1::bigint) / $3::bigint AS b,"
                            " COUNT(*), COUNT(*) FILTER (WHERE status = 0 OR status >= 400),"
                            " COALESCE(SUM(input_tokens), 0)::bigint, COALESCE(SUM(output_tokens), 0)::bigint"
                            " FROM " T_REQUESTS " WHERE time_us >= $1::bigint AND time_us < $2::bigint"
                            " GROUP BY g, b ORDER BY g, b",
-                           group_column (query->group, FALSE));
-  return query_rows (self, sql, 3, values, series_row, args, error);
+                           sy_usage_group_column (query->group, FALSE));
+  return query_rows (self, sql, 3, values, series_row, args, &args->rows, error);
 }
 
 static gboolean
@@ -872,7 +863,6 @@ snapshot_row (PGresult *res,
   row.output_tokens = int_at (res, 9);
   row.reasoning_tokens = int_at (res, 10);
   row.cached_tokens = int_at (res, 11);
-  args->rows++;
   args->func (&row, args->user_data);
 }
 
@@ -885,18 +875,10 @@ snapshot_op (PgBackend  *self,
   g_autofree char *since = int_text (args->since_us);
   const char *values[] = { since };
 
-  /* Rows already handed on cannot be taken back: no second try then. */
-  if (args->rows > 0)
-    {
-      set_error (self, error, SY_USAGE_ERROR_UNAVAILABLE, "cannot read", "the connection was lost mid-way");
-      return FALSE;
-    }
   return query_rows (self,
-                     "SELECT time_us, key_label, key_id, provider,"
-                  " CASE WHEN model_served <> '' THEN model_served ELSE model_asked END, account_id,"
-                     " latency_us, status, input_tokens, output_tokens, reasoning_tokens, cached_tokens"
+                     "SELECT " SY_USAGE_SNAPSHOT_COLUMNS
                      " FROM " T_REQUESTS " WHERE time_us >= $1::bigint ORDER BY time_us, id",
-                     1, values, snapshot_row, args, error);
+                     1, values, snapshot_row, args, &args->rows, error);
 }
 
 static gboolean

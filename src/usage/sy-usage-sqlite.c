@@ -7,15 +7,12 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 
-#include <glib/gstdio.h>
-#include <sqlite3.h>
-
+#include "sy-sqlite.h"
 #include "sy-usage-backend.h"
 
+#define WHAT           "Usage database"
 #define SCHEMA_VERSION 1
 
 typedef struct
@@ -30,65 +27,6 @@ nz (const char *s)
 {
   return s != NULL ? s : "";
 }
-
-static void
-set_sqlite_error (GError    **error,
-                  sqlite3    *db,
-                  int         rc,
-                  const char *path,
-                  const char *what)
-{
-  int code = SY_USAGE_ERROR_FAILED;
-
-  if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
-    code = SY_USAGE_ERROR_CORRUPT;
-  else if (rc == SQLITE_CANTOPEN || rc == SQLITE_PERM || rc == SQLITE_READONLY)
-    code = SY_USAGE_ERROR_OPEN;
-  g_set_error (error, SY_USAGE_ERROR, code, "Usage database %s: %s: %s",
-               path, what, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-}
-
-static gboolean
-exec (sqlite3     *db,
-      const char  *path,
-      const char  *sql,
-      GError     **error)
-{
-  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, db, rc, path, "cannot run statement");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static sqlite3_stmt *
-prepare (sqlite3     *db,
-         const char  *path,
-         const char  *sql,
-         GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, db, rc, path, "cannot prepare statement");
-      sqlite3_finalize (stmt);
-      return NULL;
-    }
-  return stmt;
-}
-
-static void
-stmt_free (sqlite3_stmt *stmt)
-{
-  sqlite3_finalize (stmt);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, stmt_free)
 
 static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS requests ("
@@ -125,116 +63,6 @@ static const char schema_sql[] =
   "  cached_tokens INTEGER NOT NULL DEFAULT 0,"
   "  reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
   "  PRIMARY KEY (day, model, account_id, key_id)) WITHOUT ROWID;";
-
-/* Creates the directory (0700) and the file (0600) before SQLite sees
- * them: SQLite gives its -wal and -shm files the database file's mode. */
-static gboolean
-create_file (const char  *path,
-             GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, SY_USAGE_ERROR, SY_USAGE_ERROR_OPEN,
-                   "Usage database %s: cannot create its directory: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  fd = g_open (path, O_RDWR | O_CREAT, 0600);
-  if (fd < 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, SY_USAGE_ERROR, SY_USAGE_ERROR_OPEN,
-                   "Usage database %s: cannot open: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  g_close (fd, NULL);
-  return TRUE;
-}
-
-static sqlite3 *
-open_db (const char  *path,
-         GError     **error)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-  int version = 0;
-  gboolean wal = FALSE;
-
-  if (!create_file (path, error))
-    return NULL;
-
-  /* NOMUTEX: one thread at a time uses the connection (this one, then the worker). */
-  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, db, rc, path, "cannot open");
-      sqlite3_close (db);
-      return NULL;
-    }
-  sqlite3_busy_timeout (db, 5000);
-
-  /* The first statement reads the header: a file that is not a database
-   * fails here (SQLITE_NOTADB). */
-  rc = sqlite3_prepare_v2 (db, "PRAGMA journal_mode=WAL", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        {
-          wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
-          rc = SQLITE_OK;
-        }
-    }
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, db, rc, path, "not a usable SQLite database");
-      goto fail;
-    }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  if (!wal)
-    {
-      g_set_error (error, SY_USAGE_ERROR, SY_USAGE_ERROR_FAILED,
-                   "Usage database %s: cannot switch to WAL mode", path);
-      goto fail;
-    }
-
-  rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
-  if (rc == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int (stmt, 0);
-  else
-    {
-      set_sqlite_error (error, db, rc, path, "cannot read the schema version");
-      goto fail;
-    }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  if (version > SCHEMA_VERSION)
-    {
-      g_set_error (error, SY_USAGE_ERROR, SY_USAGE_ERROR_VERSION,
-                   "Usage database %s was written by a newer version (schema %d)", path, version);
-      goto fail;
-    }
-
-  /* NORMAL is durable in WAL mode against a crash of the process; only a
-   * power loss can lose the last commits. */
-  if (!exec (db, path, "PRAGMA synchronous=NORMAL", error)
-      || !exec (db, path, "BEGIN", error)
-      || !exec (db, path, schema_sql, error)
-      || !exec (db, path, "PRAGMA user_version=" G_STRINGIFY (SCHEMA_VERSION), error)
-      || !exec (db, path, "COMMIT", error))
-    goto fail;
-  return db;
-
-fail:
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return NULL;
-}
 
 static gboolean
 sqlite_open (SyUsageBackend  *backend,
@@ -318,25 +146,17 @@ sqlite_write (SyUsageBackend  *backend,
   GError *local = NULL;
   guint i;
 
-  if (!exec (self->db, self->path, "BEGIN", error))
+  if (!sy_sqlite_exec (self->db, WHAT, self->path, "BEGIN", error))
     return FALSE;
-  ins = prepare (self->db, self->path, insert_sql, &local);
-  roll = ins != NULL ? prepare (self->db, self->path, rollup_sql, &local) : NULL;
+  ins = sy_sqlite_prepare (self->db, WHAT, self->path, insert_sql, &local);
+  roll = ins != NULL ? sy_sqlite_prepare (self->db, WHAT, self->path, rollup_sql, &local) : NULL;
   for (i = 0; roll != NULL && local == NULL && i < records->len; i++)
     if (!write_record (ins, g_ptr_array_index (records, i)))
-      set_sqlite_error (&local, self->db, sqlite3_errcode (self->db), self->path, "cannot write");
+      sy_sqlite_set_error (&local, self->db, sqlite3_errcode (self->db), WHAT, self->path, "cannot write");
   for (i = 0; roll != NULL && local == NULL && i < rollups->len; i++)
     if (!write_rollup (roll, &g_array_index (rollups, SyUsageRollup, i)))
-      set_sqlite_error (&local, self->db, sqlite3_errcode (self->db), self->path, "cannot write");
-  if (local == NULL)
-    exec (self->db, self->path, "COMMIT", &local);
-  if (local != NULL)
-    {
-      exec (self->db, self->path, "ROLLBACK", NULL);
-      g_propagate_error (error, local);
-      return FALSE;
-    }
-  return TRUE;
+      sy_sqlite_set_error (&local, self->db, sqlite3_errcode (self->db), WHAT, self->path, "cannot write");
+  return sy_sqlite_commit (self->db, WHAT, self->path, local, error);
 }
 
 static gboolean
@@ -345,34 +165,11 @@ sqlite_prune (SyUsageBackend  *backend,
               GError         **error)
 {
   SqliteBackend *self = (SqliteBackend *) backend;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (self->db, self->path, "DELETE FROM requests WHERE time_us < ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, before_us);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->db, sqlite3_errcode (self->db), self->path, "cannot prune");
-      return FALSE;
-    }
-  return TRUE;
+  return sy_sqlite_prune (self->db, WHAT, self->path, "DELETE FROM requests WHERE time_us < ?", before_us, error);
 }
 
 /* -- Reading -------------------------------------------------------------- */
-
-static const char *
-group_column (const char *group,
-              gboolean    daily)
-{
-  if (group == NULL)
-    return "NULL";
-  if (g_str_equal (group, "model"))
-    return daily ? "model" : "CASE WHEN model_served <> '' THEN model_served ELSE model_asked END";
-  if (g_str_equal (group, "account"))
-    return "account_id";
-  return "key_id";
-}
 
 static gboolean
 sqlite_series (SyUsageBackend            *backend,
@@ -384,7 +181,7 @@ sqlite_series (SyUsageBackend            *backend,
   SqliteBackend *self = (SqliteBackend *) backend;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *sql = NULL;
-  const char *column = group_column (query->group, query->daily);
+  const char *column = sy_usage_group_column (query->group, query->daily);
   int rc;
 
   /* Text compares bytewise here (BINARY), as the backends agree to. */
@@ -402,7 +199,7 @@ sqlite_series (SyUsageBackend            *backend,
                            " FROM requests WHERE time_us >= ?1 AND time_us < ?2"
                            " GROUP BY g, b ORDER BY g, b", column);
 
-  stmt = prepare (self->db, self->path, sql, error);
+  stmt = sy_sqlite_prepare (self->db, WHAT, self->path, sql, error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, query->from_us);
@@ -423,7 +220,7 @@ sqlite_series (SyUsageBackend            *backend,
     }
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (error, self->db, rc, self->path, "cannot read");
+      sy_sqlite_set_error (error, self->db, rc, WHAT, self->path, "cannot read");
       return FALSE;
     }
   return TRUE;
@@ -440,11 +237,9 @@ sqlite_snapshot (SyUsageBackend       *backend,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
-  stmt = prepare (self->db, self->path,
-                  "SELECT time_us, key_label, key_id, provider,"
-                  " CASE WHEN model_served <> '' THEN model_served ELSE model_asked END, account_id,"
-                  " latency_us, status, input_tokens, output_tokens, reasoning_tokens, cached_tokens"
-                  " FROM requests WHERE time_us >= ? ORDER BY time_us, id", error);
+  stmt = sy_sqlite_prepare (self->db, WHAT, self->path,
+                            "SELECT " SY_USAGE_SNAPSHOT_COLUMNS
+                            " FROM requests WHERE time_us >= ? ORDER BY time_us, id", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, since_us);
@@ -469,7 +264,7 @@ sqlite_snapshot (SyUsageBackend       *backend,
     }
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (error, self->db, rc, self->path, "cannot read");
+      sy_sqlite_set_error (error, self->db, rc, WHAT, self->path, "cannot read");
       return FALSE;
     }
   return TRUE;
@@ -500,7 +295,8 @@ sy_usage_sqlite_backend_new (const char  *path,
                              GError     **error)
 {
   SqliteBackend *self;
-  sqlite3 *db = open_db (path, error);
+  /* Opened here, used by the worker after: one thread at a time. */
+  sqlite3 *db = sy_sqlite_open (path, WHAT, schema_sql, SCHEMA_VERSION, error);
 
   if (db == NULL)
     return NULL;

@@ -1,13 +1,13 @@
 /* sy-usage.c: the persistent usage store (one worker thread, a backend)
  *
- * The database connection belongs to one worker thread fed by a
- * GAsyncQueue of operations. Records wait in the worker's batch until a
- * second has passed since the oldest of them (or a flush, query or close
- * comes), then go to the backend (sy-usage-sqlite.c, sy-usage-postgres.c)
- * in one transaction together with their daily roll-ups, summed here.
- * Everything that reads runs on the worker too, after committing what is
- * pending, so a query sees every record added before it. The backends only
- * hand rows back; the JSON is built here, the same for all of them.
+ * The database connection belongs to one worker thread (sy-db-worker.c).
+ * Records wait in its batch until a second has passed since the oldest of
+ * them (or a flush, query or close comes), then go to the backend
+ * (sy-usage-sqlite.c, sy-usage-postgres.c) in one transaction together
+ * with their daily roll-ups, summed here. Everything that reads runs on the
+ * worker too, after committing what is pending, so a query sees every
+ * record added before it. The backends only hand rows back; the JSON is
+ * built here, the same for all of them.
  *
  * A PostgreSQL server can go away: then the batch stays (up to
  * MAX_QUEUED records, the oldest dropped past that) and is tried again
@@ -22,63 +22,25 @@
 
 #include <string.h>
 
+#include "sy-db-worker.h"
 #include "sy-usage-backend.h"
 
-#define BATCH_US         G_USEC_PER_SEC
-#define PRUNE_EVERY_US   (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
-#define PRUNE_RETRY_US   (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
-#define RETRY_MIN_US     G_USEC_PER_SEC
-#define RETRY_MAX_US     (G_GINT64_CONSTANT (10) * G_USEC_PER_SEC)
-#define DROP_WARN_US     (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
 #define MAX_QUEUED       100000
 
 G_DEFINE_QUARK (sy-usage-error-quark, sy_usage_error)
 
-typedef enum
-{
-  OP_RECORD,
-  OP_FLUSH,
-  OP_RETENTION,
-  OP_SERIES,
-  OP_SNAPSHOT,
-  OP_CLOSE,
-} OpKind;
-
+/* What a series or a snapshot (from_us only) asks for. */
 typedef struct
 {
-  OpKind         kind;
-  SyUsageRecord *record;    /* OP_RECORD */
-  GTask         *task;      /* OP_FLUSH, OP_SERIES, OP_SNAPSHOT */
-  guint          days;      /* OP_RETENTION */
-  gint64         from_us, to_us, step_us;
-  char          *group;
-} Op;
-
-/* The worker's state: only its thread touches it, and frees it on exit,
- * so the store may be finalized on any thread (even the worker's, when a
- * task drops the last reference there). */
-typedef struct
-{
-  SyUsageBackend *backend;
-  GAsyncQueue    *queue;          /* Op* */
-  GQueue          batch;          /* SyUsageRecord* not yet committed, oldest first */
-  gint64          batch_deadline;
-  guint           retention_days;
-  gint64          next_prune;
-  gboolean        warned;         /* a failure was reported: quiet until a success */
-  gboolean        unavailable;    /* the server could not be reached at the last try */
-  gint64          retry_delay;
-  guint64         dropped;        /* records dropped since the server went away */
-  gint64          next_drop_warning;
-} Worker;
+  gint64  from_us, to_us, step_us;
+  char   *group;
+} Query;
 
 struct _SyUsageStore
 {
-  GObject      parent_instance;
+  GObject     parent_instance;
 
-  GAsyncQueue *queue;       /* Op*, shared with the worker */
-  GThread     *thread;
-  gint         closed;      /* atomic */
+  SyDbWorker *worker;       /* its state: the SyUsageBackend */
 };
 
 G_DEFINE_FINAL_TYPE (SyUsageStore, sy_usage_store, G_TYPE_OBJECT)
@@ -116,13 +78,26 @@ sy_usage_record_free (SyUsageRecord *record)
   g_free (record);
 }
 
-static void
-op_free (Op *op)
+static Query *
+query_new (gint64      from_us,
+           gint64      to_us,
+           gint64      step_us,
+           const char *group)
 {
-  g_clear_pointer (&op->record, sy_usage_record_free);
-  g_clear_object (&op->task);
-  g_free (op->group);
-  g_free (op);
+  Query *query = g_new (Query, 1);
+
+  query->from_us = from_us;
+  query->to_us = to_us;
+  query->step_us = step_us;
+  query->group = g_strdup (group);
+  return query;
+}
+
+static void
+query_free (Query *query)
+{
+  g_free (query->group);
+  g_free (query);
 }
 
 static gboolean
@@ -163,6 +138,20 @@ make_valid (char **s)
   valid = g_utf8_make_valid (*s, -1);
   g_free (*s);
   *s = valid;
+}
+
+const char *
+sy_usage_group_column (const char *group,
+                       gboolean    daily)
+{
+  /* Typed: PostgreSQL cannot give a bare NULL a collation. */
+  if (group == NULL)
+    return "CAST(NULL AS text)";
+  if (g_str_equal (group, "model"))
+    return daily ? "model" : SY_USAGE_MODEL_SQL;
+  if (g_str_equal (group, "account"))
+    return "account_id";
+  return "key_id";
 }
 
 /* -- Roll-ups ------------------------------------------------------------- */
@@ -248,131 +237,50 @@ sum_rollups (GPtrArray *records)
 
 /* -- Worker: writing ------------------------------------------------------ */
 
-static void
-warn_once (Worker *self,
-           GError *error)
-{
-  /* A full disk would fail every batch: say it once, not every second. */
-  if (!self->warned)
-    g_warning ("%s (usage records are being dropped)", error->message);
-  self->warned = TRUE;
-}
-
-static void
-report_unavailable (Worker *self,
-                    GError *error)
-{
-  if (!self->unavailable)
-    g_warning ("%s (usage records are kept, up to %d, and written once it answers again)",
-               error->message, MAX_QUEUED);
-  self->unavailable = TRUE;
-}
-
-static void
-report_available (Worker *self)
-{
-  if (self->unavailable)
-    g_message ("Usage database reachable again");
-  if (self->dropped > 0)
-    g_warning ("%" G_GUINT64_FORMAT " usage records were dropped in all while the usage database could not be reached",
-               self->dropped);
-  self->unavailable = FALSE;
-  self->dropped = 0;
-  self->next_drop_warning = 0;
-  self->retry_delay = RETRY_MIN_US;
-}
-
-static void
-queue_record (Worker        *self,
-              SyUsageRecord *record)
-{
-  gint64 now;
-
-  if (self->batch.length == 0)
-    self->batch_deadline = g_get_monotonic_time () + BATCH_US;
-  g_queue_push_tail (&self->batch, record);
-  if (self->batch.length <= MAX_QUEUED)
-    return;
-
-  /* The server is away for long: keep the newest, never block the caller. */
-  sy_usage_record_free (g_queue_pop_head (&self->batch));
-  self->dropped++;
-  now = g_get_monotonic_time ();
-  if (now >= self->next_drop_warning)
-    {
-      g_warning ("The usage database cannot be reached: %" G_GUINT64_FORMAT " usage records dropped so far"
-                 " (the oldest; the newest %d are kept)", self->dropped, MAX_QUEUED);
-      self->next_drop_warning = now + DROP_WARN_US;
-    }
-}
-
-/* Writes the batch. FALSE, with the batch kept, when the server cannot be
- * reached; a write that fails otherwise drops the batch (trying it again
- * would fail again) and says so once. */
 static gboolean
-commit_batch (Worker  *self,
-              GError **error)
+write_records (gpointer    state,
+               GPtrArray  *records,
+               GError    **error)
 {
-  const SyUsageBackendClass *klass = self->backend->klass;
-  g_autoptr(GPtrArray) records = NULL;
+  SyUsageBackend *backend = state;
   g_autoptr(GArray) rollups = NULL;
-  g_autoptr(GError) local = NULL;
-  GList *l;
 
-  if (self->batch.length == 0)
-    return TRUE;
-
-  if (!klass->open (self->backend, &local))
-    goto failed;
-  records = g_ptr_array_sized_new (self->batch.length);
-  for (l = self->batch.head; l != NULL; l = l->next)
-    g_ptr_array_add (records, l->data);
+  if (!backend->klass->open (backend, error))
+    return FALSE;
   rollups = sum_rollups (records);
-  if (klass->write (self->backend, records, rollups, &local))
-    {
-      report_available (self);
-      self->warned = FALSE;
-      g_queue_clear_full (&self->batch, (GDestroyNotify) sy_usage_record_free);
-      return TRUE;
-    }
+  return backend->klass->write (backend, records, rollups, error);
+}
 
-failed:
-  if (g_error_matches (local, SY_USAGE_ERROR, SY_USAGE_ERROR_UNAVAILABLE))
-    {
-      report_unavailable (self, local);
-      self->batch_deadline = g_get_monotonic_time () + self->retry_delay;
-      self->retry_delay = MIN (self->retry_delay * 2, RETRY_MAX_US);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  warn_once (self, local);
-  g_queue_clear_full (&self->batch, (GDestroyNotify) sy_usage_record_free);
-  return TRUE;
+static gboolean
+prune_records (gpointer    state,
+               gint64      before_us,
+               GError    **error)
+{
+  SyUsageBackend *backend = state;
+
+  return backend->klass->open (backend, error) && backend->klass->prune (backend, before_us, error);
 }
 
 static void
-prune (Worker *self)
+free_backend (gpointer state)
 {
-  const SyUsageBackendClass *klass = self->backend->klass;
-  g_autoptr(GError) error = NULL;
+  SyUsageBackend *backend = state;
 
-  self->next_prune = g_get_monotonic_time () + PRUNE_EVERY_US;
-  /* 0 keeps everything, and so does a retention reaching before gint64 time. */
-  if (self->retention_days == 0 || self->retention_days >= G_MAXINT64 / SY_USAGE_DAY_US / 2)
-    return;
-  if (klass->open (self->backend, &error)
-      && klass->prune (self->backend, g_get_real_time () - (gint64) self->retention_days * SY_USAGE_DAY_US,
-                       &error))
-    return;
-  if (g_error_matches (error, SY_USAGE_ERROR, SY_USAGE_ERROR_UNAVAILABLE))
-    {
-      /* Said by the batch that finds it too; try again sooner than an hour. */
-      report_unavailable (self, error);
-      self->next_prune = g_get_monotonic_time () + PRUNE_RETRY_US;
-    }
-  else
-    warn_once (self, error);
+  backend->klass->free (backend);
 }
+
+static const SyDbWorkerClass worker_class = {
+  .thread_name = "sy-usage",
+  .name = "usage store",
+  .what = "Usage database",
+  .items = "usage records",
+  .batch_ms = 1000,
+  .max_batch = MAX_QUEUED,
+  .item_free = (GDestroyNotify) sy_usage_record_free,
+  .write = write_records,
+  .prune = prune_records,
+  .free = free_backend,
+};
 
 /* -- Worker: reading ------------------------------------------------------ */
 
@@ -425,13 +333,14 @@ series_row (const SyUsageSeriesRow *row,
   json_builder_end_object (builder);
 }
 
-static JsonNode *
-run_series (Worker  *self,
-            Op      *op,
-            GError **error)
+static gpointer
+run_series (gpointer   state,
+            gpointer   data,
+            GError   **error)
 {
+  SyUsageBackend *backend = state;
+  const Query *op = data;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  const SyUsageBackendClass *klass = self->backend->klass;
   SyUsageSeriesQuery query = { 0 };
   SeriesBuild b = { 0 };
   gboolean ok;
@@ -471,7 +380,7 @@ run_series (Worker  *self,
   b.builder = builder;
   b.from = query.from_us;
   b.step = query.step_us;
-  ok = klass->open (self->backend, error) && klass->series (self->backend, &query, series_row, &b, error);
+  ok = backend->klass->open (backend, error) && backend->klass->series (backend, &query, series_row, &b, error);
   g_free (b.current);
   if (!ok)
     return NULL;
@@ -604,12 +513,13 @@ snapshot_row (const SyUsageSnapshotRow *row,
   add_to (b->tok_hour, hour, sum);
 }
 
-static JsonNode *
-run_snapshot (Worker  *self,
-              Op      *op,
-              GError **error)
+static gpointer
+run_snapshot (gpointer   state,
+              gpointer   data,
+              GError   **error)
 {
-  const SyUsageBackendClass *klass = self->backend->klass;
+  SyUsageBackend *backend = state;
+  const Query *op = data;
   g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
   g_autoptr(JsonObject) usage = json_object_new ();
   SnapshotBuild b = { 0 };
@@ -626,8 +536,8 @@ run_snapshot (Worker  *self,
   b.tok_day = object_member (usage, "tokens_by_day");
   b.tok_hour = object_member (usage, "tokens_by_hour");
 
-  if (!klass->open (self->backend, error)
-      || !klass->snapshot (self->backend, op->from_us, snapshot_row, &b, error))
+  if (!backend->klass->open (backend, error)
+      || !backend->klass->snapshot (backend, op->from_us, snapshot_row, &b, error))
     return NULL;
 
   json_object_set_int_member (usage, "total_requests", b.total);
@@ -639,154 +549,14 @@ run_snapshot (Worker  *self,
   return node;
 }
 
-/* -- Worker loop ---------------------------------------------------------- */
-
-static void
-return_node (GTask    *task,
-             JsonNode *node,
-             GError   *error)
-{
-  if (node != NULL)
-    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
-  else
-    g_task_return_error (task, error);
-}
-
-static gboolean
-handle_op (Worker *self,
-           Op     *op)
-{
-  GError *error = NULL;
-  JsonNode *node;
-  guint pending;
-
-  if (op->kind == OP_RECORD)
-    {
-      queue_record (self, g_steal_pointer (&op->record));
-      return TRUE;
-    }
-
-  /* Anything else sees every record queued before it (or fails, when the
-   * server that should take them cannot be reached). */
-  pending = self->batch.length;
-  if (!commit_batch (self, &error))
-    {
-      switch (op->kind)
-        {
-        case OP_FLUSH:
-        case OP_SERIES:
-        case OP_SNAPSHOT:
-          g_task_return_error (op->task, g_steal_pointer (&error));
-          return TRUE;
-        case OP_CLOSE:
-          g_warning ("%s: %u usage records are lost", error->message, pending);
-          g_clear_error (&error);
-          return FALSE;
-        case OP_RETENTION:
-        case OP_RECORD:
-        default:
-          g_clear_error (&error);
-          break;
-        }
-    }
-  if (op->task != NULL && g_task_return_error_if_cancelled (op->task))
-    return TRUE;
-
-  switch (op->kind)
-    {
-    case OP_FLUSH:
-      g_task_return_boolean (op->task, TRUE);
-      break;
-    case OP_RETENTION:
-      self->retention_days = op->days;
-      prune (self);
-      break;
-    case OP_SERIES:
-      node = run_series (self, op, &error);
-      return_node (op->task, node, error);
-      break;
-    case OP_SNAPSHOT:
-      node = run_snapshot (self, op, &error);
-      return_node (op->task, node, error);
-      break;
-    case OP_CLOSE:
-      return FALSE;
-    case OP_RECORD:
-    default:
-      g_assert_not_reached ();
-    }
-  return TRUE;
-}
-
-static gpointer
-worker (gpointer data)
-{
-  Worker *self = data;
-  gboolean running = TRUE;
-  Op *op;
-
-  prune (self);
-  while (running)
-    {
-      gint64 now = g_get_monotonic_time ();
-      gint64 wake = self->batch.length > 0 ? MIN (self->batch_deadline, self->next_prune) : self->next_prune;
-
-      op = g_async_queue_timeout_pop (self->queue, MAX (wake - now, 0));
-      if (op != NULL)
-        {
-          running = handle_op (self, op);
-          op_free (op);
-        }
-      now = g_get_monotonic_time ();
-      if (running && self->batch.length > 0 && now >= self->batch_deadline)
-        commit_batch (self, NULL);
-      if (running && now >= self->next_prune)
-        prune (self);
-    }
-
-  self->backend->klass->free (self->backend);
-  /* Adds that raced with close. */
-  while ((op = g_async_queue_try_pop (self->queue)) != NULL)
-    op_free (op);
-  g_async_queue_unref (self->queue);
-  g_queue_clear_full (&self->batch, (GDestroyNotify) sy_usage_record_free);
-  g_free (self);
-  return NULL;
-}
-
 /* -- Public API ----------------------------------------------------------- */
-
-static void
-push (SyUsageStore *self,
-      Op           *op)
-{
-  g_async_queue_push (self->queue, op);
-}
-
-static Op *
-op_new (OpKind kind)
-{
-  Op *op = g_new0 (Op, 1);
-
-  op->kind = kind;
-  return op;
-}
 
 void
 sy_usage_store_close (SyUsageStore *self)
 {
   g_return_if_fail (SY_IS_USAGE_STORE (self));
 
-  if (!g_atomic_int_compare_and_exchange (&self->closed, 0, 1))
-    return;
-  push (self, op_new (OP_CLOSE));
-  /* On the worker itself (its last reference dropped there) it cannot
-   * wait for itself: it ends on its own after the queued records. */
-  if (g_thread_self () == self->thread)
-    g_thread_unref (self->thread);
-  else
-    g_thread_join (self->thread);
-  self->thread = NULL;
+  sy_db_worker_close (self->worker);
 }
 
 static void
@@ -794,8 +564,7 @@ sy_usage_store_finalize (GObject *object)
 {
   SyUsageStore *self = SY_USAGE_STORE (object);
 
-  sy_usage_store_close (self);
-  g_async_queue_unref (self->queue);
+  sy_db_worker_free (self->worker);
   G_OBJECT_CLASS (sy_usage_store_parent_class)->finalize (object);
 }
 
@@ -814,19 +583,9 @@ sy_usage_store_init (SyUsageStore *self)
 static SyUsageStore *
 store_new (SyUsageBackend *backend)
 {
-  SyUsageStore *self;
-  Worker *worker_state;
+  SyUsageStore *self = g_object_new (SY_TYPE_USAGE_STORE, NULL);
 
-  worker_state = g_new0 (Worker, 1);
-  worker_state->backend = backend;
-  worker_state->queue = g_async_queue_new ();
-  g_queue_init (&worker_state->batch);
-  worker_state->retention_days = SY_USAGE_RETENTION_DEFAULT_DAYS;
-  worker_state->retry_delay = RETRY_MIN_US;
-
-  self = g_object_new (SY_TYPE_USAGE_STORE, NULL);
-  self->queue = g_async_queue_ref (worker_state->queue);
-  self->thread = g_thread_new ("sy-usage", worker, worker_state);
+  self->worker = sy_db_worker_new (&worker_class, backend, SY_USAGE_RETENTION_DEFAULT_DAYS);
   return self;
 }
 
@@ -944,59 +703,30 @@ void
 sy_usage_store_add (SyUsageStore        *self,
                     const SyUsageRecord *record)
 {
-  Op *op;
+  SyUsageRecord *copy;
 
   g_return_if_fail (SY_IS_USAGE_STORE (self));
   g_return_if_fail (record != NULL);
 
-  if (g_atomic_int_get (&self->closed))
-    return;
-  op = op_new (OP_RECORD);
-  op->record = sy_usage_record_copy (record);
-  make_valid (&op->record->key_id);
-  make_valid (&op->record->key_label);
-  make_valid (&op->record->account_id);
-  make_valid (&op->record->provider);
-  make_valid (&op->record->model_asked);
-  make_valid (&op->record->model_served);
-  make_valid (&op->record->client_format);
-  make_valid (&op->record->upstream_format);
-  push (self, op);
+  copy = sy_usage_record_copy (record);
+  make_valid (&copy->key_id);
+  make_valid (&copy->key_label);
+  make_valid (&copy->account_id);
+  make_valid (&copy->provider);
+  make_valid (&copy->model_asked);
+  make_valid (&copy->model_served);
+  make_valid (&copy->client_format);
+  make_valid (&copy->upstream_format);
+  sy_db_worker_add (self->worker, copy);
 }
 
 void
 sy_usage_store_set_retention_days (SyUsageStore *self,
                                    guint         days)
 {
-  Op *op;
-
   g_return_if_fail (SY_IS_USAGE_STORE (self));
 
-  if (g_atomic_int_get (&self->closed))
-    return;
-  op = op_new (OP_RETENTION);
-  op->days = days;
-  push (self, op);
-}
-
-/* Queues @op with a task, or fails the task at once when closed. */
-static void
-push_task (SyUsageStore        *self,
-           Op                  *op,
-           gpointer             source_tag,
-           GCancellable        *cancellable,
-           GAsyncReadyCallback  callback,
-           gpointer             user_data)
-{
-  op->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (op->task, source_tag);
-  if (g_atomic_int_get (&self->closed))
-    {
-      g_task_return_new_error (op->task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The usage store is closed");
-      op_free (op);
-      return;
-    }
-  push (self, op);
+  sy_db_worker_set_retention_days (self->worker, days);
 }
 
 void
@@ -1006,7 +736,7 @@ sy_usage_store_flush_async (SyUsageStore        *self,
                             gpointer             user_data)
 {
   g_return_if_fail (SY_IS_USAGE_STORE (self));
-  push_task (self, op_new (OP_FLUSH), sy_usage_store_flush_async, cancellable, callback, user_data);
+  sy_db_worker_flush_async (self->worker, self, sy_usage_store_flush_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -1028,16 +758,11 @@ sy_usage_store_query_series_async (SyUsageStore        *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  Op *op;
-
   g_return_if_fail (SY_IS_USAGE_STORE (self));
 
-  op = op_new (OP_SERIES);
-  op->from_us = from_us;
-  op->to_us = to_us;
-  op->step_us = step_us;
-  op->group = g_strdup (group);
-  push_task (self, op, sy_usage_store_query_series_async, cancellable, callback, user_data);
+  sy_db_worker_run_async (self->worker, run_series, query_new (from_us, to_us, step_us, group),
+                          (GDestroyNotify) query_free, (GDestroyNotify) json_node_unref, self,
+                          sy_usage_store_query_series_async, cancellable, callback, user_data);
 }
 
 JsonNode *
@@ -1056,13 +781,11 @@ sy_usage_store_snapshot_async (SyUsageStore        *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  Op *op;
-
   g_return_if_fail (SY_IS_USAGE_STORE (self));
 
-  op = op_new (OP_SNAPSHOT);
-  op->from_us = since_us;
-  push_task (self, op, sy_usage_store_snapshot_async, cancellable, callback, user_data);
+  sy_db_worker_run_async (self->worker, run_snapshot, query_new (since_us, 0, 0, NULL),
+                          (GDestroyNotify) query_free, (GDestroyNotify) json_node_unref, self,
+                          sy_usage_store_snapshot_async, cancellable, callback, user_data);
 }
 
 JsonNode *
