@@ -697,6 +697,7 @@ test_config_get (Fixture       *f,
     g_auto(HttpResponse) chat = { 0 };
 
     g_assert_cmpstr (http_json_string (keys, "api-keys.0"), ==, "sk-...3a9b");
+    g_assert_cmpstr (http_json_string (claude, "claude-api-key.0.api-key"), ==, "sk-...0b7c");
     g_assert_cmpstr (http_json_string (again, "api-keys.0"), ==, "sk-...3a9b");
     g_assert_cmpuint (models_status (f, CLIENT_KEY), ==, 200);
     client_post (f, "/v1/messages", "{\"model\":\"claude-echo\",\"max_tokens\":20,"
