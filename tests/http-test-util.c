@@ -79,6 +79,21 @@ send_done (gpointer data)
   return ((SendResult *) data)->done;
 }
 
+GBytes *
+http_send (SoupSession  *session,
+           SoupMessage  *msg,
+           guint         timeout_ms,
+           GError      **error)
+{
+  SendResult r = { 0 };
+
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_sent, &r);
+  g_assert_true (http_spin_until (send_done, &r, timeout_ms));
+  if (r.error != NULL)
+    g_propagate_error (error, r.error);
+  return r.bytes;
+}
+
 void
 http_request (SoupSession        *session,
               const char         *method,
@@ -90,8 +105,8 @@ http_request (SoupSession        *session,
               HttpResponse       *out)
 {
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GError) error = NULL;
   SoupMessageHeaders *h;
-  SendResult r = { 0 };
 
   g_assert_nonnull (msg);
   h = soup_message_get_request_headers (msg);
@@ -107,13 +122,11 @@ http_request (SoupSession        *session,
 
       soup_message_set_request_body_from_bytes (msg, content_type ? content_type : "application/json", b);
     }
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_sent, &r);
-  g_assert_true (http_spin_until (send_done, &r, 30000));
-  g_assert_no_error (r.error);
+  out->body = http_send (session, msg, 30000, &error);
+  g_assert_no_error (error);
   out->status = soup_message_get_status (msg);
   out->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  out->body = r.bytes;
-  out->text = g_strndup (g_bytes_get_data (r.bytes, NULL), g_bytes_get_size (r.bytes));
+  out->text = g_strndup (g_bytes_get_data (out->body, NULL), g_bytes_get_size (out->body));
 }
 
 JsonNode *

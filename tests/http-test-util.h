@@ -31,6 +31,13 @@ gboolean  http_spin_until     (gboolean   (*cond) (gpointer),
 /* Spins for @ms milliseconds. */
 void      http_spin_for       (guint        ms);
 
+/* Sends @msg and spins until its answer is in (asserts that it comes within
+ * @timeout_ms): the body, or NULL and @error. */
+GBytes   *http_send           (SoupSession        *session,
+                               SoupMessage        *msg,
+                               guint               timeout_ms,
+                               GError            **error);
+
 /* @headers: "Name: value" strings, NULL-terminated (may be NULL). */
 void      http_request        (SoupSession        *session,
                                const char         *method,

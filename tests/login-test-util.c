@@ -49,6 +49,47 @@ answer_json (SoupServerMessage *msg,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
 }
 
+JsonObject *
+request_json (SoupServerMessage *msg)
+{
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+GHashTable *
+request_form (SoupServerMessage *msg)
+{
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+  return soup_form_decode (text);
+}
+
+static char *
+base64url (const char *text)
+{
+  char *b64 = g_base64_encode ((const guchar *) text, strlen (text));
+
+  g_strdelimit (b64, "+", '-');
+  g_strdelimit (b64, "/", '_');
+  while (*b64 && b64[strlen (b64) - 1] == '=')
+    b64[strlen (b64) - 1] = '\0';
+  return b64;
+}
+
+char *
+unsigned_jwt (const char *claims,
+              const char *signature)
+{
+  g_autofree char *head = base64url ("{\"alg\":\"RS256\",\"typ\":\"JWT\"}");
+  g_autofree char *payload = base64url (claims);
+
+  return g_strdup_printf ("%s.%s.%s", head, payload, signature);
+}
+
 void
 remove_tree (const char *path)
 {

@@ -1,13 +1,15 @@
 /* login-test-util.h: pieces every sign-in test shares
  *
  * Log capture (every line of the test, for "no token in any log"), files,
- * the answer of a request and the fake services' JSON answers.
+ * the answer of a request, what the fake services read and answer, and
+ * the tokens they hand out.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
 #pragma once
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "switchyard.h"
@@ -27,6 +29,14 @@ guint            count_in_logs   (const char        *needle);
 void             answer_json     (SoupServerMessage *msg,
                                   guint              status,
                                   const char        *body);
+/* What a fake service was sent: the body as a JSON object (asserted), or
+ * as a form. */
+JsonObject      *request_json    (SoupServerMessage *msg);
+GHashTable      *request_form    (SoupServerMessage *msg);
+/* A JWT with the header {"alg":"RS256","typ":"JWT"}, @claims (JSON) and
+ * @signature (base64url), which the clients read but never verify. */
+char            *unsigned_jwt    (const char        *claims,
+                                  const char        *signature);
 void             remove_tree     (const char        *path);
 /* @dir/@name's contents, or NULL. */
 char            *read_file       (const char        *dir,

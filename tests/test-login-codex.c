@@ -68,18 +68,6 @@ refresh_token (guint generation)
   return g_strdup_printf ("rt-codex-fake-%u", generation);
 }
 
-static char *
-base64url (const char *text)
-{
-  char *b64 = g_base64_encode ((const guchar *) text, strlen (text));
-
-  g_strdelimit (b64, "+", '-');
-  g_strdelimit (b64, "/", '_');
-  while (*b64 && b64[strlen (b64) - 1] == '=')
-    b64[strlen (b64) - 1] = '\0';
-  return b64;
-}
-
 /* An id_token as OpenAI issues it (the signature is never checked). */
 static char *
 id_token (const char *plan)
@@ -88,35 +76,24 @@ id_token (const char *plan)
     "{\"iss\":\"https://auth.openai.com\",\"email\":\"me@example.com\",\"email_verified\":true,"
     "\"https://api.openai.com/auth\":{\"chatgpt_account_id\":\"" ACCOUNT_ID "\","
     "\"chatgpt_plan_type\":\"%s\",\"chatgpt_user_id\":\"user-1\"}}", plan);
-  g_autofree char *head = base64url ("{\"alg\":\"RS256\",\"typ\":\"JWT\"}");
-  g_autofree char *payload = base64url (claims);
 
-  return g_strdup_printf ("%s.%s.c2lnbmF0dXJl", head, payload);
+  return unsigned_jwt (claims, "c2lnbmF0dXJl");
 }
 
 static GHashTable *
 form_of (SoupServerMessage *msg)
 {
-  SoupMessageBody *req = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (req);
-  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-
   g_assert_cmpstr (soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg), NULL),
                    ==, "application/x-www-form-urlencoded");
-  return soup_form_decode (text);
+  return request_form (msg);
 }
 
 static JsonObject *
 json_of (SoupServerMessage *msg)
 {
-  SoupMessageBody *req = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (req);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
   g_assert_cmpstr (soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg), NULL),
                    ==, "application/json");
-  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  return request_json (msg);
 }
 
 /* GET /oauth/authorize: the "user" consents at once and is sent back. */

@@ -8,16 +8,13 @@
 
 #include "config.h"
 
-#include <ifaddrs.h>
 #include <stdlib.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <glib/gstdio.h>
 
 #include "fake-upstream.h"
-#include "http-test-util.h"
+#include "mgmt-test-util.h"
 #include "switchyard.h"
 #include "sy-clock.h"
 #include "sy-log.h"
@@ -68,10 +65,8 @@ write_config (Fixture    *f,
     "    models: [{name: echo}, {name: fail-500}]\n",
     g_str_has_prefix (management ? management : "", "#all") ? "\"\"" : "127.0.0.1",
     management ? management : "", url, url, url);
-  g_autoptr(GError) error = NULL;
 
-  g_file_set_contents (f->config_path, yaml, -1, &error);
-  g_assert_no_error (error);
+  mgmt_write_config (f->config_path, yaml);
 }
 
 static void
@@ -83,9 +78,7 @@ start_service (Fixture *f)
   f->service = sy_service_new_from_file (f->config_path, &error);
   g_assert_no_error (error);
   sy_service_set_usage_file (f->service, usage);
-  g_assert_true (sy_service_start (f->service, &error));
-  g_assert_no_error (error);
-  f->base = g_strdup_printf ("http://127.0.0.1:%u", sy_service_get_port (f->service));
+  f->base = mgmt_start_service (f->service);
 }
 
 static void
@@ -112,13 +105,7 @@ fixture_teardown (Fixture       *f,
   g_autoptr(GDir) dir = NULL;
   const char *name;
 
-  g_clear_object (&f->session);
-  if (f->service != NULL)
-    sy_service_stop (f->service);
-  g_clear_object (&f->service);
-  g_clear_pointer (&f->upstream, fake_upstream_free);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  mgmt_stop_all (&f->session, &f->service, &f->upstream);
   dir = g_dir_open (f->dir, 0, NULL);
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
@@ -143,11 +130,7 @@ mgmt (Fixture      *f,
       const char   *body,
       HttpResponse *out)
 {
-  g_autofree char *url = g_strconcat (f->base, "/v0/management", path, NULL);
-  g_autofree char *auth = key ? g_strconcat ("Authorization: Bearer ", key, NULL) : NULL;
-  const char *headers[] = { auth, NULL };
-
-  http_request (f->session, method, url, NULL, body, body ? strlen (body) : 0, headers, out);
+  mgmt_request (f->session, f->base, method, path, key, NULL, body, body ? strlen (body) : 0, out);
 }
 
 static void
@@ -160,18 +143,6 @@ client_post (Fixture      *f,
   const char *headers[] = { "Authorization: Bearer " CLIENT_KEY, NULL };
 
   http_request (f->session, "POST", url, NULL, body, strlen (body), headers, out);
-}
-
-static void
-assert_error (HttpResponse *r,
-              guint         status,
-              const char   *error)
-{
-  g_autoptr(JsonNode) root = NULL;
-
-  g_assert_cmpuint (r->status, ==, status);
-  root = http_response_json (r);
-  g_assert_cmpstr (http_json_string (root, "error"), ==, error);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -213,9 +184,9 @@ test_keys (Fixture       *f,
   g_assert_true (g_str_has_prefix (text, "# test config\n"));
 
   mgmt (f, "GET", "/usage", NULL, NULL, &missing);
-  assert_error (&missing, 401, "missing management key");
+  mgmt_assert_error (&missing, 401, "missing management key");
   mgmt (f, "GET", "/usage", "not-the-key", NULL, &wrong);
-  assert_error (&wrong, 401, "invalid management key");
+  mgmt_assert_error (&wrong, 401, "invalid management key");
   mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &bearer);
   g_assert_cmpuint (bearer.status, ==, 200);
   g_assert_nonnull (soup_message_headers_get_one (bearer.headers, "X-CPA-VERSION"));
@@ -315,47 +286,21 @@ test_env_password (Fixture       *f,
   g_assert_cmpuint (on.status, ==, 200);
 }
 
-/* A non-loopback IPv4 address of this machine, or NULL. */
-static char *
-outside_address (void)
-{
-  struct ifaddrs *list = NULL;
-  char *found = NULL;
-
-  if (getifaddrs (&list) != 0)
-    return NULL;
-  for (struct ifaddrs *i = list; i != NULL && found == NULL; i = i->ifa_next)
-    {
-      g_autoptr(GInetAddress) addr = NULL;
-
-      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
-        continue;
-      addr = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in *) i->ifa_addr)->sin_addr,
-                                            G_SOCKET_FAMILY_IPV4);
-      if (!g_inet_address_get_is_loopback (addr))
-        found = g_inet_address_to_string (addr);
-    }
-  freeifaddrs (list);
-  return found;
-}
-
 static void
 remote_request (Fixture      *f,
                 const char   *address,
                 HttpResponse *out)
 {
-  g_autofree char *url = g_strdup_printf ("http://%s:%u/v0/management/usage", address,
-                                          sy_service_get_port (f->service));
-  const char *headers[] = { "Authorization: Bearer " MGMT_KEY, NULL };
+  g_autofree char *base = g_strdup_printf ("http://%s:%u", address, sy_service_get_port (f->service));
 
-  http_request (f->session, "GET", url, NULL, NULL, 0, headers, out);
+  mgmt_request (f->session, base, "GET", "/usage", MGMT_KEY, NULL, NULL, 0, out);
 }
 
 static void
 test_remote (Fixture       *f,
              gconstpointer  data)
 {
-  g_autofree char *address = outside_address ();
+  g_autofree char *address = mgmt_outside_address ();
   g_auto(HttpResponse) refused = { 0 };
   g_auto(HttpResponse) local = { 0 };
   g_auto(HttpResponse) allowed = { 0 };
@@ -368,7 +313,7 @@ test_remote (Fixture       *f,
   /* Listening on all interfaces: a client from another address is
    * refused, the right key notwithstanding. */
   remote_request (f, address, &refused);
-  assert_error (&refused, 403, "remote management disabled");
+  mgmt_assert_error (&refused, 403, "remote management disabled");
   mgmt (f, "GET", "/usage", MGMT_KEY, NULL, &local);
   g_assert_cmpuint (local.status, ==, 200);
 
@@ -394,7 +339,7 @@ test_routes_and_cors (Fixture       *f,
   const char *other[] = { "Authorization: Bearer " MGMT_KEY, "Origin: https://evil.example", NULL };
 
   mgmt (f, "GET", "/no-such-route", MGMT_KEY, NULL, &unknown);
-  assert_error (&unknown, 404, "not_found");
+  mgmt_assert_error (&unknown, 404, "not_found");
   mgmt (f, "DELETE", "/usage", MGMT_KEY, NULL, &method);
   g_assert_cmpuint (method.status, ==, 405);
   g_assert_cmpstr (soup_message_headers_get_one (method.headers, "Allow"), ==, "GET");
@@ -567,9 +512,9 @@ test_usage_series (Fixture       *f,
   g_assert_cmpint (http_json_int (root, "series.0.points.0.output_tokens"), ==, 4);
 
   mgmt (f, "GET", "/usage/series?step=0", MGMT_KEY, NULL, &bad_step);
-  assert_error (&bad_step, 400, "invalid step");
+  mgmt_assert_error (&bad_step, 400, "invalid step");
   mgmt (f, "GET", "/usage/series?group=colour", MGMT_KEY, NULL, &bad_group);
-  assert_error (&bad_group, 400, "invalid group");
+  mgmt_assert_error (&bad_group, 400, "invalid group");
 }
 
 static JsonNode *mgmt_json (Fixture *f, const char *path);
@@ -645,7 +590,7 @@ test_usage_export_import (Fixture       *f,
   g_assert_cmpint (http_json_int (after, "usage.apis.sk-other.models.gpt-5.details.0.latency_ms"), ==, 1834);
 
   mgmt (f, "POST", "/usage/import", MGMT_KEY, "{\"version\":7,\"usage\":{}}", &bad);
-  assert_error (&bad, 400, "unsupported version");
+  mgmt_assert_error (&bad, 400, "unsupported version");
 }
 
 
@@ -754,7 +699,7 @@ test_config_scalars (Fixture       *f,
   g_assert_nonnull (strstr (text, "debug: true"));
 
   mgmt (f, "PATCH", "/request-retry", MGMT_KEY, "{\"value\":\"three\"}", &bad);
-  assert_error (&bad, 400, "invalid body");
+  mgmt_assert_error (&bad, 400, "invalid body");
   {
     g_auto(HttpResponse) ok = { 0 };
 
@@ -769,7 +714,7 @@ test_config_scalars (Fixture       *f,
   strat = mgmt_json (f, "/routing/strategy");
   g_assert_cmpstr (http_json_string (strat, "strategy"), ==, "fill-first");
   mgmt (f, "PUT", "/routing/strategy", MGMT_KEY, "{\"value\":\"sideways\"}", &bad_strategy);
-  assert_error (&bad_strategy, 400, "invalid strategy");
+  mgmt_assert_error (&bad_strategy, 400, "invalid strategy");
 
   /* A proxy password is not shown; DELETE clears the key. */
   mgmt (f, "PUT", "/proxy-url", MGMT_KEY, "{\"value\":\"http://user:pw-canary@127.0.0.1:3128\"}", &proxy);
@@ -838,7 +783,7 @@ test_config_api_keys (Fixture       *f,
   g_assert_cmpuint (models_status (f, "sk-third-key-654321"), ==, 401);
   g_assert_cmpuint (models_status (f, CLIENT_KEY), ==, 200);
   mgmt (f, "DELETE", "/api-keys", MGMT_KEY, NULL, &missing);
-  assert_error (&missing, 400, "missing index or value");
+  mgmt_assert_error (&missing, 400, "missing index or value");
 }
 
 static void
@@ -865,7 +810,7 @@ test_config_object_lists (Fixture       *f,
   g_assert_nonnull (strstr (text, CLAUDE_KEY));          /* the key itself untouched */
 
   mgmt (f, "PUT", "/vertex-api-key", MGMT_KEY, "[{\"base-url\":\"http://127.0.0.1:1\"}]", &vertex);
-  assert_error (&vertex, 400, "vertex-api-key[0].api-key is required");
+  mgmt_assert_error (&vertex, 400, "vertex-api-key[0].api-key is required");
 
   /* Found by its masked key, as a front that only saw the list knows it. */
   mgmt (f, "DELETE", "/claude-api-key?api-key=sk-...0b7c", MGMT_KEY, NULL, &del);
@@ -874,7 +819,7 @@ test_config_object_lists (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (json_node_get_array (http_json_at (after, "claude-api-key"))), ==, 1);
   g_assert_cmpstr (http_json_string (after, "claude-api-key.0.api-key"), ==, "sk-...9a8b");
   mgmt (f, "DELETE", "/claude-api-key?index=3", MGMT_KEY, NULL, &gone);
-  assert_error (&gone, 404, "item not found");
+  mgmt_assert_error (&gone, 404, "item not found");
 
   mgmt (f, "PATCH", "/openai-compatibility", MGMT_KEY, "{\"name\":\"fake\",\"value\":{\"prefix\":\"f\"}}", &compat);
   assert_ok (&compat);
@@ -959,9 +904,9 @@ test_config_yaml (Fixture       *f,
   g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (raw.headers, NULL), "application/yaml"));
 
   mgmt (f, "PUT", "/config.yaml", MGMT_KEY, "key: [unclosed", &syntax);
-  assert_error (&syntax, 400, "invalid_yaml");
+  mgmt_assert_error (&syntax, 400, "invalid_yaml");
   mgmt (f, "PUT", "/config.yaml", MGMT_KEY, "port: many\n", &invalid);
-  assert_error (&invalid, 422, "invalid_config");
+  mgmt_assert_error (&invalid, 422, "invalid_config");
   now = read_config (f);
   g_assert_cmpstr (now, ==, before);                    /* refused: file untouched */
 
@@ -1085,7 +1030,7 @@ test_quota_passive (Fixture       *f,
   mgmt (f, "POST", "/quota/refresh", MGMT_KEY, NULL, &refresh);
   g_assert_cmpuint (refresh.status, ==, 200);
   mgmt (f, "POST", "/quota/refresh?account=nobody", MGMT_KEY, NULL, &unknown);
-  assert_error (&unknown, 404, "account not found");
+  mgmt_assert_error (&unknown, 404, "account not found");
 }
 
 /* -- logs -------------------------------------------------------------------------- */
@@ -1140,7 +1085,7 @@ test_logs_off (Fixture       *f,
   g_autoptr(JsonNode) files = NULL;
 
   mgmt (f, "GET", "/logs", MGMT_KEY, NULL, &r);
-  assert_error (&r, 400, "logging to file disabled");
+  mgmt_assert_error (&r, 400, "logging to file disabled");
   files = mgmt_json (f, "/request-error-logs");
   g_assert_nonnull (http_json_at (files, "files"));
   mgmt (f, "GET", "/request-error-logs/..%2Fconfig.yaml", MGMT_KEY, NULL, &bad_name);
@@ -1202,7 +1147,7 @@ test_allowed_origins (Fixture       *f,
   g_assert_nonnull (strstr (soup_message_headers_get_one (pre.headers, "Access-Control-Allow-Headers"),
                             "Authorization"));
   http_request (f->session, "GET", url, NULL, NULL, 0, other, &refused);
-  assert_error (&refused, 403, "cross-origin requests are not allowed");
+  mgmt_assert_error (&refused, 403, "cross-origin requests are not allowed");
   g_assert_null (soup_message_headers_get_one (refused.headers, "Access-Control-Allow-Origin"));
 }
 
@@ -1273,7 +1218,7 @@ test_reset_quota (Fixture       *f,
   g_assert_cmpuint (again.status, ==, 500);         /* tried upstream again */
 
   mgmt (f, "POST", "/reset-quota", MGMT_KEY, "{\"auth_index\":\"0000000000000000\"}", &unknown);
-  assert_error (&unknown, 404, "auth not found");
+  mgmt_assert_error (&unknown, 404, "auth not found");
 }
 
 /* -- request logs ----------------------------------------------------------------- */

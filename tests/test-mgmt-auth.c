@@ -14,18 +14,15 @@
 
 #include "config.h"
 
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "fake-upstream.h"
-#include "http-test-util.h"
 #include "login-test-util.h"
+#include "mgmt-test-util.h"
 #include "sy-account-pool.h"
 #include "sy-account-state.h"
 #include "sy-auth-dir.h"
@@ -96,18 +93,6 @@ typedef struct
 
 /* ------------------------------------------------------------------ files */
 
-static char *
-base64url (const char *text)
-{
-  char *b64 = g_base64_encode ((const guchar *) text, strlen (text));
-
-  g_strdelimit (b64, "+", '-');
-  g_strdelimit (b64, "/", '_');
-  while (*b64 && b64[strlen (b64) - 1] == '=')
-    b64[strlen (b64) - 1] = '\0';
-  return b64;
-}
-
 /* An id_token as OpenAI issues it (the signature is never checked). */
 static char *
 codex_id_token (const char *email)
@@ -117,10 +102,8 @@ codex_id_token (const char *email)
     "\"https://api.openai.com/auth\":{\"chatgpt_account_id\":\"acct-77c1\",\"chatgpt_plan_type\":\"plus\","
     "\"chatgpt_subscription_active_start\":\"2026-01-01T00:00:00Z\","
     "\"chatgpt_subscription_active_until\":\"2026-12-31T00:00:00Z\",\"chatgpt_user_id\":\"user-1\"}}", email);
-  g_autofree char *head = base64url ("{\"alg\":\"RS256\",\"typ\":\"JWT\"}");
-  g_autofree char *payload = base64url (claims);
 
-  return g_strdup_printf ("%s.%s.c2lnbmF0dXJlLWNhbmFyeQ", head, payload);
+  return unsigned_jwt (claims, "c2lnbmF0dXJlLWNhbmFyeQ");
 }
 
 static char *
@@ -170,27 +153,6 @@ write_codex_file (Fixture *f)
 
 /* ------------------------------------------------------------------ fakes */
 
-static JsonObject *
-json_of (SoupServerMessage *msg)
-{
-  SoupMessageBody *req = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (req);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
-static GHashTable *
-form_of (SoupServerMessage *msg)
-{
-  SoupMessageBody *req = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (req);
-  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-
-  return soup_form_decode (text);
-}
-
 /* POST /v1/oauth/token: Claude renews, except C's refresh token. */
 static void
 on_claude_token (SoupServer        *server,
@@ -200,7 +162,7 @@ on_claude_token (SoupServer        *server,
                  gpointer           user_data)
 {
   Fixture *f = user_data;
-  g_autoptr(JsonObject) o = json_of (msg);
+  g_autoptr(JsonObject) o = request_json (msg);
   g_autofree char *body = NULL;
 
   g_assert_cmpstr (json_object_get_string_member (o, "grant_type"), ==, "refresh_token");
@@ -246,7 +208,7 @@ on_codex_token (SoupServer        *server,
                 gpointer           user_data)
 {
   Fixture *f = user_data;
-  g_autoptr(GHashTable) form = form_of (msg);
+  g_autoptr(GHashTable) form = request_form (msg);
   g_autofree char *id_token = codex_id_token ("web@x.com");
   g_autofree char *body = NULL;
 
@@ -385,10 +347,8 @@ write_config (Fixture    *f,
     all ? "\"\"" : "127.0.0.1", f->auth,
     all ? "remote-management:\n  secret-key: \"" MGMT_KEY "\"\n  allow-remote: true\n" : "",
     url, url, url, url, url, url, url, url, url);
-  g_autoptr(GError) error = NULL;
 
-  g_file_set_contents (f->config_path, yaml, -1, &error);
-  g_assert_no_error (error);
+  mgmt_write_config (f->config_path, yaml);
 }
 
 static void
@@ -409,9 +369,7 @@ start_service (Fixture *f)
     g_main_context_iteration (NULL, TRUE);
   g_assert_nonnull (sy_service_get_auth_dir (f->service));
   sy_auth_dir_set_delay (sy_service_get_auth_dir (f->service), 50);
-  g_assert_true (sy_service_start (f->service, &error));
-  g_assert_no_error (error);
-  f->base = g_strdup_printf ("http://127.0.0.1:%u", sy_service_get_port (f->service));
+  f->base = mgmt_start_service (f->service);
 }
 
 static void
@@ -462,13 +420,7 @@ fixture_teardown (Fixture       *f,
       if (count_in_logs (canary) != 0)
         g_error ("%s turned up in the log:\n%s", canary, all_logs->str);
     }
-  g_clear_object (&f->session);
-  if (f->service != NULL)
-    sy_service_stop (f->service);
-  g_clear_object (&f->service);
-  g_clear_pointer (&f->upstream, fake_upstream_free);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  mgmt_stop_all (&f->session, &f->service, &f->upstream);
   remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->auth);
@@ -492,10 +444,7 @@ mgmt_full (Fixture      *f,
            gsize         len,
            HttpResponse *out)
 {
-  g_autofree char *url = g_strconcat (f->base, "/v0/management", path, NULL);
-  const char *headers[] = { "Authorization: Bearer " MGMT_KEY, NULL };
-
-  http_request (f->session, method, url, content_type, body, len, headers, out);
+  mgmt_request (f->session, f->base, method, path, MGMT_KEY, content_type, body, len, out);
 }
 
 static void
@@ -520,20 +469,6 @@ assert_no_canary (Fixture      *f,
       if (strstr (r->text, canary) != NULL)
         g_error ("%s turned up in an answer: %s", canary, r->text);
     }
-}
-
-static void
-assert_error (HttpResponse *r,
-              guint         status,
-              const char   *error)
-{
-  g_autoptr(JsonNode) root = NULL;
-
-  if (r->status != status)
-    g_printerr ("unexpected answer %u: %s\n", r->status, r->text);
-  g_assert_cmpuint (r->status, ==, status);
-  root = http_response_json (r);
-  g_assert_cmpstr (http_json_string (root, "error"), ==, error);
 }
 
 static void
@@ -732,30 +667,6 @@ wait_accounts (Fixture *f,
   g_assert_true (http_spin_until (enough_accounts, &w, 10000));
 }
 
-typedef struct
-{
-  GBytes  *page;
-  GError  *error;
-  gboolean done;
-} Browsed;
-
-static void
-on_browsed (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Browsed *b = user_data;
-
-  b->page = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &b->error);
-  b->done = TRUE;
-}
-
-static gboolean
-browsed (gpointer data)
-{
-  return ((Browsed *) data)->done;
-}
-
 /* A browser visit on the test's main loop (the sign-in's listener runs on
  * it too); with @follow FALSE the first answer, redirect or not. */
 static SoupMessage *
@@ -764,15 +675,14 @@ browse (Fixture    *f,
         gboolean    follow)
 {
   SoupMessage *msg = soup_message_new ("GET", url);
-  Browsed b = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) page = NULL;
 
   g_assert_nonnull (msg);
   if (!follow)
     soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
-  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_browsed, &b);
-  g_assert_true (http_spin_until (browsed, &b, 30000));
-  g_assert_no_error (b.error);
-  g_clear_pointer (&b.page, g_bytes_unref);
+  page = http_send (f->session, msg, 30000, &error);
+  g_assert_no_error (error);
   return msg;
 }
 
@@ -934,9 +844,9 @@ test_upload (Fixture       *f,
 
   /* A single bad file: 400 with the reason. */
   upload_raw (f, "claude-x.json", "{\"type\":\"claude\"}", &bad);
-  assert_error (&bad, 400, "no access or refresh token in it");
+  mgmt_assert_error (&bad, 400, "no access or refresh token in it");
   upload_raw (f, "../claude-x.json", a, &bad_name);
-  assert_error (&bad_name, 400, "invalid name");
+  mgmt_assert_error (&bad_name, 400, "invalid name");
   upload_raw (f, "qwen-me.json", "{\"type\":\"qwen\",\"access_token\":\"qwen-canary-token-1234\"}", &qwen);
   g_assert_cmpuint (qwen.status, ==, 400);
   g_assert_nonnull (strstr (qwen.text, "April 2026"));
@@ -946,7 +856,7 @@ test_upload (Fixture       *f,
     const char *empty = "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n--b--\r\n";
 
     http_request (f->session, "POST", url, "multipart/form-data; boundary=b", empty, strlen (empty), headers, &none);
-    assert_error (&none, 400, "no files uploaded");
+    mgmt_assert_error (&none, 400, "no files uploaded");
   }
 
   /* An older file of a login does not replace its newer tokens. */
@@ -1028,35 +938,11 @@ test_download (Fixture       *f,
   g_assert_cmpstr (file.text, ==, on_disk);
 
   mgmt (f, "GET", "/auth-files/download?name=..%2Fconfig.yaml", NULL, &bad);
-  assert_error (&bad, 400, "invalid name");
+  mgmt_assert_error (&bad, 400, "invalid name");
   mgmt (f, "GET", "/auth-files/download?name=notes.txt", NULL, &txt);
-  assert_error (&txt, 400, "name must end with .json");
+  mgmt_assert_error (&txt, 400, "name must end with .json");
   mgmt (f, "GET", "/auth-files/download?name=nobody.json", NULL, &missing);
-  assert_error (&missing, 404, "file not found");
-}
-
-/* A non-loopback IPv4 address of this machine, or NULL. */
-static char *
-outside_address (void)
-{
-  struct ifaddrs *list = NULL;
-  char *found = NULL;
-
-  if (getifaddrs (&list) != 0)
-    return NULL;
-  for (struct ifaddrs *i = list; i != NULL && found == NULL; i = i->ifa_next)
-    {
-      g_autoptr(GInetAddress) addr = NULL;
-
-      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
-        continue;
-      addr = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in *) i->ifa_addr)->sin_addr,
-                                            G_SOCKET_FAMILY_IPV4);
-      if (!g_inet_address_get_is_loopback (addr))
-        found = g_inet_address_to_string (addr);
-    }
-  freeifaddrs (list);
-  return found;
+  mgmt_assert_error (&missing, 404, "file not found");
 }
 
 /* With allow-remote, a remote client manages, but never downloads tokens. */
@@ -1064,14 +950,12 @@ static void
 test_download_remote (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autofree char *address = outside_address ();
+  g_autofree char *address = mgmt_outside_address ();
   g_autofree char *a = claude_file ("a@example.com", A_ACCESS, A_REFRESH, 8 * 3600, 60);
   g_auto(HttpResponse) listed = { 0 };
   g_auto(HttpResponse) refused = { 0 };
   g_auto(HttpResponse) local = { 0 };
-  const char *headers[] = { "Authorization: Bearer " MGMT_KEY, NULL };
-  g_autofree char *list_url = NULL;
-  g_autofree char *download_url = NULL;
+  g_autofree char *remote = NULL;
 
   if (address == NULL)
     {
@@ -1079,13 +963,12 @@ test_download_remote (Fixture       *f,
       return;
     }
   upload_ok (f, "claude-a@example.com.json", a);
-  list_url = g_strdup_printf ("http://%s:%u/v0/management/auth-files", address, sy_service_get_port (f->service));
-  download_url = g_strdup_printf ("http://%s:%u/v0/management/auth-files/download?name=claude-a%%40example.com.json",
-                                  address, sy_service_get_port (f->service));
-  http_request (f->session, "GET", list_url, NULL, NULL, 0, headers, &listed);
+  remote = g_strdup_printf ("http://%s:%u", address, sy_service_get_port (f->service));
+  mgmt_request (f->session, remote, "GET", "/auth-files", MGMT_KEY, NULL, NULL, 0, &listed);
   g_assert_cmpuint (listed.status, ==, 200);
-  http_request (f->session, "GET", download_url, NULL, NULL, 0, headers, &refused);
-  assert_error (&refused, 403, "auth file download is only allowed from localhost");
+  mgmt_request (f->session, remote, "GET", "/auth-files/download?name=claude-a%40example.com.json", MGMT_KEY,
+                NULL, NULL, 0, &refused);
+  mgmt_assert_error (&refused, 403, "auth file download is only allowed from localhost");
   assert_no_canary (f, &refused);
   mgmt (f, "GET", "/auth-files/download?name=claude-a%40example.com.json", NULL, &local);
   g_assert_cmpuint (local.status, ==, 200);
@@ -1170,13 +1053,13 @@ test_status_routing (Fixture       *f,
   g_assert_cmpuint (fake_upstream_count_key (f->upstream, A_ACCESS), >, a_before);
 
   mgmt (f, "PATCH", "/auth-files/status", "{\"name\":", &invalid);
-  assert_error (&invalid, 400, "invalid request body");
+  mgmt_assert_error (&invalid, 400, "invalid request body");
   mgmt (f, "PATCH", "/auth-files/status", "{\"disabled\":true}", &no_name);
-  assert_error (&no_name, 400, "name is required");
+  mgmt_assert_error (&no_name, 400, "name is required");
   mgmt (f, "PATCH", "/auth-files/status", "{\"name\":\"x.json\"}", &no_flag);
-  assert_error (&no_flag, 400, "disabled is required");
+  mgmt_assert_error (&no_flag, 400, "disabled is required");
   patch_status (f, "nobody.json", TRUE, &unknown);
-  assert_error (&unknown, 404, "auth file not found");
+  mgmt_assert_error (&unknown, 404, "auth file not found");
 
   /* An auth-dir login: "disabled" goes into its file. */
   write_codex_file (f);
@@ -1306,9 +1189,9 @@ test_delete (Fixture       *f,
   }
 
   mgmt (f, "DELETE", "/auth-files", NULL, &nothing);
-  assert_error (&nothing, 400, "invalid name");
+  mgmt_assert_error (&nothing, 400, "invalid name");
   mgmt (f, "DELETE", "/auth-files", "{\"names\":", &garbage);
-  assert_error (&garbage, 400, "invalid request body");
+  mgmt_assert_error (&garbage, 400, "invalid request body");
 
   /* ?all=true: every login. */
   mgmt (f, "DELETE", "/auth-files?all=true", NULL, &all);
@@ -1398,11 +1281,11 @@ test_fields (Fixture       *f,
   g_free (body);
   body = g_strdup_printf ("{\"name\":\"%s\"}", a_name);
   mgmt (f, "PATCH", "/auth-files/fields", body, &empty);
-  assert_error (&empty, 400, "no fields to update");
+  mgmt_assert_error (&empty, 400, "no fields to update");
   g_free (body);
   body = g_strdup_printf ("{\"name\":\"%s\",\"priority\":\"high\"}", a_name);
   mgmt (f, "PATCH", "/auth-files/fields", body, &wrong);
-  assert_error (&wrong, 400, "invalid request body");
+  mgmt_assert_error (&wrong, 400, "invalid request body");
 
   /* An auth-dir login: the file takes them. */
   write_codex_file (f);
@@ -1461,7 +1344,7 @@ test_models (Fixture       *f,
   g_assert_cmpuint (unknown.status, ==, 200);
   g_assert_cmpstr (unknown.text, ==, "{\"models\":[]}");
   mgmt (f, "GET", "/auth-files/models", NULL, &no_name);
-  assert_error (&no_name, 400, "name is required");
+  mgmt_assert_error (&no_name, 400, "name is required");
 
   mgmt (f, "GET", "/model-definitions/claude", NULL, &claude);
   g_assert_cmpuint (claude.status, ==, 200);
@@ -1585,7 +1468,7 @@ test_api_call_refresh (Fixture       *f,
 
   g_clear_pointer (&f->echo_authorization, g_free);
   api_call (f, c_index, "GET", echo, NULL, &refused);
-  assert_error (&refused, 400, "auth token refresh failed");
+  mgmt_assert_error (&refused, 400, "auth token refresh failed");
   g_assert_null (f->echo_authorization);
   g_assert_cmpuint (count_in_logs ("refresh token revoked"), >, 0);
   g_log_set_always_fatal (fatal);
@@ -1612,23 +1495,23 @@ test_api_call_errors (Fixture       *f,
   a_index = auth_index_of (f, "a@example.com");
 
   mgmt (f, "POST", "/api-call", "not json", &invalid);
-  assert_error (&invalid, 400, "invalid body");
+  mgmt_assert_error (&invalid, 400, "invalid body");
   mgmt (f, "POST", "/api-call", "{\"url\":\"http://127.0.0.1/\"}", &no_method);
-  assert_error (&no_method, 400, "missing method");
+  mgmt_assert_error (&no_method, 400, "missing method");
   mgmt (f, "POST", "/api-call", "{\"method\":\"GET\"}", &no_url);
-  assert_error (&no_url, 400, "missing url");
+  mgmt_assert_error (&no_url, 400, "missing url");
   mgmt (f, "POST", "/api-call", "{\"method\":\"GET\",\"url\":\"not a url\"}", &bad_url);
-  assert_error (&bad_url, 400, "invalid url");
+  mgmt_assert_error (&bad_url, 400, "invalid url");
   mgmt (f, "POST", "/api-call", "{\"method\":\"GET\",\"url\":\"file:///etc/passwd\"}", &ftp);
-  assert_error (&ftp, 400, "invalid url");
+  mgmt_assert_error (&ftp, 400, "invalid url");
   api_call (f, "0123456789abcdef", "GET", echo, NULL, &unknown);
-  assert_error (&unknown, 400, "auth token not found");
+  mgmt_assert_error (&unknown, 400, "auth token not found");
   {
     g_autofree char *body = g_strdup_printf ("{\"method\":\"GET\",\"url\":\"%s\","
                                              "\"header\":{\"Authorization\":\"Bearer $TOKEN$\"}}", echo);
 
     mgmt (f, "POST", "/api-call", body, &no_index);
-    assert_error (&no_index, 400, "auth token not found");
+    mgmt_assert_error (&no_index, 400, "auth token not found");
   }
   /* Nothing listens there: 502. */
   {
@@ -1642,7 +1525,7 @@ test_api_call_errors (Fixture       *f,
     closed = g_strdup_printf ("http://127.0.0.1:%u/x", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   }
   api_call (f, a_index, "GET", closed, NULL, &failed);
-  assert_error (&failed, 502, "request failed");
+  mgmt_assert_error (&failed, 502, "request failed");
   assert_no_canary (f, &failed);
 }
 
@@ -2021,9 +1904,9 @@ test_vertex (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (entry, "account_type"), ==, "service_account");
 
   post_form (f, "/vertex/import", NULL, "us-central1", &missing);
-  assert_error (&missing, 400, "file required");
+  mgmt_assert_error (&missing, 400, "file required");
   post_form (f, "/vertex/import", "{\"type\":\"authorized_user\"}", NULL, &invalid);
-  assert_error (&invalid, 400, "invalid service account");
+  mgmt_assert_error (&invalid, 400, "invalid service account");
 }
 
 /* ------------------------------------------------------------------ quota */

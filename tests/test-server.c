@@ -16,6 +16,7 @@
 #include <libsoup/soup.h>
 
 #include "fake-upstream.h"
+#include "http-test-util.h"
 #include "sy-account-pool.h"
 #include "switchyard.h"
 
@@ -33,14 +34,6 @@ typedef struct
   char         *base;
   char         *dead_url;   /* a port nothing listens on */
 } Fixture;
-
-typedef struct
-{
-  guint               status;
-  SoupMessageHeaders *headers;
-  GBytes             *body;
-  char               *text;     /* body, NUL-terminated */
-} Response;
 
 static const char *behaviours =
   "      - name: echo\n"
@@ -189,69 +182,6 @@ fixture_teardown (Fixture       *f,
     ;
 }
 
-static void
-response_clear (Response *r)
-{
-  g_clear_pointer (&r->headers, soup_message_headers_unref);
-  g_clear_pointer (&r->body, g_bytes_unref);
-  g_clear_pointer (&r->text, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Response, response_clear)
-
-static gboolean
-keep_ticking (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-spin_until (gboolean (*cond) (gpointer),
-            gpointer  data,
-            guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
-  guint tick = g_timeout_add (5, keep_ticking, NULL);
-  gboolean ok = TRUE;
-
-  /* Block in the loop (a 5 ms tick bounds each wait) instead of polling. */
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        {
-          ok = FALSE;
-          break;
-        }
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-  return ok;
-}
-
-typedef struct
-{
-  GBytes  *bytes;
-  GError  *error;
-  gboolean done;
-} SendResult;
-
-static void
-on_send_and_read (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
-{
-  SendResult *r = data;
-
-  r->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static gboolean
-send_done (gpointer data)
-{
-  return ((SendResult *) data)->done;
-}
-
 /* headers: "Name: value" pairs, NULL-terminated; the client key is added
  * unless a header list is given. */
 static SoupMessage *
@@ -282,31 +212,27 @@ build_message (Fixture            *f,
   return msg;
 }
 
+/* headers: as for build_message(). */
 static void
 request_full (Fixture            *f,
               const char         *method,
               const char         *path,
               const char         *body,
               const char * const *headers,
-              Response           *out)
+              HttpResponse       *out)
 {
-  g_autoptr(SoupMessage) msg = build_message (f, method, path, body, headers);
-  SendResult r = { 0 };
+  static const char * const client_key[] = { "Authorization: Bearer " CLIENT_KEY, NULL };
+  g_autofree char *url = g_strconcat (f->base, path, NULL);
 
-  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_send_and_read, &r);
-  g_assert_true (spin_until (send_done, &r, 20000));
-  g_assert_no_error (r.error);
-  out->status = soup_message_get_status (msg);
-  out->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  out->body = r.bytes;
-  out->text = g_strndup (g_bytes_get_data (r.bytes, NULL), g_bytes_get_size (r.bytes));
+  http_request (f->session, method, url, NULL, body, body ? strlen (body) : 0, headers ? headers : client_key,
+                out);
 }
 
 static void
-post (Fixture    *f,
-      const char *path,
-      const char *body,
-      Response   *out)
+post (Fixture      *f,
+      const char   *path,
+      const char   *body,
+      HttpResponse *out)
 {
   request_full (f, SOUP_METHOD_POST, path, body, NULL, out);
 }
@@ -343,9 +269,9 @@ json_path_string (JsonNode   *root,
 
 /* The error shape of each client format. */
 static void
-assert_error_shape (Response   *r,
-                    const char *format,
-                    guint       status)
+assert_error_shape (HttpResponse *r,
+                    const char   *format,
+                    guint         status)
 {
   g_autoptr(JsonNode) root = NULL;
   JsonObject *obj;
@@ -378,9 +304,9 @@ static void
 test_health (Fixture       *f,
              gconstpointer  data)
 {
-  g_auto(Response) r = { 0 };
-  g_auto(Response) r2 = { 0 };
-  g_auto(Response) r3 = { 0 };
+  g_auto(HttpResponse) r = { 0 };
+  g_auto(HttpResponse) r2 = { 0 };
+  g_auto(HttpResponse) r3 = { 0 };
   const char *none[] = { NULL };
 
   request_full (f, "GET", "/healthz", NULL, none, &r);
@@ -410,50 +336,50 @@ test_auth (Fixture       *f,
   const char *gemini = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}";
 
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "POST", "/v1/chat/completions", chat, none, &r);
     assert_error_shape (&r, "openai", 401);
     g_assert_nonnull (strstr (r.text, "Missing API key"));
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "POST", "/v1/chat/completions", chat, wrong, &r);
     assert_error_shape (&r, "openai", 401);
     g_assert_nonnull (strstr (r.text, "Invalid API key"));
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "POST", "/v1/messages", claude, wrong, &r);
     assert_error_shape (&r, "claude", 401);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "POST", "/v1beta/models/g/echo:generateContent", gemini, none, &r);
     assert_error_shape (&r, "gemini", 401);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "GET", "/v1/models", NULL, none, &r);
     assert_error_shape (&r, "openai", 401);
   }
   /* Every accepted way of sending the key. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "POST", "/v1/messages?beta=true", claude, xkey, &r);
     g_assert_cmpuint (r.status, ==, 200);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "POST", "/v1beta/models/g/echo:generateContent", gemini, goog, &r);
     g_assert_cmpuint (r.status, ==, 200);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "POST", "/v1beta/models/g/echo:generateContent?key=" CLIENT_KEY, gemini, none, &r);
     g_assert_cmpuint (r.status, ==, 200);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "POST", "/v1/chat/completions", chat, raw, &r);
     g_assert_cmpuint (r.status, ==, 200);
   }
@@ -467,7 +393,7 @@ test_models (Fixture       *f,
   g_autoptr(JsonNode) root = NULL;
 
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     g_autoptr(JsonNode) ids = NULL;
     g_autoptr(GError) error = NULL;
     JsonArray *arr;
@@ -492,7 +418,7 @@ test_models (Fixture       *f,
     g_clear_pointer (&root, json_node_unref);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     request_full (f, "GET", "/v1/models", NULL, claude_ua, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -502,7 +428,7 @@ test_models (Fixture       *f,
     g_clear_pointer (&root, json_node_unref);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     request_full (f, "GET", "/v1beta/models", NULL, NULL, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -510,8 +436,8 @@ test_models (Fixture       *f,
     g_assert_nonnull (strstr (r.text, "generateContent"));
   }
   {
-    g_auto(Response) r = { 0 };
-    g_auto(Response) r2 = { 0 };
+    g_auto(HttpResponse) r = { 0 };
+    g_auto(HttpResponse) r2 = { 0 };
 
     request_full (f, "GET", "/v1beta/models/g/echo", NULL, NULL, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -525,7 +451,7 @@ static void
 test_openai_chat (Fixture       *f,
                   gconstpointer  data)
 {
-  g_auto(Response) r = { 0 };
+  g_auto(HttpResponse) r = { 0 };
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonNode) sent = NULL;
   const FakeRequest *last;
@@ -553,8 +479,8 @@ test_claude (Fixture       *f,
 {
   const char *hdrs[] = { "x-api-key: " CLIENT_KEY, "anthropic-version: 2023-06-01",
                          "anthropic-beta: interleaved-thinking-2025-05-14", NULL };
-  g_auto(Response) r = { 0 };
-  g_auto(Response) rc = { 0 };
+  g_auto(HttpResponse) r = { 0 };
+  g_auto(HttpResponse) rc = { 0 };
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonNode) sent = NULL;
   const FakeRequest *last;
@@ -588,7 +514,7 @@ static void
 test_responses (Fixture       *f,
                 gconstpointer  data)
 {
-  g_auto(Response) r = { 0 };
+  g_auto(HttpResponse) r = { 0 };
   g_autoptr(JsonNode) root = NULL;
   const FakeRequest *last;
 
@@ -614,8 +540,8 @@ test_gemini (Fixture       *f,
              gconstpointer  data)
 {
   const char *body = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}";
-  g_auto(Response) r = { 0 };
-  g_auto(Response) rc = { 0 };
+  g_auto(HttpResponse) r = { 0 };
+  g_auto(HttpResponse) rc = { 0 };
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonNode) sent = NULL;
   const FakeRequest *last;
@@ -777,7 +703,7 @@ stream_to_end (Fixture    *f,
 {
   g_autoptr(Streamer) s = streamer_start (f, path, body, TRUE);
 
-  g_assert_true (spin_until (streamer_eof, s, 20000));
+  g_assert_true (http_spin_until (streamer_eof, s, 20000));
   g_assert_no_error (s->error);
   g_assert_cmpuint (soup_message_get_status (s->msg), ==, 200);
   g_object_set_data_full (G_OBJECT (f->session), "ct",
@@ -843,7 +769,7 @@ test_streams (Fixture       *f,
 
   /* The upstream ignored "stream": its JSON answer is passed on. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, "/v1/chat/completions",
           "{\"model\":\"o/json-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
@@ -873,7 +799,7 @@ test_stream_cancel (Fixture       *f,
   g_autoptr(Streamer) s = streamer_start (f, "/v1/chat/completions",
     "{\"model\":\"o/slow-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", TRUE);
 
-  g_assert_true (spin_until (streamer_has_data, s, 5000));
+  g_assert_true (http_spin_until (streamer_has_data, s, 5000));
   g_assert_no_error (s->error);
   /* The first event arrived while the upstream is still streaming. */
   g_assert_nonnull (strstr (s->received->str, "tok0"));
@@ -886,9 +812,9 @@ test_stream_cancel (Fixture       *f,
   g_input_stream_close (s->stream, NULL, NULL);
   soup_session_abort (f->session);
 
-  g_assert_true (spin_until (upstream_aborted, f, 3000));
+  g_assert_true (http_spin_until (upstream_aborted, f, 3000));
   g_assert_cmpuint (fake_upstream_get_n_aborted (f->upstream), ==, 1);
-  g_assert_true (spin_until (no_active_requests, f, 3000));
+  g_assert_true (http_spin_until (no_active_requests, f, 3000));
 }
 
 /* Dropping the service mid-stream ends the stream and its upstream, and
@@ -900,14 +826,14 @@ test_dispose_during_stream (Fixture       *f,
   g_autoptr(Streamer) s = streamer_start (f, "/v1/chat/completions",
     "{\"model\":\"o/slow-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", TRUE);
 
-  g_assert_true (spin_until (streamer_has_data, s, 5000));
+  g_assert_true (http_spin_until (streamer_has_data, s, 5000));
   g_assert_nonnull (strstr (s->received->str, "tok0"));
 
   g_clear_object (&f->service);
 
-  g_assert_true (spin_until (streamer_eof, s, 5000));
+  g_assert_true (http_spin_until (streamer_eof, s, 5000));
   g_assert_null (strstr (s->received->str, "[DONE]"));
-  g_assert_true (spin_until (upstream_aborted, f, 5000));
+  g_assert_true (http_spin_until (upstream_aborted, f, 5000));
 }
 
 static gboolean
@@ -929,7 +855,7 @@ test_reload_during_stream (Fixture       *f,
   guint generation = sy_service_get_generation (f->service);
   guint port = sy_service_get_port (f->service);
 
-  g_assert_true (spin_until (has_two_events, s, 5000));
+  g_assert_true (http_spin_until (has_two_events, s, 5000));
   g_assert_false (s->eof);
 
   /* The new config drops every account and changes the client key. */
@@ -940,7 +866,7 @@ test_reload_during_stream (Fixture       *f,
   /* Same host and port: the listener was not restarted. */
   g_assert_cmpuint (sy_service_get_port (f->service), ==, port);
 
-  g_assert_true (spin_until (streamer_eof, s, 10000));
+  g_assert_true (http_spin_until (streamer_eof, s, 10000));
   g_assert_no_error (s->error);
   g_assert_cmpuint (count_substr (s->received->str, "event: content_block_delta"), ==, FAKE_STREAM_EVENTS);
   g_assert_true (g_str_has_suffix (s->received->str, "data: {\"type\":\"message_stop\"}\n\n"));
@@ -948,8 +874,8 @@ test_reload_during_stream (Fixture       *f,
   /* New requests see the new config. */
   {
     const char *newkey[] = { "Authorization: Bearer new-key", NULL };
-    g_auto(Response) r = { 0 };
-    g_auto(Response) r2 = { 0 };
+    g_auto(HttpResponse) r = { 0 };
+    g_auto(HttpResponse) r2 = { 0 };
 
     post (f, "/v1/messages", "{\"model\":\"c/echo\",\"messages\":[]}", &r);
     assert_error_shape (&r, "claude", 401);
@@ -969,7 +895,7 @@ test_backpressure (Fixture       *f,
   guint64 sent_while_paused;
   guint events;
 
-  g_assert_true (spin_until (streamer_headers, s, 5000));
+  g_assert_true (http_spin_until (streamer_headers, s, 5000));
   g_assert_no_error (s->error);
 
   until = g_get_monotonic_time () + G_USEC_PER_SEC;
@@ -985,7 +911,7 @@ test_backpressure (Fixture       *f,
 
   s->stop_reading = FALSE;
   read_more (s);
-  g_assert_true (spin_until (streamer_eof, s, 60000));
+  g_assert_true (http_spin_until (streamer_eof, s, 60000));
   g_assert_no_error (s->error);
   g_test_message ("upstream sent %" G_GUINT64_FORMAT " bytes in all; client got %" G_GSIZE_FORMAT, fake_upstream_get_bytes_sent (f->upstream), s->received->len);
   events = count_substr (s->received->str, "chat.completion.chunk");
@@ -1031,7 +957,7 @@ test_bad_input (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Response) r = { 0 };
+      g_auto(HttpResponse) r = { 0 };
 
       g_test_message ("case %u: %s %s", i, cases[i].path, cases[i].body);
       post (f, cases[i].path, cases[i].body, &r);
@@ -1041,7 +967,7 @@ test_bad_input (Fixture       *f,
 
   /* Wrong method */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "GET", "/v1/chat/completions", NULL, NULL, &r);
     assert_error_shape (&r, "openai", 405);
     g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Allow"), ==, "POST");
@@ -1105,7 +1031,7 @@ test_translate_answers (Fixture       *f,
         g_autofree char *model = g_strdup_printf ("%s/echo", upstream_shapes[j].prefix);
         g_autofree char *path = fill (c->path, model, FALSE);
         g_autofree char *body = fill (c->body, model, FALSE);
-        g_auto(Response) r = { 0 };
+        g_auto(HttpResponse) r = { 0 };
         g_autoptr(JsonNode) root = NULL;
         const char *text;
 
@@ -1167,14 +1093,14 @@ test_translate_errors (Fixture       *f,
 {
   /* An upstream error reaches the client in its own format, status kept. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     post (f, "/v1/messages", "{\"model\":\"o/fail-429\",\"max_tokens\":10,"
           "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
     assert_error_shape (&r, "claude", 429);
     g_assert_nonnull (strstr (r.text, "fake failure 429"));
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     post (f, "/v1beta/models/c/fail-400:generateContent",
           "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}", &r);
     assert_error_shape (&r, "gemini", 400);
@@ -1211,7 +1137,7 @@ test_translate_count_tokens (Fixture       *f,
   /* Gemini has a counter: its count comes back in Claude's shape. */
   {
     const char *body = CLAUDE_COUNT_BODY ("g/echo", "hello there");
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     g_autoptr(JsonNode) root = NULL;
 
     post (f, "/v1/messages/count_tokens", body, &r);
@@ -1224,8 +1150,8 @@ test_translate_count_tokens (Fixture       *f,
   {
     const char *short_body = CLAUDE_COUNT_BODY ("o/echo", "hi");
     const char *long_body = CLAUDE_COUNT_BODY ("o/echo", "a much longer question about many different things");
-    g_auto(Response) r1 = { 0 };
-    g_auto(Response) r2 = { 0 };
+    g_auto(HttpResponse) r1 = { 0 };
+    g_auto(HttpResponse) r2 = { 0 };
     g_autoptr(JsonNode) a = NULL;
     g_autoptr(JsonNode) b = NULL;
     guint before = fake_upstream_get_n_requests (f->upstream);
@@ -1249,7 +1175,7 @@ static void
 test_reasoning_suffix (Fixture       *f,
                        gconstpointer  data)
 {
-  g_auto(Response) r = { 0 };
+  g_auto(HttpResponse) r = { 0 };
   g_autoptr(JsonNode) sent = NULL;
   JsonObject *thinking;
 
@@ -1265,7 +1191,7 @@ test_reasoning_suffix (Fixture       *f,
 
   /* Across formats too: OpenAI's level becomes Gemini's thinking config. */
   {
-    g_auto(Response) r2 = { 0 };
+    g_auto(HttpResponse) r2 = { 0 };
     g_autoptr(JsonNode) sent2 = NULL;
     JsonObject *config;
 
@@ -1298,7 +1224,7 @@ test_payload_rules (Fixture       *f,
 {
   /* Same format: override and filter on the forwarded body. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     g_autoptr(JsonNode) sent = NULL;
     JsonObject *o;
 
@@ -1314,7 +1240,7 @@ test_payload_rules (Fixture       *f,
   }
   /* Translated: the default lands in the Gemini body, unless the client set it. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     g_autoptr(JsonNode) sent = NULL;
 
     post (f, "/v1/chat/completions", "{\"model\":\"g/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
@@ -1324,7 +1250,7 @@ test_payload_rules (Fixture       *f,
                                                                                 "generationConfig"), "topK"), ==, 7);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     g_autoptr(JsonNode) sent = NULL;
 
     post (f, "/v1/chat/completions", "{\"model\":\"g/echo\",\"top_k\":3,"
@@ -1336,7 +1262,7 @@ test_payload_rules (Fixture       *f,
   }
   /* Another protocol: untouched. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     g_autoptr(JsonNode) sent = NULL;
 
     post (f, "/v1/chat/completions", "{\"model\":\"o/echo\",\"temperature\":1,"
@@ -1357,7 +1283,7 @@ static void
 test_model_mapping (Fixture       *f,
                     gconstpointer  data)
 {
-  g_auto(Response) r = { 0 };
+  g_auto(HttpResponse) r = { 0 };
   g_autoptr(JsonNode) root = NULL;
 
   post (f, "/v1/messages", "{\"model\":\"claude-opus-4-5\",\"max_tokens\":10,"
@@ -1384,7 +1310,7 @@ test_priority_order (Fixture       *f,
 {
   for (guint i = 0; i < 4; i++)
     {
-      g_auto(Response) r = { 0 };
+      g_auto(HttpResponse) r = { 0 };
       guint before = fake_upstream_get_n_requests (f->upstream);
       g_autoptr(JsonNode) sent = NULL;
 
@@ -1409,13 +1335,13 @@ test_body_limit (Fixture       *f,
   g_string_append (big, "\"}]}");
 
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     post (f, "/v1/chat/completions", big->str, &r);
     assert_error_shape (&r, "openai", 413);
     g_assert_nonnull (strstr (r.text, "max-body-size"));
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     post (f, "/v1/messages", big->str, &r);
     assert_error_shape (&r, "claude", 413);
   }
@@ -1424,15 +1350,14 @@ test_body_limit (Fixture       *f,
     g_autofree char *url = g_strconcat (f->base, "/v1/chat/completions", NULL);
     g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
     g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data (g_strdup (big->str), big->len, g_free);
-    SendResult r = { 0 };
+    g_autoptr(GError) send_error = NULL;
+    g_autoptr(GBytes) answer = NULL;
 
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Bearer " CLIENT_KEY);
     soup_message_set_request_body (msg, "application/json", in, -1);
-    soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_send_and_read, &r);
-    g_assert_true (spin_until (send_done, &r, 10000));
-    g_assert_no_error (r.error);
+    answer = http_send (f->session, msg, 10000, &send_error);
+    g_assert_no_error (send_error);
     g_assert_cmpuint (soup_message_get_status (msg), ==, 413);
-    g_bytes_unref (r.bytes);
   }
   g_assert_cmpuint (fake_upstream_get_n_requests (f->upstream), ==, before);
 }
@@ -1443,33 +1368,33 @@ test_upstream_errors (Fixture       *f,
 {
   /* Same format: the upstream's own error body, status kept. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     post (f, "/v1/messages", "{\"model\":\"c/fail-429\",\"messages\":[]}", &r);
     assert_error_shape (&r, "claude", 429);
     g_assert_nonnull (strstr (r.text, "rate_limit_error"));
     g_assert_nonnull (strstr (r.text, "fake failure 429"));
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     post (f, "/v1beta/models/g/fail-500:generateContent", "{}", &r);
     assert_error_shape (&r, "gemini", 500);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     post (f, "/v1/chat/completions", "{\"model\":\"o/fail-400\",\"messages\":[]}", &r);
     assert_error_shape (&r, "openai", 400);
     g_assert_nonnull (strstr (r.text, "fake failure 400"));
   }
   /* Nobody listening: 502 in the client's format. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     post (f, "/v1/chat/completions", "{\"model\":\"dead/echo\",\"messages\":[]}", &r);
     assert_error_shape (&r, "openai", 502);
     g_assert_null (strstr (r.text, KEY_COMPAT));
   }
   /* Headers, then silence: 504 after upstream-idle-timeout. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     post (f, "/v1/chat/completions", "{\"model\":\"o/stall\",\"stream\":true,\"messages\":[]}", &r);
     assert_error_shape (&r, "openai", 504);
   }
@@ -1501,7 +1426,7 @@ test_upstream_errors (Fixture       *f,
 
   /* And the process is still fine. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     post (f, "/v1/chat/completions", "{\"model\":\"o/echo\",\"messages\":[]}", &r);
     g_assert_cmpuint (r.status, ==, 200);
   }
@@ -1519,7 +1444,7 @@ test_failover (Fixture       *f,
    * each in turn, and both requests must succeed. */
   for (guint i = 0; i < 2; i++)
     {
-      g_auto(Response) r = { 0 };
+      g_auto(HttpResponse) r = { 0 };
 
       post (f, "/v1/chat/completions", "{\"model\":\"pool/echo\",\"messages\":[]}", &r);
       g_assert_cmpuint (r.status, ==, 200);
@@ -1528,7 +1453,7 @@ test_failover (Fixture       *f,
 
   /* 500 from both live accounts: both were asked. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     before = fake_upstream_get_n_requests (f->upstream);
     post (f, "/v1/chat/completions", "{\"model\":\"pool/fail-500\",\"messages\":[]}", &r);
@@ -1538,7 +1463,7 @@ test_failover (Fixture       *f,
 
   /* 400: the request is wrong, another account would say the same. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     before = fake_upstream_get_n_requests (f->upstream);
     post (f, "/v1/chat/completions", "{\"model\":\"pool/fail-400\",\"messages\":[]}", &r);
@@ -1553,7 +1478,7 @@ test_proxy (Fixture       *f,
             gconstpointer  data)
 {
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, "/v1/chat/completions", "{\"model\":\"proxied/echo\",\"messages\":[]}", &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -1562,8 +1487,8 @@ test_proxy (Fixture       *f,
   {
     g_autoptr(GError) error = NULL;
     g_autofree char *yaml = NULL;
-    g_auto(Response) via_global = { 0 };
-    g_auto(Response) direct = { 0 };
+    g_auto(HttpResponse) via_global = { 0 };
+    g_auto(HttpResponse) direct = { 0 };
 
     yaml = g_strdup_printf ("host: 127.0.0.1\nport: 0\napi-keys: [\"" CLIENT_KEY "\"]\n"
                             "proxy-url: \"%s\"\n"
@@ -1591,12 +1516,12 @@ test_origin (Fixture       *f,
   const char *preflight[] = { "Origin: http://127.0.0.1:5173", "Access-Control-Request-Method: POST", NULL };
 
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "POST", "/v1/chat/completions", "{\"model\":\"o/echo\",\"messages\":[]}", evil, &r);
     assert_error_shape (&r, "openai", 403);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "POST", "/v1/chat/completions", "{\"model\":\"o/echo\",\"messages\":[]}", local, &r);
     g_assert_cmpuint (r.status, ==, 200);
     g_assert_cmpstr (soup_message_headers_get_one (r.headers, "Access-Control-Allow-Origin"), ==,
@@ -1606,8 +1531,8 @@ test_origin (Fixture       *f,
   {
     const char *lookalike[] = { "Authorization: Bearer " CLIENT_KEY, "Origin: http://localhost.evil.example", NULL };
     const char *v6[] = { "Authorization: Bearer " CLIENT_KEY, "Origin: http://[::1]:8080", NULL };
-    g_auto(Response) r1 = { 0 };
-    g_auto(Response) r2 = { 0 };
+    g_auto(HttpResponse) r1 = { 0 };
+    g_auto(HttpResponse) r2 = { 0 };
 
     request_full (f, "POST", "/v1/chat/completions", "{\"model\":\"o/echo\",\"messages\":[]}", lookalike, &r1);
     assert_error_shape (&r1, "openai", 403);
@@ -1615,7 +1540,7 @@ test_origin (Fixture       *f,
     g_assert_cmpuint (r2.status, ==, 200);
   }
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
     request_full (f, "OPTIONS", "/v1/chat/completions", NULL, preflight, &r);
     g_assert_cmpuint (r.status, ==, 204);
     g_assert_nonnull (soup_message_headers_get_one (r.headers, "Access-Control-Allow-Methods"));
@@ -1628,16 +1553,16 @@ test_listener_toggle (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SoupMessage) msg = build_message (f, "GET", "/healthz", NULL, NULL);
-  SendResult r = { 0 };
-  g_auto(Response) ok = { 0 };
+  g_autoptr(GBytes) refused = NULL;
+  g_auto(HttpResponse) ok = { 0 };
 
   g_assert_true (sy_service_set_listening (f->service, FALSE, &error));
   g_assert_false (sy_service_get_listening (f->service));
   soup_session_abort (f->session);
-  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_send_and_read, &r);
-  g_assert_true (spin_until (send_done, &r, 5000));
-  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
-  g_clear_error (&r.error);
+  refused = http_send (f->session, msg, 5000, &error);
+  g_assert_null (refused);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_clear_error (&error);
 
   g_assert_true (sy_service_set_listening (f->service, TRUE, &error));
   g_assert_no_error (error);
@@ -1729,13 +1654,13 @@ test_file_reload (void)
 
   t0 = g_get_monotonic_time ();
   g_assert_true (g_file_set_contents (path, "host: 127.0.0.1\nport: 0\napi-keys: [two]\ndebug: false\n", -1, &error));
-  g_assert_true (spin_until (reloaded_once, &count, 5000));
+  g_assert_true (http_spin_until (reloaded_once, &count, 5000));
   g_test_message ("reload applied %.1f ms after the write", (g_get_monotonic_time () - t0) / 1000.0);
   g_assert_cmpuint (sy_service_get_generation (service), ==, 2);
 
   g_test_expect_message ("sy-service", G_LOG_LEVEL_WARNING, "*config.yaml:*previous config stays in force*");
   g_assert_true (g_file_set_contents (path, "port: [oops\n", -1, &error));
-  g_assert_true (spin_until (failed_once, &count, 5000));
+  g_assert_true (http_spin_until (failed_once, &count, 5000));
   g_test_assert_expected_messages ();
   g_assert_cmpuint (sy_service_get_generation (service), ==, 2);
   g_assert_true (sy_service_get_listening (service));
@@ -1786,7 +1711,7 @@ static gboolean
 listed (Fixture    *f,
         const char *id)
 {
-  g_auto(Response) r = { 0 };
+  g_auto(HttpResponse) r = { 0 };
   g_autofree char *needle = g_strdup_printf ("\"id\":\"%s\"", id);
 
   request_full (f, "GET", "/v1/models", NULL, NULL, &r);
@@ -1831,7 +1756,7 @@ test_cooldown (Fixture       *f,
   /* A: "retry in 120 s". The request moves on to B. */
   fake_upstream_script (f->upstream, "echo", "key-cool-a", 429, NULL, GOOGLE_429 ("120s"));
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, cool_calls[0].path, cool_calls[0].body, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -1847,7 +1772,7 @@ test_cooldown (Fixture       *f,
   /* Every format now goes straight to B (fill-first would pick A). */
   for (guint i = 0; i < G_N_ELEMENTS (cool_calls); i++)
     {
-      g_auto(Response) r = { 0 };
+      g_auto(HttpResponse) r = { 0 };
 
       post (f, cool_calls[i].path, cool_calls[i].body, &r);
       g_assert_cmpuint (r.status, ==, 200);
@@ -1858,7 +1783,7 @@ test_cooldown (Fixture       *f,
   /* B: "Retry-After: 30". Now both cool: 429, Retry-After from the soonest. */
   fake_upstream_script (f->upstream, "echo", "key-cool-b", 429, "30", NULL);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, cool_calls[2].path, cool_calls[2].body, &r);
     assert_error_shape (&r, "openai", 429);
@@ -1870,7 +1795,7 @@ test_cooldown (Fixture       *f,
   sy_clock_advance (clock, 10 * G_USEC_PER_SEC);
   for (guint i = 0; i < G_N_ELEMENTS (cool_calls); i++)
     {
-      g_auto(Response) r = { 0 };
+      g_auto(HttpResponse) r = { 0 };
 
       post (f, cool_calls[i].path, cool_calls[i].body, &r);
       assert_error_shape (&r, cool_calls[i].format, 429);
@@ -1884,7 +1809,7 @@ test_cooldown (Fixture       *f,
   /* B is back after its 30 s, A after its 120 s (and fill-first prefers A). */
   sy_clock_advance (clock, 21 * G_USEC_PER_SEC);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, cool_calls[1].path, cool_calls[1].body, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -1892,7 +1817,7 @@ test_cooldown (Fixture       *f,
   }
   sy_clock_advance (clock, 90 * G_USEC_PER_SEC);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, cool_calls[3].path, cool_calls[3].body, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -1904,7 +1829,7 @@ test_cooldown (Fixture       *f,
   /* Disabled from the outside (the tray, the management API): skipped. */
   sy_account_state_set_enabled (a, FALSE);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, cool_calls[0].path, cool_calls[0].body, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -1912,7 +1837,7 @@ test_cooldown (Fixture       *f,
   }
   sy_account_state_set_enabled (b, FALSE);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, cool_calls[0].path, cool_calls[0].body, &r);
     assert_error_shape (&r, "openai", 503);
@@ -1938,7 +1863,7 @@ test_round_robin (Fixture       *f,
 
   for (guint i = 0; i < 6; i++)
     {
-      g_auto(Response) r = { 0 };
+      g_auto(HttpResponse) r = { 0 };
       g_autoptr(GString) body = g_string_new (cool_calls[i % G_N_ELEMENTS (cool_calls)].body);
       g_autoptr(GString) path = g_string_new (cool_calls[i % G_N_ELEMENTS (cool_calls)].path);
 
@@ -1959,8 +1884,8 @@ static const char *rounds_config =
   "     models: [{name: echo, alias: m}]}\n";
 
 static void
-post_solo (Fixture  *f,
-           Response *r)
+post_solo (Fixture      *f,
+           HttpResponse *r)
 {
   post (f, "/v1/messages", "{\"model\":\"solo/m\",\"max_tokens\":10,"
         "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", r);
@@ -1978,7 +1903,7 @@ test_retry_rounds (Fixture       *f,
   /* A 2 s retry delay: waited for, then served. */
   fake_upstream_script (f->upstream, "echo", "key-solo", 429, NULL, GOOGLE_429 ("2s"));
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -1989,7 +1914,7 @@ test_retry_rounds (Fixture       *f,
   /* A 5xx cools for a minute, longer than the 30 s allowed: no wait. */
   fake_upstream_script (f->upstream, "echo", "key-solo", 503, NULL, NULL);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     assert_error_shape (&r, "claude", 503);
@@ -2003,7 +1928,7 @@ test_retry_rounds (Fixture       *f,
   for (guint i = 0; i < 3; i++)
     fake_upstream_script (f->upstream, "echo", "key-solo", 429, NULL, NULL);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     assert_error_shape (&r, "claude", 429);
@@ -2012,7 +1937,7 @@ test_retry_rounds (Fixture       *f,
   }
   /* The next request waits those 4 s out, then is served. */
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -2055,7 +1980,7 @@ test_refresh_on_401 (Fixture       *f,
   sy_account_state_set_refresh_func (solo, refresh_now, &refresher, NULL);
   fake_upstream_script (f->upstream, "echo", "key-solo", 401, NULL, NULL);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -2070,7 +1995,7 @@ test_refresh_on_401 (Fixture       *f,
   fake_upstream_script (f->upstream, "echo", "key-solo", 401, NULL, NULL);
   fake_upstream_script (f->upstream, "echo", "key-solo", 401, NULL, NULL);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     assert_error_shape (&r, "claude", 401);
@@ -2082,7 +2007,7 @@ test_refresh_on_401 (Fixture       *f,
   refresher.succeed = FALSE;
   fake_upstream_script (f->upstream, "echo", "key-solo", 401, NULL, NULL);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     assert_error_shape (&r, "claude", 401);
@@ -2098,7 +2023,7 @@ test_refresh_on_401 (Fixture       *f,
   /* Its only account refused: the model is not listed until it recovers. */
   g_assert_false (listed (f, "solo/m"));
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     request_full (f, "GET", "/v1beta/models/solo/m", NULL, NULL, &r);
     assert_error_shape (&r, "gemini", 404);
@@ -2128,7 +2053,7 @@ test_state_across_restart (Fixture       *f,
   g_assert_cmpstr (sy_service_get_state_file (f->service), ==, path);
   fake_upstream_script (f->upstream, "echo", "key-solo", 429, NULL, GOOGLE_429 ("600s"));
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     assert_error_shape (&r, "claude", 429);
@@ -2139,7 +2064,7 @@ test_state_across_restart (Fixture       *f,
   g_assert_true (sy_service_load_string (f->service, yaml2, &error));
   g_assert_no_error (error);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     assert_error_shape (&r, "claude", 429);
@@ -2158,7 +2083,7 @@ test_state_across_restart (Fixture       *f,
   g_free (f->base);
   f->base = sy_service_dup_url (f->service);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     assert_error_shape (&r, "claude", 429);
@@ -2167,7 +2092,7 @@ test_state_across_restart (Fixture       *f,
   }
   sy_clock_advance (clock, 500 * G_USEC_PER_SEC);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post_solo (f, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -2189,7 +2114,7 @@ static void
 test_switch_preview_model (Fixture       *f,
                            gconstpointer  data)
 {
-  g_auto(Response) r = { 0 };
+  g_auto(HttpResponse) r = { 0 };
   g_autoptr(JsonNode) sent = NULL;
 
   fake_upstream_script (f->upstream, "pm", "key-prev", 429, NULL, NULL);
@@ -2239,7 +2164,7 @@ test_switch_project (Fixture       *f,
   group_projects (f);
   fake_upstream_script (f->upstream, "echo", "key-ga", 429, NULL, NULL);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, "/v1/chat/completions", body, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -2256,7 +2181,7 @@ test_switch_project (Fixture       *f,
   sy_account_state_clear_cooldowns (account_named (f, "ga"), NULL);
   fake_upstream_script (f->upstream, "echo", "key-ga", 429, NULL, NULL);
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, "/v1/chat/completions", body, &r);
     g_assert_cmpuint (r.status, ==, 200);
@@ -2295,7 +2220,7 @@ test_stream_opens_with_error (Fixture       *f,
                              "event: error\ndata: {\"type\":\"error\",\"code\":\"server_is_overloaded\","
                              "\"message\":\"Our servers are overloaded\"}\n\n");
   {
-    g_auto(Response) r = { 0 };
+    g_auto(HttpResponse) r = { 0 };
 
     post (f, "/v1/chat/completions", "{\"model\":\"x/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &r);
     assert_error_shape (&r, "openai", 502);
@@ -2350,15 +2275,9 @@ test_no_accounts (void)
   url = g_strconcat (base, "/v1/chat/completions", NULL);
   msg = soup_message_new ("POST", url);
   soup_message_set_request_body_from_bytes (msg, "application/json", request_body);
-  {
-    SendResult r = { 0 };
-
-    /* The server runs on this thread's loop: send asynchronously. */
-    soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_send_and_read, &r);
-    g_assert_true (spin_until (send_done, &r, 20000));
-    g_assert_no_error (r.error);
-    body = r.bytes;
-  }
+  /* The server runs on this thread's loop: sent asynchronously. */
+  body = http_send (session, msg, 20000, &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 404);
   g_assert_nonnull (strstr (g_bytes_get_data (body, NULL), "switchyard --login"));
   sy_service_stop (service);

@@ -471,6 +471,23 @@ find_error (JsonNode    *root,
   return error;
 }
 
+JsonObject *
+sy_failure_parse_error (JsonParser  *parser,
+                        const char  *text,
+                        const char **message)
+{
+  const char *unused;
+  JsonNode *root;
+
+  if (message == NULL)
+    message = &unused;
+  *message = NULL;
+  if (!json_depth_ok (text) || !json_parser_load_from_data (parser, text, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL)
+    return NULL;
+  return find_error (root, message);
+}
+
 /* Google RPC error details: RetryInfo.retryDelay, else
  * ErrorInfo.metadata.quotaResetDelay, whichever order they come in. */
 static gboolean
@@ -621,13 +638,8 @@ sy_failure_classify (guint       status,
   text = body != NULL ? g_strndup (body, MIN (body_len, SY_COOLDOWN_BODY_MAX)) : g_strdup ("");
   lower = g_ascii_strdown (text, -1);
 
-  if (json_depth_ok (text))
-    {
-      parser = json_parser_new ();
-      if (json_parser_load_from_data (parser, text, -1, NULL) &&
-          json_parser_get_root (parser) != NULL)
-        error = find_error (json_parser_get_root (parser), &message);
-    }
+  parser = json_parser_new ();
+  error = sy_failure_parse_error (parser, text, &message);
   if (message != NULL)
     message_lower = g_ascii_strdown (message, -1);
   /* Where free-text hints are looked for: the error message when there is

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -71,6 +72,15 @@ void         sy_failure_classify         (guint            status,
                                           const char      *retry_after,
                                           gint64           now_us,
                                           SyFailure       *out);
+
+/* The object that describes the error in an upstream's error body @text
+ * (NUL-terminated): `error` of the (first) object, else that object itself;
+ * NULL when @text is not JSON, or nests too deep for json-glib to recurse.
+ * It belongs to @parser. *@message (@message may be NULL): error.message, a
+ * string `error`, or a top-level message or detail; NULL when none. */
+JsonObject  *sy_failure_parse_error      (JsonParser      *parser,
+                                          const char      *text,
+                                          const char     **message);
 
 /* The cooldown to apply, in µs (0 = none). A quota failure with retry
  * information uses it as is (level unchanged); without, 1 s << @level capped

@@ -37,9 +37,6 @@
  * CLIProxyAPI's Antigravity executor uses). */
 #define SHORT_LIMIT_US (5 * MINUTE_US)
 
-/* Nesting deeper than this is not an error body (json-glib recurses). */
-#define MAX_JSON_DEPTH 64
-
 /* Unix times above this are milliseconds (in seconds it is the year 5138). */
 #define UNIX_MS_ABOVE 1e11
 
@@ -673,58 +670,6 @@ sy_quota_from_event (const char *provider,
 
 /* -- Error bodies -------------------------------------------------------------- */
 
-/* Skips the parse for input json-glib would recurse too deep on. */
-static gboolean
-json_depth_ok (const char *text)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (in_string)
-        {
-          if (*p == '\\' && p[1] != '\0')
-            p++;
-          else if (*p == '"')
-            in_string = FALSE;
-        }
-      else if (*p == '"')
-        in_string = TRUE;
-      else if (*p == '{' || *p == '[')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
-        }
-      else if ((*p == '}' || *p == ']') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
-/* The error object: `error` of the (first) object, else that object. */
-static JsonObject *
-find_error (JsonNode *root)
-{
-  JsonObject *top = NULL;
-  JsonObject *error;
-
-  if (JSON_NODE_HOLDS_ARRAY (root))
-    {
-      JsonArray *array = json_node_get_array (root);
-
-      for (guint i = 0; i < json_array_get_length (array) && top == NULL; i++)
-        if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
-          top = json_array_get_object_element (array, i);
-    }
-  else if (JSON_NODE_HOLDS_OBJECT (root))
-    top = json_node_get_object (root);
-  if (top == NULL)
-    return NULL;
-  error = member_object (top, "error");
-  return error != NULL ? error : top;
-}
-
 /* Providers whose quota is counted per model (Google's). */
 static gboolean
 meters_per_model (const char *provider)
@@ -801,12 +746,8 @@ sy_quota_from_error_body (const char *provider,
 
   text = g_strndup (body, MIN (len, SY_COOLDOWN_BODY_MAX));
   lower = g_ascii_strdown (text, -1);
-  if (json_depth_ok (text))
-    {
-      parser = json_parser_new ();
-      if (json_parser_load_from_data (parser, text, -1, NULL) && json_parser_get_root (parser) != NULL)
-        error = find_error (json_parser_get_root (parser));
-    }
+  parser = json_parser_new ();
+  error = sy_failure_parse_error (parser, text, NULL);
   if (error == NULL)
     return out;
   google_info (error, &google);

@@ -15,6 +15,8 @@
 
 #include <string.h>
 
+#include "sy-cloud-code.h"
+#include "sy-http-fetch.h"
 #include "sy-login-google.h"
 
 #define GOOGLE_AUTHORIZE_HOST "https://accounts.google.com"
@@ -41,35 +43,6 @@ static guint
 poll_interval (guint interval_ms)
 {
   return poll_interval_override_ms ? poll_interval_override_ms : interval_ms;
-}
-
-/* What Node calls the platform, as the Gemini CLI reports it. */
-static const char *
-node_os (void)
-{
-#if defined(G_OS_WIN32)
-  return "win32";
-#elif defined(__APPLE__)
-  return "darwin";
-#elif defined(__FreeBSD__)
-  return "freebsd";
-#else
-  return "linux";
-#endif
-}
-
-static const char *
-node_arch (void)
-{
-#if defined(__x86_64__) || defined(_M_X64)
-  return "x64";
-#elif defined(__aarch64__) || defined(_M_ARM64)
-  return "arm64";
-#elif defined(__i386__) || defined(_M_IX86)
-  return "x86";
-#else
-  return "unknown";
-#endif
 }
 
 /* One of Google's sign-in URLs: the configured auth endpoint (tests,
@@ -108,150 +81,69 @@ printable (const char *text,
  * object. Nothing of the token, or of a URL's query, is logged. */
 typedef struct
 {
-  char           *what;           /* "loadCodeAssist", for messages */
-  char           *log_url;
-  GPtrArray      *headers;        /* "Name: value", NULL-terminated */
-  GBytes         *request;
-  SyHttpTransfer *transfer;
-  GByteArray     *answer;
-  gboolean        too_large;
-  guint           status;
-  GSource        *cancel_source;
+  char       *what;           /* "loadCodeAssist", for messages */
+  const char *method;
+  char       *log_url;
 } Call;
 
 static void
 call_free (Call *call)
 {
-  if (call->transfer != NULL)
-    {
-      sy_http_transfer_cancel (call->transfer);
-      sy_http_transfer_unref (call->transfer);
-    }
-  if (call->cancel_source != NULL)
-    {
-      g_source_destroy (call->cancel_source);
-      g_source_unref (call->cancel_source);
-    }
   g_free (call->what);
   g_free (call->log_url);
-  g_ptr_array_unref (call->headers);
-  g_clear_pointer (&call->request, g_bytes_unref);
-  g_byte_array_unref (call->answer);
   g_free (call);
-}
-
-static void
-call_response_cb (SyHttpTransfer *transfer,
-                  guint           status,
-                  gpointer        user_data)
-{
-  Call *call = g_task_get_task_data (user_data);
-
-  call->status = status;
-}
-
-static void
-call_data_cb (SyHttpTransfer *transfer,
-              const char     *data,
-              gsize           len,
-              gpointer        user_data)
-{
-  Call *call = g_task_get_task_data (user_data);
-
-  if (call->too_large || call->answer->len + len > MAX_ANSWER_SIZE)
-    {
-      call->too_large = TRUE;
-      return;
-    }
-  g_byte_array_append (call->answer, (const guint8 *) data, len);
 }
 
 /* Google's errors are {"error": {"code", "message", "status"}} (and the
  * token endpoint's {"error", "error_description"}): the message, else the
  * start of the body. */
 static GError *
-call_error (Call       *call,
-            JsonObject *answer)
+call_error (Call         *call,
+            SyHttpAnswer *answer)
 {
-  JsonObject *inner = sy_login_json_object (answer, "error");
+  JsonObject *inner = sy_login_json_object (answer->object, "error");
   const char *message = inner ? sy_login_json_string (inner, "message") : NULL;
   g_autofree char *shown = NULL;
 
   if (message == NULL)
-    message = sy_login_json_string (answer, "error_description");
+    message = sy_login_json_string (answer->object, "error_description");
   if (message == NULL)
-    message = sy_login_json_string (answer, "error");
+    message = sy_login_json_string (answer->object, "error");
   if (message != NULL)
     shown = printable (message, strlen (message));
-  else if (call->answer->len > 0 && !call->too_large)
-    shown = printable ((const char *) call->answer->data, call->answer->len);
+  else if (answer->body->len > 0 && !answer->too_large)
+    shown = printable ((const char *) answer->body->data, answer->body->len);
   if (shown != NULL && *shown != '\0')
     return g_error_new (SY_LOGIN_ERROR, SY_LOGIN_ERROR_ANSWER, "%s: HTTP %u: %s",
-                        call->what, call->status, shown);
-  return g_error_new (SY_LOGIN_ERROR, SY_LOGIN_ERROR_ANSWER, "%s: HTTP %u", call->what, call->status);
+                        call->what, answer->status, shown);
+  return g_error_new (SY_LOGIN_ERROR, SY_LOGIN_ERROR_ANSWER, "%s: HTTP %u", call->what, answer->status);
 }
 
 static void
-call_done_cb (SyHttpTransfer *transfer,
-              const GError   *error,
-              gpointer        user_data)
+on_call_fetched (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   GTask *task = user_data;
   Call *call = g_task_get_task_data (task);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(JsonObject) answer = NULL;
-  JsonNode *root;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyHttpAnswer) answer = sy_http_fetch_finish (result, &error);
 
-  g_clear_pointer (&call->transfer, sy_http_transfer_unref);
-  if (call->cancel_source != NULL)
-    {
-      g_source_destroy (call->cancel_source);
-      g_clear_pointer (&call->cancel_source, g_source_unref);
-    }
-  if (error != NULL)
+  if (answer == NULL)
     {
       g_task_return_new_error (task, error->domain, error->code, "%s: %s", call->what, error->message);
       g_object_unref (task);
       return;
     }
-  g_debug ("%s %s: HTTP %u", call->request ? "POST" : "GET", call->log_url, call->status);
-  if (!call->too_large && call->answer->len > 0 &&
-      json_parser_load_from_data (parser, (const char *) call->answer->data, call->answer->len, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    answer = json_object_ref (json_node_get_object (root));
-
-  if (call->status < 200 || call->status >= 300)
+  g_debug ("%s %s: HTTP %u", call->method, call->log_url, answer->status);
+  if (answer->status < 200 || answer->status >= 300)
     g_task_return_error (task, call_error (call, answer));
-  else if (answer == NULL)
+  else if (answer->object == NULL)
     g_task_return_new_error (task, SY_LOGIN_ERROR, SY_LOGIN_ERROR_ANSWER,
-                             "%s: HTTP %u without a JSON object", call->what, call->status);
+                             "%s: HTTP %u without a JSON object", call->what, answer->status);
   else
-    g_task_return_pointer (task, g_steal_pointer (&answer), (GDestroyNotify) json_object_unref);
+    g_task_return_pointer (task, json_object_ref (answer->object), (GDestroyNotify) json_object_unref);
   g_object_unref (task);
-}
-
-static const SyHttpCallbacks call_callbacks = {
-  call_response_cb,
-  call_data_cb,
-  call_done_cb,
-};
-
-static gboolean
-call_cancelled_cb (GCancellable *cancellable,
-                   gpointer      user_data)
-{
-  GTask *task = user_data;
-  Call *call = g_task_get_task_data (task);
-
-  g_clear_pointer (&call->cancel_source, g_source_unref);
-  if (call->transfer != NULL)
-    {
-      sy_http_transfer_cancel (call->transfer);
-      g_clear_pointer (&call->transfer, sy_http_transfer_unref);
-    }
-  g_task_return_error_if_cancelled (task);
-  g_object_unref (task);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -271,7 +163,8 @@ cloud_code_headers (const SyGoogleClient *client,
 
   header_add (headers, "Content-Type", "application/json");
   if (client->user_agent_platform)
-    agent = g_strdup_printf ("%s (%s; %s)", client->user_agent, node_os (), node_arch ());
+    agent = g_strdup_printf ("%s (%s; %s)", client->user_agent, sy_cloud_code_os (FALSE),
+                             sy_cloud_code_arch (FALSE));
   header_add (headers, "User-Agent", agent ? agent : client->user_agent);
   if (client->api_client != NULL)
     header_add (headers, "X-Goog-Api-Client", client->api_client);
@@ -301,18 +194,17 @@ google_call_async (SyHttpClient         *http,
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   Call *call = g_new0 (Call, 1);
   SyHttpRequestInfo info = { 0 };
-  GError *error = NULL;
+  /* The bearer header is wiped as soon as the call has its copy. */
+  g_autoptr(GPtrArray) headers = g_ptr_array_new_with_free_func (header_wipe);
+  g_autoptr(GBytes) request = NULL;
 
   g_task_set_source_tag (task, google_call_async);
   call->what = g_strdup (what);
   call->log_url = g_strndup (url, strcspn (url, "?#"));
-  call->answer = g_byte_array_new ();
-  /* The bearer header is wiped when the call goes. */
-  call->headers = g_ptr_array_new_with_free_func (header_wipe);
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
-  g_ptr_array_add (call->headers, g_strconcat ("Authorization: Bearer ", token, NULL));
-  header_add (call->headers, "Accept", "application/json");
+  g_ptr_array_add (headers, g_strconcat ("Authorization: Bearer ", token, NULL));
+  header_add (headers, "Accept", "application/json");
   if (client != NULL)
     {
       g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -320,41 +212,22 @@ google_call_async (SyHttpClient         *http,
       gsize len = 0;
       char *text;
 
-      cloud_code_headers (client, call->headers);
+      cloud_code_headers (client, headers);
       json_generator_set_root (generator, root);
       text = json_generator_to_data (generator, &len);
-      call->request = g_bytes_new_take (text, len);
+      request = g_bytes_new_take (text, len);
     }
-  g_ptr_array_add (call->headers, NULL);
+  g_ptr_array_add (headers, NULL);
 
-  if (g_task_return_error_if_cancelled (task))
-    {
-      g_object_unref (task);
-      return;
-    }
-  info.method = call->request ? "POST" : "GET";
+  call->method = request ? "POST" : "GET";
+  info.method = call->method;
   info.url = url;
-  info.headers = (const char * const *) call->headers->pdata;
-  info.body = call->request;
+  info.headers = (const char * const *) headers->pdata;
+  info.body = request;
   info.proxy_url = proxy_url;
   info.idle_timeout_s = 60;
   g_debug ("%s %s", info.method, call->log_url);
-  /* The transfer holds @task until done (or the cancel source returns it). */
-  call->transfer = sy_http_client_start (http, &info, &call_callbacks, task, &error);
-  if (call->transfer == NULL)
-    {
-      g_task_return_new_error (task, error->domain, error->code, "%s: %s", what, error->message);
-      g_error_free (error);
-      g_object_unref (task);
-      return;
-    }
-  if (cancellable != NULL)
-    {
-      call->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (call->cancel_source, G_SOURCE_FUNC (call_cancelled_cb), task, NULL);
-      g_source_set_static_name (call->cancel_source, "[sy-auth] google call cancel");
-      g_source_attach (call->cancel_source, g_task_get_context (task));
-    }
+  sy_http_fetch_async (http, &info, MAX_ANSWER_SIZE, cancellable, on_call_fetched, task);
 }
 
 static JsonObject *

@@ -22,43 +22,13 @@
 
 #include <string.h>
 
+#include "sy-cloud-code.h"
 #include "sy-provider.h"
-
-#define ANTIGRAVITY_VERSION "1.21.9"
 
 typedef struct { SyProvider parent_instance; } SyProviderAntigravity;
 typedef struct { SyProviderClass parent_class; } SyProviderAntigravityClass;
 
 G_DEFINE_FINAL_TYPE (SyProviderAntigravity, sy_provider_antigravity, SY_TYPE_PROVIDER)
-
-/* Go's names for the platform, as Antigravity reports them. */
-static const char *
-go_os (void)
-{
-#if defined(G_OS_WIN32)
-  return "windows";
-#elif defined(__APPLE__)
-  return "darwin";
-#elif defined(__FreeBSD__)
-  return "freebsd";
-#else
-  return "linux";
-#endif
-}
-
-static const char *
-go_arch (void)
-{
-#if defined(__x86_64__) || defined(_M_X64)
-  return "amd64";
-#elif defined(__aarch64__) || defined(_M_ARM64)
-  return "arm64";
-#elif defined(__i386__) || defined(_M_IX86)
-  return "386";
-#else
-  return "unknown";
-#endif
-}
 
 static JsonObject *
 object_member (JsonObject *object,
@@ -218,7 +188,7 @@ sy_provider_antigravity_build_request (SyProvider            *provider,
 
   bearer = g_strdup_printf ("Bearer %s", token);
   sy_upstream_request_add_header (request, "Authorization", bearer);
-  agent = g_strdup_printf ("antigravity/" ANTIGRAVITY_VERSION " %s/%s", go_os (), go_arch ());
+  agent = sy_antigravity_user_agent ();
   sy_upstream_request_add_header (request, "User-Agent", agent);
 
   if (body == NULL)

@@ -20,44 +20,13 @@
 
 #include <string.h>
 
+#include "sy-cloud-code.h"
 #include "sy-provider.h"
-
-#define GEMINI_CLI_VERSION "0.31.0"
-#define GEMINI_API_CLIENT  "google-genai-sdk/1.41.0 gl-node/v22.19.0"
 
 typedef struct { SyProvider parent_instance; } SyProviderGeminiCli;
 typedef struct { SyProviderClass parent_class; } SyProviderGeminiCliClass;
 
 G_DEFINE_FINAL_TYPE (SyProviderGeminiCli, sy_provider_gemini_cli, SY_TYPE_PROVIDER)
-
-/* Node's names for the platform, as the Gemini CLI reports them. */
-static const char *
-node_os (void)
-{
-#if defined(G_OS_WIN32)
-  return "win32";
-#elif defined(__APPLE__)
-  return "darwin";
-#elif defined(__FreeBSD__)
-  return "freebsd";
-#else
-  return "linux";
-#endif
-}
-
-static const char *
-node_arch (void)
-{
-#if defined(__x86_64__) || defined(_M_X64)
-  return "x64";
-#elif defined(__aarch64__) || defined(_M_ARM64)
-  return "arm64";
-#elif defined(__i386__) || defined(_M_IX86)
-  return "x86";
-#else
-  return "unknown";
-#endif
-}
 
 static const char *
 account_project (SyAccount *account)
@@ -116,10 +85,9 @@ sy_provider_gemini_cli_build_request (SyProvider            *provider,
 
   bearer = g_strdup_printf ("Bearer %s", token);
   sy_upstream_request_add_header (request, "Authorization", bearer);
-  agent = g_strdup_printf ("GeminiCLI/" GEMINI_CLI_VERSION "/%s (%s; %s)", call->upstream_model,
-                           node_os (), node_arch ());
+  agent = sy_gemini_cli_user_agent (call->upstream_model);
   sy_upstream_request_add_header (request, "User-Agent", agent);
-  sy_upstream_request_add_header (request, "X-Goog-Api-Client", GEMINI_API_CLIENT);
+  sy_upstream_request_add_header (request, "X-Goog-Api-Client", SY_GEMINI_API_CLIENT);
 
   if (body == NULL)
     return TRUE;

@@ -1,7 +1,7 @@
 /* sy-quota-reader.c: ask a provider's usage endpoint for an account's quota
  *
  * One call per read (Antigravity: two when the first is refused), on the
- * shared SyHttpClient. The endpoints and the fields read are in
+ * shared SyHttpClient (sy_http_fetch_async()). The endpoints and the fields read are in
  * docs/quota-reads.md with the sources they come from; in short:
  *
  *   claude       GET  /api/oauth/usage          five_hour, seven_day, ... (utilization %)
@@ -29,6 +29,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "sy-cloud-code.h"
+#include "sy-http-fetch.h"
 #include "sy-log.h"
 #include "sy-login-channels.h"
 #include "sy-quota-reader.h"
@@ -45,11 +47,6 @@
 #define KIMI_API          "https://api.kimi.com"
 #define XAI_API           "https://cli-chat-proxy.grok.com"
 #define XAI_TOKEN_AUTH    "xai-grok-cli"
-/* The clients' names, as the request builders of the same channels send
- * them (sy-provider-antigravity.c, sy-provider-gemini-cli.c). */
-#define ANTIGRAVITY_VERSION "1.21.9"
-#define GEMINI_CLI_VERSION  "0.31.0"
-#define GEMINI_API_CLIENT   "google-genai-sdk/1.41.0 gl-node/v22.19.0"
 
 typedef enum
 {
@@ -93,14 +90,9 @@ typedef struct
 
   /* the call in flight */
   char           *what;           /* "retrieveUserQuota", for messages */
+  const char     *method;
   char           *log_url;
-  GPtrArray      *headers;
-  GBytes         *request;
-  SyHttpTransfer *transfer;
-  GSource        *cancel_source;
-  GByteArray     *answer;
-  gboolean        too_large;
-  guint           status;
+  SyHttpAnswer   *answer;         /* once it came */
   char           *retry_after;
 } Read;
 
@@ -115,24 +107,10 @@ wipe (char *secret)
 static void
 call_clear (Read *read)
 {
-  if (read->transfer != NULL)
-    {
-      sy_http_transfer_cancel (read->transfer);
-      g_clear_pointer (&read->transfer, sy_http_transfer_unref);
-    }
-  if (read->cancel_source != NULL)
-    {
-      g_source_destroy (read->cancel_source);
-      g_clear_pointer (&read->cancel_source, g_source_unref);
-    }
   g_clear_pointer (&read->what, g_free);
   g_clear_pointer (&read->log_url, g_free);
-  g_clear_pointer (&read->headers, g_ptr_array_unref);
-  g_clear_pointer (&read->request, g_bytes_unref);
-  g_clear_pointer (&read->answer, g_byte_array_unref);
+  g_clear_pointer (&read->answer, sy_http_answer_free);
   g_clear_pointer (&read->retry_after, g_free);
-  read->too_large = FALSE;
-  read->status = 0;
 }
 
 static void
@@ -909,34 +887,6 @@ header_add (GPtrArray  *headers,
   g_ptr_array_add (headers, g_strdup_printf ("%s: %s", name, value));
 }
 
-static const char *
-platform_os (gboolean go)
-{
-#if defined(G_OS_WIN32)
-  return go ? "windows" : "win32";
-#elif defined(__APPLE__)
-  return "darwin";
-#elif defined(__FreeBSD__)
-  return "freebsd";
-#else
-  return "linux";
-#endif
-}
-
-static const char *
-platform_arch (gboolean go)
-{
-#if defined(__x86_64__) || defined(_M_X64)
-  return go ? "amd64" : "x64";
-#elif defined(__aarch64__) || defined(_M_ARM64)
-  return "arm64";
-#elif defined(__i386__) || defined(_M_IX86)
-  return go ? "386" : "x86";
-#else
-  return "unknown";
-#endif
-}
-
 static GBytes *
 project_body (const char *project)
 {
@@ -990,10 +940,9 @@ build_call (Read       *read,
       read->what = g_strdup ("retrieveUserQuota");
       url = g_strconcat (read->base, "/v1internal:retrieveUserQuota", NULL);
       header_add (headers, "Content-Type", "application/json");
-      agent = g_strdup_printf ("GeminiCLI/" GEMINI_CLI_VERSION " (%s; %s)", platform_os (FALSE),
-                               platform_arch (FALSE));
+      agent = sy_gemini_cli_user_agent (NULL);
       header_add (headers, "User-Agent", agent);
-      header_add (headers, "X-Goog-Api-Client", GEMINI_API_CLIENT);
+      header_add (headers, "X-Goog-Api-Client", SY_GEMINI_API_CLIENT);
       *body = project_body (read->project);
       break;
 
@@ -1001,8 +950,7 @@ build_call (Read       *read,
       read->what = g_strdup (read->stage == 0 ? "retrieveUserQuotaSummary" : "fetchAvailableModels");
       url = g_strconcat (read->base, "/v1internal:", read->what, NULL);
       header_add (headers, "Content-Type", "application/json");
-      agent = g_strdup_printf ("antigravity/" ANTIGRAVITY_VERSION " %s/%s", platform_os (TRUE),
-                               platform_arch (TRUE));
+      agent = sy_antigravity_user_agent ();
       header_add (headers, "User-Agent", agent);
       *body = project_body (read->project);
       break;
@@ -1070,8 +1018,8 @@ answer_message (Read       *read,
     message = string_member (answer, "error");
   if (message != NULL)
     return shown_text (read, message, strlen (message));
-  if (answer == NULL && read->answer->len > 0 && !read->too_large)
-    return shown_text (read, (const char *) read->answer->data, read->answer->len);
+  if (answer == NULL && read->answer->body->len > 0 && !read->answer->too_large)
+    return shown_text (read, (const char *) read->answer->body->data, read->answer->body->len);
   return NULL;
 }
 
@@ -1081,7 +1029,7 @@ status_error (Read       *read,
 {
   g_autofree char *message = answer_message (read, answer);
   g_autofree char *detail = message && *message ? g_strconcat (": ", message, NULL) : g_strdup ("");
-  guint status = read->status;
+  guint status = read->answer->status;
 
   if (status == 401)
     return g_error_new (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
@@ -1099,41 +1047,20 @@ status_error (Read       *read,
   return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s: HTTP %u%s", read->name, read->what, status, detail);
 }
 
-static void
-response_cb (SyHttpTransfer *transfer,
-             guint           status,
-             gpointer        user_data)
+/* Retry-After, as one printable line of at most 40 characters. */
+static char *
+retry_after_of (SyHttpAnswer *answer)
 {
-  Read *read = g_task_get_task_data (user_data);
-  const char *retry = sy_http_transfer_get_header (transfer, "retry-after");
+  const char *retry = sy_http_answer_get_header (answer, "retry-after");
   g_autofree char *clean = NULL;
 
-  read->status = status;
-  g_clear_pointer (&read->retry_after, g_free);
-  if (retry != NULL && *retry != '\0')
-    {
-      clean = g_strndup (retry, 40);
-      for (char *p = clean; *p != '\0'; p++)
-        if (!g_ascii_isprint (*p))
-          *p = ' ';
-      read->retry_after = g_strdup (g_strstrip (clean));
-    }
-}
-
-static void
-data_cb (SyHttpTransfer *transfer,
-         const char     *data,
-         gsize           len,
-         gpointer        user_data)
-{
-  Read *read = g_task_get_task_data (user_data);
-
-  if (read->too_large || read->answer->len + len > MAX_ANSWER_SIZE)
-    {
-      read->too_large = TRUE;
-      return;
-    }
-  g_byte_array_append (read->answer, (const guint8 *) data, len);
+  if (retry == NULL || *retry == '\0')
+    return NULL;
+  clean = g_strndup (retry, 40);
+  for (char *p = clean; *p != '\0'; p++)
+    if (!g_ascii_isprint (*p))
+      *p = ' ';
+  return g_strdup (g_strstrip (clean));
 }
 
 static gboolean
@@ -1172,9 +1099,9 @@ summary_unusable (Read       *read,
 {
   g_autoptr(GPtrArray) probe = NULL;
 
-  if (read->status == 403 || read->status == 404)
+  if (read->answer->status == 403 || read->answer->status == 404)
     return TRUE;
-  if (read->status < 200 || read->status >= 300)
+  if (read->answer->status < 200 || read->answer->status >= 300)
     return FALSE;
   if (answer == NULL)
     return TRUE;
@@ -1183,51 +1110,44 @@ summary_unusable (Read       *read,
 }
 
 static void
-done_cb (SyHttpTransfer *transfer,
-         const GError   *error,
-         gpointer        user_data)
+on_fetched (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   GTask *task = user_data;
   Read *read = g_task_get_task_data (task);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) windows = NULL;
-  gboolean ok = read->status >= 200 && read->status < 300;
-  JsonNode *root;
+  JsonObject *answer;
+  guint status;
 
-  g_clear_pointer (&read->transfer, sy_http_transfer_unref);
-  if (read->cancel_source != NULL)
-    {
-      g_source_destroy (read->cancel_source);
-      g_clear_pointer (&read->cancel_source, g_source_unref);
-    }
-  if (error != NULL)
+  read->answer = sy_http_fetch_finish (result, &error);
+  if (read->answer == NULL)
     {
       g_task_return_new_error (task, error->domain, error->code, "%s %s: %s", read->name, read->what,
                                error->message);
       g_object_unref (task);
       return;
     }
-  g_debug ("%s: %s %s: HTTP %u", read->account_id, read->request ? "POST" : "GET", read->log_url, read->status);
-  if (!read->too_large && read->answer->len > 0 &&
-      json_parser_load_from_data (parser, (const char *) read->answer->data, read->answer->len, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    answer = json_object_ref (json_node_get_object (root));
+  answer = read->answer->object;
+  status = read->answer->status;
+  read->retry_after = retry_after_of (read->answer);
+  g_debug ("%s: %s %s: HTTP %u", read->account_id, read->method, read->log_url, status);
 
   if (read->kind == KIND_ANTIGRAVITY && read->stage == 0 && summary_unusable (read, answer))
     {
-      g_debug ("%s: no quota summary (HTTP %u), asking for the models", read->account_id, read->status);
+      g_debug ("%s: no quota summary (HTTP %u), asking for the models", read->account_id, status);
       read->stage = 1;
       call_clear (read);
       start_call (task);
       return;
     }
 
-  if (!ok)
+  if (status < 200 || status >= 300)
     g_task_return_error (task, status_error (read, answer));
   else if (answer == NULL)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s %s: HTTP %u without a JSON object",
-                             read->name, read->what, read->status);
+                             read->name, read->what, status);
   else
     {
       windows = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_quota_window_free);
@@ -1240,30 +1160,6 @@ done_cb (SyHttpTransfer *transfer,
   g_object_unref (task);
 }
 
-static const SyHttpCallbacks read_callbacks = {
-  response_cb,
-  data_cb,
-  done_cb,
-};
-
-static gboolean
-cancelled_cb (GCancellable *cancellable,
-              gpointer      user_data)
-{
-  GTask *task = user_data;
-  Read *read = g_task_get_task_data (task);
-
-  g_clear_pointer (&read->cancel_source, g_source_unref);
-  if (read->transfer != NULL)
-    {
-      sy_http_transfer_cancel (read->transfer);
-      g_clear_pointer (&read->transfer, sy_http_transfer_unref);
-    }
-  g_task_return_error_if_cancelled (task);
-  g_object_unref (task);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 header_wipe (gpointer data)
 {
@@ -1274,50 +1170,26 @@ static void
 start_call (GTask *task)
 {
   Read *read = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
   SyHttpRequestInfo info = { 0 };
-  GBytes *body = NULL;
+  /* The bearer header is wiped as soon as the call has its copy. */
+  g_autoptr(GPtrArray) headers = g_ptr_array_new_with_free_func (header_wipe);
+  g_autoptr(GBytes) body = NULL;
   g_autofree char *url = NULL;
-  GError *error = NULL;
 
-  if (g_task_return_error_if_cancelled (task))
-    {
-      g_object_unref (task);
-      return;
-    }
-  /* The bearer header is wiped when the call goes. */
-  read->headers = g_ptr_array_new_with_free_func (header_wipe);
-  read->answer = g_byte_array_new ();
-  url = build_call (read, read->headers, &body);
-  read->request = body;
-  g_ptr_array_add (read->headers, NULL);
+  url = build_call (read, headers, &body);
+  g_ptr_array_add (headers, NULL);
+  read->method = body ? "POST" : "GET";
   read->log_url = g_strndup (url, strcspn (url, "?#"));
 
-  info.method = read->request ? "POST" : "GET";
+  info.method = read->method;
   info.url = url;
-  info.headers = (const char * const *) read->headers->pdata;
-  info.body = read->request;
+  info.headers = (const char * const *) headers->pdata;
+  info.body = body;
   info.proxy_url = read->proxy_url;
   info.connect_timeout_s = 30;
   info.idle_timeout_s = 60;
   g_debug ("%s: %s %s", read->account_id, info.method, read->log_url);
-  /* The transfer holds @task until done (or the cancel source returns it). */
-  read->transfer = sy_http_client_start (read->http, &info, &read_callbacks, task, &error);
-  if (read->transfer == NULL)
-    {
-      g_task_return_new_error (task, error->domain, error->code, "%s %s: %s", read->name, read->what,
-                               error->message);
-      g_error_free (error);
-      g_object_unref (task);
-      return;
-    }
-  if (cancellable != NULL)
-    {
-      read->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (read->cancel_source, G_SOURCE_FUNC (cancelled_cb), task, NULL);
-      g_source_set_static_name (read->cancel_source, "[sy-providers] quota read cancel");
-      g_source_attach (read->cancel_source, g_task_get_context (task));
-    }
+  sy_http_fetch_async (read->http, &info, MAX_ANSWER_SIZE, g_task_get_cancellable (task), on_fetched, task);
 }
 
 /* ---------------------------------------------------------------- the read */

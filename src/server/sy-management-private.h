@@ -87,6 +87,12 @@ void         sy_mgmt_reply_error       (SyMgmtRequest *request,
                                         const char    *message);
 /* {"status":"ok"} */
 void         sy_mgmt_reply_ok          (SyMgmtRequest *request);
+/* What a query on a worker came back with: 200 with @node, or when @node
+ * is NULL, 500 {"error": @failure, "message": @error's}. */
+void         sy_mgmt_reply_result      (SyMgmtRequest *request,
+                                        JsonNode      *node,
+                                        const char    *failure,
+                                        const GError  *error);
 void         sy_mgmt_reply_bytes       (SyMgmtRequest *request,
                                         guint          status,
                                         const char    *content_type,
@@ -106,6 +112,19 @@ gboolean     sy_mgmt_parse_time        (const char    *text,
 
 /* RFC 3339 in UTC with microseconds, as CLIProxyAPI writes times. */
 char        *sy_mgmt_format_time       (gint64         time_us);
+/* @name: the time as sy_mgmt_format_time() writes it; nothing when
+ * @time_us is 0 or less (it never happened). */
+void         sy_mgmt_set_time          (JsonObject    *object,
+                                        const char    *name,
+                                        gint64         time_us);
+void         sy_mgmt_add_time          (JsonBuilder   *builder,
+                                        const char    *name,
+                                        gint64         time_us);
+/* The query parameter @name as a time: unix seconds, or RFC 3339. TRUE
+ * with *@out_us unchanged when it is absent; FALSE when it is not a time. */
+gboolean     sy_mgmt_time_param        (SyMgmtRequest *request,
+                                        const char    *name,
+                                        gint64        *out_us);
 
 /* sy-management.c keeps these for the route files */
 SyLogins     *sy_management_get_logins      (SyManagement *self);

@@ -201,6 +201,18 @@ sy_mgmt_reply_ok (SyMgmtRequest *request)
   sy_mgmt_reply_builder (request, 200, b);
 }
 
+void
+sy_mgmt_reply_result (SyMgmtRequest *request,
+                      JsonNode      *node,
+                      const char    *failure,
+                      const GError  *error)
+{
+  if (node == NULL)
+    sy_mgmt_reply_error (request, 500, failure, error->message);
+  else
+    sy_mgmt_reply_json (request, 200, node);
+}
+
 JsonNode *
 sy_mgmt_json_dup (JsonNode *node)
 {
@@ -295,6 +307,54 @@ sy_mgmt_format_time (gint64 time_us)
   g_autoptr(GDateTime) dt = base ? g_date_time_add (base, time_us - seconds * G_USEC_PER_SEC) : NULL;
 
   return dt ? g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S.%fZ") : g_strdup ("1970-01-01T00:00:00Z");
+}
+
+void
+sy_mgmt_set_time (JsonObject *object,
+                  const char *name,
+                  gint64      time_us)
+{
+  g_autofree char *text = time_us > 0 ? sy_mgmt_format_time (time_us) : NULL;
+
+  if (text != NULL)
+    json_object_set_string_member (object, name, text);
+}
+
+void
+sy_mgmt_add_time (JsonBuilder *builder,
+                  const char  *name,
+                  gint64       time_us)
+{
+  g_autofree char *text = time_us > 0 ? sy_mgmt_format_time (time_us) : NULL;
+
+  if (text == NULL)
+    return;
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, text);
+}
+
+gboolean
+sy_mgmt_time_param (SyMgmtRequest *request,
+                    const char    *name,
+                    gint64        *out_us)
+{
+  const char *text = sy_mgmt_query (request, name);
+  char *end = NULL;
+  gint64 seconds;
+
+  if (text == NULL)
+    return TRUE;
+  if (*text == '\0')
+    return FALSE;
+  seconds = g_ascii_strtoll (text, &end, 10);
+  if (*end == '\0')
+    {
+      if (seconds < 0 || seconds > G_MAXINT64 / G_USEC_PER_SEC)
+        return FALSE;
+      *out_us = seconds * G_USEC_PER_SEC;
+      return TRUE;
+    }
+  return sy_mgmt_parse_time (text, out_us);
 }
 
 /* ---------------------------------------------------------------------- */

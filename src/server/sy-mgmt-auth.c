@@ -307,19 +307,6 @@ mask_proxy_url (const char *url)
 /* ====================================================================== */
 /* GET /auth-files                                                         */
 
-static void
-set_time (JsonObject *o,
-          const char *name,
-          gint64      time_us)
-{
-  g_autofree char *text = NULL;
-
-  if (time_us <= 0)
-    return;
-  text = sy_mgmt_format_time (time_us);
-  json_object_set_string_member (o, name, text);
-}
-
 /* The non-secret claims of a Codex id_token CLIProxyAPI lists. */
 static JsonObject *
 codex_claims (SyCredential *credential)
@@ -581,12 +568,12 @@ login_entry (SyMgmtRequest *request,
       json_object_set_string_member (entry, "account", sy_credential_get_email (c) ? sy_credential_get_email (c)
                                                                                   : sy_credential_get_label (c));
     }
-  set_time (entry, "created_at", created);
-  set_time (entry, "modtime", modified);
-  set_time (entry, "updated_at", modified);
-  set_time (entry, "last_refresh", last_refresh);
+  sy_mgmt_set_time (entry, "created_at", created);
+  sy_mgmt_set_time (entry, "modtime", modified);
+  sy_mgmt_set_time (entry, "updated_at", modified);
+  sy_mgmt_set_time (entry, "last_refresh", last_refresh);
   if (cooling)
-    set_time (entry, "next_retry_after", next_retry);
+    sy_mgmt_set_time (entry, "next_retry_after", next_retry);
   if (login->path != NULL)
     json_object_set_string_member (entry, "path", login->path);
   if (c != NULL && (claims = codex_claims (c)) != NULL)
@@ -755,11 +742,31 @@ export_login (SyCredential  *credential,
   return file;
 }
 
-static void
-handle_download (SyMgmtRequest *request)
+/* ?name=, trimmed: the name of a .json file of the auth-dir, or NULL (and
+ * a 400 sent). */
+static char *
+query_json_name (SyMgmtRequest *request)
 {
   const char *raw = sy_mgmt_query (request, "name");
   g_autofree char *name = raw ? g_strstrip (g_strdup (raw)) : NULL;
+
+  if (is_unsafe_name (name))
+    {
+      sy_mgmt_reply_error (request, 400, "invalid name", NULL);
+      return NULL;
+    }
+  if (!ends_with_json (name))
+    {
+      sy_mgmt_reply_error (request, 400, "name must end with .json", NULL);
+      return NULL;
+    }
+  return g_steal_pointer (&name);
+}
+
+static void
+handle_download (SyMgmtRequest *request)
+{
+  g_autofree char *name = NULL;
   g_autoptr(GPtrArray) logins = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *disposition = NULL;
@@ -775,16 +782,9 @@ handle_download (SyMgmtRequest *request)
       sy_mgmt_reply_error (request, 403, "auth file download is only allowed from localhost", NULL);
       return;
     }
-  if (is_unsafe_name (name))
-    {
-      sy_mgmt_reply_error (request, 400, "invalid name", NULL);
-      return;
-    }
-  if (!ends_with_json (name))
-    {
-      sy_mgmt_reply_error (request, 400, "name must end with .json", NULL);
-      return;
-    }
+  name = query_json_name (request);
+  if (name == NULL)
+    return;
   logins = collect_logins (request);
   login = find_login (logins, name);
   if (login == NULL)
@@ -1283,6 +1283,71 @@ failure_free (Failure *f)
   g_free (f);
 }
 
+static void
+add_failure (GPtrArray  *failed,
+             const char *name,
+             guint       status,
+             const char *error)
+{
+  Failure *f = g_new0 (Failure, 1);
+
+  f->name = g_strdup (name);
+  f->error = sy_log_mask_secrets (error);
+  f->status = status;
+  g_ptr_array_add (failed, f);
+}
+
+/* The answer about a batch of files: for a single one CLIProxyAPI's short
+ * answer (its error, or {"status":"ok"}); else the names of those @done,
+ * their number under @count_key, and the failures (then 207). */
+static void
+reply_files (SyMgmtRequest *request,
+             gboolean       single,
+             const char    *count_key,
+             GPtrArray     *done,
+             GPtrArray     *failed)
+{
+  g_autoptr(JsonObject) root = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *files;
+
+  if (single)
+    {
+      if (failed->len > 0)
+        {
+          Failure *f = g_ptr_array_index (failed, 0);
+
+          sy_mgmt_reply_error (request, f->status, f->error, NULL);
+        }
+      else
+        sy_mgmt_reply_ok (request);
+      return;
+    }
+  files = json_array_new ();
+  for (guint i = 0; i < done->len; i++)
+    json_array_add_string_element (files, g_ptr_array_index (done, i));
+  json_object_set_string_member (root, "status", failed->len > 0 ? "partial" : "ok");
+  json_object_set_int_member (root, count_key, done->len);
+  json_object_set_array_member (root, "files", files);
+  if (failed->len > 0)
+    {
+      JsonArray *list = json_array_new ();
+
+      for (guint i = 0; i < failed->len; i++)
+        {
+          Failure *f = g_ptr_array_index (failed, i);
+          JsonObject *item = json_object_new ();
+
+          json_object_set_string_member (item, "name", f->name);
+          json_object_set_string_member (item, "error", f->error);
+          json_array_add_object_element (list, item);
+        }
+      json_object_set_array_member (root, "failed", list);
+    }
+  node = json_node_init_object (json_node_alloc (), root);
+  sy_mgmt_reply_json (request, failed->len > 0 ? 207 : 200, node);
+}
+
 typedef struct
 {
   SyMgmtRequest *request;
@@ -1329,61 +1394,9 @@ upload_op_free (UploadOp *op)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UploadOp, upload_op_free)
 
 static void
-upload_fail (UploadOp   *op,
-             const char *name,
-             guint       status,
-             const char *error)
-{
-  Failure *f = g_new0 (Failure, 1);
-
-  f->name = g_strdup (name);
-  f->error = sy_log_mask_secrets (error);
-  f->status = status;
-  g_ptr_array_add (op->failed, f);
-}
-
-static void
 upload_reply (UploadOp *op)
 {
-  g_autoptr(JsonObject) root = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
-  JsonArray *files;
-  JsonArray *failed;
-
-  if (op->single)
-    {
-      if (op->failed->len > 0)
-        {
-          Failure *f = g_ptr_array_index (op->failed, 0);
-
-          sy_mgmt_reply_error (op->request, f->status, f->error, NULL);
-        }
-      else
-        sy_mgmt_reply_ok (op->request);
-      return;
-    }
-  files = json_array_new ();
-  for (guint i = 0; i < op->uploaded->len; i++)
-    json_array_add_string_element (files, g_ptr_array_index (op->uploaded, i));
-  json_object_set_string_member (root, "status", op->failed->len > 0 ? "partial" : "ok");
-  json_object_set_int_member (root, "uploaded", op->uploaded->len);
-  json_object_set_array_member (root, "files", files);
-  if (op->failed->len > 0)
-    {
-      failed = json_array_new ();
-      for (guint i = 0; i < op->failed->len; i++)
-        {
-          Failure *f = g_ptr_array_index (op->failed, i);
-          JsonObject *item = json_object_new ();
-
-          json_object_set_string_member (item, "name", f->name);
-          json_object_set_string_member (item, "error", f->error);
-          json_array_add_object_element (failed, item);
-        }
-      json_object_set_array_member (root, "failed", failed);
-    }
-  node = json_node_init_object (json_node_alloc (), root);
-  sy_mgmt_reply_json (op->request, op->failed->len > 0 ? 207 : 200, node);
+  reply_files (op->request, op->single, "uploaded", op->uploaded, op->failed);
 }
 
 static void upload_save_next (UploadOp *op);
@@ -1461,7 +1474,7 @@ on_upload_imported (GObject      *source,
   if (results == NULL)
     {
       for (guint i = 0; i < op->names->len; i++)
-        upload_fail (op, g_ptr_array_index (op->names, i), 500, error->message);
+        add_failure (op->failed, g_ptr_array_index (op->names, i), 500, error->message);
       upload_save_next (op);
       return;
     }
@@ -1473,7 +1486,7 @@ on_upload_imported (GObject      *source,
       if (r->skipped != NULL && !r->already)
         {
           /* Unreadable, unsupported, or older than the login it would replace. */
-          upload_fail (op, r->file, 400, r->skipped);
+          add_failure (op->failed, r->file, 400, r->skipped);
           continue;
         }
       g_ptr_array_add (op->uploaded, g_strdup (r->file));
@@ -1510,12 +1523,12 @@ upload_take (UploadOp   *op,
   name = g_strstrip (g_strdup (base));
   if (is_unsafe_name (name) || !ends_with_json (name))
     {
-      upload_fail (op, name, 400, "file must be .json");
+      add_failure (op->failed, name, 400, "file must be .json");
       return;
     }
   if (g_hash_table_contains (op->files, name))
     {
-      upload_fail (op, name, 400, "the same file name was uploaded twice");
+      add_failure (op->failed, name, 400, "the same file name was uploaded twice");
       return;
     }
   file = sy_auth_file_parse (data, (gssize) len, &error);
@@ -1523,28 +1536,52 @@ upload_take (UploadOp   *op,
     {
       g_autofree char *message = g_strdup_printf ("invalid auth file: %s", error->message);
 
-      upload_fail (op, name, 400, message);
+      add_failure (op->failed, name, 400, message);
       return;
     }
   credential = sy_auth_file_to_credential (file, name, NULL, &error);
   if (credential == NULL)
     {
-      upload_fail (op, name, 400, error->message);
+      add_failure (op->failed, name, 400, error->message);
       return;
     }
   if (op->dir == NULL && (op->dir = g_dir_make_tmp ("sy-upload-XXXXXX", &error)) == NULL)
     {
-      upload_fail (op, name, 500, error->message);
+      add_failure (op->failed, name, 500, error->message);
       return;
     }
   path = g_build_filename (op->dir, name, NULL);
   if (!g_file_set_contents_full (path, data, (gssize) len, G_FILE_SET_CONTENTS_NONE, 0600, &error))
     {
-      upload_fail (op, name, 500, error->message);
+      add_failure (op->failed, name, 500, error->message);
       return;
     }
   g_ptr_array_add (op->names, g_strdup (name));
   g_hash_table_insert (op->files, g_strdup (name), g_steal_pointer (&file));
+}
+
+/* Whether part @i of @multipart is a file (its Content-Disposition names
+ * one); then *@name (may be NULL) is the name, *@body its contents. */
+static gboolean
+file_part (SoupMultipart  *multipart,
+           int             i,
+           char          **name,
+           GBytes        **body)
+{
+  SoupMessageHeaders *part_headers;
+  GBytes *part_body;
+  g_autofree char *disposition = NULL;
+  g_autoptr(GHashTable) params = NULL;
+
+  soup_multipart_get_part (multipart, i, &part_headers, &part_body);
+  if (!soup_message_headers_get_content_disposition (part_headers, &disposition, &params) ||
+      !g_hash_table_contains (params, "filename"))
+    return FALSE;
+  if (name != NULL)
+    *name = g_strdup (g_hash_table_lookup (params, "filename"));
+  if (body != NULL)
+    *body = part_body;
+  return TRUE;
 }
 
 static void
@@ -1579,31 +1616,16 @@ handle_upload (SyMgmtRequest *request)
           return;
         }
       for (int i = 0; i < soup_multipart_get_length (multipart); i++)
-        {
-          SoupMessageHeaders *part_headers;
-          GBytes *part_body;
-          g_autofree char *disposition = NULL;
-          g_autoptr(GHashTable) params = NULL;
-
-          soup_multipart_get_part (multipart, i, &part_headers, &part_body);
-          if (!soup_message_headers_get_content_disposition (part_headers, &disposition, &params) ||
-              !g_hash_table_contains (params, "filename"))
-            continue;
+        if (file_part (multipart, i, NULL, NULL))
           n_files++;
-        }
       op->single = n_files == 1;
       for (int i = 0; i < soup_multipart_get_length (multipart); i++)
         {
-          SoupMessageHeaders *part_headers;
-          GBytes *part_body;
-          g_autofree char *disposition = NULL;
-          g_autoptr(GHashTable) params = NULL;
+          g_autofree char *name = NULL;
+          GBytes *body = NULL;
 
-          soup_multipart_get_part (multipart, i, &part_headers, &part_body);
-          if (!soup_message_headers_get_content_disposition (part_headers, &disposition, &params) ||
-              !g_hash_table_contains (params, "filename"))
-            continue;
-          upload_take (op, g_hash_table_lookup (params, "filename"), part_body);
+          if (file_part (multipart, i, &name, &body))
+            upload_take (op, name, body);
         }
       soup_multipart_free (multipart);
       if (n_files == 0)
@@ -1614,19 +1636,10 @@ handle_upload (SyMgmtRequest *request)
     }
   else
     {
-      const char *raw = sy_mgmt_query (request, "name");
-      g_autofree char *name = raw ? g_strstrip (g_strdup (raw)) : NULL;
+      g_autofree char *name = query_json_name (request);
 
-      if (is_unsafe_name (name))
-        {
-          sy_mgmt_reply_error (request, 400, "invalid name", NULL);
-          return;
-        }
-      if (!ends_with_json (name))
-        {
-          sy_mgmt_reply_error (request, 400, "name must end with .json", NULL);
-          return;
-        }
+      if (name == NULL)
+        return;
       op->single = TRUE;
       upload_take (op, name, request->body);
     }
@@ -1671,67 +1684,19 @@ delete_op_free (DeleteOp *op)
 static void
 delete_reply (DeleteOp *op)
 {
-  g_autoptr(JsonObject) root = json_object_new ();
+  g_autoptr(JsonObject) root = NULL;
   g_autoptr(JsonNode) node = NULL;
-  JsonArray *files;
 
   if (op->all)
     {
+      root = json_object_new ();
       json_object_set_string_member (root, "status", "ok");
       json_object_set_int_member (root, "deleted", op->deleted->len);
       node = json_node_init_object (json_node_alloc (), root);
       sy_mgmt_reply_json (op->request, 200, node);
       return;
     }
-  if (op->names->len == 1)
-    {
-      if (op->failed->len > 0)
-        {
-          Failure *f = g_ptr_array_index (op->failed, 0);
-
-          sy_mgmt_reply_error (op->request, f->status, f->error, NULL);
-        }
-      else
-        sy_mgmt_reply_ok (op->request);
-      return;
-    }
-  files = json_array_new ();
-  for (guint i = 0; i < op->deleted->len; i++)
-    json_array_add_string_element (files, g_ptr_array_index (op->deleted, i));
-  json_object_set_string_member (root, "status", op->failed->len > 0 ? "partial" : "ok");
-  json_object_set_int_member (root, "deleted", op->deleted->len);
-  json_object_set_array_member (root, "files", files);
-  if (op->failed->len > 0)
-    {
-      JsonArray *failed = json_array_new ();
-
-      for (guint i = 0; i < op->failed->len; i++)
-        {
-          Failure *f = g_ptr_array_index (op->failed, i);
-          JsonObject *item = json_object_new ();
-
-          json_object_set_string_member (item, "name", f->name);
-          json_object_set_string_member (item, "error", f->error);
-          json_array_add_object_element (failed, item);
-        }
-      json_object_set_array_member (root, "failed", failed);
-    }
-  node = json_node_init_object (json_node_alloc (), root);
-  sy_mgmt_reply_json (op->request, op->failed->len > 0 ? 207 : 200, node);
-}
-
-static void
-delete_fail (DeleteOp   *op,
-             const char *name,
-             guint       status,
-             const char *error)
-{
-  Failure *f = g_new0 (Failure, 1);
-
-  f->name = g_strdup (name);
-  f->error = sy_log_mask_secrets (error);
-  f->status = status;
-  g_ptr_array_add (op->failed, f);
+  reply_files (op->request, op->names->len == 1, "deleted", op->deleted, op->failed);
 }
 
 static void delete_next (DeleteOp *op);
@@ -1749,7 +1714,7 @@ on_deleted (GObject      *source,
     {
       g_autofree char *message = g_strdup_printf ("failed to remove file: %s", error->message);
 
-      delete_fail (op, name, 500, message);
+      add_failure (op->failed, name, 500, message);
     }
   else
     {
@@ -1773,14 +1738,14 @@ delete_next (DeleteOp *op)
 
       if (is_unsafe_name (name))
         {
-          delete_fail (op, name, 400, "invalid name");
+          add_failure (op->failed, name, 400, "invalid name");
           continue;
         }
       logins = collect_logins (op->request);
       login = find_login (logins, name);
       if (login == NULL)
         {
-          delete_fail (op, name, 404, "auth file not found");
+          add_failure (op->failed, name, 404, "auth file not found");
           continue;
         }
       if (login->credential != NULL)
@@ -1793,7 +1758,7 @@ delete_next (DeleteOp *op)
         {
           g_autofree char *message = g_strdup_printf ("failed to remove file: %s", g_strerror (errno));
 
-          delete_fail (op, name, 500, message);
+          add_failure (op->failed, name, 500, message);
           continue;
         }
       if (vtable->rescan_auth_dir != NULL)

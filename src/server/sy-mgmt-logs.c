@@ -48,10 +48,7 @@ on_read (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = g_task_propagate_pointer (G_TASK (result), &error);
 
-  if (node == NULL)
-    sy_mgmt_reply_error (request, 500, "failed to read logs", error->message);
-  else
-    sy_mgmt_reply_json (request, 200, node);
+  sy_mgmt_reply_result (request, node, "failed to read logs", error);
 }
 
 static gboolean

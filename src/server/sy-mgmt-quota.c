@@ -105,20 +105,6 @@ forecast_from (JsonObject          *window,
 }
 
 static void
-add_time (JsonBuilder *b,
-          const char  *name,
-          gint64       time_us)
-{
-  g_autofree char *text = NULL;
-
-  if (time_us <= 0)
-    return;
-  text = sy_mgmt_format_time (time_us);
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, text);
-}
-
-static void
 reply_quota (QuotaOp *op)
 {
   SyMgmtRequest *request = op->request;
@@ -157,8 +143,8 @@ reply_quota (QuotaOp *op)
       json_builder_add_boolean_value (b, supported);
       if (poller != NULL)
         {
-          add_time (b, "last_read", sy_quota_poller_get_last_read (poller, account->id));
-          add_time (b, "next_read", sy_quota_poller_get_next_read (poller, account->id));
+          sy_mgmt_add_time (b, "last_read", sy_quota_poller_get_last_read (poller, account->id));
+          sy_mgmt_add_time (b, "next_read", sy_quota_poller_get_next_read (poller, account->id));
         }
       if (last_error != NULL)
         {
@@ -174,14 +160,8 @@ reply_quota (QuotaOp *op)
           JsonObject *obj = json_node_get_object (node);
           JsonObject *range = history_window (op->range, account->id, w->id);
           JsonObject *recent = history_window (op->recent, account->id, w->id);
-          gint64 exhausted = forecast_from (recent, w, now);
 
-          if (exhausted > 0)
-            {
-              g_autofree char *at = sy_mgmt_format_time (exhausted);
-
-              json_object_set_string_member (obj, "exhausted_at", at);
-            }
+          sy_mgmt_set_time (obj, "exhausted_at", forecast_from (recent, w, now));
           if (range != NULL)
             {
               JsonObject *h = json_object_new ();
@@ -308,30 +288,7 @@ on_history (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = sy_quota_history_query_finish (SY_QUOTA_HISTORY (source), result, &error);
 
-  if (node == NULL)
-    sy_mgmt_reply_error (request, 500, "quota_failed", error->message);
-  else
-    sy_mgmt_reply_json (request, 200, node);
-}
-
-static gboolean
-time_param (SyMgmtRequest *request,
-            const char    *name,
-            gint64        *out)
-{
-  const char *text = sy_mgmt_query (request, name);
-  char *end = NULL;
-  gint64 seconds;
-
-  if (text == NULL)
-    return TRUE;
-  seconds = g_ascii_strtoll (text, &end, 10);
-  if (end != text && *end == '\0' && seconds >= 0 && seconds < G_MAXINT64 / G_USEC_PER_SEC)
-    {
-      *out = seconds * G_USEC_PER_SEC;
-      return TRUE;
-    }
-  return sy_mgmt_parse_time (text, out);
+  sy_mgmt_reply_result (request, node, "quota_failed", error);
 }
 
 static void
@@ -346,7 +303,7 @@ handle_history (SyMgmtRequest *request)
       sy_mgmt_reply_error (request, 503, "quota_unavailable", "The quota history is not open");
       return;
     }
-  if (!time_param (request, "from", &from) || !time_param (request, "to", &to) || from >= to)
+  if (!sy_mgmt_time_param (request, "from", &from) || !sy_mgmt_time_param (request, "to", &to) || from >= to)
     {
       sy_mgmt_reply_error (request, 400, "invalid range", "'from' and 'to' take unix seconds or RFC 3339 times");
       return;

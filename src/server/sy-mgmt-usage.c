@@ -375,27 +375,6 @@ handle_import (SyMgmtRequest *request)
 
 /* -- GET /usage/series ------------------------------------------------------ */
 
-/* Unix seconds, or RFC 3339. */
-static gboolean
-parse_time (const char *text,
-            gint64     *out_us)
-{
-  char *end = NULL;
-  gint64 seconds;
-
-  if (text == NULL || *text == '\0')
-    return FALSE;
-  seconds = g_ascii_strtoll (text, &end, 10);
-  if (end != NULL && *end == '\0')
-    {
-      if (seconds > G_MAXINT64 / G_USEC_PER_SEC || seconds < 0)
-        return FALSE;
-      *out_us = seconds * G_USEC_PER_SEC;
-      return TRUE;
-    }
-  return sy_mgmt_parse_time (text, out_us);
-}
-
 /* Seconds, or a number with s, m, h or d. */
 static gboolean
 parse_step (const char *text,
@@ -433,10 +412,7 @@ on_series (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) series = sy_usage_store_query_series_finish (SY_USAGE_STORE (source), result, &error);
 
-  if (series == NULL)
-    sy_mgmt_reply_error (request, 500, "usage_failed", error->message);
-  else
-    sy_mgmt_reply_json (request, 200, series);
+  sy_mgmt_reply_result (request, series, "usage_failed", error);
 }
 
 #define MAX_BUCKETS 100000
@@ -453,12 +429,12 @@ handle_series (SyMgmtRequest *request)
   if (usage == NULL)
     return;
   from = now - SY_USAGE_DAY_US;
-  if ((text = sy_mgmt_query (request, "to")) != NULL && !parse_time (text, &to))
+  if (!sy_mgmt_time_param (request, "to", &to))
     {
       sy_mgmt_reply_error (request, 400, "invalid to", "'to' takes unix seconds or an RFC 3339 time");
       return;
     }
-  if ((text = sy_mgmt_query (request, "from")) != NULL && !parse_time (text, &from))
+  if (!sy_mgmt_time_param (request, "from", &from))
     {
       sy_mgmt_reply_error (request, 400, "invalid from", "'from' takes unix seconds or an RFC 3339 time");
       return;

@@ -1228,9 +1228,13 @@ sy_service_get_auth_dir (SyService *self)
   return self->auth_dir;
 }
 
-/* Beside the user's other state; one file per config file. */
-char *
-sy_service_default_state_file (const char *config_path)
+/* @dir/switchyard/@stem@suffix for the default config file; for another,
+ * one file per config file: @stem-<its path's digest>@suffix. */
+static char *
+file_for_config (const char *config_path,
+                 const char *dir,
+                 const char *stem,
+                 const char *suffix)
 {
   g_autofree char *default_config = sy_config_default_path ();
   g_autoptr(GFile) file = g_file_new_for_path (config_path);
@@ -1238,14 +1242,21 @@ sy_service_default_state_file (const char *config_path)
   g_autofree char *name = NULL;
 
   if (g_strcmp0 (absolute, default_config) == 0)
-    name = g_strdup ("accounts-state.json");
+    name = g_strconcat (stem, suffix, NULL);
   else
     {
       g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, absolute, -1);
 
-      name = g_strdup_printf ("accounts-state-%.12s.json", digest);
+      name = g_strdup_printf ("%s-%.12s%s", stem, digest, suffix);
     }
-  return g_build_filename (g_get_user_state_dir (), "switchyard", name, NULL);
+  return g_build_filename (dir, "switchyard", name, NULL);
+}
+
+/* Beside the user's other state. */
+char *
+sy_service_default_state_file (const char *config_path)
+{
+  return file_for_config (config_path, g_get_user_state_dir (), "accounts-state", ".json");
 }
 
 gboolean
@@ -1400,20 +1411,7 @@ on_pool_items_changed (GListModel *model,
 char *
 sy_service_default_usage_file (const char *config_path)
 {
-  g_autofree char *default_config = sy_config_default_path ();
-  g_autoptr(GFile) file = g_file_new_for_path (config_path);
-  g_autofree char *absolute = g_file_get_path (file);
-  g_autofree char *name = NULL;
-
-  if (g_strcmp0 (absolute, default_config) == 0)
-    name = g_strdup ("usage.db");
-  else
-    {
-      g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, absolute, -1);
-
-      name = g_strdup_printf ("usage-%.12s.db", digest);
-    }
-  return g_build_filename (g_get_user_data_dir (), "switchyard", name, NULL);
+  return file_for_config (config_path, g_get_user_data_dir (), "usage", ".db");
 }
 
 void
