@@ -77,8 +77,6 @@ on_snapshot (GObject      *source,
   sy_mgmt_reply_builder (request, 200, b);
 }
 
-static gboolean parse_time (const char *text, gint64 *out_us);
-
 /* GET /usage covers the last USAGE_DEFAULT_DAYS (every row would make an
  * answer of hundreds of megabytes after a year), or ?days=N, or ?since=
  * (unix seconds or RFC 3339; 0: everything kept). The export takes
@@ -91,7 +89,6 @@ handle_usage (SyMgmtRequest *request)
   SyUsageStore *usage = usage_or_reply (request);
   gboolean export = strcmp (request->route, "/usage/export") == 0;
   const char *days = sy_mgmt_query (request, "days");
-  const char *since_text = sy_mgmt_query (request, "since");
   gint64 since = export ? 0 : g_get_real_time () - USAGE_DEFAULT_DAYS * SY_USAGE_DAY_US;
 
   if (usage == NULL)
@@ -108,7 +105,7 @@ handle_usage (SyMgmtRequest *request)
         }
       since = n == 0 ? 0 : g_get_real_time () - (gint64) n * SY_USAGE_DAY_US;
     }
-  if (since_text != NULL && !parse_time (since_text, &since))
+  if (!sy_mgmt_time_param (request, "since", &since))
     {
       sy_mgmt_reply_error (request, 400, "invalid since", "'since' takes unix seconds or an RFC 3339 time");
       return;
