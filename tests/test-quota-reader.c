@@ -1170,6 +1170,27 @@ test_poller_interval_config (void)
   g_assert_cmpint (sy_quota_poller_get_interval (poll.poller), ==, 600 * SECOND);
   sy_quota_poller_set_registry (poll.poller, a);
   g_assert_cmpint (sy_quota_poller_get_interval (poll.poller), ==, 60 * SECOND);
+  {
+    /* 0: no timed reads at all; on demand still reads. */
+    g_autoptr(SyConfig) off = fake_config (fake, "quota-refresh-interval: 0\n");
+    g_autoptr(GPtrArray) quiet_logins = two_logins ();
+    g_autoptr(SyRegistry) quiet = registry_new (off, quiet_logins);
+    RefreshResult asked = { 0 };
+
+    fake_reply (fake, "/backend-api/wham/usage", 200, codex_usage);
+    sy_quota_poller_set_registry (poll.poller, quiet);
+    g_assert_cmpint (sy_quota_poller_get_interval (poll.poller), ==, 0);
+    sy_quota_poller_start (poll.poller);
+    g_assert_cmpint (sy_quota_poller_get_next_read (poll.poller, login_id (quiet_logins, 0)), ==, 0);
+    sy_clock_advance (fake->clock, 3 * 3600 * SECOND);
+    spin ();
+    g_assert_cmpuint (fake->seen->len, ==, 0);
+    sy_quota_poller_refresh_async (poll.poller, login_id (quiet_logins, 0), NULL, refresh_cb, &asked);
+    wait_for (&asked.done);
+    g_assert_true (asked.ok);
+    g_assert_cmpuint (fake_count (fake, "/backend-api/wham/usage"), ==, 1);
+    sy_quota_poller_stop (poll.poller);
+  }
   sy_quota_poller_set_registry (poll.poller, b);
   g_assert_cmpint (sy_quota_poller_get_interval (poll.poller), ==, 600 * SECOND);
 }

@@ -133,7 +133,8 @@ account_eligible (SyAccount *account)
   return account != NULL && sy_quota_reader_supports (account) && sy_account_is_usable (account);
 }
 
-/* quota-refresh-interval, in seconds: 600 when unset, 60 at least. */
+/* quota-refresh-interval, in seconds: 600 when unset, 60 at least; 0
+ * turns the timed reads off (0 is returned). */
 static gint64
 config_interval (SyConfig *config)
 {
@@ -149,6 +150,8 @@ config_interval (SyConfig *config)
       else if (type == G_TYPE_DOUBLE)
         seconds = (gint64) json_node_get_double (node);
     }
+  if (seconds == 0)
+    return 0;
   return MAX (seconds, SY_QUOTA_POLLER_MIN_INTERVAL) * G_USEC_PER_SEC;
 }
 
@@ -300,6 +303,8 @@ timer_cb (gpointer user_data)
   entry->next_us = 0;
   if (entry->in_flight)
     return;
+  if (self->interval_us == 0)
+    return;
   if (!account_eligible (account))
     {
       /* Disabled or signed out since: looked at again an interval later. */
@@ -328,7 +333,7 @@ entry_schedule (SyQuotaPoller *self,
       entry->timer = 0;
     }
   entry->next_us = 0;
-  if (!self->started || entry->in_flight || entry->gone || !entry->eligible)
+  if (!self->started || entry->in_flight || entry->gone || !entry->eligible || self->interval_us == 0)
     return;
   if (due >= now)
     delay = due - now;

@@ -3,7 +3,8 @@
  *
  * While started, each account with a usage endpoint (sy_quota_reader_supports,
  * enabled and signed in) is read at most once per quota-refresh-interval
- * (default 600 s, at least 60 s), the accounts spread over the interval.
+ * (default 600 s, at least 60 s; 0: only on demand), the accounts spread
+ * over the interval.
  * A read that fails is kept as the account's last error and tried again at
  * the next interval, no sooner. On demand, a read already running is
  * joined, and a read that ended less than 30 s ago answers for a new one.
