@@ -1496,6 +1496,27 @@ test_request_log_refused (Fixture       *f,
   g_assert_nonnull (strstr (text, "not valid JSON"));
 }
 
+/* A change the service would refuse is refused before it is written. */
+static void
+test_config_refused (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *before = read_config (f);
+  g_autofree char *after = NULL;
+  g_auto(HttpResponse) keys = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+
+  /* Listening on all interfaces: the client keys cannot all go. */
+  mgmt (f, "PUT", "/api-keys", MGMT_KEY, "[]", &keys);
+  g_assert_cmpuint (keys.status, ==, 422);
+  root = http_response_json (&keys);
+  g_assert_cmpstr (http_json_string (root, "error"), ==, "invalid_config");
+  g_assert_nonnull (strstr (http_json_string (root, "message"), "api-keys"));
+  after = read_config (f);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpuint (models_status (f, CLIENT_KEY), ==, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1558,6 +1579,9 @@ main (int   argc,
               test_request_log_broken_stream, fixture_teardown);
   g_test_add ("/management/request-log/refused", Fixture, KEYED "logs-dir: \".\"\n", fixture_setup,
               test_request_log_refused, fixture_teardown);
+
+  g_test_add ("/management/config/refused", Fixture, "#all\n" KEYED, fixture_setup, test_config_refused,
+              fixture_teardown);
 
   status = g_test_run ();
   {

@@ -132,6 +132,10 @@ SyUsageStore *sy_management_get_usage       (SyManagement *self);
 SyQuotaHistory *sy_management_get_quota_history (SyManagement *self);
 SyQuotaPoller  *sy_management_get_quota_poller  (SyManagement *self);
 const char   *sy_management_get_config_path (SyManagement *self);
+/* The owner's check of a new config (TRUE when it has none). */
+gboolean      sy_management_check_config    (SyManagement *self,
+                                             SyConfig     *config,
+                                             GError      **error);
 gboolean      sy_management_reload          (SyManagement *self,
                                              GError      **error);
 GBytes       *sy_management_build_diagnostics (SyManagement *self,

@@ -912,6 +912,16 @@ sy_management_get_config_path (SyManagement *self)
 }
 
 gboolean
+sy_management_check_config (SyManagement *self,
+                            SyConfig     *config,
+                            GError      **error)
+{
+  if (self->host_vtable == NULL || self->host_vtable->check_config == NULL)
+    return TRUE;
+  return self->host_vtable->check_config (self->host, config, error);
+}
+
+gboolean
 sy_management_reload (SyManagement *self,
                       GError      **error)
 {

@@ -95,6 +95,11 @@ typedef struct
   /* Reads the auth-dir again now (after a route removed a file that was
    * not a login), without waiting for the watcher. */
   void         (*rescan_auth_dir)   (gpointer               host);
+  /* Whether the owner would take @config (beyond loading: e.g. no
+   * listening on all interfaces without api-keys), before it is written. */
+  gboolean     (*check_config)      (gpointer               host,
+                                     SyConfig              *config,
+                                     GError               **error);
   /* The diagnostics bundle (a zip), secrets masked. */
   GBytes      *(*diagnostics)       (gpointer               host,
                                      GError               **error);

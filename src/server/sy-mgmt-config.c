@@ -85,7 +85,7 @@ save_value (SyMgmtRequest *request,
       return;
     }
   check = sy_config_new_from_data (edited, -1, file, &error);
-  if (check == NULL)
+  if (check == NULL || !sy_management_check_config (request->mgmt, check, &error))
     {
       sy_mgmt_reply_error (request, 422, "invalid_config", error->message);
       return;
@@ -1123,6 +1123,11 @@ handle_config_yaml (SyMgmtRequest *request)
         sy_mgmt_reply_error (request, 400, "invalid_yaml", error->message);
       else
         sy_mgmt_reply_error (request, 422, "invalid_config", error->message);
+      return;
+    }
+  if (!sy_management_check_config (request->mgmt, check, &error))
+    {
+      sy_mgmt_reply_error (request, 422, "invalid_config", error->message);
       return;
     }
   if (!sy_config_write_atomic (file, data, len, &error))

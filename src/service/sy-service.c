@@ -977,8 +977,17 @@ management_delete_login (gpointer             host,
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is no longer signed in", id);
 }
 
+static gboolean
+management_check_config (gpointer   host,
+                         SyConfig  *config,
+                         GError   **error)
+{
+  return check_bind_safety (SY_SERVICE (host), config, error);
+}
+
 static const SyManagementHost management_host = {
   .reload = management_reload,
+  .check_config = management_check_config,
   .diagnostics = management_diagnostics,
   .get_auth_dir = management_get_auth_dir,
   .start_login = management_start_login,
