@@ -564,6 +564,29 @@ draw_legend_item (SyChart     *self,
 }
 
 static void
+bar_path (cairo_t *cr,
+          double   x0,
+          double   x1,
+          double   y0,
+          double   y1,
+          gboolean round_top)
+{
+  double r = round_top ? MIN (3, MIN ((x1 - x0) / 3, (y0 - y1) / 2)) : 0;
+
+  if (r < 0.5)
+    {
+      cairo_rectangle (cr, x0, y1, x1 - x0, y0 - y1);
+      return;
+    }
+  cairo_new_sub_path (cr);
+  cairo_move_to (cr, x0, y0);
+  cairo_arc (cr, x0 + r, y1 + r, r, G_PI, 1.5 * G_PI);
+  cairo_arc (cr, x1 - r, y1 + r, r, 1.5 * G_PI, 2 * G_PI);
+  cairo_line_to (cr, x1, y0);
+  cairo_close_path (cr);
+}
+
+static void
 draw_empty (SyChart *self,
             cairo_t *cr,
             int      width,
@@ -586,9 +609,22 @@ draw_empty (SyChart *self,
   cairo_line_to (cr, width - PAD, snap (cr, height - PAD - 8));
   cairo_stroke (cr);
 
+  /* A small bar glyph above the text, as GNOME empty states have an icon. */
+  {
+    static const double bar_h[] = { 14, 26, 19 };
+    double gx = width / 2.0 - 16, gy = (height - th) / 2.0 - 10;
+
+    set_color (cr, &fg, 0.18);
+    for (guint i = 0; i < G_N_ELEMENTS (bar_h); i++)
+      {
+        bar_path (cr, gx + i * 12, gx + i * 12 + 8, gy, gy - bar_h[i], TRUE);
+        cairo_fill (cr);
+      }
+  }
+
   set_color (cr, &fg, 0.55);
   /* Centred within the layout's width, which is centred in the widget. */
-  cairo_move_to (cr, width * 0.1, (height - th) / 2.0);
+  cairo_move_to (cr, width * 0.1, (height - th) / 2.0 + 4);
   pango_cairo_show_layout (cr, text);
 }
 
@@ -654,29 +690,6 @@ draw_axes (SyChart      *self,
       cairo_move_to (cr, lx, l->plot_y + l->plot_h + AXIS_GAP - 2);
       pango_cairo_show_layout (cr, text);
     }
-}
-
-static void
-bar_path (cairo_t *cr,
-          double   x0,
-          double   x1,
-          double   y0,
-          double   y1,
-          gboolean round_top)
-{
-  double r = round_top ? MIN (3, MIN ((x1 - x0) / 3, (y0 - y1) / 2)) : 0;
-
-  if (r < 0.5)
-    {
-      cairo_rectangle (cr, x0, y1, x1 - x0, y0 - y1);
-      return;
-    }
-  cairo_new_sub_path (cr);
-  cairo_move_to (cr, x0, y0);
-  cairo_arc (cr, x0 + r, y1 + r, r, G_PI, 1.5 * G_PI);
-  cairo_arc (cr, x1 - r, y1 + r, r, 1.5 * G_PI, 2 * G_PI);
-  cairo_line_to (cr, x1, y0);
-  cairo_close_path (cr);
 }
 
 static void
@@ -817,6 +830,16 @@ draw_resets (SyChart      *self,
     }
 }
 
+static char *
+time_of_day (SyChart *self,
+             gint64   time_us)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (time_us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) here = g_date_time_to_timezone (utc, self->tz);
+
+  return g_date_time_format (here, C_("chart axis, time of day", "%H:%M"));
+}
+
 static void
 draw_forecast_label (SyChart      *self,
                      cairo_t      *cr,
@@ -834,8 +857,7 @@ draw_forecast_label (SyChart      *self,
   ex = map_x (self, l, s->forecast_us);
   if (ex > l->plot_x + l->plot_w || ex < l->plot_x)
     return;
-  when = sy_chart_format_time (s->forecast_us, self->tz);
-  when = g_strdup (strrchr (when, ' ') != NULL ? strrchr (when, ' ') + 1 : when);
+  when = time_of_day (self, s->forecast_us);
   /* Translators: where the forecast line reaches zero, e.g. "empty ~18:40" */
   label = g_strdup_printf (_("empty ~%s"), when);
   text = text_layout (self, label, TRUE);
@@ -930,7 +952,7 @@ sy_chart_draw (GtkWidget *widget,
 
   cairo_save (cr);
   /* Line widths and markers may stick out of the plot a little. */
-  cairo_rectangle (cr, l.plot_x, l.plot_y - 6, l.plot_w + 6, l.plot_h + 8);
+  cairo_rectangle (cr, l.plot_x, l.plot_y - 6, l.plot_w + 6, l.plot_h + 12);
   cairo_clip (cr);
   draw_bars (self, cr, &l);
   for (guint i = 0; i < self->series->len; i++)
@@ -1133,11 +1155,7 @@ sy_chart_dup_summary (SyChart *self)
       total_s = format_value (self, total);
       peak_s = format_value (self, peak);
       if (size < DAY_US)
-        {
-          g_autofree char *full = sy_chart_format_time (peak_at, self->tz);
-
-          when = g_strdup (strrchr (full, ' ') != NULL ? strrchr (full, ' ') + 1 : full);
-        }
+        when = time_of_day (self, peak_at);
       else
         when = sy_chart_format_bucket (peak_at, DAY_US, self->tz);
       /* Translators: e.g. " 1,234 total, peak 96 at 14:00" */
