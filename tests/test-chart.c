@@ -345,11 +345,30 @@ card (const char *title, const char *subtitle, GtkWidget *chart)
   return box;
 }
 
+/* Moves the pointer over @chart at @time_us, as a motion event would. */
 static void
-shoot (GtkWidget *content, GtkWidget *chart, const char *name, gboolean hover_x_set)
+hover (GtkWidget *chart, gint64 time_us)
+{
+  GdkEvent *event = gdk_event_new (GDK_MOTION_NOTIFY);
+  double x, y;
+
+  g_assert_true (sy_chart_map (SY_CHART (chart), time_us, 0, &x, &y));
+  event->motion.window = g_object_ref (gtk_widget_get_window (chart));
+  event->motion.x = x;
+  event->motion.y = y - 40;
+  gtk_widget_event (chart, event);
+  gdk_event_free (event);
+}
+
+static void
+shoot (GtkWidget *content, GtkWidget *chart, const char *name, gint64 hover_us)
 {
   GtkWidget *win = offscreen (content, chart, 760, 300);
-  cairo_surface_t *s = render (win, 1);
+  cairo_surface_t *s;
+
+  if (hover_us != 0)
+    hover (chart, hover_us);
+  s = render (win, 1);
 
   save_png (s, name);
   cairo_surface_destroy (s);
@@ -437,7 +456,7 @@ quota_over_time (gint64 now)
     {
       g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (SyChartPoint));
       g_autoptr(GArray) resets = g_array_new (FALSE, FALSE, sizeof (gint64));
-      gint64 window_start = from - (a + 1) * HOUR_US;
+      gint64 window_start = from - (a + 1) * 3 * HOUR_US / 2;
       double left = 100;
       guint index;
 
@@ -498,13 +517,13 @@ shoot_all (gboolean dark)
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", dark, NULL);
 
   chart = requests_by_model (utc_us (2026, 11, 26, 17, 0));
-  shoot (card ("Requests", "By model, last 24 hours", chart), chart, n1, FALSE);
+  shoot (card ("Requests", "By model, last 24 hours", chart), chart, n1, utc_us (2026, 11, 26, 14, 30));
   chart = tokens_by_account (utc_us (2026, 11, 27, 0, 0));
-  shoot (card ("Tokens", "By account, last 7 days", chart), chart, n2, FALSE);
+  shoot (card ("Tokens", "By account, last 7 days", chart), chart, n2, 0);
   chart = quota_over_time (now);
-  shoot (card ("Quota", "Remaining per account and window, with resets and forecast", chart), chart, n3, FALSE);
+  shoot (card ("Quota", "Remaining per account and window, with resets and forecast", chart), chart, n3, now - 2 * HOUR_US);
   chart = sy_chart_new ();
-  shoot (card ("Requests", "By model, last 24 hours", chart), chart, n4, FALSE);
+  shoot (card ("Requests", "By model, last 24 hours", chart), chart, n4, 0);
 
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
 }
