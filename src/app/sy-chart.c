@@ -969,6 +969,8 @@ sy_chart_draw (GtkWidget *widget,
   for (guint i = 0; i < self->series->len; i++)
     draw_forecast_label (self, cr, &l, g_ptr_array_index (self->series, i));
   draw_hover (self, cr, &l, &fg, &bg, FALSE);
+  if (gtk_widget_has_visible_focus (widget))
+    gtk_render_focus (ctx, cr, 1, 1, width - 2, height - 2);
   return GDK_EVENT_PROPAGATE;
 }
 
@@ -1212,7 +1214,7 @@ sy_chart_query_tooltip (GtkWidget  *widget,
                         GtkTooltip *tooltip)
 {
   SyChart *self = SY_CHART (widget);
-  g_autofree char *text = sy_chart_describe_at (self, x, y);
+  g_autofree char *text = keyboard ? sy_chart_dup_hover_text (self) : sy_chart_describe_at (self, x, y);
   g_autofree char *head = NULL;
   g_autofree char *markup = NULL;
   char *nl;
@@ -1238,6 +1240,8 @@ sy_chart_query_tooltip (GtkWidget  *widget,
     GdkRectangle area;
 
     compute_layout (self, &l);
+    if (keyboard)
+      x = (int) self->hover_x;
     if (has_kind (self, SY_CHART_BARS))
       {
         gint64 b = bucket_start (self, unmap_x (self, &l, x));
@@ -1255,6 +1259,77 @@ sy_chart_query_tooltip (GtkWidget  *widget,
     gtk_tooltip_set_tip_area (tooltip, &area);
   }
   return TRUE;
+}
+
+/* What the tooltip shows for the hovered bucket or moment, whether the
+ * pointer or the arrow keys put it there; NULL when nothing is hovered. */
+char *
+sy_chart_dup_hover_text (SyChart *self)
+{
+  g_auto(Layout) l = { 0, };
+
+  g_return_val_if_fail (SY_IS_CHART (self), NULL);
+
+  if (!self->hovering || !has_points (self))
+    return NULL;
+  compute_layout (self, &l);
+  return sy_chart_describe_at (self, self->hover_x, l.plot_y + l.plot_h / 2);
+}
+
+/* Left and Right step through the buckets (or, for lines, fortieths of
+ * the range), Home and End jump to the ends: the keyboard's hover. */
+static gboolean
+sy_chart_key_press_event (GtkWidget   *widget,
+                          GdkEventKey *event)
+{
+  SyChart *self = SY_CHART (widget);
+  g_auto(Layout) l = { 0, };
+  gboolean bars;
+  gint64 step, t;
+
+  if (!has_points (self) || self->to_us <= self->from_us)
+    return GDK_EVENT_PROPAGATE;
+  if (event->keyval != GDK_KEY_Left && event->keyval != GDK_KEY_Right && event->keyval != GDK_KEY_KP_Left
+      && event->keyval != GDK_KEY_KP_Right && event->keyval != GDK_KEY_Home && event->keyval != GDK_KEY_End)
+    return GDK_EVENT_PROPAGATE;
+
+  compute_layout (self, &l);
+  bars = has_kind (self, SY_CHART_BARS);
+  step = bars ? bucket_size (self) : hover_tolerance (self);
+  if (event->keyval == GDK_KEY_Home)
+    t = self->from_us;
+  else if (event->keyval == GDK_KEY_End || !self->hovering)
+    t = self->to_us - 1;
+  else
+    {
+      t = unmap_x (self, &l, self->hover_x);
+      t += (event->keyval == GDK_KEY_Left || event->keyval == GDK_KEY_KP_Left) ? -step : step;
+      t = CLAMP (t, self->from_us, self->to_us - 1);
+    }
+  if (bars)   /* the middle of the bucket, clamped into the range */
+    t = CLAMP (bucket_start (self, t) + step / 2, self->from_us, self->to_us - 1);
+  self->hovering = TRUE;
+  self->hover_x = map_x (self, &l, t);
+  gtk_widget_queue_draw (widget);
+  gtk_widget_trigger_tooltip_query (widget);
+  return GDK_EVENT_STOP;
+}
+
+static gboolean
+sy_chart_button_press_event (GtkWidget      *widget,
+                             GdkEventButton *event)
+{
+  gtk_widget_grab_focus (widget);
+  return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
+sy_chart_focus_out_event (GtkWidget     *widget,
+                          GdkEventFocus *event)
+{
+  SY_CHART (widget)->hovering = FALSE;
+  gtk_widget_queue_draw (widget);
+  return GDK_EVENT_PROPAGATE;
 }
 
 static gboolean
@@ -1322,6 +1397,9 @@ sy_chart_class_init (SyChartClass *klass)
   widget_class->query_tooltip = sy_chart_query_tooltip;
   widget_class->motion_notify_event = sy_chart_motion_notify_event;
   widget_class->leave_notify_event = sy_chart_leave_notify_event;
+  widget_class->key_press_event = sy_chart_key_press_event;
+  widget_class->button_press_event = sy_chart_button_press_event;
+  widget_class->focus_out_event = sy_chart_focus_out_event;
   widget_class->get_preferred_width = sy_chart_get_preferred_width;
   widget_class->get_preferred_height = sy_chart_get_preferred_height;
   gtk_widget_class_set_css_name (widget_class, "chart");
@@ -1339,7 +1417,9 @@ sy_chart_init (SyChart *self)
   self->to_us = now;
   self->from_us = now - DAY_US;
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
-  gtk_widget_add_events (GTK_WIDGET (self), GDK_POINTER_MOTION_MASK | GDK_LEAVE_NOTIFY_MASK);
+  gtk_widget_set_can_focus (GTK_WIDGET (self), TRUE);
+  gtk_widget_add_events (GTK_WIDGET (self), GDK_POINTER_MOTION_MASK | GDK_LEAVE_NOTIFY_MASK
+                                            | GDK_BUTTON_PRESS_MASK | GDK_KEY_PRESS_MASK);
   update_accessible (self);
 }
 

@@ -75,6 +75,7 @@ gboolean    sy_chart_map             (SyChart            *self,
 char       *sy_chart_describe_at     (SyChart            *self,
                                       double              x,
                                       double              y);
+char       *sy_chart_dup_hover_text  (SyChart            *self);
 char       *sy_chart_dup_summary     (SyChart            *self);
 
 G_END_DECLS
