@@ -209,6 +209,49 @@ test_spike (void)
   gtk_widget_destroy (win);
 }
 
+static void
+press (GtkWidget *widget, guint keyval)
+{
+  GdkEvent *event = gdk_event_new (GDK_KEY_PRESS);
+
+  event->key.window = g_object_ref (gtk_widget_get_window (widget));
+  event->key.keyval = keyval;
+  g_assert_true (gtk_widget_event (widget, event));
+  gdk_event_free (event);
+}
+
+/* The arrow keys walk the buckets; the hover text follows. */
+static void
+test_keyboard (void)
+{
+  gint64 from = utc_us (2026, 11, 26, 0, 0);
+  SyChart *chart = spike_chart (from);
+  GtkWidget *win = offscreen (GTK_WIDGET (chart), GTK_WIDGET (chart), 720, 300);
+  g_autofree char *none = sy_chart_dup_hover_text (chart);
+  g_autofree char *end = NULL;
+  g_autofree char *left = NULL;
+  g_autofree char *home = NULL;
+  g_autofree char *clamped = NULL;
+
+  g_assert_null (none);
+  g_assert_true (gtk_widget_get_can_focus (GTK_WIDGET (chart)));
+  press (GTK_WIDGET (chart), GDK_KEY_End);
+  end = sy_chart_dup_hover_text (chart);
+  g_assert_cmpstr (end, ==, "Thu, Nov 26, 23:00 – 00:00\nmodel-a: 1");
+  for (int i = 0; i < 9; i++)
+    press (GTK_WIDGET (chart), GDK_KEY_Left);
+  left = sy_chart_dup_hover_text (chart);
+  g_assert_cmpstr (left, ==, "Thu, Nov 26, 14:00 – 15:00\nmodel-a: 50");
+  press (GTK_WIDGET (chart), GDK_KEY_Home);
+  home = sy_chart_dup_hover_text (chart);
+  g_assert_cmpstr (home, ==, "Thu, Nov 26, 00:00 – 01:00\nmodel-a: 1");
+  press (GTK_WIDGET (chart), GDK_KEY_Left);
+  clamped = sy_chart_dup_hover_text (chart);
+  g_assert_cmpstr (clamped, ==, home);
+
+  gtk_widget_destroy (win);
+}
+
 /* Two models in one hour: stacked in order, the hover adds them up. */
 static void
 test_stacked (void)
@@ -542,6 +585,7 @@ main (int argc, char **argv)
   utc = g_time_zone_new_utc ();
   g_test_add_func ("/chart/empty", test_empty);
   g_test_add_func ("/chart/spike", test_spike);
+  g_test_add_func ("/chart/keyboard", test_keyboard);
   g_test_add_func ("/chart/stacked", test_stacked);
   g_test_add_func ("/chart/forecast", test_forecast);
   g_test_add_func ("/chart/screenshots", test_screenshots);
