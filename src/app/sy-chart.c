@@ -174,13 +174,12 @@ bucket_start (SyChart *self,
   return a + (d >= 0 ? d / b : -((-d + b - 1) / b)) * b;
 }
 
-/* Stacked total of the bars in the bucket starting at @start. */
-static double
-bucket_total (SyChart *self,
-              gint64   start,
-              gint64   size)
+/* Stacked totals of the bars: start time (gint64) -> sum (double).
+ * One pass, so a month of hourly bars stays cheap to draw. */
+static GHashTable *
+bar_totals (SyChart *self)
 {
-  double total = 0;
+  GHashTable *totals = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 
   for (guint i = 0; i < self->series->len; i++)
     {
@@ -191,12 +190,17 @@ bucket_total (SyChart *self,
       for (guint j = 0; j < s->points->len; j++)
         {
           SyChartPoint *p = &g_array_index (s->points, SyChartPoint, j);
+          double *sum = g_hash_table_lookup (totals, &p->time_us);
 
-          if (p->time_us >= start && p->time_us < start + size)
-            total += p->value;
+          if (sum == NULL)
+            {
+              sum = g_new0 (double, 1);
+              g_hash_table_insert (totals, g_memdup2 (&p->time_us, sizeof p->time_us), sum);
+            }
+          *sum += p->value;
         }
     }
-  return total;
+  return totals;
 }
 
 static double
@@ -698,6 +702,7 @@ draw_bars (SyChart      *self,
            const Layout *l)
 {
   g_autoptr(GHashTable) base = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GHashTable) totals = bar_totals (self);
   gint64 size = bucket_size (self);
   double width = map_x (self, l, self->from_us + size) - map_x (self, l, self->from_us);
   double gap = width >= 4 ? MIN (width * 0.18, 6) / 2 : 0;
@@ -721,7 +726,7 @@ draw_bars (SyChart      *self,
               below = g_new0 (double, 1);
               g_hash_table_insert (base, g_memdup2 (&p->time_us, sizeof p->time_us), below);
             }
-          total = bucket_total (self, p->time_us, 1);
+          total = *(double *) g_hash_table_lookup (totals, &p->time_us);
           x0 = map_x (self, l, p->time_us) + gap;
           x1 = map_x (self, l, p->time_us + size) - gap;
           y0 = map_y (l, *below);
@@ -1128,6 +1133,7 @@ sy_chart_dup_summary (SyChart *self)
 
   if (has_kind (self, SY_CHART_BARS))
     {
+      g_autoptr(GHashTable) totals = bar_totals (self);
       gint64 size = bucket_size (self);
       double total = 0, peak = -1;
       gint64 peak_at = 0;
@@ -1144,7 +1150,7 @@ sy_chart_dup_summary (SyChart *self)
           for (guint j = 0; j < s->points->len; j++)
             {
               SyChartPoint *p = &g_array_index (s->points, SyChartPoint, j);
-              double sum = bucket_total (self, p->time_us, 1);
+              double sum = *(double *) g_hash_table_lookup (totals, &p->time_us);
 
               total += p->value;
               if (sum > peak || (sum == peak && p->time_us < peak_at))
