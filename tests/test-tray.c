@@ -179,6 +179,63 @@ on_login (GSimpleAction *action,
   *(char **) user_data = g_variant_dup_string (parameter, NULL);
 }
 
+/* A picture of the menu, as GTK draws it, into $SHOT_DIR (when set). */
+static void
+save_screenshot (GMenuModel   *model,
+                 GActionGroup *tray_actions,
+                 GActionGroup *app_actions,
+                 const char   *name)
+{
+  const char *dir = g_getenv ("SHOT_DIR");
+  GtkWidget *anchor;
+  GtkWidget *menu;
+  GtkWidget *top;
+  GdkRectangle rect = { 0, 0, 1, 1 };
+  g_autoptr(GdkPixbuf) shot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GdkEvent) click_event = NULL;
+  gint64 deadline;
+
+  if (dir == NULL)
+    return;
+  anchor = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+  gtk_window_set_default_size (GTK_WINDOW (anchor), 1, 1);
+  gtk_widget_show (anchor);
+  menu = gtk_menu_new_from_model (model);
+  gtk_widget_insert_action_group (menu, "tray", tray_actions);
+  gtk_widget_insert_action_group (menu, "app", app_actions);
+  gtk_menu_attach_to_widget (GTK_MENU (menu), anchor, NULL);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!gtk_widget_get_mapped (anchor) && g_get_monotonic_time () < deadline)
+    spin (10);
+  /* As if the icon were clicked: a popup wants the event that caused it. */
+  click_event = gdk_event_new (GDK_BUTTON_PRESS);
+  click_event->button.window = g_object_ref (gtk_widget_get_window (anchor));
+  click_event->button.button = 1;
+  click_event->button.time = GDK_CURRENT_TIME;
+  gdk_event_set_device (click_event, gdk_seat_get_pointer (gdk_display_get_default_seat (gdk_display_get_default ())));
+  gtk_menu_popup_at_rect (GTK_MENU (menu), gtk_widget_get_window (anchor), &rect,
+                          GDK_GRAVITY_NORTH_WEST, GDK_GRAVITY_NORTH_WEST, click_event);
+  top = gtk_widget_get_toplevel (menu);
+  while (!gtk_widget_get_mapped (top) && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_true (gtk_widget_get_mapped (top));
+  gtk_test_widget_wait_for_draw (top);
+  spin (100);
+  shot = gdk_pixbuf_get_from_window (gtk_widget_get_window (top), 0, 0,
+                                     gtk_widget_get_allocated_width (top),
+                                     gtk_widget_get_allocated_height (top));
+  g_assert_nonnull (shot);
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_pixbuf_save (shot, path, "png", &error, NULL));
+  g_assert_no_error (error);
+  g_test_message ("screenshot: %s", path);
+  gtk_widget_destroy (menu);
+  gtk_widget_destroy (anchor);
+}
+
 static void
 test_tray_menu (void)
 {
@@ -201,6 +258,7 @@ test_tray_menu (void)
   const char *item;
   const char *slash;
   Panel p = { 0 };
+  const char *app_names[] = { "accounts", "mappings", "usage", "settings", "quit" };
   guint port;
   gint64 deadline;
 
@@ -213,6 +271,13 @@ test_tray_menu (void)
 
   g_signal_connect (login, "activate", G_CALLBACK (on_login), &logged_in);
   g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (login));
+  /* The rest of the application's actions, doing nothing here. */
+  for (guint i = 0; i < G_N_ELEMENTS (app_names); i++)
+    {
+      g_autoptr(GSimpleAction) action = g_simple_action_new (app_names[i], NULL);
+
+      g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (action));
+    }
   menu = sy_tray_menu_new (service);
   tray = sy_tray_new ("switchyard-test", sy_tray_menu_get_model (menu),
                       "tray", sy_tray_menu_get_actions (menu), "app", G_ACTION_GROUP (app), NULL);
@@ -264,6 +329,8 @@ test_tray_menu (void)
   g_assert_true (g_hash_table_contains (ids, "ChatGPT (Codex)"));
   g_assert_true (g_hash_table_contains (ids, "xAI (Grok)"));
   g_assert_true (g_hash_table_contains (ids, "Quit"));
+  g_assert_true (GPOINTER_TO_INT (g_hash_table_lookup (enabled, "Quit")));
+  g_assert_true (GPOINTER_TO_INT (g_hash_table_lookup (enabled, endpoint)));
   g_clear_pointer (&ids, g_hash_table_unref);
 
   /* Quota arrives: the account's line says it. */
@@ -317,6 +384,9 @@ test_tray_menu (void)
   g_assert_cmpint (menu_id (&p, endpoint), >, 0);
   icon = get_property (p.host, p.bus, slash, "org.kde.StatusNotifierItem", "IconName");
   g_assert_cmpstr (g_variant_get_string (icon, NULL), ==, "switchyard-running-symbolic");
+
+  save_screenshot (sy_tray_menu_get_model (menu), sy_tray_menu_get_actions (menu),
+                   G_ACTION_GROUP (app), "tray-menu.png");
 
   g_clear_object (&tray);
   g_clear_object (&menu);
