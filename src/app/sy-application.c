@@ -32,22 +32,6 @@ struct _SyApplication
 
 G_DEFINE_FINAL_TYPE (SyApplication, sy_application, GTK_TYPE_APPLICATION)
 
-/* Sign-ins until the login window exists: the browser opens, the rest is
- * said in the log (device flows' codes included). */
-static void
-on_login_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SyCredential) credential = sy_service_login_finish (SY_SERVICE (source), result, &error);
-
-  if (credential == NULL)
-    g_message ("Sign-in failed: %s", error->message);
-  else
-    g_message ("Signed in as %s", sy_credential_get_label (credential));
-}
-
 static void
 on_login_url (SyLoginFlow *flow,
               GParamSpec  *pspec,
@@ -62,6 +46,27 @@ on_login_url (SyLoginFlow *flow,
     g_message ("Sign in at %s", sy_login_flow_get_url (flow));
 }
 
+/* Sign-ins until the login window exists: the browser opens, the rest is
+ * said in the log (device flows' codes included). */
+static void
+on_login_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  SyLoginFlow **flow = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCredential) credential = sy_service_login_finish (SY_SERVICE (source), result, &error);
+
+  if (*flow != NULL)
+    g_signal_handlers_disconnect_by_func (*flow, on_login_url, NULL);
+  g_clear_object (flow);
+  g_free (flow);
+  if (credential == NULL)
+    g_message ("Sign-in failed: %s", error->message);
+  else
+    g_message ("Signed in as %s", sy_credential_get_label (credential));
+}
+
 static void
 login_activated (GSimpleAction *action,
                  GVariant      *parameter,
@@ -71,22 +76,25 @@ login_activated (GSimpleAction *action,
   const char *provider = g_variant_get_string (parameter, NULL);
   SyLoginOptions options = { TRUE, 0, 0, FALSE, NULL };
   g_autoptr(GError) error = NULL;
-  g_autoptr(SyLoginFlow) flow = NULL;
+  SyLoginFlow **flow = NULL;
 
   if (!self->logins_loaded)
     {
       g_message ("The accounts are still loading: try signing in to %s again in a moment", provider);
       return;
     }
-  flow = sy_service_login (self->service, provider, &options, self->cancellable,
-                           on_login_done, self, &error);
-  if (flow == NULL)
+  /* The flow is kept until the sign-in ends. */
+  flow = g_new0 (SyLoginFlow *, 1);
+  *flow = sy_service_login (self->service, provider, &options, self->cancellable,
+                            on_login_done, flow, &error);
+  if (*flow == NULL)
     {
       g_message ("Cannot sign in to %s: %s", provider, error->message);
+      g_free (flow);
       return;
     }
-  g_signal_connect (flow, "notify::url", G_CALLBACK (on_login_url), NULL);
-  on_login_url (flow, NULL, NULL);
+  g_signal_connect (*flow, "notify::url", G_CALLBACK (on_login_url), NULL);
+  on_login_url (*flow, NULL, NULL);
 }
 
 /* Accounts…, Model mappings…, Usage & quota…, Settings…: their windows
