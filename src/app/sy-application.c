@@ -1,5 +1,9 @@
-/* sy-application.c: the desktop front (tray and windows arrive with the
- * desktop issue; until then it runs the engine under a GtkApplication)
+/* sy-application.c: the desktop front: the tray over the engine
+ *
+ * One instance per session: GApplication owns io.github.switchyard.Switchyard
+ * on the session bus, and a second `switchyard` only activates the first.
+ * The application holds the engine, the tray and the "app" actions the
+ * tray's menu names.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,16 +12,152 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "sy-application.h"
+#include "sy-service-logins.h"
+#include "sy-tray.h"
+#include "sy-tray-menu.h"
 
 struct _SyApplication
 {
   GtkApplication  parent_instance;
   SyService      *service;
+  SyTrayMenu     *menu;
+  SyTray         *tray;
+  GCancellable   *cancellable;
+  gboolean        logins_loaded;
   int             status;
 };
 
 G_DEFINE_FINAL_TYPE (SyApplication, sy_application, GTK_TYPE_APPLICATION)
+
+static void
+on_login_url (SyLoginFlow *flow,
+              GParamSpec  *pspec,
+              gpointer     user_data)
+{
+  if (sy_login_flow_get_url (flow) == NULL)
+    return;
+  if (sy_login_flow_get_user_code (flow) != NULL)
+    g_message ("Sign in at %s with the code %s", sy_login_flow_get_url (flow),
+               sy_login_flow_get_user_code (flow));
+  else
+    g_message ("Sign in at %s", sy_login_flow_get_url (flow));
+}
+
+/* Sign-ins until the login window exists: the browser opens, the rest is
+ * said in the log (device flows' codes included). */
+static void
+on_login_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  SyLoginFlow **flow = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCredential) credential = sy_service_login_finish (SY_SERVICE (source), result, &error);
+
+  if (*flow != NULL)
+    g_signal_handlers_disconnect_by_func (*flow, on_login_url, NULL);
+  g_clear_object (flow);
+  g_free (flow);
+  if (credential == NULL)
+    g_message ("Sign-in failed: %s", error->message);
+  else
+    g_message ("Signed in as %s", sy_credential_get_label (credential));
+}
+
+static void
+login_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  SyApplication *self = user_data;
+  const char *provider = g_variant_get_string (parameter, NULL);
+  SyLoginOptions options = { TRUE, 0, 0, FALSE, NULL };
+  g_autoptr(GError) error = NULL;
+  SyLoginFlow **flow = NULL;
+
+  if (!self->logins_loaded)
+    {
+      g_message ("The accounts are still loading: try signing in to %s again in a moment", provider);
+      return;
+    }
+  /* The flow is kept until the sign-in ends. */
+  flow = g_new0 (SyLoginFlow *, 1);
+  *flow = sy_service_login (self->service, provider, &options, self->cancellable,
+                            on_login_done, flow, &error);
+  if (*flow == NULL)
+    {
+      g_message ("Cannot sign in to %s: %s", provider, error->message);
+      g_free (flow);
+      return;
+    }
+  g_signal_connect (*flow, "notify::url", G_CALLBACK (on_login_url), NULL);
+  on_login_url (*flow, NULL, NULL);
+}
+
+/* Accounts…, Model mappings…, Usage & quota…, Settings…: their windows
+ * come next; for now the request is only logged. */
+static void
+window_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  g_message ("The %s window is not there yet", g_action_get_name (G_ACTION (action)));
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "login", login_activated, "s", NULL, NULL, { 0 } },
+  { "accounts", window_activated, NULL, NULL, NULL, { 0 } },
+  { "mappings", window_activated, NULL, NULL, NULL, { 0 } },
+  { "usage", window_activated, NULL, NULL, NULL, { 0 } },
+  { "settings", window_activated, NULL, NULL, NULL, { 0 } },
+  { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+};
+
+static void
+on_logins_loaded (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  SyApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_service_load_logins_finish (SY_SERVICE (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("cannot read the accounts: %s", error->message);
+      return;
+    }
+  self->logins_loaded = TRUE;
+}
+
+static void
+sy_application_startup (GApplication *app)
+{
+  SyApplication *self = SY_APPLICATION (app);
+
+  G_APPLICATION_CLASS (sy_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  self->menu = sy_tray_menu_new (self->service);
+  self->tray = sy_tray_new ("switchyard", sy_tray_menu_get_model (self->menu),
+                            "tray", sy_tray_menu_get_actions (self->menu),
+                            "app", G_ACTION_GROUP (app),
+                            NULL);
+  g_object_bind_property (self->menu, "status", self->tray, "status", G_BINDING_SYNC_CREATE);
+  /* The tray is the application: it lives until Quit. */
+  g_application_hold (app);
+}
 
 static void
 sy_application_activate (GApplication *app)
@@ -27,17 +167,35 @@ sy_application_activate (GApplication *app)
   g_autofree char *url = NULL;
 
   if (sy_service_get_state (self->service) == SY_SERVICE_STATE_RUNNING)
-    return;
+    {
+      /* A second `switchyard`: the windows will present themselves here. */
+      g_message ("Switchyard is already running");
+      return;
+    }
 
+  /* Signed-in accounts load beside the start: API keys serve at once,
+   * the subscriptions join when their tokens are read. */
+  sy_service_load_logins_async (self->service, self->cancellable, on_logins_loaded, self);
   if (!sy_service_start (self->service, &error))
     {
-      g_printerr ("switchyard: %s\n", error->message);
-      self->status = 1;
+      g_warning ("%s", error->message);
       return;
     }
   url = sy_service_dup_url (self->service);
   g_message ("Listening on %s", url);
-  g_application_hold (app);
+}
+
+static void
+sy_application_shutdown (GApplication *app)
+{
+  SyApplication *self = SY_APPLICATION (app);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->tray);
+  g_clear_object (&self->menu);
+  if (self->service != NULL)
+    sy_service_stop (self->service);
+  G_APPLICATION_CLASS (sy_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -45,6 +203,7 @@ sy_application_finalize (GObject *object)
 {
   SyApplication *self = SY_APPLICATION (object);
 
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->service);
   G_OBJECT_CLASS (sy_application_parent_class)->finalize (object);
 }
@@ -52,13 +211,18 @@ sy_application_finalize (GObject *object)
 static void
 sy_application_class_init (SyApplicationClass *klass)
 {
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->finalize = sy_application_finalize;
-  G_APPLICATION_CLASS (klass)->activate = sy_application_activate;
+  app_class->startup = sy_application_startup;
+  app_class->activate = sy_application_activate;
+  app_class->shutdown = sy_application_shutdown;
 }
 
 static void
 sy_application_init (SyApplication *self)
 {
+  self->cancellable = g_cancellable_new ();
 }
 
 int
@@ -75,6 +239,9 @@ sy_application_run (SyService  *service,
       return -1;
     }
 
+  /* DEFAULT_FLAGS: unique on the session bus; a second instance sends
+   * "activate" to the first and exits. Only argv[0] goes in: the options
+   * were parsed already (forwarding --login is for later). */
   app = g_object_new (SY_TYPE_APPLICATION,
                       "application-id", "io.github.switchyard.Switchyard",
                       "flags", G_APPLICATION_DEFAULT_FLAGS,

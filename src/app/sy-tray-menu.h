@@ -1,0 +1,35 @@
+/* sy-tray-menu.h: the tray's menu, built from the engine's live objects
+ *
+ * A GMenuModel and the "tray" action group it uses, following a SyService:
+ * the proxy switch, the endpoint (click copies), a line per account with
+ * its quota, then the application's own actions, which the menu names
+ * with the "app" prefix (app.login(provider), app.accounts, app.mappings,
+ * app.usage, app.settings, app.quit). The menu changes as the service's
+ * listening state, port and accounts change.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "switchyard.h"
+#include "sy-account-state.h"
+#include "sy-tray.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_TRAY_MENU (sy_tray_menu_get_type ())
+
+G_DECLARE_FINAL_TYPE (SyTrayMenu, sy_tray_menu, SY, TRAY_MENU, GObject)
+
+SyTrayMenu   *sy_tray_menu_new              (SyService      *service);
+GMenuModel   *sy_tray_menu_get_model        (SyTrayMenu     *self);
+/* Insert it with the "tray" prefix. */
+GActionGroup *sy_tray_menu_get_actions      (SyTrayMenu     *self);
+/* What the icon should say (the "status" property follows it). */
+SyTrayStatus  sy_tray_menu_get_status       (SyTrayMenu     *self);
+/* One account's line: "Claude · me@x.com — 62% · resets 18:00". */
+char         *sy_tray_menu_describe_account (SyAccountState *state,
+                                             gint64          now_us);
+
+G_END_DECLS
