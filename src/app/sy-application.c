@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sy-application.h"
 
 struct _SyApplication
@@ -71,7 +73,7 @@ sy_application_run (SyService  *service,
 
   if (!gtk_init_check (&argc, &argv))
     {
-      g_message ("No display available: running headless (use --headless to say so)");
+      g_message (_("No display available: running headless (use --headless to say so)"));
       return -1;
     }
 
