@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -55,6 +56,30 @@ on_reload_signal (gpointer user_data)
 }
 #endif
 
+/* "switchyard: " and a translated message, on stderr. */
+static void G_GNUC_PRINTF (1, 2)
+print_error (const char *format,
+             ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("switchyard: %s\n", message);
+}
+
+/* A provider's name as shown: most are product names, a few have words
+ * in them to translate. "" stays "" (gettext would answer the header). */
+static const char *
+provider_title (const char *provider)
+{
+  const char *title = sy_login_provider_title (provider);
+
+  return title != NULL && *title != '\0' ? _(title) : title;
+}
+
 /* Logins from the command line ------------------------------------------- */
 
 typedef struct
@@ -87,7 +112,7 @@ load_logins (Cli *cli)
   g_main_loop_run (cli->loop);
   if (cli->error != NULL)
     {
-      g_printerr ("switchyard: cannot read the accounts: %s\n", cli->error->message);
+      print_error (_("cannot read the accounts: %s"), cli->error->message);
       return FALSE;
     }
   return TRUE;
@@ -119,7 +144,8 @@ on_pasted_line (GObject      *source,
     return;    /* end of input, or cancelled: keep waiting for the browser */
   g_strstrip (line);
   if (*line != '\0' && !sy_login_flow_deliver (cli->flow, line, &error))
-    g_printerr ("%s\nPaste the whole address the browser ended on, or press Ctrl+C.\n", error->message);
+    g_printerr ("%s\n%s\n", error->message,
+                _("Paste the whole address the browser ended on, or press Ctrl+C."));
   g_data_input_stream_read_line_async (cli->input, G_PRIORITY_DEFAULT, cli->cancellable,
                                        on_pasted_line, cli);
 }
@@ -136,7 +162,7 @@ terms_notice (const char *provider)
   g_print (_("Before you sign in to %s: subscriptions are meant for the provider's own apps. "
              "Using one through a proxy may break its terms of service, and providers have "
              "suspended accounts for it. You use your own account at your own risk.\n\n"),
-           sy_login_provider_title (provider));
+           provider_title (provider));
   if (g_strcmp0 (provider, "gemini-cli") == 0)
     g_print (_("Gemini CLI sign-in with a personal Google account ended in June 2026: sign in with "
                "an account that has Gemini Code Assist Standard or Enterprise, and name its Google "
@@ -149,7 +175,7 @@ terms_notice (const char *provider)
 static void
 show_sign_in (Cli *cli)
 {
-  const char *title = sy_login_provider_title (cli->provider);
+  const char *title = provider_title (cli->provider);
   const char *code = sy_login_flow_get_user_code (cli->flow);
 
   if (code != NULL)
@@ -226,7 +252,7 @@ run_login (SyService  *service,
       return EXIT_CONFIG;
     }
   if (device && sy_login_flow_get_callback_port (cli.flow) != 0)
-    g_printerr (_("%s has no device sign-in: using the browser.\n"), sy_login_provider_title (provider));
+    g_printerr (_("%s has no device sign-in: using the browser.\n"), provider_title (provider));
   cli.provider = provider;
   if (sy_login_flow_get_url (cli.flow) != NULL)
     show_sign_in (&cli);
@@ -235,13 +261,13 @@ run_login (SyService  *service,
   g_main_loop_run (loop);
   if (cli.credential != NULL)
     {
-      g_print (_("Signed in to %s as %s (account %s).\n"), sy_login_provider_title (provider),
+      g_print (_("Signed in to %s as %s (account %s).\n"), provider_title (provider),
                sy_credential_get_label (cli.credential), sy_credential_get_id (cli.credential));
       g_clear_object (&cli.credential);
     }
   else
     {
-      g_printerr ("switchyard: sign-in failed: %s\n", cli.error ? cli.error->message : "unknown error");
+      print_error (_("sign-in failed: %s"), cli.error ? cli.error->message : _("unknown error"));
       status = 1;
     }
   g_clear_error (&cli.error);
@@ -278,8 +304,11 @@ run_list_accounts (SyService *service)
 
       g_print ("%-20s %-12s %-32s %s%s%s%s\n", sy_credential_get_id (c), sy_credential_get_provider (c),
                sy_credential_get_label (c),
-               !sy_credential_get_enabled (c) ? _("disabled") :
-               sy_credential_get_status (c) == SY_CREDENTIAL_NEEDS_LOGIN ? _("needs sign-in") : _("ok"),
+               /* TRANSLATORS: an account's state in --list-accounts, after its id,
+                * provider and e-mail address; a reason may follow after ": ". */
+               !sy_credential_get_enabled (c) ? C_("account state", "disabled") :
+               sy_credential_get_status (c) == SY_CREDENTIAL_NEEDS_LOGIN ? C_("account state", "needs sign-in")
+                                                                          : C_("account state", "ok"),
                sy_credential_get_status_reason (c) ? ": " : "",
                sy_credential_get_status_reason (c) ? sy_credential_get_status_reason (c) : "",
                where ? where : "");
@@ -361,7 +390,7 @@ run_import_auth (SyService  *service,
   g_main_loop_run (loop);
   if (run.results == NULL)
     {
-      g_printerr ("switchyard: cannot import from %s: %s\n", dir, run.error->message);
+      print_error (_("cannot import from %s: %s"), dir, run.error->message);
       g_clear_error (&run.error);
       return 1;
     }
@@ -372,6 +401,8 @@ run_import_auth (SyService  *service,
       if (r->skipped != NULL)
         {
           skipped++;
+          /* TRANSLATORS: "skipped", "imported" and the line under it start
+           * in the same column; keep the spaces lining them up. */
           g_print (_("skipped   %s: %s\n"), r->file, r->skipped);
           continue;
         }
@@ -414,6 +445,7 @@ run_export_auth (SyService  *service,
       SyAuthFileResult *r = g_ptr_array_index (results, i);
 
       if (r->skipped != NULL)
+        /* TRANSLATORS: "skipped" and "exported" start in the same column. */
         g_print (_("skipped   %s: %s\n"), r->id, r->skipped);
       else
         {
@@ -474,13 +506,18 @@ run_import_vertex (SyService  *service,
       g_clear_error (&cli.error);
       return 1;
     }
-  g_print (_("Imported the service account %s (project %s, %s%s%s) as account %s.\n"
-             "Its key is in the token store now; you may delete %s.\n"),
-           sy_credential_get_email (credential), sy_credential_get_extra (credential, "project_id"),
-           sy_credential_get_extra (credential, "location"),
-           sy_credential_get_prefix (credential) ? ", prefix " : "",
-           sy_credential_get_prefix (credential) ? sy_credential_get_prefix (credential) : "",
-           sy_credential_get_id (credential), path);
+  /* Whole sentences, one with the prefix and one without: word order
+   * differs between languages. */
+  if (sy_credential_get_prefix (credential) != NULL)
+    g_print (_("Imported the service account %s (project %s, %s, prefix %s) as account %s.\n"),
+             sy_credential_get_email (credential), sy_credential_get_extra (credential, "project_id"),
+             sy_credential_get_extra (credential, "location"), sy_credential_get_prefix (credential),
+             sy_credential_get_id (credential));
+  else
+    g_print (_("Imported the service account %s (project %s, %s) as account %s.\n"),
+             sy_credential_get_email (credential), sy_credential_get_extra (credential, "project_id"),
+             sy_credential_get_extra (credential, "location"), sy_credential_get_id (credential));
+  g_print (_("Its key is in the token store now; you may delete %s.\n"), path);
   return 0;
 }
 
@@ -633,9 +670,12 @@ main (int   argc,
   g_autofree char *diagnostics = NULL;
   int port = -1;
   int callback_port = -1;
+  const char *localedir;
   g_autofree char **args = NULL;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run the proxy without a display"), NULL },
+    /* TRANSLATORS: the words in capitals stand for an option's value in
+     * --help (switchyard --config FILE). */
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Config file (default: the user's switchyard/config.yaml)"), N_("FILE") },
     { "host", 0, 0, G_OPTION_ARG_STRING, &host, N_("Address to listen on (overrides the config)"), N_("ADDR") },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Port to listen on (overrides the config)"), N_("N") },
@@ -657,8 +697,11 @@ main (int   argc,
     { NULL }
   };
 
+  /* Translations: the installed ones, or (for tests and runs from the
+   * build tree) those under $SWITCHYARD_LOCALEDIR when it is set. */
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  localedir = g_getenv ("SWITCHYARD_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -683,7 +726,7 @@ main (int   argc,
 
   if (port < -1 || port > 65535)
     {
-      g_printerr ("switchyard: --port must be from 0 to 65535\n");
+      print_error ("%s", _("--port must be from 0 to 65535"));
       return EXIT_CONFIG;
     }
 
@@ -716,7 +759,7 @@ main (int   argc,
     sy_service_set_listen_override (service, host, port);
   if ((prefix != NULL || location != NULL) && import_vertex == NULL)
     {
-      g_printerr ("switchyard: --prefix and --location go with --import-vertex\n");
+      print_error ("%s", _("--prefix and --location go with --import-vertex"));
       return EXIT_CONFIG;
     }
 
@@ -724,12 +767,12 @@ main (int   argc,
     {
       if (callback_port < -1 || callback_port > 65535)
         {
-          g_printerr ("switchyard: --callback-port must be from 0 to 65535\n");
+          print_error ("%s", _("--callback-port must be from 0 to 65535"));
           return EXIT_CONFIG;
         }
       if (project != NULL && g_strcmp0 (login, "gemini-cli") != 0)
         {
-          g_printerr ("switchyard: --project is for --login gemini-cli\n");
+          print_error ("%s", _("--project is for --login gemini-cli"));
           return EXIT_CONFIG;
         }
       return run_login (service, login, no_browser, callback_port, device, project);

@@ -12,7 +12,7 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "sy-application.h"
 #include "sy-service-logins.h"
@@ -235,7 +235,7 @@ sy_application_run (SyService  *service,
 
   if (!gtk_init_check (&argc, &argv))
     {
-      g_message ("No display available: running headless (use --headless to say so)");
+      g_message (_("No display available: running headless (use --headless to say so)"));
       return -1;
     }
 

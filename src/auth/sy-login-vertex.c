@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -335,7 +336,9 @@ vertex_refresh (SyHttpClient *http,
 
 const SyLoginProvider sy_login_vertex = {
   .name = "vertex",
-  .title = "Vertex AI (service account)",
+  /* Translated where it is shown; errors and the management API keep it
+   * as it is. TRANSLATORS: a kind of account, named in sign-in messages. */
+  .title = N_("Vertex AI (service account)"),
   .auth = NULL,            /* the key's own token_uri */
   .api = NULL,             /* https://<location>-aiplatform.googleapis.com */
   .port = 0,

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "sy-clock.h"
 #include "sy-login-private.h"
@@ -226,7 +227,7 @@ open_browser (SyLoginFlow *self)
   if (!self->options.open_browser)
     return;
   if (!g_app_info_launch_default_for_uri (self->url, NULL, &error))
-    g_message ("Could not open a browser (%s): open the address above yourself", error->message);
+    g_message (_("Could not open a browser (%s): open the address above yourself"), error->message);
 }
 
 void
