@@ -257,7 +257,8 @@ sy_notifier_check (SyNotifier *self)
 
   g_return_if_fail (SY_IS_NOTIFIER (self));
 
-  if (!self->enabled)
+  /* Off, or disposed already. */
+  if (!self->enabled || self->service == NULL)
     return;
   accounts = sy_service_get_accounts (self->service);
   now_us = sy_clock_now (sy_clock_get_default ());
