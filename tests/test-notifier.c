@@ -9,11 +9,16 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "switchyard.h"
 #include "sy-account-state.h"
 #include "sy-clock.h"
 #include "sy-config.h"
 #include "sy-cooldown.h"
+#include "sy-credential.h"
+#include "sy-logins.h"
+#include "sy-service-logins.h"
 #include "sy-notifier.h"
 #include "sy-quota.h"
 
@@ -266,6 +271,101 @@ test_proxy_failed (Fixture       *f,
   g_assert_nonnull (strstr (event (f, 0), "port 8317 is taken"));
 }
 
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* A login the provider refused: said once, withdrawn when signed in
+ * again, said again when refused again. */
+static void
+test_needs_login (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("sy-notifier-XXXXXX", &error);
+  g_autofree char *accounts = NULL;
+  g_autofree char *tokens = NULL;
+  g_autoptr(SyService) service = NULL;
+  g_autoptr(SyNotifier) notifier = NULL;
+  g_autoptr(SyCredential) credential = sy_credential_new ("claude", "me@example.com", "acct-uuid-1");
+  g_autoptr(SyCredential) added = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *withdrawn = NULL;
+  Fixture f = { NULL, NULL, NULL, NULL };
+  SyCredential *stored;
+
+  g_assert_no_error (error);
+  accounts = g_build_filename (dir, "accounts.json", NULL);
+  tokens = g_build_filename (dir, "tokens", NULL);
+  f.events = g_ptr_array_new_with_free_func (g_free);
+  service = sy_service_new_from_string ("token-store: file\n", &error);
+  g_assert_no_error (error);
+  sy_service_set_login_files (service, accounts, tokens);
+  notifier = sy_notifier_new (NULL, service);
+  sy_notifier_set_send_func (notifier, record, &f, NULL);
+
+  sy_service_load_logins_async (service, NULL, on_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (sy_service_load_logins_finish (service, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  sy_credential_set_tokens (credential, "sk-ant-oat01-x", "sk-ant-ort01-x", NULL,
+                            g_get_real_time () + 3600 * SEC, g_get_real_time ());
+  sy_service_add_login_async (service, credential, NULL, on_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  added = sy_service_add_login_finish (service, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  id = g_strdup_printf ("login-%s", sy_credential_get_id (added));
+  shown = g_strdup_printf ("show %s\n", id);
+  withdrawn = g_strdup_printf ("withdraw %s", id);
+  g_assert_cmpuint (f.events->len, ==, 0);
+
+  stored = sy_logins_lookup (SY_LOGINS (sy_service_get_logins (service)), sy_credential_get_id (added));
+  g_assert_nonnull (stored);
+  sy_credential_set_status (stored, SY_CREDENTIAL_NEEDS_LOGIN, "invalid_grant");
+  g_assert_cmpuint (f.events->len, ==, 1);
+  g_assert_true (g_str_has_prefix (event (&f, 0), shown));
+  g_assert_nonnull (strstr (event (&f, 0), "me@example.com"));
+  sy_credential_set_status (stored, SY_CREDENTIAL_NEEDS_LOGIN, "invalid_grant");
+  g_assert_cmpuint (f.events->len, ==, 1);
+  sy_credential_set_status (stored, SY_CREDENTIAL_OK, NULL);
+  g_assert_cmpuint (f.events->len, ==, 2);
+  g_assert_cmpstr (event (&f, 1), ==, withdrawn);
+  sy_credential_set_status (stored, SY_CREDENTIAL_NEEDS_LOGIN, "invalid_grant");
+  g_assert_cmpuint (f.events->len, ==, 3);
+  g_assert_true (g_str_has_prefix (event (&f, 2), shown));
+
+  g_clear_object (&notifier);
+  g_clear_object (&service);
+  g_ptr_array_unref (f.events);
+  /* The few files the store wrote. */
+  g_remove (accounts);
+  {
+    g_autoptr(GDir) d = g_dir_open (tokens, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (tokens, name, NULL);
+
+        g_remove (path);
+      }
+  }
+  g_rmdir (tokens);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -279,6 +379,8 @@ main (int   argc,
   g_test_add ("/notifier/disabled-account", Fixture, NULL, fixture_set_up,
               test_disabled_account_not_counted, fixture_tear_down);
   g_test_add ("/notifier/proxy-failed", Fixture, NULL, fixture_set_up, test_proxy_failed, fixture_tear_down);
+
+  g_test_add_func ("/notifier/needs-login", test_needs_login);
 
   return g_test_run ();
 }
