@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "sy-application.h"
+#include "sy-notifier.h"
 #include "sy-service-logins.h"
 #include "sy-tray.h"
 #include "sy-tray-menu.h"
@@ -25,6 +26,7 @@ struct _SyApplication
   SyService      *service;
   SyTrayMenu     *menu;
   SyTray         *tray;
+  SyNotifier     *notifier;
   GCancellable   *cancellable;
   gboolean        logins_loaded;
   int             status;
@@ -155,6 +157,7 @@ sy_application_startup (GApplication *app)
                             "app", G_ACTION_GROUP (app),
                             NULL);
   g_object_bind_property (self->menu, "status", self->tray, "status", G_BINDING_SYNC_CREATE);
+  self->notifier = sy_notifier_new (app, self->service);
   /* The tray is the application: it lives until Quit. */
   g_application_hold (app);
 }
@@ -179,6 +182,7 @@ sy_application_activate (GApplication *app)
   if (!sy_service_start (self->service, &error))
     {
       g_warning ("%s", error->message);
+      sy_notifier_proxy_failed (self->notifier, error);
       return;
     }
   url = sy_service_dup_url (self->service);
@@ -191,6 +195,7 @@ sy_application_shutdown (GApplication *app)
   SyApplication *self = SY_APPLICATION (app);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->tray);
   g_clear_object (&self->menu);
   if (self->service != NULL)

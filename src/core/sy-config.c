@@ -1891,6 +1891,7 @@ static const Field top_fields[] = {
   F_ROOT ("usage-store-dsn", T_STRING),
   { "usage-retention-days", T_INT, -1, 0, G_MAXINT, NULL, NULL },
   F_ROOT ("logs-dir", T_STRING),
+  F_ROOT ("desktop-notifications", T_BOOL),  /* the tray app; sy-notifier.c */
   F_END
 };
 

@@ -1,0 +1,473 @@
+/* sy-notifier.c: desktop notifications about the accounts and the proxy
+ *
+ * The notifier follows every account's "changed" signal (as the tray menu
+ * does) and the logins' credentials, and keeps the set of notifications
+ * it has shown. A condition that holds and is not in the set is sent;
+ * one in the set that no longer holds is withdrawn and may come again.
+ * So a low quota window is said once until it climbs back above the
+ * threshold, a refused login once until it is signed in again.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "sy-app"
+
+#include "config.h"
+
+#include <math.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "sy-notifier.h"
+#include "sy-account-state.h"
+#include "sy-clock.h"
+#include "sy-credential.h"
+#include "sy-logins.h"
+#include "sy-quota.h"
+
+struct _SyNotifier
+{
+  GObject             parent_instance;
+  GApplication       *app;         /* weak */
+  SyService          *service;
+  SyNotifierSendFunc  send;
+  gpointer            send_data;
+  GDestroyNotify      send_destroy;
+  gboolean            enabled;
+  double              threshold;
+  GHashTable         *shown;       /* ids of the notifications on screen */
+  GPtrArray          *watched;     /* account states followed */
+  GPtrArray          *credentials; /* credentials followed */
+};
+
+G_DEFINE_FINAL_TYPE (SyNotifier, sy_notifier, G_TYPE_OBJECT)
+
+static void
+send_default (const char    *id,
+              GNotification *notification,
+              const char    *title,
+              const char    *body,
+              gpointer       user_data)
+{
+  SyNotifier *self = user_data;
+
+  if (self->app == NULL)
+    return;
+  if (notification != NULL)
+    g_application_send_notification (self->app, id, notification);
+  else
+    g_application_withdraw_notification (self->app, id);
+}
+
+static void
+show (SyNotifier           *self,
+      const char           *id,
+      const char           *title,
+      const char           *body,
+      const char           *action,
+      GNotificationPriority priority)
+{
+  g_autoptr(GNotification) notification = g_notification_new (title);
+
+  if (body != NULL)
+    g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, priority);
+  g_notification_set_default_action (notification, action);
+  self->send (id, notification, title, body, self->send_data);
+  g_hash_table_add (self->shown, g_strdup (id));
+}
+
+static void
+withdraw (SyNotifier *self,
+          const char *id)
+{
+  if (g_hash_table_remove (self->shown, id))
+    self->send (id, NULL, NULL, NULL, self->send_data);
+}
+
+static void
+withdraw_all (SyNotifier *self)
+{
+  GHashTableIter iter;
+  gpointer id;
+
+  g_hash_table_iter_init (&iter, self->shown);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    self->send (id, NULL, NULL, NULL, self->send_data);
+  g_hash_table_remove_all (self->shown);
+}
+
+/* Within a day the hour says it; later ones need the day too (as the
+ * tray menu writes it). */
+static char *
+format_time (gint64 when_us,
+             gint64 now_us)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (when_us / G_USEC_PER_SEC);
+
+  return g_date_time_format (dt, when_us - now_us < G_TIME_SPAN_DAY ? "%H:%M" : "%a %H:%M");
+}
+
+static const char *
+account_name (SyAccountState *state)
+{
+  const char *label = sy_account_state_get_label (state);
+
+  return label != NULL && *label != '\0' ? label : sy_account_state_get_id (state);
+}
+
+static void
+check_quota (SyNotifier     *self,
+             SyAccountState *state,
+             gint64          now_us)
+{
+  g_autoptr(GPtrArray) windows = sy_account_state_dup_quota_windows (state);
+
+  for (guint i = 0; i < windows->len; i++)
+    {
+      const SyQuotaWindow *w = g_ptr_array_index (windows, i);
+      g_autofree char *id = g_strdup_printf ("quota-%s-%s", sy_account_state_get_id (state), w->id);
+      g_autofree char *title = NULL;
+      g_autofree char *body = NULL;
+      const char *window = w->label != NULL ? w->label : w->id;
+      int percent;
+
+      if (w->remaining < 0)
+        continue;
+      if (w->remaining >= self->threshold || !sy_account_state_get_enabled (state))
+        {
+          withdraw (self, id);
+          continue;
+        }
+      if (g_hash_table_contains (self->shown, id))
+        continue;
+
+      percent = (int) lround (w->remaining * 100);
+      /* TRANSLATORS: %s is an account's name */
+      title = g_strdup_printf (_("Quota running low: %s"), account_name (state));
+      if (w->reset_us > now_us)
+        {
+          g_autofree char *at = format_time (w->reset_us, now_us);
+
+          /* TRANSLATORS: %d%% is the remaining percentage, the first %s the
+           * quota window ("5-hour", "Weekly"), the last %s a time */
+          body = g_strdup_printf (_("%d%% of the %s quota left; it resets at %s."), percent, window, at);
+        }
+      else
+        /* TRANSLATORS: %d%% is the remaining percentage, %s the quota window */
+        body = g_strdup_printf (_("%d%% of the %s quota left."), percent, window);
+      show (self, id, title, body, "app.usage", G_NOTIFICATION_PRIORITY_NORMAL);
+    }
+}
+
+static void
+check_cooling (SyNotifier *self,
+               GListModel *accounts,
+               gint64      now_us)
+{
+  g_autofree char *at = NULL;
+  g_autofree char *body = NULL;
+  guint n_enabled = 0;
+  guint n_cooling = 0;
+  gint64 soonest = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+    {
+      g_autoptr(SyAccountState) state = g_list_model_get_item (accounts, i);
+      gint64 recovery;
+
+      if (!sy_account_state_get_enabled (state))
+        continue;
+      n_enabled++;
+      recovery = sy_account_state_get_next_recovery (state, now_us);
+      if (recovery > now_us)
+        {
+          n_cooling++;
+          if (soonest == 0 || recovery < soonest)
+            soonest = recovery;
+        }
+    }
+
+  if (n_enabled == 0 || n_cooling < n_enabled)
+    {
+      withdraw (self, "all-cooling");
+      return;
+    }
+  if (g_hash_table_contains (self->shown, "all-cooling"))
+    return;
+  at = format_time (soonest, now_us);
+  /* TRANSLATORS: %s is a time */
+  body = g_strdup_printf (_("Requests fail until the first account recovers at %s."), at);
+  show (self, "all-cooling", _("Every account is cooling down"), body, "app.accounts",
+        G_NOTIFICATION_PRIORITY_HIGH);
+}
+
+static void
+on_credential_changed (SyNotifier *self)
+{
+  sy_notifier_check (self);
+}
+
+static void
+check_logins (SyNotifier *self)
+{
+  GObject *logins = sy_service_get_logins (self->service);
+  GPtrArray *all = NULL;   /* borrowed */
+
+  if (logins == NULL)
+    return;
+  all = sy_logins_get_all (SY_LOGINS (logins));
+  if (all == NULL)
+    return;
+  for (guint i = 0; i < all->len; i++)
+    {
+      SyCredential *credential = g_ptr_array_index (all, i);
+      g_autofree char *id = g_strdup_printf ("login-%s", sy_credential_get_id (credential));
+      g_autofree char *title = NULL;
+      const char *label = sy_credential_get_label (credential);
+
+      if (!g_ptr_array_find (self->credentials, credential, NULL))
+        {
+          g_signal_connect_object (credential, "changed", G_CALLBACK (on_credential_changed),
+                                   self, G_CONNECT_SWAPPED);
+          g_ptr_array_add (self->credentials, g_object_ref (credential));
+        }
+      if (sy_credential_get_status (credential) != SY_CREDENTIAL_NEEDS_LOGIN)
+        {
+          withdraw (self, id);
+          continue;
+        }
+      if (g_hash_table_contains (self->shown, id))
+        continue;
+      if (label == NULL || *label == '\0')
+        label = sy_credential_get_id (credential);
+      /* TRANSLATORS: %s is an account's name */
+      title = g_strdup_printf (_("Sign in again: %s"), label);
+      show (self, id, title,
+            _("The provider refused the saved sign-in; the account serves no requests until you log in again."),
+            "app.accounts", G_NOTIFICATION_PRIORITY_NORMAL);
+    }
+}
+
+void
+sy_notifier_check (SyNotifier *self)
+{
+  GListModel *accounts;
+  gint64 now_us;
+
+  g_return_if_fail (SY_IS_NOTIFIER (self));
+
+  /* Off, or disposed already. */
+  if (!self->enabled || self->service == NULL)
+    return;
+  accounts = sy_service_get_accounts (self->service);
+  now_us = sy_clock_now (sy_clock_get_default ());
+  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+    {
+      g_autoptr(SyAccountState) state = g_list_model_get_item (accounts, i);
+
+      check_quota (self, state, now_us);
+    }
+  check_cooling (self, accounts, now_us);
+  check_logins (self);
+}
+
+static void
+unwatch_accounts (SyNotifier *self)
+{
+  for (guint i = 0; i < self->watched->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->watched, i), self);
+  g_ptr_array_set_size (self->watched, 0);
+}
+
+static void
+on_accounts_changed (GListModel *accounts,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     SyNotifier *self)
+{
+  unwatch_accounts (self);
+  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+    {
+      SyAccountState *state = g_list_model_get_item (accounts, i);
+
+      g_signal_connect_swapped (state, "changed", G_CALLBACK (sy_notifier_check), self);
+      g_ptr_array_add (self->watched, state);
+    }
+  sy_notifier_check (self);
+}
+
+static void
+read_config_file (SyNotifier *self)
+{
+  const char *path = sy_service_get_config_path (self->service);
+  g_autoptr(SyConfig) config = NULL;
+
+  if (path == NULL)
+    return;
+  config = sy_config_new_from_file (path, NULL);
+  if (config != NULL)
+    sy_notifier_apply_config (self, config);
+}
+
+static void
+on_reloaded (SyService  *service,
+             guint       generation,
+             SyNotifier *self)
+{
+  read_config_file (self);
+}
+
+static void
+sy_notifier_dispose (GObject *object)
+{
+  SyNotifier *self = SY_NOTIFIER (object);
+
+  if (self->watched != NULL)
+    unwatch_accounts (self);
+  if (self->credentials != NULL)
+    {
+      for (guint i = 0; i < self->credentials->len; i++)
+        g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->credentials, i), self);
+      g_ptr_array_set_size (self->credentials, 0);
+    }
+  if (self->service != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (sy_service_get_accounts (self->service), self);
+      g_signal_handlers_disconnect_by_data (self->service, self);
+    }
+  g_clear_object (&self->service);
+  g_clear_weak_pointer (&self->app);
+  if (self->send_destroy != NULL)
+    self->send_destroy (self->send_data);
+  self->send_destroy = NULL;
+  G_OBJECT_CLASS (sy_notifier_parent_class)->dispose (object);
+}
+
+static void
+sy_notifier_finalize (GObject *object)
+{
+  SyNotifier *self = SY_NOTIFIER (object);
+
+  g_hash_table_unref (self->shown);
+  g_ptr_array_unref (self->watched);
+  g_ptr_array_unref (self->credentials);
+  G_OBJECT_CLASS (sy_notifier_parent_class)->finalize (object);
+}
+
+static void
+sy_notifier_class_init (SyNotifierClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = sy_notifier_dispose;
+  G_OBJECT_CLASS (klass)->finalize = sy_notifier_finalize;
+}
+
+static void
+sy_notifier_init (SyNotifier *self)
+{
+  self->enabled = TRUE;
+  self->threshold = SY_NOTIFIER_DEFAULT_THRESHOLD;
+  self->shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->watched = g_ptr_array_new_with_free_func (g_object_unref);
+  self->credentials = g_ptr_array_new_with_free_func (g_object_unref);
+  self->send = send_default;
+  self->send_data = self;
+}
+
+SyNotifier *
+sy_notifier_new (GApplication *app,
+                 SyService    *service)
+{
+  SyNotifier *self;
+
+  g_return_val_if_fail (app == NULL || G_IS_APPLICATION (app), NULL);
+  g_return_val_if_fail (SY_IS_SERVICE (service), NULL);
+
+  self = g_object_new (SY_TYPE_NOTIFIER, NULL);
+  g_set_weak_pointer (&self->app, app);
+  self->service = g_object_ref (service);
+  read_config_file (self);
+  g_signal_connect (service, "reloaded", G_CALLBACK (on_reloaded), self);
+  g_signal_connect (sy_service_get_accounts (service), "items-changed",
+                    G_CALLBACK (on_accounts_changed), self);
+  on_accounts_changed (sy_service_get_accounts (service), 0, 0, 0, self);
+  return self;
+}
+
+void
+sy_notifier_set_send_func (SyNotifier         *self,
+                           SyNotifierSendFunc  func,
+                           gpointer            user_data,
+                           GDestroyNotify      destroy)
+{
+  g_return_if_fail (SY_IS_NOTIFIER (self));
+
+  if (self->send_destroy != NULL)
+    self->send_destroy (self->send_data);
+  self->send = func != NULL ? func : send_default;
+  self->send_data = func != NULL ? user_data : self;
+  self->send_destroy = func != NULL ? destroy : NULL;
+}
+
+gboolean
+sy_notifier_get_enabled (SyNotifier *self)
+{
+  g_return_val_if_fail (SY_IS_NOTIFIER (self), FALSE);
+
+  return self->enabled;
+}
+
+void
+sy_notifier_set_enabled (SyNotifier *self,
+                         gboolean    enabled)
+{
+  g_return_if_fail (SY_IS_NOTIFIER (self));
+
+  enabled = !!enabled;
+  if (self->enabled == enabled)
+    return;
+  self->enabled = enabled;
+  /* Off takes down what is on screen; on looks again at once. */
+  if (!enabled)
+    withdraw_all (self);
+  else
+    sy_notifier_check (self);
+}
+
+void
+sy_notifier_apply_config (SyNotifier *self,
+                          SyConfig   *config)
+{
+  JsonNode *node;
+
+  g_return_if_fail (SY_IS_NOTIFIER (self));
+
+  node = config != NULL ? sy_config_lookup (config, "desktop-notifications") : NULL;
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    sy_notifier_set_enabled (self, json_node_get_boolean (node));
+  else
+    sy_notifier_set_enabled (self, TRUE);
+}
+
+void
+sy_notifier_set_threshold (SyNotifier *self,
+                           double      fraction)
+{
+  g_return_if_fail (SY_IS_NOTIFIER (self));
+
+  self->threshold = CLAMP (fraction, 0.0, 1.0);
+  sy_notifier_check (self);
+}
+
+void
+sy_notifier_proxy_failed (SyNotifier   *self,
+                          const GError *error)
+{
+  g_return_if_fail (SY_IS_NOTIFIER (self));
+
+  if (!self->enabled)
+    return;
+  show (self, "proxy-failed", _("The proxy could not start"), error != NULL ? error->message : NULL,
+        "app.settings", G_NOTIFICATION_PRIORITY_HIGH);
+}

@@ -1,0 +1,58 @@
+/* sy-notifier.h: desktop notifications about the accounts and the proxy
+ *
+ * Says once per event what needs the user: a login to renew, a quota
+ * window running low, every account cooling down, a proxy that did not
+ * start. Each has a stable id, so a recovered state withdraws its
+ * notification. The config key `desktop-notifications: false` turns them
+ * all off.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "switchyard.h"
+#include "sy-config.h"
+
+G_BEGIN_DECLS
+
+/* Shows @notification under @id, or withdraws @id when @notification is
+ * NULL (@title and @body are then NULL too). @title and @body are the
+ * notification's, for whoever cannot read them back from it. The default
+ * sends through the GApplication. */
+typedef void (*SyNotifierSendFunc) (const char    *id,
+                                    GNotification *notification,
+                                    const char    *title,
+                                    const char    *body,
+                                    gpointer       user_data);
+
+#define SY_NOTIFIER_DEFAULT_THRESHOLD 0.10
+
+#define SY_TYPE_NOTIFIER (sy_notifier_get_type ())
+G_DECLARE_FINAL_TYPE (SyNotifier, sy_notifier, SY, NOTIFIER, GObject)
+
+/* @app may be NULL when a send function is set (tests). */
+SyNotifier *sy_notifier_new             (GApplication       *app,
+                                         SyService          *service);
+void        sy_notifier_set_send_func   (SyNotifier         *self,
+                                         SyNotifierSendFunc  func,
+                                         gpointer            user_data,
+                                         GDestroyNotify      destroy);
+gboolean    sy_notifier_get_enabled     (SyNotifier         *self);
+void        sy_notifier_set_enabled     (SyNotifier         *self,
+                                         gboolean            enabled);
+/* Reads `desktop-notifications` (default true) from @config. */
+void        sy_notifier_apply_config    (SyNotifier         *self,
+                                         SyConfig           *config);
+/* The remaining fraction under which a quota window is reported. */
+void        sy_notifier_set_threshold   (SyNotifier         *self,
+                                         double              fraction);
+/* Looks at every account now (it also runs on each account change). */
+void        sy_notifier_check           (SyNotifier         *self);
+/* The proxy did not start: @error says why. */
+void        sy_notifier_proxy_failed    (SyNotifier         *self,
+                                         const GError       *error);
+
+G_END_DECLS
