@@ -24,6 +24,7 @@
 #include "sy-credential.h"
 #include "sy-logins.h"
 #include "sy-quota.h"
+#include "sy-service-logins.h"
 
 struct _SyNotifier
 {
@@ -298,17 +299,12 @@ on_accounts_changed (GListModel *accounts,
   sy_notifier_check (self);
 }
 
+/* The service's own snapshot: the file is not read a second time (and a
+ * service built from a string has its settings too). */
 static void
 read_config_file (SyNotifier *self)
 {
-  const char *path = sy_service_get_config_path (self->service);
-  g_autoptr(SyConfig) config = NULL;
-
-  if (path == NULL)
-    return;
-  config = sy_config_new_from_file (path, NULL);
-  if (config != NULL)
-    sy_notifier_apply_config (self, config);
+  sy_notifier_apply_config (self, sy_service_get_config (self->service));
 }
 
 static void

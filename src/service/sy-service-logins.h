@@ -12,6 +12,10 @@
 
 G_BEGIN_DECLS
 
+/* The config snapshot in force (borrowed; a reload replaces it and emits
+ * "reloaded"), for fronts in the same process. */
+SyConfig     *sy_service_get_config   (SyService             *self);
+
 /* Runs @provider's sign-in; the credential is stored (tokens in the token
  * store, the entry in accounts.json) before the result is ready, and the
  * account serves requests from then on. The flow says what URL to open and

@@ -1223,6 +1223,13 @@ sy_service_add_login_finish (SyService     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+SyConfig *
+sy_service_get_config (SyService *self)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  return self->config;
+}
+
 GObject *
 sy_service_get_logins (SyService *self)
 {
