@@ -27,6 +27,7 @@ struct _SyApplication
   SyTrayMenu     *menu;
   SyTray         *tray;
   SyNotifier     *notifier;
+  GHashTable     *windows;          /* name → GtkWindow (owned by GTK) */
   GCancellable   *cancellable;
   gboolean        logins_loaded;
   int             status;
@@ -99,14 +100,78 @@ login_activated (GSimpleAction *action,
   on_login_url (*flow, NULL, NULL);
 }
 
-/* Accounts…, Model mappings…, Usage & quota…, Settings…: their windows
- * come next; for now the request is only logged. */
+/* The windows, one of each: the tray's items and a second `switchyard`
+ * present them. Each is built on the service alone (tests build them so
+ * too) and joins the application when it is shown. */
+static const struct
+{
+  const char  *name;
+  GtkWidget *(*create) (SyService *service);
+} window_types[] = {
+  { NULL, NULL },
+};
+
+static gboolean
+is_window (gpointer key,
+           gpointer value,
+           gpointer user_data)
+{
+  return value == user_data;
+}
+
+static void
+on_window_destroyed (GtkWidget *window,
+                     gpointer   user_data)
+{
+  SyApplication *self = user_data;
+
+  g_hash_table_foreach_remove (self->windows, is_window, window);
+}
+
+GtkWindow *
+sy_application_present_window (SyApplication *self,
+                               const char    *name)
+{
+  GtkWindow *window;
+
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  window = g_hash_table_lookup (self->windows, name);
+  if (window == NULL)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (window_types) && window == NULL; i++)
+        if (g_strcmp0 (window_types[i].name, name) == 0)
+          window = GTK_WINDOW (window_types[i].create (self->service));
+      if (window == NULL)
+        {
+          g_message ("The %s window is not there yet", name);
+          return NULL;
+        }
+      gtk_window_set_application (window, GTK_APPLICATION (self));
+      /* Closing hides: the window keeps its state (and its place) for the
+       * next time; Quit destroys them all. */
+      g_signal_connect (window, "delete-event", G_CALLBACK (gtk_widget_hide_on_delete), NULL);
+      g_signal_connect (window, "destroy", G_CALLBACK (on_window_destroyed), self);
+      g_hash_table_insert (self->windows, g_strdup (name), window);
+    }
+  gtk_window_present (window);
+  return window;
+}
+
+SyService *
+sy_application_get_service (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  return self->service;
+}
+
 static void
 window_activated (GSimpleAction *action,
                   GVariant      *parameter,
                   gpointer       user_data)
 {
-  g_message ("The %s window is not there yet", g_action_get_name (G_ACTION (action)));
+  sy_application_present_window (SY_APPLICATION (user_data), g_action_get_name (G_ACTION (action)));
 }
 
 static void
@@ -123,6 +188,7 @@ static const GActionEntry app_actions[] = {
   { "mappings", window_activated, NULL, NULL, NULL, { 0 } },
   { "usage", window_activated, NULL, NULL, NULL, { 0 } },
   { "settings", window_activated, NULL, NULL, NULL, { 0 } },
+  { "logs", window_activated, NULL, NULL, NULL, { 0 } },
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
 };
 
@@ -196,6 +262,18 @@ sy_application_shutdown (GApplication *app)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->notifier);
+  {
+    /* Quit destroys the windows (closing only hid them). */
+    GList *windows = g_hash_table_get_values (self->windows);
+
+    g_hash_table_remove_all (self->windows);
+    for (GList *l = windows; l != NULL; l = l->next)
+      {
+        g_signal_handlers_disconnect_by_func (l->data, on_window_destroyed, self);
+        gtk_widget_destroy (l->data);
+      }
+    g_list_free (windows);
+  }
   g_clear_object (&self->tray);
   g_clear_object (&self->menu);
   if (self->service != NULL)
@@ -210,6 +288,7 @@ sy_application_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->service);
+  g_clear_pointer (&self->windows, g_hash_table_unref);
   G_OBJECT_CLASS (sy_application_parent_class)->finalize (object);
 }
 
@@ -228,6 +307,7 @@ static void
 sy_application_init (SyApplication *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 int

@@ -15,6 +15,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SyApplication, sy_application, SY, APPLICATION, GtkApplication)
 
+SyService *sy_application_get_service    (SyApplication *self);
+/* Shows the window @name ("accounts", "mappings", "usage", "settings",
+ * "logs"), made the first time; NULL for an unknown name. */
+GtkWindow *sy_application_present_window (SyApplication *self,
+                                          const char    *name);
+
 int sy_application_run (SyService *service,
                         int        argc,
                         char     **argv);

@@ -19,6 +19,7 @@
 
 #include "sy-login.h"
 #include "sy-quota.h"
+#include "sy-app-util.h"
 #include "sy-tray-menu.h"
 
 struct _SyTrayMenu
@@ -48,39 +49,6 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-/* Short names for the account lines; the Log in items use the login's
- * own title ("Claude (Pro / Max)"). */
-static const char *
-provider_name (const char *provider)
-{
-  static const struct { const char *id; const char *name; } names[] = {
-    { "claude", "Claude" },
-    { "codex", "Codex" },
-    { "antigravity", "Antigravity" },
-    { "gemini-cli", "Gemini" },
-    { "kimi", "Kimi" },
-    { "xai", "Grok" },
-    { "vertex", "Vertex AI" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (names[i].id, provider) == 0)
-      return names[i].name;
-  return sy_login_provider_title (provider);
-}
-
-static char *
-format_time (gint64 when_us,
-             gint64 now_us)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (when_us / G_USEC_PER_SEC);
-
-  if (dt == NULL)
-    return g_strdup ("?");
-  /* Within a day the hour says it; later ones need the day too. */
-  return g_date_time_format (dt, when_us - now_us < G_TIME_SPAN_DAY ? "%H:%M" : "%a %H:%M");
-}
-
 char *
 sy_tray_menu_describe_account (SyAccountState *state,
                                gint64          now_us)
@@ -88,7 +56,7 @@ sy_tray_menu_describe_account (SyAccountState *state,
   g_autoptr(GString) line = g_string_new (NULL);
   g_autoptr(GPtrArray) windows = sy_account_state_dup_quota_windows (state);
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-  const char *title = provider_name (sy_account_state_get_provider (state));
+  const char *title = sy_app_provider_name (sy_account_state_get_provider (state));
   const char *label = sy_account_state_get_label (state);
   const SyQuotaWindow *lowest = NULL;
   gint64 recovery;
@@ -114,7 +82,7 @@ sy_tray_menu_describe_account (SyAccountState *state,
       g_ptr_array_add (parts, g_strdup_printf ("%d%%", (int) lround (lowest->remaining * 100)));
       if (lowest->reset_us > now_us)
         {
-          g_autofree char *at = format_time (lowest->reset_us, now_us);
+          g_autofree char *at = sy_app_format_time (lowest->reset_us, now_us);
 
           g_ptr_array_add (parts, g_strdup_printf (_("resets %s"), at));
         }
@@ -125,7 +93,7 @@ sy_tray_menu_describe_account (SyAccountState *state,
   recovery = sy_account_state_get_next_recovery (state, now_us);
   if (recovery > now_us)
     {
-      g_autofree char *at = format_time (recovery, now_us);
+      g_autofree char *at = sy_app_format_time (recovery, now_us);
 
       g_ptr_array_add (parts, g_strdup_printf (_("cooling until %s"), at));
     }

@@ -18,6 +18,7 @@
 #endif
 
 #include "sy-app-resources.h"
+#include "sy-app-util.h"
 #include "sy-tray.h"
 
 #define WATCHER_NAME  "org.kde.StatusNotifierWatcher"
@@ -78,20 +79,6 @@ status_description (SyTrayStatus status)
     case SY_TRAY_STATUS_ERROR:     return _("Switchyard: the proxy could not start");
     case SY_TRAY_STATUS_RUNNING:
     default:                       return _("Switchyard: proxy on");
-    }
-}
-
-/* Our icons are in the resources; GTK in this process finds them there. */
-static void
-add_icon_resource_path (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done))
-    {
-      sy_app_register_resource ();
-      gtk_icon_theme_add_resource_path (gtk_icon_theme_get_default (), ICON_RESOURCE);
-      g_once_init_leave (&done, 1);
     }
 }
 
@@ -249,7 +236,7 @@ sy_tray_new (const char *id,
   g_return_val_if_fail (id != NULL, NULL);
   g_return_val_if_fail (G_IS_MENU_MODEL (menu), NULL);
 
-  add_icon_resource_path ();
+  sy_app_ensure_resources ();
   self = g_object_new (SY_TYPE_TRAY, NULL);
   self->id = g_strdup (id);
   self->menu = g_object_ref_sink (gtk_menu_new_from_model (menu));

@@ -46,4 +46,52 @@ SyCredential *sy_service_add_login_finish (SyService           *self,
  * sy_service_load_logins_async() ran and while the config names one. */
 SyAuthDir    *sy_service_get_auth_dir (SyService             *self);
 
+/* The login behind the account @account_id (a login serving several
+ * projects is several accounts with one credential), NULL for an API-key
+ * account or an unknown id. */
+SyCredential *sy_service_lookup_login (SyService             *self,
+                                       const char            *account_id);
+/* After a front changed @credential's settings (label, prefix, priority,
+ * enabled): saved where the login lives, the accounts rebuilt. */
+void          sy_service_save_login_async    (SyService           *self,
+                                              SyCredential        *credential,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean      sy_service_save_login_finish   (SyService           *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Signs @credential out: its entry and tokens (or its auth-dir file) go. */
+void          sy_service_remove_login_async  (SyService           *self,
+                                              SyCredential        *credential,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean      sy_service_remove_login_finish (SyService           *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* `switchyard --import-auth @dir`: a GPtrArray of SyAuthFileResult*. */
+void          sy_service_import_auth_files_async  (SyService           *self,
+                                                   const char          *dir,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+GPtrArray    *sy_service_import_auth_files_finish (SyService           *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
+/* Sets the value at @path of config.yaml (NULL: removes the key; see
+ * sy_config_edit_set(), comments kept), checked as a reload would check
+ * it, written atomically and reloaded: the path of every edit a front
+ * makes, so open windows and the proxy see it through "reloaded". Fails
+ * (nothing written) for a service built from a string. */
+gboolean      sy_service_edit_config  (SyService             *self,
+                                       const char * const    *path,
+                                       JsonNode              *value,
+                                       GError               **error);
+
+/* The SyQuotaHistory beside the usage file, NULL before start or without
+ * one. */
+gpointer      sy_service_get_quota_history (SyService         *self);
+/* The diagnostics bundle (a zip, secrets masked), as the management API's. */
+GBytes       *sy_service_build_diagnostics (SyService         *self,
+                                            GError           **error);
+
 G_END_DECLS

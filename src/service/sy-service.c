@@ -18,6 +18,7 @@
 
 #include "sy-auth-dir.h"
 #include "sy-auth-files.h"
+#include "sy-config-edit.h"
 #include "sy-config-monitor.h"
 #include "sy-diagnostics.h"
 #include "sy-log-file.h"
@@ -1242,6 +1243,140 @@ sy_service_get_auth_dir (SyService *self)
 {
   g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
   return self->auth_dir;
+}
+
+/* -- For fronts in the same process (the desktop app) ------------------- */
+
+SyCredential *
+sy_service_lookup_login (SyService  *self,
+                         const char *account_id)
+{
+  GPtrArray *accounts;
+
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (account_id != NULL, NULL);
+
+  accounts = self->registry ? sy_registry_get_accounts (self->registry) : NULL;
+  for (guint i = 0; accounts != NULL && i < accounts->len; i++)
+    {
+      SyAccount *account = g_ptr_array_index (accounts, i);
+
+      if (account->credential != NULL
+          && g_strcmp0 (sy_account_state_get_id (account->state), account_id) == 0)
+        return account->credential;
+    }
+  return lookup_credential (self, account_id);
+}
+
+void
+sy_service_save_login_async (SyService           *self,
+                             SyCredential        *credential,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (SY_IS_SERVICE (self));
+  g_return_if_fail (SY_IS_CREDENTIAL (credential));
+  management_save_login (self, credential, callback, user_data);
+}
+
+gboolean
+sy_service_save_login_finish (SyService     *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+sy_service_remove_login_async (SyService           *self,
+                               SyCredential        *credential,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (SY_IS_SERVICE (self));
+  g_return_if_fail (SY_IS_CREDENTIAL (credential));
+  management_delete_login (self, credential, callback, user_data);
+}
+
+gboolean
+sy_service_remove_login_finish (SyService     *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+sy_service_import_auth_files_async (SyService           *self,
+                                    const char          *dir,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (SY_IS_SERVICE (self));
+  g_return_if_fail (dir != NULL);
+  management_import_auth_files (self, dir, callback, user_data);
+}
+
+GPtrArray *
+sy_service_import_auth_files_finish (SyService     *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+sy_service_edit_config (SyService           *self,
+                        const char * const  *path,
+                        JsonNode            *value,
+                        GError             **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *edited = NULL;
+  g_autoptr(SyConfig) check = NULL;
+  gsize len = 0;
+
+  g_return_val_if_fail (SY_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (path != NULL && path[0] != NULL, FALSE);
+
+  if (self->path == NULL)
+    {
+      g_set_error_literal (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_NO_FILE,
+                           "this service was built from a string, there is no file to change");
+      return FALSE;
+    }
+  if (!g_file_get_contents (self->path, &text, &len, error))
+    return FALSE;
+  edited = sy_config_edit_set (text, path, value, error);
+  if (edited == NULL)
+    return FALSE;
+  /* The same checks as a reload's, before anything is written. */
+  check = sy_config_new_from_data (edited, -1, self->path, error);
+  if (check == NULL || !check_bind_safety (self, check, error))
+    return FALSE;
+  if (strcmp (edited, text) == 0)
+    return TRUE;
+  if (!sy_config_write_atomic (self->path, edited, strlen (edited), error))
+    return FALSE;
+  return sy_service_reload (self, error);
+}
+
+gpointer
+sy_service_get_quota_history (SyService *self)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  return self->quota_history;
+}
+
+GBytes *
+sy_service_build_diagnostics (SyService  *self,
+                              GError    **error)
+{
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  return management_diagnostics (self, error);
 }
 
 /* @dir/switchyard/@stem@suffix for the default config file; for another,
