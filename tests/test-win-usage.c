@@ -205,6 +205,25 @@ populate (Fixture *f)
       sy_quota_history_add (history, f->accounts[0], w);
     }
 
+  /* Its seven-day window, slowly; and the second account's five-hour
+   * window, with too few readings for a forecast. */
+  for (int i = 0; i <= 24; i++)
+    {
+      g_autoptr(SyQuotaWindow) w = sy_quota_window_new ("seven-day", "7-day", NULL, 0.82 - 0.01 * i,
+                                                       f->now + 3 * DAY_US, 7 * 24 * HOUR_US,
+                                                       f->now - 20 * HOUR_US + i * 50 * MIN_US,
+                                                       SY_QUOTA_SOURCE_HEADERS);
+
+      sy_quota_history_add (history, f->accounts[0], w);
+    }
+  {
+    g_autoptr(SyQuotaWindow) w = sy_quota_window_new ("five-hour", "5-hour", NULL, 0.64, f->now + 3 * HOUR_US,
+                                                     5 * HOUR_US, f->now - 30 * MIN_US,
+                                                     SY_QUOTA_SOURCE_HEADERS);
+
+    sy_quota_history_add (history, f->accounts[1], w);
+  }
+
   sy_usage_store_flush_async (store, NULL, on_usage_flushed, &usage_done);
   sy_quota_history_flush_async (history, NULL, on_quota_flushed, &quota_done);
   g_assert_true (app_test_spin_until (is_true, &usage_done, 10000));
@@ -274,6 +293,22 @@ assert_contains (const char *haystack,
     g_error ("\"%s\" not in \"%s\"", needle, haystack ? haystack : "(null)");
 }
 
+/* The hovers above may have left a tooltip up: on an X server without a
+ * compositor it would show in the picture. */
+static char *
+screenshot (GtkWidget  *win,
+            const char *name)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (gtk_window_get_window_type (l->data) == GTK_WINDOW_POPUP)
+      gtk_widget_hide (l->data);
+  g_list_free (toplevels);
+  app_test_spin_for (100);
+  return app_test_screenshot (win, name);
+}
+
 static GtkWidget *
 open_window (Fixture *f)
 {
@@ -338,7 +373,7 @@ test_data (Fixture       *f,
       assert_contains (hover, line);
     }
   g_clear_pointer (&hover, g_free);
-  shot = app_test_screenshot (f->win, "usage-window.png");
+  shot = screenshot (f->win, "usage-window.png");
 
   /* By account: two series, named as the accounts are. */
   AFTER_REFRESH (f->win, sy_usage_window_set_group (SY_USAGE_WINDOW (f->win), "account"));
@@ -394,17 +429,28 @@ test_data (Fixture       *f,
   g_assert_false (gtk_widget_get_visible (app_test_find_named (f->win, "quota_empty")));
   quota_card = app_test_find_named (f->win, f->accounts[0]);
   g_assert_nonnull (quota_card);
-  g_assert_null (app_test_find_named (f->win, f->accounts[1]));
   g_assert_nonnull (app_test_find (quota_card, GTK_TYPE_LABEL, "fake #1 (sk-...-one)"));
-  g_assert_nonnull (app_test_find (quota_card, GTK_TYPE_LABEL, "5-hour: 16% left, resets *, runs out around *"));
+  g_assert_nonnull (app_test_find (quota_card, GTK_TYPE_LABEL,
+                                   "5-hour: 16% left, resets *, runs out around *\n7-day: 58% left, resets *"));
+  /* In the configuration's order. */
+  {
+    g_autoptr(GList) cards = gtk_container_get_children (GTK_CONTAINER (app_test_find_named (f->win, "quota_box")));
+
+    g_assert_cmpuint (g_list_length (cards), ==, 2);
+    g_assert_true (cards->data == quota_card);
+  }
+  /* The second account: one reading, no forecast. */
+  g_assert_nonnull (app_test_find (app_test_find_named (f->win, f->accounts[1]), GTK_TYPE_LABEL,
+                                   "5-hour: 64% left, resets *"));
+  g_assert_null (app_test_find (app_test_find_named (f->win, f->accounts[1]), GTK_TYPE_LABEL, "*runs out*"));
   /* Before any hover: a tooltip window would show in the picture. */
   g_clear_pointer (&shot, g_free);
-  shot = app_test_screenshot (f->win, "usage-quota.png");
+  shot = screenshot (f->win, "usage-quota.png");
   {
     SyChart *quota = chart_named (quota_card, NULL);
     double x, y;
 
-    g_assert_cmpuint (sy_chart_get_n_series (quota), ==, 1);
+    g_assert_cmpuint (sy_chart_get_n_series (quota), ==, 2);
     g_clear_pointer (&summary, g_free);
     summary = sy_chart_dup_summary (quota);
     assert_contains (summary, "5-hour: 16% now, runs out around");
@@ -443,7 +489,14 @@ test_empty (Fixture       *f,
   g_assert_false (gtk_widget_get_visible (app_test_find_named (f->win, "error_bar")));
   g_assert_true (gtk_widget_get_visible (app_test_find_named (f->win, "quota_empty")));
   g_assert_nonnull (app_test_find (f->win, GTK_TYPE_LABEL, "Quota appears here once *"));
-  shot = app_test_screenshot (f->win, "usage-empty.png");
+  g_assert_cmpstr (label_text (f->win, "quota_empty_title"), ==, "No quota readings in the last 24 hours");
+  g_assert_false (gtk_widget_get_visible (app_test_find_named (f->win, "quota_intro")));
+  shot = screenshot (f->win, "usage-empty.png");
+  gtk_stack_set_visible_child_name (GTK_STACK (app_test_find_named (f->win, "pages")), "quota");
+  app_test_spin_for (400);
+  g_clear_pointer (&shot, g_free);
+  shot = screenshot (f->win, "usage-quota-empty.png");
+  gtk_stack_set_visible_child_name (GTK_STACK (app_test_find_named (f->win, "pages")), "usage");
 
   /* The range switcher says which range is empty. */
   AFTER_REFRESH (f->win, sy_usage_window_set_range (SY_USAGE_WINDOW (f->win), SY_USAGE_RANGE_MONTH));

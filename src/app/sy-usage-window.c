@@ -82,6 +82,8 @@ struct _SyUsageWindow
   GtkLabel             *usage_empty_label;
   GtkContainer         *quota_box;
   GtkWidget            *quota_empty;
+  GtkLabel             *quota_empty_title;
+  GtkWidget            *quota_intro;
 };
 
 G_DEFINE_FINAL_TYPE (SyUsageWindow, sy_usage_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -657,6 +659,16 @@ quota_card (SyUsageWindow *self,
         }
       if (values->len == 0)
         continue;
+      /* One reading is no line: it stands until the next one, so while
+       * its run lasts it is carried on to now. */
+      if (values->len == 1 && g_array_index (values, SyChartPoint, 0).time_us < now_us
+          && int_member (json_array_get_object_element (points, json_array_get_length (points) - 1),
+                         "reset_at") > now_us)
+        {
+          SyChartPoint point = { now_us, g_array_index (values, SyChartPoint, 0).value };
+
+          g_array_append_val (values, point);
+        }
       index = sy_chart_add_series (chart, series, NULL, SY_CHART_LINE,
                                    (SyChartPoint *) (void *) values->data, values->len);
       n_series++;
@@ -704,21 +716,54 @@ apply_quota (SyUsageWindow *self,
   JsonArray *accounts = array_member (root, "accounts");
   gboolean any = FALSE;
 
-  gtk_container_foreach (self->quota_box, remove_child, NULL);
-  for (guint i = 0; accounts != NULL && i < json_array_get_length (accounts); i++)
-    {
-      JsonNode *node = json_array_get_element (accounts, i);
-      GtkWidget *card;
+  GListModel *model = sy_service_get_accounts (self->service);
+  g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      card = quota_card (self, json_node_get_object (node), forecasts, from_us, to_us, now_us);
+  /* In the order of the configuration (the history sorts by id); accounts
+   * since removed last. */
+  for (guint i = 0; i <= g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SyAccountState) state = i < g_list_model_get_n_items (model) ? g_list_model_get_item (model, i) : NULL;
+
+      for (guint j = 0; accounts != NULL && j < json_array_get_length (accounts); j++)
+        {
+          JsonNode *node = json_array_get_element (accounts, j);
+          const char *id;
+
+          if (!JSON_NODE_HOLDS_OBJECT (node))
+            continue;
+          id = json_object_get_string_member_with_default (json_node_get_object (node), "account", NULL);
+          if (state != NULL ? g_strcmp0 (id, sy_account_state_get_id (state)) == 0
+                            : !g_ptr_array_find (ordered, json_node_get_object (node), NULL))
+            g_ptr_array_add (ordered, json_node_get_object (node));
+        }
+    }
+
+  gtk_container_foreach (self->quota_box, remove_child, NULL);
+  for (guint i = 0; i < ordered->len; i++)
+    {
+      GtkWidget *card = quota_card (self, g_ptr_array_index (ordered, i), forecasts, from_us, to_us, now_us);
+
       if (card == NULL)
         continue;
       gtk_container_add (self->quota_box, card);
       any = TRUE;
     }
+  switch (self->range)
+    {
+    case SY_USAGE_RANGE_WEEK:
+      gtk_label_set_text (self->quota_empty_title, _("No quota readings in the last 7 days"));
+      break;
+    case SY_USAGE_RANGE_MONTH:
+      gtk_label_set_text (self->quota_empty_title, _("No quota readings in the last 30 days"));
+      break;
+    case SY_USAGE_RANGE_DAY:
+    default:
+      gtk_label_set_text (self->quota_empty_title, _("No quota readings in the last 24 hours"));
+      break;
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->quota_box), any);
+  gtk_widget_set_visible (self->quota_intro, any);
   gtk_widget_set_visible (self->quota_empty, !any);
 }
 
@@ -1243,6 +1288,8 @@ sy_usage_window_class_init (SyUsageWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyUsageWindow, usage_empty_label);
   gtk_widget_class_bind_template_child (widget_class, SyUsageWindow, quota_box);
   gtk_widget_class_bind_template_child (widget_class, SyUsageWindow, quota_empty);
+  gtk_widget_class_bind_template_child (widget_class, SyUsageWindow, quota_empty_title);
+  gtk_widget_class_bind_template_child (widget_class, SyUsageWindow, quota_intro);
   gtk_widget_class_bind_template_callback (widget_class, on_range_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_group_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
