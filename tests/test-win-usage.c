@@ -561,6 +561,18 @@ test_live (Fixture       *f,
   hover = describe (requests, g_get_real_time ());
   g_assert_null (strstr (hover, mask_three));
   assert_contains (hover, "Key ");
+  g_assert_false (gtk_widget_get_visible (app_test_find_named (f->win, "error_bar")));
+
+  /* Counting turned off by hand: the window says so in plain words. */
+  g_clear_pointer (&yaml, g_free);
+  yaml = g_strdup_printf ("usage-statistics-enabled: false\n"
+                          "openai-compatibility:\n  - name: Fake\n    base-url: \"%s/v1\"\n"
+                          "    api-key-entries:\n      - api-key: sk-upstream-one\n    models:\n      - name: echo\n",
+                          fake_upstream_get_url (f->upstream));
+  AFTER_REFRESH (f->win, app_test_rewrite_config (&f->t, yaml));
+  g_assert_true (gtk_widget_get_visible (app_test_find_named (f->win, "error_bar")));
+  g_assert_true (g_str_has_prefix (label_text (f->win, "error_label"), "New requests are not being counted"));
+  g_assert_cmpstr (label_text (f->win, "requests_label"), ==, "1 request");
 }
 
 int

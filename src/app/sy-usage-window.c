@@ -610,6 +610,7 @@ quota_card (SyUsageWindow *self,
 
     sy_chart_set_title (chart, title);
   }
+  /* xgettext:no-c-format */
   sy_chart_set_unit (chart, _("% left"));
   sy_chart_set_value_kind (chart, SY_CHART_VALUE_PERCENT);
   sy_chart_set_range (chart, from_us, to_us);
@@ -912,7 +913,10 @@ on_series (GObject      *source,
 
   op->usage = sy_usage_store_query_series_finish (SY_USAGE_STORE (source), result, &error);
   if (op->usage == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    op->usage_error = g_strdup_printf (_("The usage could not be read: %s"), error->message);
+    {
+      g_free (op->usage_error);
+      op->usage_error = g_strdup_printf (_("The usage could not be read: %s"), error->message);
+    }
   read_quota (op);
 }
 
@@ -940,6 +944,7 @@ sy_usage_window_refresh (SyUsageWindow *self)
 {
   const RangeInfo *info;
   SyUsageStore *store;
+  SyConfig *config;
   Refresh *op;
 
   g_return_if_fail (SY_IS_USAGE_WINDOW (self));
@@ -968,8 +973,13 @@ sy_usage_window_refresh (SyUsageWindow *self)
   op->quota_to_us = op->now_us + info->span_us / 6;
 
   store = sy_service_get_usage (self->service);
+  config = sy_service_get_config (self->service);
+  if (config != NULL && !config->usage_statistics_enabled)
+    op->usage_error = g_strdup (_("New requests are not being counted: usage-statistics-enabled is "
+                                  "false in config.yaml. What was counted before still shows."));
   if (store == NULL)
     {
+      g_free (op->usage_error);
       op->usage_error = g_strdup (_("Usage is not being recorded: the usage database could not be opened. "
                                     "The log says why."));
       read_quota (op);
