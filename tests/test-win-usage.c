@@ -545,6 +545,16 @@ test_live (Fixture       *f,
   assert_contains (hover, "echo: 1");
   g_clear_pointer (&hover, g_free);
 
+  /* F5 reads again. */
+  {
+    GdkEvent *event = gdk_event_new (GDK_KEY_PRESS);
+
+    event->key.window = g_object_ref (gtk_widget_get_window (f->win));
+    event->key.keyval = GDK_KEY_F5;
+    AFTER_REFRESH (f->win, g_assert_true (gtk_widget_event (f->win, event)));
+    gdk_event_free (event);
+  }
+
   /* By key: the request's key; after a hand edit that drops it from the
    * configuration, it is named by its id instead. */
   AFTER_REFRESH (f->win, sy_usage_window_set_group (SY_USAGE_WINDOW (f->win), "key"));

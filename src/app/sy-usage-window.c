@@ -1168,6 +1168,22 @@ sy_usage_window_unmap (GtkWidget *widget)
   GTK_WIDGET_CLASS (sy_usage_window_parent_class)->unmap (widget);
 }
 
+/* F5 and Ctrl+R read again, as in a browser. */
+static gboolean
+sy_usage_window_key_press_event (GtkWidget   *widget,
+                                 GdkEventKey *event)
+{
+  GdkModifierType mods = event->state & gtk_accelerator_get_default_mod_mask ();
+
+  if ((event->keyval == GDK_KEY_F5 && mods == 0)
+      || ((event->keyval == GDK_KEY_r || event->keyval == GDK_KEY_R) && mods == GDK_CONTROL_MASK))
+    {
+      sy_usage_window_refresh (SY_USAGE_WINDOW (widget));
+      return GDK_EVENT_STOP;
+    }
+  return GTK_WIDGET_CLASS (sy_usage_window_parent_class)->key_press_event (widget, event);
+}
+
 static void
 sy_usage_window_constructed (GObject *object)
 {
@@ -1259,6 +1275,7 @@ sy_usage_window_class_init (SyUsageWindowClass *klass)
   object_class->set_property = sy_usage_window_set_property;
   widget_class->map = sy_usage_window_map;
   widget_class->unmap = sy_usage_window_unmap;
+  widget_class->key_press_event = sy_usage_window_key_press_event;
 
   properties[PROP_SERVICE] =
     g_param_spec_object ("service", NULL, NULL, SY_TYPE_SERVICE,
