@@ -19,6 +19,7 @@
 #include "sy-service-logins.h"
 #include "sy-tray.h"
 #include "sy-tray-menu.h"
+#include "sy-usage-window.h"
 
 struct _SyApplication
 {
@@ -108,6 +109,7 @@ static const struct
   const char  *name;
   GtkWidget *(*create) (SyService *service);
 } window_types[] = {
+  { "usage", sy_usage_window_new },
   { NULL, NULL },
 };
 
