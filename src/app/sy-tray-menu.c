@@ -349,7 +349,8 @@ on_proxy_change_state (GSimpleAction *action,
   queue_update (self);
   if (!ok)
     {
-      g_warning ("%s", error->message);
+      /* The application says it (log, notification). */
+      g_message ("The proxy switch could not listen: %s", error->message);
       g_signal_emit (self, signals[LISTEN_FAILED], 0, error);
     }
 }
