@@ -59,5 +59,48 @@ if [ -n "${DISPLAY:-}" ]; then
   check "second launch: no second proxy" bash -c "! grep -q 'Listening on' '$T/out2'"
 fi
 
+# The tray app itself on a taken port: it says which port is free, and
+# its app.use-port action (the notification's button) moves it there,
+# written to config.yaml.
+if [ -n "${DISPLAY:-}" ]; then
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
+  printf 'host: 127.0.0.1\nport: 0\n' >"$T/holder.yaml"
+  "$SY" --headless --config "$T/holder.yaml" >"$T/holder.log" 2>&1 &
+  holder=$!
+  taken=
+  for _ in $(seq 1 100); do
+    taken=$(sed -n 's/.*Listening on http:[^ ]*:\([0-9]*\).*/\1/p' "$T/holder.log" | head -1)
+    [ -n "$taken" ] && break
+    sleep 0.05
+  done
+  printf '# the port\nhost: 127.0.0.1\nport: %s\n' "$taken" >"$T/app.yaml"
+  "$SY" --config "$T/app.yaml" >"$T/app.log" 2>&1 &
+  pid=$!
+  free=
+  for _ in $(seq 1 200); do
+    free=$(sed -n 's/.*Port [0-9]* is in use: port \([0-9]*\) is free.*/\1/p' "$T/app.log" | head -1)
+    [ -n "$free" ] && break
+    sleep 0.05
+  done
+  check "taken port: the app offers the next free one" test -n "$free" -a "${free:-0}" -gt "${taken:-0}"
+  check "taken port: the app did not listen" bash -c "! grep -q 'Listening on' '$T/app.log'"
+  if [ -n "$free" ]; then
+    gdbus call --session --dest io.github.switchyard.Switchyard \
+      --object-path /io/github/switchyard/Switchyard --method org.gtk.Actions.Activate \
+      use-port "[<uint16 $free>]" "{}" >/dev/null 2>"$T/gdbus.err"
+    up=
+    for _ in $(seq 1 100); do
+      curl -sf "http://127.0.0.1:$free/healthz" >/dev/null && { up=1; break; }
+      sleep 0.05
+    done
+    check "use-port: the proxy listens on the port offered" test -n "$up"
+    check "use-port: config.yaml has the new port, its comment kept" \
+      bash -c "grep -qx 'port: $free' '$T/app.yaml' && grep -qx '# the port' '$T/app.yaml'"
+  fi
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
+  kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+  [ -n "$free" ] || sed 's/^/#   /' "$T/app.log"
+fi
+
 echo "1..$n"
 [ "$failed" = 0 ]
