@@ -32,7 +32,7 @@ REC=$T/record
 
 "$FAKE_APP" "$REC" &
 pid=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
   grep -qx ready "$REC" 2>/dev/null && break
   sleep 0.05
 done
@@ -68,7 +68,7 @@ if [ -n "${DISPLAY:-}" ]; then
   "$SY" --headless --config "$T/holder.yaml" >"$T/holder.log" 2>&1 &
   holder=$!
   taken=
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 600); do
     taken=$(sed -n 's/.*Listening on http:[^ ]*:\([0-9]*\).*/\1/p' "$T/holder.log" | head -1)
     [ -n "$taken" ] && break
     sleep 0.05
@@ -77,7 +77,7 @@ if [ -n "${DISPLAY:-}" ]; then
   "$SY" --config "$T/app.yaml" >"$T/app.log" 2>&1 &
   pid=$!
   free=
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 1200); do   # slow under ASan
     free=$(sed -n 's/.*Port [0-9]* is in use: port \([0-9]*\) is free.*/\1/p' "$T/app.log" | head -1)
     [ -n "$free" ] && break
     sleep 0.05
@@ -89,7 +89,7 @@ if [ -n "${DISPLAY:-}" ]; then
       --object-path /io/github/switchyard/Switchyard --method org.gtk.Actions.Activate \
       use-port "[<uint16 $free>]" "{}" >/dev/null 2>"$T/gdbus.err"
     up=
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 600); do
       curl -sf "http://127.0.0.1:$free/healthz" >/dev/null && { up=1; break; }
       sleep 0.05
     done
