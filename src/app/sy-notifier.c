@@ -40,6 +40,7 @@ struct _SyNotifier
   GHashTable         *shown;       /* ids of the notifications on screen */
   GPtrArray          *watched;     /* account states followed */
   GPtrArray          *credentials; /* credentials followed */
+  guint               recheck_id;  /* when the first exhausted model is back */
 };
 
 G_DEFINE_FINAL_TYPE (SyNotifier, sy_notifier, G_TYPE_OBJECT)
@@ -165,6 +166,16 @@ check_quota (SyNotifier     *self,
 /* Per model: a model whose every account is out (cooling down for it, or
  * no quota left) fails every request for it, whatever the other models
  * do. One notification per model, withdrawn when an account is back. */
+static gboolean
+recheck (gpointer user_data)
+{
+  SyNotifier *self = user_data;
+
+  self->recheck_id = 0;
+  sy_notifier_check (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 check_exhausted (SyNotifier *self,
                  gint64      now_us)
@@ -174,6 +185,21 @@ check_exhausted (SyNotifier *self,
   g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter iter;
   gpointer key;
+  gint64 soonest = 0;
+
+  for (guint i = 0; i < exhausted->len; i++)
+    {
+      const SyExhaustedModel *m = g_ptr_array_index (exhausted, i);
+
+      if (m->soonest_us > now_us && (soonest == 0 || m->soonest_us < soonest))
+        soonest = m->soonest_us;
+    }
+  /* A cooldown ends without a signal: look again then, so the
+   * notification goes when the model is served again. */
+  g_clear_handle_id (&self->recheck_id, g_source_remove);
+  if (soonest > 0)
+    self->recheck_id = g_timeout_add_seconds ((guint) MIN ((soonest - now_us) / G_USEC_PER_SEC + 1, G_MAXINT),
+                                              recheck, self);
 
   for (guint i = 0; i < exhausted->len; i++)
     {
@@ -336,6 +362,7 @@ sy_notifier_dispose (GObject *object)
 {
   SyNotifier *self = SY_NOTIFIER (object);
 
+  g_clear_handle_id (&self->recheck_id, g_source_remove);
   if (self->watched != NULL)
     unwatch_accounts (self);
   if (self->credentials != NULL)
