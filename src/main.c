@@ -93,13 +93,19 @@ provider_title (const char *provider)
 static gboolean
 forward_login (const char *provider)
 {
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(GVariant) owned = NULL;
   g_autoptr(GVariant) listed = NULL;
   g_autoptr(GDBusActionGroup) actions = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
   gboolean has_owner = FALSE;
 
+  /* Only a session bus that is there: without one, GLib would
+   * autolaunch a bus daemon just to find nobody on it. */
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL && !g_file_test (socket, G_FILE_TEST_EXISTS))
+    return FALSE;
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
   if (bus == NULL)
     return FALSE;
   owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
