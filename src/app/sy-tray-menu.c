@@ -98,9 +98,9 @@ sy_tray_menu_describe_account_full (SyAccountState *state,
 
   if (!sy_account_state_get_enabled (state))
     g_ptr_array_add (parts, g_strdup (_("off")));
-  /* TRANSLATORS: in an account's line of the tray menu: the provider
-   * refused its saved sign-in */
   if (needs_login)
+    /* TRANSLATORS: in an account's line of the tray menu: the provider
+     * refused its saved sign-in */
     g_ptr_array_add (parts, g_strdup (_("needs login")));
   if (lowest != NULL)
     {
