@@ -36,6 +36,10 @@
 
 #define EXIT_CONFIG 2
 
+/* The desktop app's id on the session bus, and where its actions are. */
+#define APP_ID "io.github.switchyard.Switchyard"
+#define APP_PATH "/io/github/switchyard/Switchyard"
+
 static gboolean
 on_quit_signal (gpointer user_data)
 {
@@ -81,6 +85,54 @@ provider_title (const char *provider)
 }
 
 /* Logins from the command line ------------------------------------------- */
+
+/* `switchyard --login P` while the tray app runs: the running app signs
+ * in (its app.login action, over the session bus), so the new account
+ * joins the proxy that serves. FALSE when no app owns the name (or there
+ * is no session bus): the sign-in then runs here. */
+static gboolean
+forward_login (const char *provider)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GVariant) listed = NULL;
+  g_autoptr(GDBusActionGroup) actions = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
+  gboolean has_owner = FALSE;
+
+  /* Only a session bus that is there: without one, GLib would
+   * autolaunch a bus daemon just to find nobody on it. */
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL && !g_file_test (socket, G_FILE_TEST_EXISTS))
+    return FALSE;
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (bus == NULL)
+    return FALSE;
+  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", APP_ID), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+  if (owned != NULL)
+    g_variant_get (owned, "(b)", &has_owner);
+  if (!has_owner)
+    return FALSE;
+
+  actions = g_dbus_action_group_get (bus, APP_ID, APP_PATH);
+  g_action_group_activate_action (G_ACTION_GROUP (actions), "login", g_variant_new_string (provider));
+  /* The activation is sent without a reply: a call to the same object
+   * after it comes back only once the app has taken it (a bus keeps one
+   * sender's messages in order, the app runs them in order). */
+  listed = g_dbus_connection_call_sync (bus, APP_ID, APP_PATH, "org.gtk.Actions", "List", NULL,
+                                        G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                                        &error);
+  if (listed == NULL)
+    {
+      /* The app went away in between: sign in here after all. */
+      g_debug ("the running app did not answer: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 typedef struct
 {
@@ -748,6 +800,17 @@ main (int   argc,
 
   if (diagnostics != NULL)
     return run_diagnostics (config_path, diagnostics);
+
+  /* The tray app signs in itself (its browser flow, its login window);
+   * what only the terminal can do (no browser, a device code, a callback
+   * port, projects) stays here, and so does an unknown provider (its
+   * error is said here). */
+  if (login != NULL && !headless && !no_browser && !device && callback_port == -1 &&
+      project == NULL && g_strv_contains (sy_login_providers (), login) && forward_login (login))
+    {
+      g_print (_("The sign-in continues in the running Switchyard.\n"));
+      return 0;
+    }
 
   service = sy_service_new_from_file (config_path, &error);
   if (service == NULL)

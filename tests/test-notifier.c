@@ -33,7 +33,8 @@
   "      - api-key: sk-test-one\n" \
   "      - api-key: sk-test-two\n" \
   "    models:\n" \
-  "      - name: echo\n"
+  "      - name: echo\n" \
+  "      - name: other\n"
 
 typedef struct
 {
@@ -230,7 +231,8 @@ test_all_cooling (Fixture       *f,
 
   sy_account_state_mark_failure (account (f, 1), "echo", &short_quota, "quota", FALSE, T0);
   g_assert_cmpuint (f->events->len, ==, 1);
-  g_assert_true (g_str_has_prefix (event (f, 0), "show all-cooling\n"));
+  g_assert_true (g_str_has_prefix (event (f, 0), "show exhausted-echo\n"));
+  g_assert_nonnull (strstr (event (f, 0), "No account can serve echo now"));
   g_assert_nonnull (strstr (event (f, 0), soonest));
   g_assert_null (strstr (event (f, 0), later));
 
@@ -241,7 +243,7 @@ test_all_cooling (Fixture       *f,
   /* One recovers: withdrawn. */
   sy_account_state_mark_success (account (f, 1), "echo", T0 + 2 * SEC);
   g_assert_cmpuint (f->events->len, ==, 2);
-  g_assert_cmpstr (event (f, 1), ==, "withdraw all-cooling");
+  g_assert_cmpstr (event (f, 1), ==, "withdraw exhausted-echo");
 }
 
 static void
@@ -255,7 +257,63 @@ test_disabled_account_not_counted (Fixture       *f,
   g_assert_cmpuint (f->events->len, ==, 0);
   sy_account_state_mark_failure (account (f, 0), "echo", &quota, "quota", FALSE, T0);
   g_assert_cmpuint (f->events->len, ==, 1);
-  g_assert_true (g_str_has_prefix (event (f, 0), "show all-cooling\n"));
+  g_assert_true (g_str_has_prefix (event (f, 0), "show exhausted-echo\n"));
+}
+
+/* Per model: each account cooling for a different model leaves each
+ * model an account; only a model with none left is said, by name, with
+ * the soonest return among its accounts. */
+static void
+test_per_model (Fixture       *f,
+                gconstpointer  data)
+{
+  SyFailure hour = { 429, SY_FAILURE_QUOTA, 3600 * SEC, FALSE, FALSE };
+  SyFailure two_hours = { 429, SY_FAILURE_QUOTA, 2 * 3600 * SEC, FALSE, FALSE };
+  g_autofree char *soonest = local_time (T0 + 3600 * SEC);
+  g_autofree char *later = local_time (T0 + 2 * 3600 * SEC);
+
+  sy_account_state_mark_failure (account (f, 0), "echo", &hour, "quota", FALSE, T0);
+  sy_account_state_mark_failure (account (f, 1), "other", &hour, "quota", FALSE, T0);
+  /* Every account is cooling for something, yet both models serve. */
+  g_assert_cmpuint (f->events->len, ==, 0);
+
+  sy_account_state_mark_failure (account (f, 1), "echo", &two_hours, "quota", FALSE, T0);
+  g_assert_cmpuint (f->events->len, ==, 1);
+  g_assert_true (g_str_has_prefix (event (f, 0), "show exhausted-echo\n"));
+  g_assert_nonnull (strstr (event (f, 0), "echo"));
+  g_assert_null (strstr (event (f, 0), "other"));
+  g_assert_nonnull (strstr (event (f, 0), soonest));
+  g_assert_null (strstr (event (f, 0), later));
+
+  /* "other" follows on its own; echo is not said again. */
+  sy_account_state_mark_failure (account (f, 0), "other", &two_hours, "quota", FALSE, T0);
+  g_assert_cmpuint (f->events->len, ==, 2);
+  g_assert_true (g_str_has_prefix (event (f, 1), "show exhausted-other\n"));
+  g_assert_nonnull (strstr (event (f, 1), soonest));
+
+  /* echo comes back: only its notification goes. */
+  sy_account_state_mark_success (account (f, 0), "echo", T0 + SEC);
+  g_assert_cmpuint (f->events->len, ==, 3);
+  g_assert_cmpstr (event (f, 2), ==, "withdraw exhausted-echo");
+}
+
+/* No quota left for a model on every account counts as out too, with the
+ * window's reset as the time it comes back. */
+static void
+test_model_out_of_quota (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *reset = local_time (T0 + 5 * 3600 * SEC);
+
+  sy_account_state_report_quota (account (f, 0), "echo", 0, T0 + 5 * 3600 * SEC, T0);
+  g_assert_cmpuint (f->events->len, ==, 0);
+  sy_account_state_report_quota (account (f, 1), "echo", 0, T0 + 6 * 3600 * SEC, T0);
+  g_assert_cmpuint (f->events->len, ==, 1);
+  g_assert_true (g_str_has_prefix (event (f, 0), "show exhausted-echo\n"));
+  g_assert_nonnull (strstr (event (f, 0), reset));
+  sy_account_state_report_quota (account (f, 1), "echo", 0.5, T0 + 6 * 3600 * SEC, T0 + SEC);
+  g_assert_cmpuint (f->events->len, ==, 2);
+  g_assert_cmpstr (event (f, 1), ==, "withdraw exhausted-echo");
 }
 
 static void
@@ -268,7 +326,124 @@ test_proxy_failed (Fixture       *f,
   sy_notifier_proxy_failed (f->notifier, error);
   g_assert_cmpuint (f->events->len, ==, 1);
   g_assert_true (g_str_has_prefix (event (f, 0), "show proxy-failed\n"));
-  g_assert_nonnull (strstr (event (f, 0), "port 8317 is taken"));
+  g_assert_nonnull (strstr (event (f, 0), "Switchyard could not start the proxy: port 8317 is taken"));
+}
+
+/* A socket listening on a loopback port (0: any free one). */
+static GSocket *
+occupy (guint port)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) where = g_inet_socket_address_new (loopback, (guint16) port);
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+
+  if (!g_socket_bind (socket, where, TRUE, NULL) || !g_socket_listen (socket, NULL))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
+static guint
+socket_port (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+static void
+test_free_port (void)
+{
+  g_autoptr(GSocket) first = occupy (0);
+  g_autoptr(GSocket) second = NULL;
+  guint port;
+  guint free_port;
+
+  g_assert_nonnull (first);
+  port = socket_port (first);
+  g_assert_true (sy_notifier_port_in_use ("127.0.0.1", port));
+  /* The next one taken too (when nobody had it): it is stepped over. */
+  second = occupy (port + 1);
+  free_port = sy_notifier_find_free_port ("127.0.0.1", port, SY_NOTIFIER_PORT_TRIES);
+  g_assert_cmpuint (free_port, >, port);
+  g_assert_cmpuint (free_port, <=, port + SY_NOTIFIER_PORT_TRIES);
+  if (second != NULL)
+    g_assert_cmpuint (free_port, >, port + 1);
+  g_assert_false (sy_notifier_port_in_use ("127.0.0.1", free_port));
+  /* No tries, no port. */
+  g_assert_cmpuint (sy_notifier_find_free_port ("127.0.0.1", port, 0), ==, 0);
+  g_clear_object (&first);
+  g_assert_false (sy_notifier_port_in_use ("127.0.0.1", port));
+}
+
+/* The service's port is taken at start: the notification names it and
+ * offers a free one; once the proxy listens (on the port offered), the
+ * notification goes. */
+static void
+test_port_taken (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GSocket) taken = occupy (0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *instead = NULL;
+  guint port;
+  guint offered;
+
+  g_assert_nonnull (taken);
+  port = socket_port (taken);
+  sy_service_set_listen_override (f->service, "127.0.0.1", (int) port);
+  g_assert_false (sy_service_start (f->service, &error));
+  g_assert_error (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_LISTEN);
+
+  offered = sy_notifier_listen_failed (f->notifier, sy_service_get_host (f->service),
+                                       sy_service_get_port (f->service), error);
+  g_assert_cmpuint (offered, >, port);
+  g_assert_cmpuint (offered, <=, port + SY_NOTIFIER_PORT_TRIES);
+  title = g_strdup_printf ("show proxy-failed\nPort %u is in use\n", port);
+  instead = g_strdup_printf ("use port %u instead", offered);
+  g_assert_cmpuint (f->events->len, ==, 1);
+  g_assert_true (g_str_has_prefix (event (f, 0), title));
+  g_assert_nonnull (strstr (event (f, 0), instead));
+
+  /* What the notification's button does (app.use-port) for a service
+   * without a file: the port as an override, then the start. */
+  g_clear_error (&error);
+  sy_service_set_listen_override (f->service, "127.0.0.1", (int) offered);
+  g_assert_true (sy_service_start (f->service, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (sy_service_get_port (f->service), ==, offered);
+  g_assert_cmpuint (f->events->len, ==, 2);
+  g_assert_cmpstr (event (f, 1), ==, "withdraw proxy-failed");
+  sy_service_stop (f->service);
+}
+
+/* Only a port another program holds is offered a way out: a port that
+ * is free (the bind failed for another reason), or another error, is
+ * said as it is. */
+static void
+test_listen_failed_other (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GSocket) probe = occupy (0);
+  g_autoptr(GError) listen = NULL;
+  g_autoptr(GError) other = g_error_new_literal (SY_SERVICE_ERROR, SY_SERVICE_ERROR_UNSAFE_BIND,
+                                                 "refusing to listen on 0.0.0.0");
+  guint port;
+
+  g_assert_nonnull (probe);
+  port = socket_port (probe);
+  g_clear_object (&probe);   /* free again */
+  listen = g_error_new (SY_SERVICE_ERROR, SY_SERVICE_ERROR_LISTEN, "cannot listen on 127.0.0.1:%u", port);
+
+  g_assert_cmpuint (sy_notifier_listen_failed (f->notifier, "127.0.0.1", port, listen), ==, 0);
+  g_assert_cmpuint (f->events->len, ==, 1);
+  g_assert_true (g_str_has_prefix (event (f, 0), "show proxy-failed\nThe proxy could not start\n"));
+  g_assert_nonnull (strstr (event (f, 0), "cannot listen on"));
+
+  g_assert_cmpuint (sy_notifier_listen_failed (f->notifier, "0.0.0.0", 8317, other), ==, 0);
+  g_assert_cmpuint (f->events->len, ==, 2);
+  g_assert_nonnull (strstr (event (f, 1), "refusing to listen"));
 }
 
 static void
@@ -379,6 +554,13 @@ main (int   argc,
   g_test_add ("/notifier/disabled-account", Fixture, NULL, fixture_set_up,
               test_disabled_account_not_counted, fixture_tear_down);
   g_test_add ("/notifier/proxy-failed", Fixture, NULL, fixture_set_up, test_proxy_failed, fixture_tear_down);
+  g_test_add ("/notifier/per-model", Fixture, NULL, fixture_set_up, test_per_model, fixture_tear_down);
+  g_test_add ("/notifier/model-out-of-quota", Fixture, NULL, fixture_set_up, test_model_out_of_quota,
+              fixture_tear_down);
+  g_test_add ("/notifier/port-taken", Fixture, NULL, fixture_set_up, test_port_taken, fixture_tear_down);
+  g_test_add ("/notifier/listen-failed-other", Fixture, NULL, fixture_set_up, test_listen_failed_other,
+              fixture_tear_down);
+  g_test_add_func ("/notifier/free-port", test_free_port);
 
   g_test_add_func ("/notifier/needs-login", test_needs_login);
 

@@ -343,14 +343,15 @@ test_tray_menu (void)
     spin (20);
   g_assert_cmpint (menu_id (&p, account_line), >, 0);
 
-  /* Out of quota: the icon asks for attention, and stops when it is back. */
-  sy_account_state_report_quota (account, NULL, 0, 0, g_get_real_time ());
+  /* Its one model out of quota: no account serves it, the icon asks for
+   * attention, and stops when it is back. */
+  sy_account_state_report_quota (account, "echo", 0, 0, g_get_real_time ());
   spin (100);
   g_assert_cmpint (sy_tray_menu_get_status (menu), ==, SY_TRAY_STATUS_ATTENTION);
   icon = get_property (p.host, p.bus, slash, "org.kde.StatusNotifierItem", "IconName");
   g_assert_cmpstr (g_variant_get_string (icon, NULL), ==, "switchyard-attention-symbolic");
   g_clear_pointer (&icon, g_variant_unref);
-  sy_account_state_report_quota (account, NULL, 0.62, 0, g_get_real_time ());
+  sy_account_state_report_quota (account, "echo", 0.62, 0, g_get_real_time ());
   spin (100);
   g_assert_cmpint (sy_tray_get_status (tray), ==, SY_TRAY_STATUS_RUNNING);
 

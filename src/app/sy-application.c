@@ -31,6 +31,7 @@ struct _SyApplication
   GHashTable     *windows;          /* name → GtkWindow (owned by GTK) */
   GCancellable   *cancellable;
   gboolean        logins_loaded;
+  gboolean        activated;        /* the first activate ran */
   int             status;
 };
 
@@ -194,6 +195,86 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
 };
 
+/* The proxy could not listen: the icon says "error" until it does, and a
+ * notification says why, offering the next free port when the one set
+ * is taken. */
+static void
+listen_failed (SyApplication *self,
+               const GError  *error)
+{
+  guint offered;
+
+  g_warning ("%s", error->message);
+  sy_tray_menu_set_failed (self->menu, TRUE);
+  offered = sy_notifier_listen_failed (self->notifier, sy_service_get_host (self->service),
+                                       sy_service_get_port (self->service), error);
+  if (offered != 0)
+    g_message ("Port %u is in use: port %u is free (the notification offers it)",
+               sy_service_get_port (self->service), offered);
+}
+
+static void
+on_menu_listen_failed (SyTrayMenu *menu,
+                       GError     *error,
+                       gpointer    user_data)
+{
+  listen_failed (SY_APPLICATION (user_data), error);
+}
+
+/* Listens, starting the service the first time. */
+static gboolean
+start_listening (SyApplication  *self,
+                 GError        **error)
+{
+  if (sy_service_get_state (self->service) == SY_SERVICE_STATE_STOPPED)
+    return sy_service_start (self->service, error);
+  return sy_service_set_listening (self->service, TRUE, error);
+}
+
+/* app.use-port(q): the notification's "Use 8318". The port is written to
+ * config.yaml (through the core, as a window's edit) so the next start
+ * uses it too; a service without a file, or one whose port the command
+ * line set, takes it as an override. Then the proxy starts. */
+static void
+use_port_activated (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  SyApplication *self = user_data;
+  guint16 port = g_variant_get_uint16 (parameter);
+  static const char * const path[] = { "port", NULL };
+  g_autoptr(GError) error = NULL;
+
+  if (sy_service_get_config_path (self->service) != NULL)
+    {
+      g_autoptr(JsonNode) value = json_node_init_int (json_node_alloc (), port);
+
+      if (!sy_service_edit_config (self->service, path, value, &error))
+        {
+          g_warning ("cannot write the port to %s: %s", sy_service_get_config_path (self->service),
+                     error->message);
+          g_clear_error (&error);
+        }
+    }
+  if (sy_service_get_port (self->service) != port)
+    {
+      g_autofree char *host = g_strdup (sy_service_get_host (self->service));
+
+      sy_service_set_listen_override (self->service, host, port);
+    }
+  if (!start_listening (self, &error))
+    {
+      listen_failed (self, error);
+      return;
+    }
+  sy_tray_menu_update (self->menu);
+  g_message ("Listening on port %u", sy_service_get_port (self->service));
+}
+
+static const GActionEntry core_actions[] = {
+  { "use-port", use_port_activated, "q", NULL, NULL, { 0 } },
+};
+
 static void
 on_logins_loaded (GObject      *source,
                   GAsyncResult *result,
@@ -219,7 +300,9 @@ sy_application_startup (GApplication *app)
   G_APPLICATION_CLASS (sy_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  g_action_map_add_action_entries (G_ACTION_MAP (app), core_actions, G_N_ELEMENTS (core_actions), app);
   self->menu = sy_tray_menu_new (self->service);
+  g_signal_connect_object (self->menu, "listen-failed", G_CALLBACK (on_menu_listen_failed), self, 0);
   self->tray = sy_tray_new ("switchyard", sy_tray_menu_get_model (self->menu),
                             "tray", sy_tray_menu_get_actions (self->menu),
                             "app", G_ACTION_GROUP (app),
@@ -237,20 +320,23 @@ sy_application_activate (GApplication *app)
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
 
-  if (sy_service_get_state (self->service) == SY_SERVICE_STATE_RUNNING)
+  /* Once only, even when the start failed (the notification and the
+   * switch retry it). */
+  if (self->activated || sy_service_get_state (self->service) == SY_SERVICE_STATE_RUNNING)
     {
-      /* A second `switchyard`: the windows will present themselves here. */
+      /* A second `switchyard`: the running one shows its accounts. */
       g_message ("Switchyard is already running");
+      sy_application_present_window (self, "accounts");
       return;
     }
 
+  self->activated = TRUE;
   /* Signed-in accounts load beside the start: API keys serve at once,
    * the subscriptions join when their tokens are read. */
   sy_service_load_logins_async (self->service, self->cancellable, on_logins_loaded, self);
   if (!sy_service_start (self->service, &error))
     {
-      g_warning ("%s", error->message);
-      sy_notifier_proxy_failed (self->notifier, error);
+      listen_failed (self, error);
       return;
     }
   url = sy_service_dup_url (self->service);
@@ -328,7 +414,7 @@ sy_application_run (SyService  *service,
 
   /* DEFAULT_FLAGS: unique on the session bus; a second instance sends
    * "activate" to the first and exits. Only argv[0] goes in: the options
-   * were parsed already (forwarding --login is for later). */
+   * were parsed already (main.c forwards --login to app.login). */
   app = g_object_new (SY_TYPE_APPLICATION,
                       "application-id", "io.github.switchyard.Switchyard",
                       "flags", G_APPLICATION_DEFAULT_FLAGS,

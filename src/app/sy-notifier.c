@@ -20,6 +20,7 @@
 
 #include "sy-notifier.h"
 #include "sy-account-state.h"
+#include "sy-attention.h"
 #include "sy-clock.h"
 #include "sy-credential.h"
 #include "sy-logins.h"
@@ -39,6 +40,7 @@ struct _SyNotifier
   GHashTable         *shown;       /* ids of the notifications on screen */
   GPtrArray          *watched;     /* account states followed */
   GPtrArray          *credentials; /* credentials followed */
+  guint               recheck_id;  /* when the first exhausted model is back */
 };
 
 G_DEFINE_FINAL_TYPE (SyNotifier, sy_notifier, G_TYPE_OBJECT)
@@ -161,46 +163,76 @@ check_quota (SyNotifier     *self,
     }
 }
 
-static void
-check_cooling (SyNotifier *self,
-               GListModel *accounts,
-               gint64      now_us)
+/* Per model: a model whose every account is out (cooling down for it, or
+ * no quota left) fails every request for it, whatever the other models
+ * do. One notification per model, withdrawn when an account is back. */
+static gboolean
+recheck (gpointer user_data)
 {
-  g_autofree char *at = NULL;
-  g_autofree char *body = NULL;
-  guint n_enabled = 0;
-  guint n_cooling = 0;
+  SyNotifier *self = user_data;
+
+  self->recheck_id = 0;
+  sy_notifier_check (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+check_exhausted (SyNotifier *self,
+                 gint64      now_us)
+{
+  g_autoptr(GPtrArray) exhausted = sy_attention_exhausted_models (self->service, now_us);
+  g_autoptr(GHashTable) current = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key;
   gint64 soonest = 0;
 
-  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+  for (guint i = 0; i < exhausted->len; i++)
     {
-      g_autoptr(SyAccountState) state = g_list_model_get_item (accounts, i);
-      gint64 recovery;
+      const SyExhaustedModel *m = g_ptr_array_index (exhausted, i);
 
-      if (!sy_account_state_get_enabled (state))
+      if (m->soonest_us > now_us && (soonest == 0 || m->soonest_us < soonest))
+        soonest = m->soonest_us;
+    }
+  /* A cooldown ends without a signal: look again then, so the
+   * notification goes when the model is served again. */
+  g_clear_handle_id (&self->recheck_id, g_source_remove);
+  if (soonest > 0)
+    self->recheck_id = g_timeout_add_seconds ((guint) MIN ((soonest - now_us) / G_USEC_PER_SEC + 1, G_MAXINT),
+                                              recheck, self);
+
+  for (guint i = 0; i < exhausted->len; i++)
+    {
+      const SyExhaustedModel *m = g_ptr_array_index (exhausted, i);
+      g_autofree char *id = g_strdup_printf ("exhausted-%s", m->model);
+      g_autofree char *title = NULL;
+      g_autofree char *body = NULL;
+
+      g_hash_table_add (current, g_strdup (id));
+      if (g_hash_table_contains (self->shown, id))
         continue;
-      n_enabled++;
-      recovery = sy_account_state_get_next_recovery (state, now_us);
-      if (recovery > now_us)
+      /* TRANSLATORS: %s is a model's name ("claude-sonnet-4-5") */
+      title = g_strdup_printf (_("No account can serve %s now"), m->model);
+      if (m->soonest_us > now_us)
         {
-          n_cooling++;
-          if (soonest == 0 || recovery < soonest)
-            soonest = recovery;
+          g_autofree char *at = format_time (m->soonest_us, now_us);
+
+          /* TRANSLATORS: the first %s is a model's name, the second a time */
+          body = g_strdup_printf (_("Every account for %s is cooling down or out of quota; "
+                                    "the first is back at %s."), m->model, at);
         }
+      else
+        /* TRANSLATORS: %s is a model's name */
+        body = g_strdup_printf (_("Every account for %s is cooling down or out of quota."), m->model);
+      show (self, id, title, body, "app.accounts", G_NOTIFICATION_PRIORITY_HIGH);
     }
 
-  if (n_enabled == 0 || n_cooling < n_enabled)
-    {
-      withdraw (self, "all-cooling");
-      return;
-    }
-  if (g_hash_table_contains (self->shown, "all-cooling"))
-    return;
-  at = format_time (soonest, now_us);
-  /* TRANSLATORS: %s is a time */
-  body = g_strdup_printf (_("Requests fail until the first account recovers at %s."), at);
-  show (self, "all-cooling", _("Every account is cooling down"), body, "app.accounts",
-        G_NOTIFICATION_PRIORITY_HIGH);
+  g_hash_table_iter_init (&iter, self->shown);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (g_str_has_prefix (key, "exhausted-") && !g_hash_table_contains (current, key))
+      g_ptr_array_add (gone, g_strdup (key));
+  for (guint i = 0; i < gone->len; i++)
+    withdraw (self, g_ptr_array_index (gone, i));
 }
 
 static void
@@ -269,7 +301,7 @@ sy_notifier_check (SyNotifier *self)
 
       check_quota (self, state, now_us);
     }
-  check_cooling (self, accounts, now_us);
+  check_exhausted (self, now_us);
   check_logins (self);
 }
 
@@ -315,11 +347,22 @@ on_reloaded (SyService  *service,
   read_config_file (self);
 }
 
+/* Listening: what said it could not is over. */
+static void
+on_listening (SyService  *service,
+              GParamSpec *pspec,
+              SyNotifier *self)
+{
+  if (sy_service_get_listening (service))
+    withdraw (self, "proxy-failed");
+}
+
 static void
 sy_notifier_dispose (GObject *object)
 {
   SyNotifier *self = SY_NOTIFIER (object);
 
+  g_clear_handle_id (&self->recheck_id, g_source_remove);
   if (self->watched != NULL)
     unwatch_accounts (self);
   if (self->credentials != NULL)
@@ -385,6 +428,7 @@ sy_notifier_new (GApplication *app,
   self->service = g_object_ref (service);
   read_config_file (self);
   g_signal_connect (service, "reloaded", G_CALLBACK (on_reloaded), self);
+  g_signal_connect (service, "notify::listening", G_CALLBACK (on_listening), self);
   g_signal_connect (sy_service_get_accounts (service), "items-changed",
                     G_CALLBACK (on_accounts_changed), self);
   on_accounts_changed (sy_service_get_accounts (service), 0, 0, 0, self);
@@ -460,10 +504,108 @@ void
 sy_notifier_proxy_failed (SyNotifier   *self,
                           const GError *error)
 {
+  g_autofree char *body = NULL;
+
   g_return_if_fail (SY_IS_NOTIFIER (self));
 
   if (!self->enabled)
     return;
-  show (self, "proxy-failed", _("The proxy could not start"), error != NULL ? error->message : NULL,
-        "app.settings", G_NOTIFICATION_PRIORITY_HIGH);
+  /* TRANSLATORS: %s says why, as the system put it */
+  body = g_strdup_printf (_("Switchyard could not start the proxy: %s"),
+                          error != NULL ? error->message : _("unknown error"));
+  show (self, "proxy-failed", _("The proxy could not start"), body, "app.settings",
+        G_NOTIFICATION_PRIORITY_HIGH);
+}
+
+/* An IP address to bind for @host: the address itself, any address for
+ * "" (all interfaces), loopback for a name. */
+static GInetAddress *
+bind_address (const char *host)
+{
+  GInetAddress *address = NULL;
+
+  if (host != NULL && *host != '\0')
+    address = g_inet_address_new_from_string (host);
+  if (address == NULL && (host == NULL || *host == '\0'))
+    address = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+  if (address == NULL)
+    address = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  return address;
+}
+
+gboolean
+sy_notifier_port_in_use (const char *host,
+                         guint       port)
+{
+  g_autoptr(GInetAddress) address = bind_address (host);
+  g_autoptr(GSocketAddress) where = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
+
+  socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, &error);
+  if (socket == NULL)
+    return FALSE;
+  where = g_inet_socket_address_new (address, (guint16) port);
+  /* With reuse on, as the server binds: only a listener is in the way,
+   * not the last connections' TIME_WAIT. */
+  if (g_socket_bind (socket, where, TRUE, &error) && g_socket_listen (socket, &error))
+    return FALSE;
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+}
+
+guint
+sy_notifier_find_free_port (const char *host,
+                            guint       port,
+                            guint       n_tries)
+{
+  for (guint next = port + 1; next <= port + n_tries && next <= G_MAXUINT16; next++)
+    if (!sy_notifier_port_in_use (host, next))
+      return next;
+  return 0;
+}
+
+guint
+sy_notifier_listen_failed (SyNotifier   *self,
+                           const char   *host,
+                           guint         port,
+                           const GError *error)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *button = NULL;
+  guint free_port;
+
+  g_return_val_if_fail (SY_IS_NOTIFIER (self), 0);
+
+  /* Only a port someone else holds has a way out here (not a refused
+   * address, a port under 1024, or port 0). */
+  if (!g_error_matches (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_LISTEN) || port == 0 ||
+      !sy_notifier_port_in_use (host, port) ||
+      (free_port = sy_notifier_find_free_port (host, port, SY_NOTIFIER_PORT_TRIES)) == 0)
+    {
+      sy_notifier_proxy_failed (self, error);
+      return 0;
+    }
+  if (!self->enabled)
+    return free_port;
+
+  /* TRANSLATORS: %u is a port number */
+  title = g_strdup_printf (_("Port %u is in use"), port);
+  /* TRANSLATORS: the first %u is the port taken, the second a free one */
+  body = g_strdup_printf (_("Another program listens on port %u, so the proxy is off. "
+                            "Switchyard can use port %u instead."), port, free_port);
+  /* TRANSLATORS: a button in the notification; %u is a port number */
+  button = g_strdup_printf (_("Use %u"), free_port);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  g_notification_set_default_action (notification, "app.settings");
+  g_notification_add_button_with_target (notification, button, "app.use-port", "q", (guint16) free_port);
+  self->send ("proxy-failed", notification, title, body, self->send_data);
+  g_hash_table_add (self->shown, g_strdup ("proxy-failed"));
+  return free_port;
 }

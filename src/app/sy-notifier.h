@@ -51,8 +51,32 @@ void        sy_notifier_set_threshold   (SyNotifier         *self,
                                          double              fraction);
 /* Looks at every account now (it also runs on each account change). */
 void        sy_notifier_check           (SyNotifier         *self);
-/* The proxy did not start: @error says why. */
+/* The proxy did not start: @error says why ("Switchyard could not start
+ * the proxy: <reason>"). Withdrawn when the proxy listens. */
 void        sy_notifier_proxy_failed    (SyNotifier         *self,
                                          const GError       *error);
+
+/* How far past a taken port the next free one is looked for. */
+#define SY_NOTIFIER_PORT_TRIES 20
+
+/* Listening on @host:@port failed with @error. When the port is taken
+ * (SY_SERVICE_ERROR_LISTEN, and a bind there fails "address in use") and
+ * one of the next SY_NOTIFIER_PORT_TRIES ports is free, offers it: "Port
+ * 8317 is in use" with a button "Use 8318" that activates
+ * app.use-port(q 8318). Otherwise says the proxy could not start. Returns
+ * the port offered, 0 when none. */
+guint       sy_notifier_listen_failed   (SyNotifier         *self,
+                                         const char         *host,
+                                         guint               port,
+                                         const GError       *error);
+/* Whether another socket listens on @host:@port ("" = every interface;
+ * a host name is tried on loopback). */
+gboolean    sy_notifier_port_in_use     (const char         *host,
+                                         guint               port);
+/* The first of @port + 1 … @port + @n_tries that is not in use, 0 when
+ * none is. */
+guint       sy_notifier_find_free_port  (const char         *host,
+                                         guint               port,
+                                         guint               n_tries);
 
 G_END_DECLS

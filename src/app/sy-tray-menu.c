@@ -17,9 +17,12 @@
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
 
+#include "sy-clock.h"
 #include "sy-login.h"
 #include "sy-quota.h"
+#include "sy-service-logins.h"
 #include "sy-app-util.h"
+#include "sy-attention.h"
 #include "sy-tray-menu.h"
 
 struct _SyTrayMenu
@@ -32,8 +35,10 @@ struct _SyTrayMenu
   GSimpleActionGroup *actions;
   GSimpleAction      *proxy_action;
   GPtrArray          *watched;        /* SyAccountState we listen to */
+  GPtrArray          *credentials;    /* their logins' SyCredential, listened to too */
   char               *url;            /* what the endpoint line shows */
   guint               update_id;
+  guint               recheck_id;     /* when the first cooldown ends */
   gboolean            failed;         /* the last attempt to listen failed */
   SyTrayStatus        status;
 };
@@ -49,9 +54,25 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+enum
+{
+  LISTEN_FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 char *
 sy_tray_menu_describe_account (SyAccountState *state,
                                gint64          now_us)
+{
+  return sy_tray_menu_describe_account_full (state, FALSE, now_us);
+}
+
+char *
+sy_tray_menu_describe_account_full (SyAccountState *state,
+                                    gboolean        needs_login,
+                                    gint64          now_us)
 {
   g_autoptr(GString) line = g_string_new (NULL);
   g_autoptr(GPtrArray) windows = sy_account_state_dup_quota_windows (state);
@@ -77,6 +98,10 @@ sy_tray_menu_describe_account (SyAccountState *state,
 
   if (!sy_account_state_get_enabled (state))
     g_ptr_array_add (parts, g_strdup (_("off")));
+  if (needs_login)
+    /* TRANSLATORS: in an account's line of the tray menu: the provider
+     * refused its saved sign-in */
+    g_ptr_array_add (parts, g_strdup (_("needs login")));
   if (lowest != NULL)
     {
       g_ptr_array_add (parts, g_strdup_printf ("%d%%", (int) lround (lowest->remaining * 100)));
@@ -112,32 +137,33 @@ escape_mnemonics (const char *text)
   return g_strjoinv ("__", pieces);
 }
 
-static SyTrayStatus
-compute_status (SyTrayMenu *self)
+SyTrayStatus
+sy_tray_menu_compute_status (SyService *service,
+                             gboolean   failed,
+                             gint64     now_us)
 {
-  GListModel *accounts = sy_service_get_accounts (self->service);
-  gint64 now_us = g_get_real_time ();
-  guint n_enabled = 0;
-  guint n_cooling = 0;
+  GListModel *accounts;
+  g_autoptr(GPtrArray) exhausted = NULL;
 
-  if (!sy_service_get_listening (self->service))
-    return self->failed ? SY_TRAY_STATUS_ERROR : SY_TRAY_STATUS_STOPPED;
+  g_return_val_if_fail (SY_IS_SERVICE (service), SY_TRAY_STATUS_STOPPED);
 
-  /* Attention: nothing left to serve from (every enabled account cooling),
-   * or an account whose quota has run out. */
+  if (!sy_service_get_listening (service))
+    return failed ? SY_TRAY_STATUS_ERROR : SY_TRAY_STATUS_STOPPED;
+
+  /* Attention: an enabled account whose login was refused, or a model
+   * that no account can serve now (each of its accounts cooling down for
+   * it or out of quota). One account out while another serves is the
+   * proxy doing its job, not news. */
+  accounts = sy_service_get_accounts (service);
   for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
     {
       g_autoptr(SyAccountState) state = g_list_model_get_item (accounts, i);
 
-      if (!sy_account_state_get_enabled (state))
-        continue;
-      n_enabled++;
-      if (sy_account_state_get_next_recovery (state, now_us) > now_us)
-        n_cooling++;
-      if (sy_account_state_get_quota (state, NULL) == 0)
+      if (sy_account_state_get_enabled (state) && sy_attention_needs_login (service, state))
         return SY_TRAY_STATUS_ATTENTION;
     }
-  if (n_enabled > 0 && n_cooling == n_enabled)
+  exhausted = sy_attention_exhausted_models (service, now_us);
+  if (exhausted->len > 0)
     return SY_TRAY_STATUS_ATTENTION;
   return SY_TRAY_STATUS_RUNNING;
 }
@@ -168,7 +194,7 @@ build_accounts_section (SyTrayMenu *self)
 {
   GListModel *accounts = sy_service_get_accounts (self->service);
   guint n = g_list_model_get_n_items (accounts);
-  gint64 now_us = g_get_real_time ();
+  gint64 now_us = sy_clock_now (sy_clock_get_default ());
 
   g_menu_remove_all (self->accounts_section);
   if (n == 0)
@@ -181,7 +207,9 @@ build_accounts_section (SyTrayMenu *self)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(SyAccountState) state = g_list_model_get_item (accounts, i);
-      g_autofree char *text = sy_tray_menu_describe_account (state, now_us);
+      g_autofree char *text = sy_tray_menu_describe_account_full (state,
+                                                                  sy_attention_needs_login (self->service, state),
+                                                                  now_us);
       g_autofree char *label = escape_mnemonics (text);
       g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
 
@@ -191,16 +219,56 @@ build_accounts_section (SyTrayMenu *self)
     }
 }
 
+static void queue_update (SyTrayMenu *self);
+
+static gboolean
+recheck (gpointer user_data)
+{
+  SyTrayMenu *self = user_data;
+
+  self->recheck_id = 0;
+  queue_update (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cooldowns end without a signal: look again when the first one does, so
+ * the icon and the "cooling until" lines do not outlive them. */
+static void
+schedule_recheck (SyTrayMenu *self,
+                  gint64      now_us)
+{
+  GListModel *accounts = sy_service_get_accounts (self->service);
+  gint64 soonest = 0;
+
+  g_clear_handle_id (&self->recheck_id, g_source_remove);
+  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+    {
+      g_autoptr(SyAccountState) state = g_list_model_get_item (accounts, i);
+      gint64 recovery = sy_account_state_get_next_recovery (state, now_us);
+
+      if (recovery > now_us && (soonest == 0 || recovery < soonest))
+        soonest = recovery;
+    }
+  if (soonest > 0)
+    self->recheck_id = g_timeout_add_seconds ((guint) MIN ((soonest - now_us) / G_USEC_PER_SEC + 1, G_MAXINT),
+                                              recheck, self);
+}
+
 static void
 update_now (SyTrayMenu *self)
 {
   SyTrayStatus status;
+  gint64 now_us = sy_clock_now (sy_clock_get_default ());
 
+  /* Listening again ends an earlier failure. */
+  if (sy_service_get_listening (self->service))
+    self->failed = FALSE;
   g_simple_action_set_state (self->proxy_action,
                              g_variant_new_boolean (sy_service_get_listening (self->service)));
   build_proxy_section (self);
   build_accounts_section (self);
-  status = compute_status (self);
+  status = sy_tray_menu_compute_status (self->service, self->failed, now_us);
+  schedule_recheck (self, now_us);
   if (status != self->status)
     {
       self->status = status;
@@ -231,6 +299,9 @@ unwatch_accounts (SyTrayMenu *self)
   for (guint i = 0; i < self->watched->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->watched, i), self);
   g_ptr_array_set_size (self->watched, 0);
+  for (guint i = 0; i < self->credentials->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->credentials, i), self);
+  g_ptr_array_set_size (self->credentials, 0);
 }
 
 static void
@@ -244,9 +315,16 @@ on_accounts_changed (GListModel *accounts,
   for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
     {
       SyAccountState *state = g_list_model_get_item (accounts, i);
+      SyCredential *credential = sy_service_lookup_login (self->service, sy_account_state_get_id (state));
 
       g_signal_connect_swapped (state, "changed", G_CALLBACK (queue_update), self);
       g_ptr_array_add (self->watched, state);
+      /* A refused login changes the credential, not the account state. */
+      if (credential != NULL && !g_ptr_array_find (self->credentials, credential, NULL))
+        {
+          g_signal_connect_swapped (credential, "changed", G_CALLBACK (queue_update), self);
+          g_ptr_array_add (self->credentials, g_object_ref (credential));
+        }
     }
   queue_update (self);
 }
@@ -267,10 +345,14 @@ on_proxy_change_state (GSimpleAction *action,
   else
     ok = sy_service_set_listening (self->service, on, &error);
   self->failed = !ok;
-  if (!ok)
-    g_warning ("%s", error->message);
   g_simple_action_set_state (action, g_variant_new_boolean (sy_service_get_listening (self->service)));
   queue_update (self);
+  if (!ok)
+    {
+      /* The application says it (log, notification). */
+      g_message ("The proxy switch could not listen: %s", error->message);
+      g_signal_emit (self, signals[LISTEN_FAILED], 0, error);
+    }
 }
 
 static void
@@ -362,12 +444,32 @@ sy_tray_menu_get_status (SyTrayMenu *self)
   return self->status;
 }
 
+void
+sy_tray_menu_set_failed (SyTrayMenu *self,
+                         gboolean    failed)
+{
+  g_return_if_fail (SY_IS_TRAY_MENU (self));
+
+  self->failed = !!failed;
+  update_now (self);
+}
+
+void
+sy_tray_menu_update (SyTrayMenu *self)
+{
+  g_return_if_fail (SY_IS_TRAY_MENU (self));
+
+  g_clear_handle_id (&self->update_id, g_source_remove);
+  update_now (self);
+}
+
 static void
 sy_tray_menu_dispose (GObject *object)
 {
   SyTrayMenu *self = SY_TRAY_MENU (object);
 
   g_clear_handle_id (&self->update_id, g_source_remove);
+  g_clear_handle_id (&self->recheck_id, g_source_remove);
   if (self->watched != NULL)
     unwatch_accounts (self);
   g_clear_object (&self->service);
@@ -380,6 +482,7 @@ sy_tray_menu_finalize (GObject *object)
   SyTrayMenu *self = SY_TRAY_MENU (object);
 
   g_clear_pointer (&self->watched, g_ptr_array_unref);
+  g_clear_pointer (&self->credentials, g_ptr_array_unref);
   g_free (self->url);
   g_clear_object (&self->proxy_action);
   g_clear_object (&self->actions);
@@ -420,6 +523,12 @@ sy_tray_menu_class_init (SyTrayMenuClass *klass)
     g_param_spec_enum ("status", NULL, NULL, SY_TYPE_TRAY_STATUS, SY_TRAY_STATUS_STOPPED,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The proxy switch could not open the port: the GError says why (the
+   * application tells the user). */
+  signals[LISTEN_FAILED] =
+    g_signal_new ("listen-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -430,5 +539,6 @@ sy_tray_menu_init (SyTrayMenu *self)
   self->accounts_section = g_menu_new ();
   self->actions = g_simple_action_group_new ();
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
+  self->credentials = g_ptr_array_new_with_free_func (g_object_unref);
   self->status = SY_TRAY_STATUS_STOPPED;
 }

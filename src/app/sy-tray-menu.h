@@ -28,8 +28,26 @@ GMenuModel   *sy_tray_menu_get_model        (SyTrayMenu     *self);
 GActionGroup *sy_tray_menu_get_actions      (SyTrayMenu     *self);
 /* What the icon should say (the "status" property follows it). */
 SyTrayStatus  sy_tray_menu_get_status       (SyTrayMenu     *self);
+/* The proxy could not listen (startup, or the switch): the icon says
+ * "error" until it listens. The switch's own failures also emit
+ * "listen-failed" (a GError). */
+void          sy_tray_menu_set_failed       (SyTrayMenu     *self,
+                                             gboolean        failed);
+/* Rebuilds the menu and the status now rather than in the idle. */
+void          sy_tray_menu_update           (SyTrayMenu     *self);
+/* What the icon says for @service at @now_us: stopped (error after a
+ * failed listen), attention (an enabled account needs login, or every
+ * account that serves some model is out for it, see sy-attention.h),
+ * else running. */
+SyTrayStatus  sy_tray_menu_compute_status   (SyService      *service,
+                                             gboolean        failed,
+                                             gint64          now_us);
 /* One account's line: "Claude · me@x.com — 62% · resets 18:00". */
 char         *sy_tray_menu_describe_account (SyAccountState *state,
                                              gint64          now_us);
+/* ...with "needs login" in it when its login was refused. */
+char         *sy_tray_menu_describe_account_full (SyAccountState *state,
+                                                  gboolean        needs_login,
+                                                  gint64          now_us);
 
 G_END_DECLS
