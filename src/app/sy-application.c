@@ -17,6 +17,7 @@
 #include "sy-application.h"
 #include "sy-notifier.h"
 #include "sy-service-logins.h"
+#include "sy-settings-window.h"
 #include "sy-tray.h"
 #include "sy-tray-menu.h"
 
@@ -108,7 +109,7 @@ static const struct
   const char  *name;
   GtkWidget *(*create) (SyService *service);
 } window_types[] = {
-  { NULL, NULL },
+  { "settings", sy_settings_window_new },
 };
 
 static gboolean
