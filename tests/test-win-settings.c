@@ -123,6 +123,12 @@ error_shown (Fixture *f)
   return gtk_info_bar_get_revealed (GTK_INFO_BAR (named (f, "error_bar")));
 }
 
+static gboolean
+error_is_shown (gpointer data)
+{
+  return error_shown (data);
+}
+
 static const char *
 error_text (Fixture *f)
 {
@@ -284,11 +290,16 @@ test_strategy (Fixture       *f,
 
   g_assert_cmpstr (gtk_combo_box_get_active_id (GTK_COMBO_BOX (named (f, "strategy_combo"))), ==,
                    "round-robin");
+  /* A port being typed (not applied) survives the reload of another edit. */
+  gtk_entry_set_text (GTK_ENTRY (named (f, "port_spin")), "9999");
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (named (f, "strategy_combo")), "fill-first");
   g_assert_false (error_shown (f));
   g_assert_cmpstr (sy_service_get_config (f->t.service)->routing_strategy, ==, "fill-first");
   text = config_text (f);
   g_assert_nonnull (strstr (text, "routing:\n  strategy: fill-first\n"));
+  g_assert_null (strstr (text, "9999"));
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (named (f, "port_spin"))), ==, "9999");
+  g_assert_true (gtk_widget_get_sensitive (named (f, "apply_address_button")));
 }
 
 static void
@@ -564,6 +575,27 @@ test_hand_edit (Fixture       *f,
 
     g_assert_nonnull (strstr (text, "routing: {strategy: ff}"));
   }
+
+  /* A broken edit: said in the window, the previous config stays. */
+  g_test_expect_message ("sy-service", G_LOG_LEVEL_WARNING, "*previous config stays in force*");
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_file_set_contents (f->t.config_path, "routing: {strategy: sideways}\n" UPSTREAM, -1, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_true (app_test_spin_until (error_is_shown, f, 10000));
+  g_test_assert_expected_messages ();
+  g_assert_true (g_str_has_prefix (error_text (f), "The changes to config.yaml were not applied: "));
+  g_assert_cmpstr (gtk_combo_box_get_active_id (GTK_COMBO_BOX (named (f, "strategy_combo"))), ==,
+                   "fill-first");
+  /* Fixed by hand: the error goes. */
+  app_test_rewrite_config (&f->t, CONFIG_OPEN);
+  app_test_spin_for (50);
+  g_assert_false (error_shown (f));
+  g_assert_cmpstr (gtk_combo_box_get_active_id (GTK_COMBO_BOX (named (f, "strategy_combo"))), ==,
+                   "round-robin");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (named (f, "notifications_switch"))));
 }
 
 /* A file manager on the bus: ShowItems gets the config's URI. */

@@ -33,6 +33,7 @@ struct _SySettingsWindow
 
   SyService            *service;
   gboolean              updating;        /* widgets being set from the config */
+  gboolean              reload_error;    /* the error bar is about a refused hand edit */
   char                 *fresh_key;       /* generated in this window, shown whole */
   char                 *revoking;        /* the key the confirmation is about */
   GtkWidget            *confirm;         /* the revoke confirmation, while open */
@@ -112,6 +113,7 @@ static void
 show_error (SySettingsWindow *self,
             const char       *message)
 {
+  self->reload_error = FALSE;
   gtk_label_set_text (self->error_label, message);
   gtk_info_bar_set_revealed (self->error_bar, TRUE);
 }
@@ -304,7 +306,7 @@ update_keys (SySettingsWindow *self)
 }
 
 /* The whole window from the config in force: after each reload, whoever
- * made it. Unapplied typing in the address fields gives way to the file. */
+ * made it. Address fields being edited (Apply not pressed yet) are kept. */
 static void
 refresh (SySettingsWindow *self)
 {
@@ -314,9 +316,11 @@ refresh (SySettingsWindow *self)
   const char *path = sy_service_get_config_path (self->service);
 
   self->updating = TRUE;
-  gtk_entry_set_text (self->host_entry, config->host);
-  gtk_spin_button_set_value (self->port_spin, config->port);
-  gtk_widget_set_sensitive (self->apply_address_button, FALSE);
+  if (!gtk_widget_get_sensitive (self->apply_address_button))
+    {
+      gtk_entry_set_text (self->host_entry, config->host);
+      gtk_spin_button_set_value (self->port_spin, config->port);
+    }
   update_url (self);
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->strategy_combo), config->routing_strategy);
   update_keys (self);
@@ -336,7 +340,23 @@ static void
 on_reloaded (SySettingsWindow *self,
              guint             generation)
 {
+  /* The file loads again: what was wrong with it is gone. */
+  if (self->reload_error)
+    clear_error (self);
   refresh (self);
+}
+
+/* A hand edit the core refused: the previous config stays in force, and
+ * the window says why (the log is not where people look). */
+static void
+on_reload_failed (SySettingsWindow *self,
+                  const GError     *error)
+{
+  g_autofree char *message = g_strdup_printf (_("The changes to config.yaml were not applied: %s"),
+                                              error->message);
+
+  show_error (self, message);
+  self->reload_error = TRUE;
 }
 
 static void
@@ -464,6 +484,7 @@ on_apply_address (SySettingsWindow *self)
         }
       return;
     }
+  gtk_widget_set_sensitive (self->apply_address_button, FALSE);
   refresh (self);
 }
 
@@ -677,7 +698,6 @@ on_chooser_response (GtkNativeDialog  *chooser,
       if (path != NULL)
         sy_settings_window_import_folder (self, path);
     }
-  g_clear_object (&self->chooser);
 }
 
 static void
@@ -828,6 +848,8 @@ sy_settings_window_constructed (GObject *object)
   G_OBJECT_CLASS (sy_settings_window_parent_class)->constructed (object);
 
   g_signal_connect_object (self->service, "reloaded", G_CALLBACK (on_reloaded), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->service, "reload-failed", G_CALLBACK (on_reload_failed), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->service, "notify::listening", G_CALLBACK (update_url), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->service, "notify::port", G_CALLBACK (update_url), self, G_CONNECT_SWAPPED);
