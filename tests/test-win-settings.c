@@ -189,6 +189,33 @@ test_shows_config (Fixture       *f,
 }
 
 static void
+test_mask (void)
+{
+  g_autofree char *generated = sy_settings_generate_api_key ();
+  g_autofree char *again = sy_settings_generate_api_key ();
+  struct { const char *key; const char *shown; } cases[] = {
+    { "sk-sy-AbCdEfGhIjKlMnOpQrStUvWxYz012345", "sk-sy-AbCd…2345" },
+    { "sk-0123456789abcdef0123", "sk-…" },     /* too short to show its end */
+    { "sk-0123456789abcdef01234", "sk-0123456…1234" },
+    { "abcdefgh", "abc…" },
+    { "abcdefg", "•••" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *shown = sy_settings_mask_api_key (cases[i].key);
+
+      g_assert_cmpstr (shown, ==, cases[i].shown);
+    }
+  /* base64url, no padding, never the same twice. */
+  g_assert_true (g_str_has_prefix (generated, "sk-sy-"));
+  g_assert_cmpuint (strlen (generated), ==, 38);
+  for (const char *p = generated + 6; *p != '\0'; p++)
+    g_assert_true (g_ascii_isalnum (*p) || *p == '-' || *p == '_');
+  g_assert_cmpstr (generated, !=, again);
+}
+
+static void
 test_generate_and_revoke (Fixture       *f,
                           gconstpointer  data)
 {
@@ -359,6 +386,8 @@ test_address (Fixture       *f,
     g_assert_cmpstr (after, ==, before);
   }
   g_assert_cmpstr (sy_service_get_config (f->t.service)->host, ==, "127.0.0.1");
+  app_test_spin_for (300);     /* the bar slides in */
+  g_free (app_test_screenshot (f->window, "settings-window-error.png"));
   gtk_info_bar_response (GTK_INFO_BAR (named (f, "error_bar")), GTK_RESPONSE_CLOSE);
   g_assert_false (error_shown (f));
 
@@ -668,6 +697,7 @@ main (int    argc,
 {
   gtk_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/settings/mask", test_mask);
   g_test_add ("/settings/shows-config", Fixture, CONFIG_FULL, fixture_setup, test_shows_config,
               fixture_teardown);
   g_test_add ("/settings/keys", Fixture, NULL, fixture_setup, test_generate_and_revoke, fixture_teardown);

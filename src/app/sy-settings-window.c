@@ -100,9 +100,11 @@ sy_settings_mask_api_key (const char *key)
 {
   gsize len = strlen (key);
 
-  if (len > 16)
+  /* Enough to tell keys apart, never enough to use one: at least ten
+   * characters stay hidden. */
+  if (len >= 24)
     return g_strdup_printf ("%.10s…%s", key, key + len - 4);
-  if (len > 6)
+  if (len >= 8)
     return g_strdup_printf ("%.3s…", key);
   return g_strdup ("•••");
 }

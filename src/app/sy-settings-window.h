@@ -28,7 +28,8 @@ void       sy_settings_window_import_folder (SySettingsWindow *self,
 /* A new client key: "sk-sy-" and 32 base64url characters (24 random
  * bytes from a CSPRNG). */
 char      *sy_settings_generate_api_key     (void);
-/* A key as a list shows it: "sk-sy-Ab…wXyZ". */
+/* A key as a list shows it: "sk-sy-AbCd…wXyZ" (ten characters and the last
+ * four; shorter keys less). */
 char      *sy_settings_mask_api_key         (const char       *key);
 
 G_END_DECLS
