@@ -514,6 +514,12 @@ test_notifications (Fixture       *f,
 }
 
 static gboolean
+one_login (gpointer data)
+{
+  return sy_logins_get_all (SY_LOGINS (data))->len == 1;
+}
+
+static gboolean
 import_finished (gpointer data)
 {
   Fixture *f = data;
@@ -575,6 +581,27 @@ test_import (Fixture       *f,
   }
   app_test_spin_for (100);
   g_free (app_test_screenshot (f->window, "settings-window.png"));
+}
+
+/* Closing the window while an import runs: the import finishes, the
+ * window's widgets are left alone. */
+static void
+test_import_closed (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (f->t.dir, "cpa-auths", NULL);
+  g_autofree char *claude = g_build_filename (dir, "claude-me@example.com.json", NULL);
+  g_autoptr(GError) error = NULL;
+  GObject *logins;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_file_set_contents (claude, claude_file, -1, &error);
+  g_assert_no_error (error);
+  app_test_load_logins (&f->t);
+  logins = sy_service_get_logins (f->t.service);
+  sy_settings_window_import_folder (SY_SETTINGS_WINDOW (f->window), dir);
+  gtk_widget_destroy (f->window);
+  g_assert_true (app_test_spin_until (one_login, logins, 10000));
 }
 
 static void
@@ -706,6 +733,7 @@ main (int    argc,
   g_test_add ("/settings/autostart", Fixture, NULL, fixture_setup, test_autostart, fixture_teardown);
   g_test_add ("/settings/notifications", Fixture, NULL, fixture_setup, test_notifications, fixture_teardown);
   g_test_add ("/settings/import", Fixture, NULL, fixture_setup, test_import, fixture_teardown);
+  g_test_add ("/settings/import-closed", Fixture, NULL, fixture_setup, test_import_closed, fixture_teardown);
   g_test_add ("/settings/hand-edit", Fixture, NULL, fixture_setup, test_hand_edit, fixture_teardown);
   g_test_add ("/settings/reveal", Fixture, NULL, fixture_setup, test_reveal, fixture_teardown);
 

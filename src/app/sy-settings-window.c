@@ -34,6 +34,7 @@ struct _SySettingsWindow
   SyService            *service;
   gboolean              updating;        /* widgets being set from the config */
   gboolean              reload_error;    /* the error bar is about a refused hand edit */
+  gboolean              disposed;        /* async answers find no widgets then */
   char                 *fresh_key;       /* generated in this window, shown whole */
   char                 *revoking;        /* the key the confirmation is about */
   GtkWidget            *confirm;         /* the revoke confirmation, while open */
@@ -628,6 +629,8 @@ import_done (GObject      *source,
   guint imported = 0;
   guint skipped = 0;
 
+  if (self->disposed)
+    return;
   gtk_spinner_stop (self->import_spinner);
   gtk_widget_hide (GTK_WIDGET (self->import_spinner));
   gtk_widget_set_sensitive (self->import_button, TRUE);
@@ -799,6 +802,8 @@ show_items_done (GObject      *source,
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   const char *path = sy_service_get_config_path (self->service);
 
+  if (self->disposed)
+    return;
   if (reply != NULL)
     {
       clear_error (self);
@@ -904,6 +909,7 @@ sy_settings_window_dispose (GObject *object)
 {
   SySettingsWindow *self = SY_SETTINGS_WINDOW (object);
 
+  self->disposed = TRUE;
   g_clear_handle_id (&self->logins_poll, g_source_remove);
   if (self->confirm != NULL)
     gtk_widget_destroy (g_steal_pointer (&self->confirm));
