@@ -625,6 +625,23 @@ test_hand_edit (Fixture       *f,
   assert_shows (f, "sk-by-hand…3333");
   g_assert_cmpuint (n_rows (f), ==, 1);
   g_assert_false (gtk_widget_is_drawable (app_test_find (f->window, GTK_TYPE_LABEL, "No keys yet*")));
+  /* The harness's --port stand-in holds the listener where it is. */
+  app_test_rewrite_config (&f->t, "port: 1\n" UPSTREAM);
+  app_test_spin_for (50);
+  g_assert_true (g_str_has_suffix (gtk_label_get_text (GTK_LABEL (named (f, "url_label"))),
+                                   ", as the command line says"));
+  app_test_rewrite_config (&f->t,
+                           "host: 127.0.0.1\n"
+                           "port: 0\n"
+                           "api-keys: [sk-by-hand-0000111122223333]\n"
+                           "routing: {strategy: ff}\n"
+                           "token-store: keyring\n"
+                           "desktop-notifications: false\n"
+                           UPSTREAM);
+  app_test_spin_for (50);
+  g_assert_false (g_str_has_suffix (gtk_label_get_text (GTK_LABEL (named (f, "url_label"))),
+                                    ", as the command line says"));
+
   /* The hand edit wrote nothing back. */
   {
     g_autofree char *text = config_text (f);

@@ -193,13 +193,18 @@ config_boolean (SyConfig   *config,
 static void
 update_url (SySettingsWindow *self)
 {
+  SyConfig *config = sy_service_get_config (self->service);
   g_autofree char *url = sy_service_dup_url (self->service);
   g_autofree char *text = NULL;
 
-  if (sy_service_get_listening (self->service))
-    text = g_strdup_printf (_("Clients connect to %s"), url);
-  else
+  if (!sy_service_get_listening (self->service))
     text = g_strdup_printf (_("The proxy is off; when on, clients connect to %s"), url);
+  else if ((config->port != 0 && (guint) config->port != sy_service_get_port (self->service))
+           || g_strcmp0 (config->host, sy_service_get_host (self->service)) != 0)
+    /* --host/--port win over config.yaml (and a port of 0 is any). */
+    text = g_strdup_printf (_("Clients connect to %s, as the command line says"), url);
+  else
+    text = g_strdup_printf (_("Clients connect to %s"), url);
   gtk_label_set_text (self->url_label, text);
 }
 
