@@ -390,6 +390,16 @@ test_address (Fixture       *f,
   g_free (app_test_screenshot (f->window, "settings-window-error.png"));
   gtk_info_bar_response (GTK_INFO_BAR (named (f, "error_bar")), GTK_RESPONSE_CLOSE);
   g_assert_false (error_shown (f));
+  /* An empty host is every interface too. */
+  set_address (f, "", "0");
+  g_assert_true (error_shown (f));
+  g_assert_nonnull (strstr (error_text (f), "all interfaces"));
+  {
+    g_autofree char *after = config_text (f);
+
+    g_assert_cmpstr (after, ==, before);
+  }
+  gtk_info_bar_response (GTK_INFO_BAR (named (f, "error_bar")), GTK_RESPONSE_CLOSE);
 
   /* Out of range. */
   set_address (f, "127.0.0.1", "70000");
