@@ -311,11 +311,12 @@ app_test_dump (GtkWidget *root)
 }
 
 guint
-app_test_request (AppTestService *t,
-                  const char     *method,
-                  const char     *path,
-                  const char     *json_body,
-                  char          **body_out)
+app_test_request_with_headers (AppTestService     *t,
+                               const char         *method,
+                               const char         *path,
+                               const char         *json_body,
+                               const char * const *headers,
+                               char              **body_out)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *base = sy_service_dup_url (t->service);
@@ -323,8 +324,18 @@ app_test_request (AppTestService *t,
   g_auto(HttpResponse) r = { 0 };
 
   http_request (session, method, url, json_body ? "application/json" : NULL, json_body,
-                json_body ? strlen (json_body) : 0, NULL, &r);
+                json_body ? strlen (json_body) : 0, headers, &r);
   if (body_out != NULL)
     *body_out = g_strdup (r.text);
   return r.status;
+}
+
+guint
+app_test_request (AppTestService *t,
+                  const char     *method,
+                  const char     *path,
+                  const char     *json_body,
+                  char          **body_out)
+{
+  return app_test_request_with_headers (t, method, path, json_body, NULL, body_out);
 }

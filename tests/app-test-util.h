@@ -71,5 +71,13 @@ guint      app_test_request         (AppTestService *t,
                                      const char     *path,
                                      const char     *json_body,
                                      char          **body_out);
+/* The same with @headers ("Name: value" strings, NULL-terminated; may be
+ * NULL), e.g. a client's "Authorization: Bearer KEY". */
+guint      app_test_request_with_headers (AppTestService     *t,
+                                          const char         *method,
+                                          const char         *path,
+                                          const char         *json_body,
+                                          const char * const *headers,
+                                          char              **body_out);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "sy-application.h"
 #include "sy-notifier.h"
 #include "sy-service-logins.h"
+#include "sy-settings-window.h"
 #include "sy-tray.h"
 #include "sy-tray-menu.h"
 #include "sy-usage-window.h"
@@ -111,7 +112,7 @@ static const struct
   GtkWidget *(*create) (SyService *service);
 } window_types[] = {
   { "usage", sy_usage_window_new },
-  { NULL, NULL },
+  { "settings", sy_settings_window_new },
 };
 
 static gboolean

@@ -1,0 +1,78 @@
+/* sy-autostart.c: starting the app when the user logs in (XDG autostart)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "sy-app"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "sy-autostart.h"
+
+/* Exec is the command, not this binary's path: an installed switchyard is
+ * on PATH, and a path into a build tree or an old install would go stale. */
+static const char entry_text[] =
+  "[Desktop Entry]\n"
+  "Type=Application\n"
+  "Name=Switchyard\n"
+  "Comment=AI API proxy for your subscriptions\n"
+  "Exec=switchyard\n"
+  "Icon=io.github.switchyard.Switchyard\n"
+  "Terminal=false\n"
+  "NoDisplay=false\n"
+  "X-GNOME-Autostart-enabled=true\n";
+
+char *
+sy_autostart_get_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "autostart", SY_AUTOSTART_FILE_NAME, NULL);
+}
+
+gboolean
+sy_autostart_get_enabled (void)
+{
+  g_autofree char *path = sy_autostart_get_path ();
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *enabled = NULL;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL))
+    return FALSE;
+  /* The spec's way to turn an entry off without deleting it, and GNOME's. */
+  if (g_key_file_get_boolean (file, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_HIDDEN, NULL))
+    return FALSE;
+  enabled = g_key_file_get_value (file, G_KEY_FILE_DESKTOP_GROUP, "X-GNOME-Autostart-enabled", NULL);
+  return enabled == NULL || g_ascii_strcasecmp (g_strstrip (enabled), "false") != 0;
+}
+
+gboolean
+sy_autostart_set_enabled (gboolean   enabled,
+                          GError   **error)
+{
+  g_autofree char *path = sy_autostart_get_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (!enabled)
+    {
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "Cannot remove %s: %s", path, g_strerror (saved));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot create %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  return g_file_set_contents (path, entry_text, -1, error);
+}
