@@ -24,6 +24,8 @@
 #define CODEX_CLIENT   "app_EMoamEEZ73f0CkXaXp7hrann"
 #define XAI_CODE       "WDJB-MJHT"
 #define XAI_DEVICE     "device-code-xai-1"
+#define CODEX_USER_CODE "QWER-7531"
+#define CODEX_DEVICE_CODE "ac_device-code-42"
 
 typedef struct
 {
@@ -81,7 +83,8 @@ on_token (SoupServer        *server,
 
   f->n_token_calls++;
   g_assert_cmpstr (g_hash_table_lookup (form, "grant_type"), ==, "authorization_code");
-  g_assert_cmpstr (g_hash_table_lookup (form, "code"), ==, f->issued_code);
+  if (g_strcmp0 (g_hash_table_lookup (form, "code"), CODEX_DEVICE_CODE) != 0)
+    g_assert_cmpstr (g_hash_table_lookup (form, "code"), ==, f->issued_code);
   if (f->refuse_code)
     {
       answer_json (msg, 400, "{\"error\":\"invalid_grant\",\"error_description\":\"The code has expired\"}");
@@ -134,6 +137,39 @@ on_device_token (SoupServer        *server,
   answer_json (msg, 200, body);
 }
 
+/* POST /api/accounts/deviceauth/usercode (Codex, JSON). */
+static void
+on_codex_usercode (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  g_autoptr(JsonObject) o = request_json (msg);
+
+  g_assert_cmpstr (json_object_get_string_member (o, "client_id"), ==, CODEX_CLIENT);
+  answer_json (msg, 200, "{\"device_auth_id\":\"devauth-1\",\"user_code\":\"" CODEX_USER_CODE "\","
+                         "\"interval\":\"0.02\",\"expires_at\":\"2099-01-01T00:00:00Z\"}");
+}
+
+/* POST /api/accounts/deviceauth/token (Codex, JSON): pending, then approved. */
+static void
+on_codex_device_token (SoupServer        *server,
+                       SoupServerMessage *msg,
+                       const char        *path,
+                       GHashTable        *query,
+                       gpointer           user_data)
+{
+  Fixture *f = user_data;
+
+  f->n_polls++;
+  if (!f->approved)
+    answer_json (msg, 403, "{\"error\":{\"message\":\"Device authorization is pending\"}}");
+  else
+    answer_json (msg, 200, "{\"authorization_code\":\"" CODEX_DEVICE_CODE "\",\"code_challenge\":\"x\","
+                           "\"code_verifier\":\"device-verifier-1\"}");
+}
+
 /* ---------------------------------------------------------------- fixture */
 
 static gboolean
@@ -168,6 +204,8 @@ fixture_setup (Fixture       *f,
   fake_upstream_add_handler (f->upstream, "/oauth/token", on_token, f);
   fake_upstream_add_handler (f->upstream, "/oauth2/device/code", on_device_code, f);
   fake_upstream_add_handler (f->upstream, "/oauth2/token", on_device_token, f);
+  fake_upstream_add_handler (f->upstream, "/api/accounts/deviceauth/usercode", on_codex_usercode, f);
+  fake_upstream_add_handler (f->upstream, "/api/accounts/deviceauth/token", on_codex_device_token, f);
   url = fake_upstream_get_url (f->upstream);
   yaml = g_strdup_printf ("host: 127.0.0.1\n"
                           "port: 0\n"
@@ -606,6 +644,69 @@ test_device (Fixture       *f,
   g_assert_nonnull (find_account (f, "xai"));
 }
 
+/* Codex: a code on another device instead of this browser. */
+static void
+test_codex_device (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *device_url = g_strconcat (fake_upstream_get_url (f->upstream), "/codex/device", NULL);
+
+  start_codex (f);
+  g_assert_false (gtk_widget_get_visible (named (f, "code_box")));
+  click (f, "device_button");
+  g_assert_cmpstr (page (f), ==, "progress");
+  g_assert_true (app_test_spin_until (is_visible, named (f, "code_box"), 10000));
+  g_assert_cmpstr (label_text (f, "code_label"), ==, CODEX_USER_CODE);
+  g_assert_cmpstr (label_text (f, "url_label"), ==, device_url);
+  g_assert_false (gtk_widget_get_visible (named (f, "paste_box")));
+  g_assert_false (gtk_widget_get_visible (named (f, "device_button")));
+  /* The browser sign-in's page, then the device page. */
+  g_assert_cmpuint (f->opened->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (f->opened, 1), ==, device_url);
+  f->approved = TRUE;
+  wait_for_page (f, "result");
+  g_assert_cmpstr (label_text (f, "result_title"), ==, "Signed in as me@example.com");
+  g_assert_nonnull (find_account (f, "codex"));
+  /* The next sign-in is the browser's again. */
+  start_codex (f);
+  g_assert_true (gtk_widget_get_visible (named (f, "paste_box")));
+}
+
+/* Before the accounts are read, the window says so and starts nothing;
+ * started again once they are, the sign-in runs. */
+static void
+test_loading (Fixture       *f,
+              gconstpointer  data)
+{
+  AppTestService t;
+  GtkWidget *window;
+  GtkWidget *status;
+  g_autofree char *yaml = g_strdup_printf ("host: 127.0.0.1\nport: 0\ntoken-store: file\n"
+                                           "endpoints:\n  codex: {auth: \"%s\"}\n",
+                                           fake_upstream_get_url (f->upstream));
+
+  app_test_service_init (&t, yaml);
+  window = sy_login_window_new (t.service);
+  g_object_set (window, "callback-port", G_MAXUINT16 + 1, NULL);
+  g_signal_connect (window, "open-uri", G_CALLBACK (on_open_uri), f);
+  app_test_show (window);
+  sy_login_terms_mark_seen ("codex");
+  sy_login_window_start (SY_LOGIN_WINDOW (window), "codex");
+  status = app_test_find_named (window, "status_label");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Loading your accounts…");
+  g_assert_false (gtk_widget_get_visible (app_test_find_named (window, "url_frame")));
+  g_assert_cmpuint (f->opened->len, ==, 0);
+
+  app_test_load_logins (&t);
+  sy_login_window_start (SY_LOGIN_WINDOW (window), "codex");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Waiting for the browser…");
+  g_assert_true (gtk_widget_get_visible (app_test_find_named (window, "url_frame")));
+  g_assert_cmpuint (f->opened->len, ==, 1);
+  gtk_widget_destroy (window);
+  app_test_spin_for (50);
+  app_test_service_clear (&t);
+}
+
 /* Gemini CLI asks for the Google Cloud project before the sign-in. */
 static void
 test_gemini_project (Fixture       *f,
@@ -648,6 +749,8 @@ main (int   argc,
   ADD ("/win-login/refused", test_refused);
   ADD ("/win-login/terms-once", test_terms_once);
   ADD ("/win-login/device", test_device);
+  ADD ("/win-login/codex-device", test_codex_device);
+  ADD ("/win-login/loading", test_loading);
   ADD ("/win-login/gemini-project", test_gemini_project);
 
   return g_test_run ();

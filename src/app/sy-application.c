@@ -178,8 +178,12 @@ on_logins_loaded (GObject      *source,
   if (self->pending_login != NULL)
     {
       g_autofree char *provider = g_steal_pointer (&self->pending_login);
+      GtkWindow *window = g_hash_table_lookup (self->windows, "login");
 
-      start_login (self, provider);
+      /* Unless the window was closed or moved on to another provider. */
+      if (window != NULL && gtk_widget_get_visible (GTK_WIDGET (window))
+          && g_strcmp0 (sy_login_window_get_provider (SY_LOGIN_WINDOW (window)), provider) == 0)
+        start_login (self, provider);
     }
 }
 

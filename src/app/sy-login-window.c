@@ -34,6 +34,7 @@ struct _SyLoginWindow
   guint                 attempt;        /* answers of older attempts are ignored */
   gboolean              opened;         /* the browser was opened for this flow */
   guint                 callback_port;  /* 0: each provider's own */
+  gboolean              device;         /* Codex: a code instead of the browser */
 
   /* template */
   GtkHeaderBar         *header;
@@ -57,6 +58,7 @@ struct _SyLoginWindow
   GtkLabel             *paste_hint;
   GtkEntry             *paste_entry;
   GtkLabel             *paste_error;
+  GtkWidget            *device_button;
   GtkImage             *result_icon;
   GtkLabel             *result_title;
   GtkLabel             *result_detail;
@@ -206,6 +208,9 @@ update_progress (SyLoginWindow *self)
   gtk_label_set_text (self->code_label, code ? code : "");
   /* Only browser flows come back to a local address one could paste. */
   gtk_widget_set_visible (self->paste_box, url != NULL && port != 0);
+  /* Codex also signs in with a code, confirmed in any browser anywhere. */
+  gtk_widget_set_visible (self->device_button,
+                          url != NULL && port != 0 && g_strcmp0 (self->provider, "codex") == 0);
 
   if (url == NULL)
     {
@@ -393,8 +398,22 @@ begin_flow (SyLoginWindow *self)
 
   stop_flow (self);
   hide_info (self);
+  if (sy_service_get_logins (self->service) == NULL)
+    {
+      /* The application starts the sign-in again once they are read. */
+      gtk_widget_hide (self->url_frame);
+      gtk_widget_hide (self->code_box);
+      gtk_widget_hide (self->paste_box);
+      gtk_widget_hide (self->device_button);
+      gtk_label_set_text (self->status_label, _("Loading your accounts…"));
+      gtk_label_set_text (self->hint_label, _("The sign-in starts as soon as they are read."));
+      gtk_spinner_start (self->spinner);
+      gtk_stack_set_visible_child_name (self->stack, "progress");
+      return;
+    }
   g_clear_pointer (&self->project, g_free);
   options.callback_port = self->callback_port;
+  options.device = self->device;
   if (g_strcmp0 (self->provider, "gemini-cli") == 0)
     {
       self->project = g_strstrip (g_strdup (gtk_entry_get_text (self->project_entry)));
@@ -450,6 +469,7 @@ sy_login_window_start (SyLoginWindow *self,
 
   show_chooser (self);
   hide_info (self);
+  self->device = FALSE;
   if (provider == NULL)
     return;
   self->provider = g_strdup (provider);
@@ -562,6 +582,13 @@ on_copy_code_clicked (SyLoginWindow *self)
 
   if (code != NULL)
     copy_text (self, code);
+}
+
+static void
+on_device_clicked (SyLoginWindow *self)
+{
+  self->device = TRUE;
+  begin_flow (self);
 }
 
 static void
@@ -768,6 +795,7 @@ sy_login_window_class_init (SyLoginWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyLoginWindow, paste_hint);
   gtk_widget_class_bind_template_child (widget_class, SyLoginWindow, paste_entry);
   gtk_widget_class_bind_template_child (widget_class, SyLoginWindow, paste_error);
+  gtk_widget_class_bind_template_child (widget_class, SyLoginWindow, device_button);
   gtk_widget_class_bind_template_child (widget_class, SyLoginWindow, result_icon);
   gtk_widget_class_bind_template_child (widget_class, SyLoginWindow, result_title);
   gtk_widget_class_bind_template_child (widget_class, SyLoginWindow, result_detail);
@@ -788,6 +816,7 @@ sy_login_window_class_init (SyLoginWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_copy_link_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_code_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_paste_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_device_clicked);
 }
 
 static void
