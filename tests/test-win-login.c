@@ -707,6 +707,27 @@ test_loading (Fixture       *f,
   app_test_service_clear (&t);
 }
 
+/* A hand edit of config.yaml (another sign-in service) is what the next
+ * sign-in from the open window uses. */
+static void
+test_config_edit (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *url = fake_upstream_get_url (f->upstream);
+  g_autofree char *yaml = g_strdup_printf ("host: 127.0.0.1\nport: 0\ntoken-store: file\n"
+                                           "endpoints:\n  codex: {auth: \"%s/gateway\", api: \"%s\"}\n",
+                                           url, url);
+  g_autofree char *moved = g_strconcat (url, "/gateway/oauth/authorize?", NULL);
+
+  start_codex (f);
+  g_assert_false (g_str_has_prefix (label_text (f, "url_label"), moved));
+  click (f, "cancel_button");
+  app_test_rewrite_config (&f->t, yaml);
+  sy_login_window_start (SY_LOGIN_WINDOW (f->window), "codex");
+  g_assert_cmpstr (page (f), ==, "progress");
+  g_assert_true (g_str_has_prefix (label_text (f, "url_label"), moved));
+}
+
 /* Gemini CLI asks for the Google Cloud project before the sign-in. */
 static void
 test_gemini_project (Fixture       *f,
@@ -751,6 +772,7 @@ main (int   argc,
   ADD ("/win-login/device", test_device);
   ADD ("/win-login/codex-device", test_codex_device);
   ADD ("/win-login/loading", test_loading);
+  ADD ("/win-login/config-edit", test_config_edit);
   ADD ("/win-login/gemini-project", test_gemini_project);
 
   return g_test_run ();
