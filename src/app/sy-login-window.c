@@ -69,6 +69,8 @@ struct _SyLoginWindow
   GtkWidget            *done_button;
 };
 
+#define TEMPLATE "/io/github/switchyard/Switchyard/ui/sy-login-window.ui"
+
 G_DEFINE_FINAL_TYPE (SyLoginWindow, sy_login_window, GTK_TYPE_APPLICATION_WINDOW)
 
 enum {
@@ -185,8 +187,10 @@ sy_login_window_real_open_uri (SyLoginWindow *self,
 
   if (!gtk_show_uri_on_window (GTK_WINDOW (self), uri, GDK_CURRENT_TIME, &error))
     {
-      g_autofree char *text = g_strdup_printf (_("Could not open a browser (%s). Copy the link and open "
-                                                 "it in a browser yourself."), error->message);
+      g_autofree char *text = NULL;
+
+      text = g_strdup_printf (_("Could not open a browser (%s). Copy the link and open "
+                                "it in a browser yourself."), error->message);
 
       show_info (self, text);
     }
@@ -227,9 +231,11 @@ update_progress (SyLoginWindow *self)
     }
   else
     {
-      g_autofree char *paste = g_strdup_printf (_("Browser on another machine? Sign in there, then paste "
-                                                  "the address it ends on (it starts with "
-                                                  "http://localhost:%u):"), port);
+      g_autofree char *paste = NULL;
+
+      paste = g_strdup_printf (_("Browser on another machine? Sign in there, then paste the "
+                                 "address it ends on (it starts with http://localhost:%u):"),
+                               port);
 
       gtk_label_set_text (self->status_label, _("Waiting for the browser…"));
       gtk_label_set_text (self->hint_label,
@@ -287,14 +293,15 @@ describe_error (SyLoginWindow *self,
       case SY_OAUTH_ERROR_DENIED:
         return g_strdup (_("The sign-in was refused in the browser."));
       case SY_OAUTH_ERROR_STATE:
-        return g_strdup (_("The browser answered another sign-in. Start again and use only the newest page."));
+        return g_strdup (_("The browser answered another sign-in. Start again and use only "
+                           "the newest page."));
       case SY_OAUTH_ERROR_TIMEOUT:
         return g_strdup (_("The sign-in took too long: nothing came back in time."));
       case SY_OAUTH_ERROR_EXPIRED:
         return g_strdup (_("The code expired before it was confirmed."));
       case SY_OAUTH_ERROR_PORT_IN_USE:
-        return g_strdup (_("Another program uses the port the browser comes back to. Close it (often "
-                           "the provider's own command-line tool) and try again."));
+        return g_strdup (_("Another program uses the port the browser comes back to. Close "
+                           "it (often the provider's own command-line tool) and try again."));
       case SY_OAUTH_ERROR_EXCHANGE:
         return g_strdup_printf (_("%s did not accept the sign-in."), title);
       default:
@@ -325,8 +332,8 @@ show_ended (SyLoginWindow *self)
 {
   g_autofree char *headline = g_strdup_printf (_("%s ended its sign-in in April 2026"),
                                                title_of (self->provider));
-  g_autofree char *detail = g_strdup_printf (_("Serve it with an API key from the provider instead: "
-                                               "add these lines to %s, with your key."),
+  g_autofree char *detail = g_strdup_printf (_("Serve it with an API key from the provider "
+                                               "instead: add these lines to %s, with your key."),
                                              sy_service_get_config_path (self->service));
 
   show_result (self, FALSE, "dialog-information-symbolic", headline, detail);
@@ -354,9 +361,10 @@ on_login_done (GObject      *source,
   Attempt *a = user_data;
   g_autoptr(SyLoginWindow) self = a->self;
   g_autoptr(GError) error = NULL;
-  g_autoptr(SyCredential) credential = sy_service_login_finish (SY_SERVICE (source), result, &error);
+  g_autoptr(SyCredential) credential = NULL;
   gboolean current = a->attempt == self->attempt;
 
+  credential = sy_service_login_finish (SY_SERVICE (source), result, &error);
   g_free (a);
   /* Cancelled, or another sign-in began since. */
   if (!current || gtk_widget_in_destruction (GTK_WIDGET (self)))
@@ -601,9 +609,11 @@ on_paste_activated (SyLoginWindow *self)
     return;
   if (!sy_login_flow_deliver (self->flow, pasted, &error))
     {
-      g_autofree char *text = g_strdup_printf (_("That is not the address this sign-in ends on (%s). "
-                                                 "Paste the whole address from the browser's address bar."),
-                                               error->message);
+      g_autofree char *text = NULL;
+
+      text = g_strdup_printf (_("That is not the address this sign-in ends on (%s). "
+                                "Paste the whole address from the browser's address bar."),
+                              error->message);
 
       gtk_label_set_text (self->paste_error, text);
       gtk_widget_show (GTK_WIDGET (self->paste_error));
@@ -642,7 +652,8 @@ provider_row_new (const char *provider)
   gtk_container_add (GTK_CONTAINER (text), detail);
   gtk_container_add (GTK_CONTAINER (box), text);
   gtk_container_add (GTK_CONTAINER (box), arrow);
-  g_object_set (box, "margin-start", 12, "margin-end", 12, "margin-top", 8, "margin-bottom", 8, NULL);
+  g_object_set (box, "margin-start", 12, "margin-end", 12,
+                "margin-top", 8, "margin-bottom", 8, NULL);
   gtk_container_add (GTK_CONTAINER (row), box);
   gtk_widget_set_name (row, name);
   g_object_set_data_full (G_OBJECT (row), "provider", g_strdup (provider), g_free);
@@ -772,8 +783,7 @@ sy_login_window_class_init (SyLoginWindowClass *klass)
                                 G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
 
   sy_app_ensure_resources ();
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/switchyard/Switchyard/ui/sy-login-window.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, TEMPLATE);
   gtk_widget_class_bind_template_child (widget_class, SyLoginWindow, header);
   gtk_widget_class_bind_template_child (widget_class, SyLoginWindow, info_bar);
   gtk_widget_class_bind_template_child (widget_class, SyLoginWindow, info_label);

@@ -81,9 +81,12 @@ sy_login_terms_notice (const char *provider)
   /* The titles are marked for translation where they are defined. */
   if (title != NULL && *title != '\0')
     title = _(title);
-  text = g_strdup_printf (_("Before you sign in to %s: subscriptions are meant for the provider's own apps. "
-                            "Using one through a proxy may break its terms of service, and providers have "
-                            "suspended accounts for it. You use your own account at your own risk.\n\n"),
+  /* The trailing blank line is the command line's, from before the
+   * window; kept so the translations still match. */
+  text = g_strdup_printf (_("Before you sign in to %s: subscriptions are meant for the provider's "
+                            "own apps. Using one through a proxy may break its terms of service, "
+                            "and providers have suspended accounts for it. You use your own "
+                            "account at your own risk.\n\n"),
                           title);
   return g_strchomp (text);
 }
