@@ -206,21 +206,17 @@ on_pasted_line (GObject      *source,
 static void
 terms_notice (const char *provider)
 {
-  g_autofree char *dir = g_build_filename (g_get_user_state_dir (), "switchyard", "notices", NULL);
-  g_autofree char *marker = g_build_filename (dir, provider, NULL);
+  g_autofree char *notice = NULL;
 
-  if (g_file_test (marker, G_FILE_TEST_EXISTS))
+  if (sy_login_terms_seen (provider))
     return;
-  g_print (_("Before you sign in to %s: subscriptions are meant for the provider's own apps. "
-             "Using one through a proxy may break its terms of service, and providers have "
-             "suspended accounts for it. You use your own account at your own risk.\n\n"),
-           provider_title (provider));
+  notice = sy_login_terms_notice (provider);
+  g_print ("%s\n\n", notice);
   if (g_strcmp0 (provider, "gemini-cli") == 0)
     g_print (_("Gemini CLI sign-in with a personal Google account ended in June 2026: sign in with "
                "an account that has Gemini Code Assist Standard or Enterprise, and name its Google "
                "Cloud project with --project ID (several: --project ID1,ID2).\n\n"));
-  if (g_mkdir_with_parents (dir, 0700) == 0)
-    g_file_set_contents (marker, "", 0, NULL);
+  sy_login_terms_mark_seen (provider);
 }
 
 /* What to open (and, for device flows, the code to check), once known. */

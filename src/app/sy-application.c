@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "sy-application.h"
+#include "sy-login-window.h"
 #include "sy-notifier.h"
 #include "sy-service-logins.h"
 #include "sy-settings-window.h"
@@ -33,46 +34,25 @@ struct _SyApplication
   GCancellable   *cancellable;
   gboolean        logins_loaded;
   gboolean        activated;        /* the first activate ran */
+  char           *pending_login;    /* app.login before the accounts were loaded */
   int             status;
 };
 
 G_DEFINE_FINAL_TYPE (SyApplication, sy_application, GTK_TYPE_APPLICATION)
 
 static void
-on_login_url (SyLoginFlow *flow,
-              GParamSpec  *pspec,
-              gpointer     user_data)
+start_login (SyApplication *self,
+             const char    *provider)
 {
-  if (sy_login_flow_get_url (flow) == NULL)
-    return;
-  if (sy_login_flow_get_user_code (flow) != NULL)
-    g_message ("Sign in at %s with the code %s", sy_login_flow_get_url (flow),
-               sy_login_flow_get_user_code (flow));
-  else
-    g_message ("Sign in at %s", sy_login_flow_get_url (flow));
+  GtkWindow *window = sy_application_present_window (self, "login");
+
+  if (window != NULL)
+    sy_login_window_start (SY_LOGIN_WINDOW (window), provider);
 }
 
-/* Sign-ins until the login window exists: the browser opens, the rest is
- * said in the log (device flows' codes included). */
-static void
-on_login_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  SyLoginFlow **flow = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SyCredential) credential = sy_service_login_finish (SY_SERVICE (source), result, &error);
-
-  if (*flow != NULL)
-    g_signal_handlers_disconnect_by_func (*flow, on_login_url, NULL);
-  g_clear_object (flow);
-  g_free (flow);
-  if (credential == NULL)
-    g_message ("Sign-in failed: %s", error->message);
-  else
-    g_message ("Signed in as %s", sy_credential_get_label (credential));
-}
-
+/* app.login(provider): the login window, signing in to @provider ("": the
+ * list). The sign-in needs the accounts loaded: before they are, the
+ * window says so, and the sign-in starts again once they are. */
 static void
 login_activated (GSimpleAction *action,
                  GVariant      *parameter,
@@ -80,27 +60,15 @@ login_activated (GSimpleAction *action,
 {
   SyApplication *self = user_data;
   const char *provider = g_variant_get_string (parameter, NULL);
-  SyLoginOptions options = { TRUE, 0, 0, FALSE, NULL };
-  g_autoptr(GError) error = NULL;
-  SyLoginFlow **flow = NULL;
 
-  if (!self->logins_loaded)
+  if (*provider == '\0')
+    provider = NULL;
+  if (!self->logins_loaded && provider != NULL)
     {
-      g_message ("The accounts are still loading: try signing in to %s again in a moment", provider);
-      return;
+      g_free (self->pending_login);
+      self->pending_login = g_strdup (provider);
     }
-  /* The flow is kept until the sign-in ends. */
-  flow = g_new0 (SyLoginFlow *, 1);
-  *flow = sy_service_login (self->service, provider, &options, self->cancellable,
-                            on_login_done, flow, &error);
-  if (*flow == NULL)
-    {
-      g_message ("Cannot sign in to %s: %s", provider, error->message);
-      g_free (flow);
-      return;
-    }
-  g_signal_connect (*flow, "notify::url", G_CALLBACK (on_login_url), NULL);
-  on_login_url (*flow, NULL, NULL);
+  start_login (self, provider);
 }
 
 /* The windows, one of each: the tray's items and a second `switchyard`
@@ -113,6 +81,7 @@ static const struct
 } window_types[] = {
   { "usage", sy_usage_window_new },
   { "settings", sy_settings_window_new },
+  { "login", sy_login_window_new },
 };
 
 static gboolean
@@ -291,6 +260,16 @@ on_logins_loaded (GObject      *source,
       return;
     }
   self->logins_loaded = TRUE;
+  if (self->pending_login != NULL)
+    {
+      g_autofree char *provider = g_steal_pointer (&self->pending_login);
+      GtkWindow *window = g_hash_table_lookup (self->windows, "login");
+
+      /* Unless the window was closed or moved on to another provider. */
+      if (window != NULL && gtk_widget_get_visible (GTK_WIDGET (window))
+          && g_strcmp0 (sy_login_window_get_provider (SY_LOGIN_WINDOW (window)), provider) == 0)
+        start_login (self, provider);
+    }
 }
 
 static void
@@ -377,6 +356,7 @@ sy_application_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->service);
+  g_clear_pointer (&self->pending_login, g_free);
   g_clear_pointer (&self->windows, g_hash_table_unref);
   G_OBJECT_CLASS (sy_application_parent_class)->finalize (object);
 }

@@ -70,6 +70,63 @@ sy_login_refresh_lead (const char *provider)
   return info ? info->lead_s : 0;
 }
 
+/* ----------------------------------------------------------------- terms */
+
+char *
+sy_login_terms_notice (const char *provider)
+{
+  const char *title = sy_login_provider_title (provider);
+  char *text;
+
+  /* The titles are marked for translation where they are defined. */
+  if (title != NULL && *title != '\0')
+    title = _(title);
+  /* The trailing blank line is the command line's, from before the
+   * window; kept so the translations still match. */
+  text = g_strdup_printf (_("Before you sign in to %s: subscriptions are meant for the provider's "
+                            "own apps. Using one through a proxy may break its terms of service, "
+                            "and providers have suspended accounts for it. You use your own "
+                            "account at your own risk.\n\n"),
+                          title);
+  return g_strchomp (text);
+}
+
+/* One empty file per provider: the notice is said once, whichever front
+ * (command line or window) said it. */
+static char *
+terms_marker (const char *provider)
+{
+  return g_build_filename (g_get_user_state_dir (), "switchyard", "notices", provider, NULL);
+}
+
+gboolean
+sy_login_terms_seen (const char *provider)
+{
+  g_autofree char *marker = NULL;
+
+  g_return_val_if_fail (provider != NULL, FALSE);
+  if (strchr (provider, '/') != NULL || provider[0] == '.')
+    return FALSE;
+  marker = terms_marker (provider);
+  return g_file_test (marker, G_FILE_TEST_EXISTS);
+}
+
+void
+sy_login_terms_mark_seen (const char *provider)
+{
+  g_autofree char *marker = NULL;
+  g_autofree char *dir = NULL;
+
+  g_return_if_fail (provider != NULL);
+  /* A provider name is a file name here: nothing that climbs out. */
+  if (strchr (provider, '/') != NULL || provider[0] == '.')
+    return;
+  marker = terms_marker (provider);
+  dir = g_path_get_dirname (marker);
+  if (g_mkdir_with_parents (dir, 0700) == 0)
+    g_file_set_contents (marker, "", 0, NULL);
+}
+
 /* ------------------------------------------------------------------ flow */
 
 G_DEFINE_FINAL_TYPE (SyLoginFlow, sy_login_flow, G_TYPE_OBJECT)

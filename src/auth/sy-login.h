@@ -55,6 +55,16 @@ const char     *sy_login_provider_preset    (const char      *provider);
 /* How early before expiry a token is renewed, in seconds. */
 gint64          sy_login_refresh_lead       (const char      *provider);
 
+/* The notice shown once per provider before its first sign-in (the
+ * command line prints it, the login window asks to continue): using a
+ * subscription through a proxy may break the provider's terms. Translated,
+ * one paragraph, no trailing newline. */
+char           *sy_login_terms_notice       (const char      *provider);
+/* Whether the notice for @provider was shown already on this machine (a
+ * marker under the user's state directory), and marking it so. */
+gboolean        sy_login_terms_seen         (const char      *provider);
+void            sy_login_terms_mark_seen    (const char      *provider);
+
 SyLoginFlow    *sy_login_flow_new           (const char      *provider,
                                              SyHttpClient    *http,
                                              SyConfig        *config,
