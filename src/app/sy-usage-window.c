@@ -159,9 +159,8 @@ account_name (SyService  *service,
   return g_strdup (account_id);
 }
 
-/* The usage store keeps a client key as the first 16 hex digits of its
- * SHA-256 (src/server/sy-pipeline.c); the configured keys are hashed the
- * same way to show them masked. */
+/* The usage store keeps a client key by its sy_usage_key_id(); the
+ * configured keys are hashed the same way to show them masked. */
 static char *
 key_name (SyService  *service,
           const char *key_id)
@@ -170,9 +169,9 @@ key_name (SyService  *service,
 
   for (guint i = 0; config != NULL && config->api_keys[i] != NULL; i++)
     {
-      g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, config->api_keys[i], -1);
+      g_autofree char *id = sy_usage_key_id (config->api_keys[i]);
 
-      if (strncmp (digest, key_id, 16) == 0 && strlen (key_id) == 16)
+      if (strcmp (id, key_id) == 0)
         return sy_mask_secret (config->api_keys[i]);
     }
   /* A key since removed from the configuration. */

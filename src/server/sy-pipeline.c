@@ -184,15 +184,6 @@ sy_pipeline_respond_error (SySink     *sink,
 
 /* -- The usage record ------------------------------------------------------- */
 
-static char *
-key_id_of (const char *key)
-{
-  char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
-
-  digest[16] = '\0';
-  return digest;
-}
-
 static gint64
 known (gint64 value)
 {
@@ -216,7 +207,7 @@ record_usage (SyPipeline *self)
 
   if (self->req.api_key != NULL)
     {
-      key_id = key_id_of (self->req.api_key);
+      key_id = sy_usage_key_id (self->req.api_key);
       key_label = sy_mask_secret (self->req.api_key);
     }
   else if (self->req.route_label != NULL)

@@ -45,6 +45,15 @@ struct _SyUsageStore
 
 G_DEFINE_FINAL_TYPE (SyUsageStore, sy_usage_store, G_TYPE_OBJECT)
 
+char *
+sy_usage_key_id (const char *key)
+{
+  char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
+
+  digest[16] = '\0';
+  return digest;
+}
+
 SyUsageRecord *
 sy_usage_record_copy (const SyUsageRecord *record)
 {

@@ -68,6 +68,10 @@ typedef struct
   guint     retries;
 } SyUsageRecord;
 
+/* The key_id of a client API key: the first 16 hex digits of its SHA-256
+ * (newly allocated). */
+char          *sy_usage_key_id      (const char          *key);
+
 SyUsageRecord *sy_usage_record_copy (const SyUsageRecord *record);
 void           sy_usage_record_free (SyUsageRecord       *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyUsageRecord, sy_usage_record_free)
