@@ -14,6 +14,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "sy-accounts-window.h"
 #include "sy-application.h"
 #include "sy-notifier.h"
 #include "sy-service-logins.h"
@@ -108,6 +109,7 @@ static const struct
   const char  *name;
   GtkWidget *(*create) (SyService *service);
 } window_types[] = {
+  { "accounts", sy_accounts_window_new },
   { NULL, NULL },
 };
 
