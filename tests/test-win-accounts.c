@@ -198,11 +198,36 @@ assert_text (GtkWidget  *root,
     }
 }
 
+typedef struct
+{
+  GtkWidget  *root;
+  const char *pattern;
+} TextWait;
+
+static gboolean
+has_text (gpointer data)
+{
+  TextWait *w = data;
+
+  return app_test_find (w->root, GTK_TYPE_LABEL, w->pattern) != NULL;
+}
+
+/* Rows update in an idle: waits for @pattern to show, then asserts it. */
+static void
+wait_text (GtkWidget  *root,
+           const char *pattern)
+{
+  TextWait w = { root, pattern };
+
+  app_test_spin_until (has_text, &w, 3000);
+  assert_text (root, pattern);
+}
+
 static void
 open_window (Fixture *f)
 {
   f->window = sy_accounts_window_new (f->t.service);
-  gtk_window_resize (GTK_WINDOW (f->window), 760, 640);
+  gtk_window_resize (GTK_WINDOW (f->window), 760, 600);
   app_test_show (f->window);
 }
 
@@ -292,15 +317,49 @@ test_shows_accounts (void)
   g_ptr_array_add (windows, sy_quota_window_new ("five_hour", "5-hour", NULL, 0.40, now + 3 * 3600 * SEC,
                                                  5 * 3600 * SEC, now, SY_QUOTA_SOURCE_HEADERS));
   sy_account_state_update_quota_windows (login, windows, now);
-  app_test_spin_for (100);
-  assert_text (GTK_WIDGET (find_row (&f, key_b)), "Active");
-  assert_text (GTK_WIDGET (find_row (&f, login)), "40% left · resets *");
+  wait_text (GTK_WIDGET (find_row (&f, key_b)), "Active");
+  wait_text (GTK_WIDGET (find_row (&f, login)), "40% left · resets *");
 
   /* Back to the busier picture for the screenshot. */
   sy_account_state_mark_failure (key_b, "test-model", &failure, "rate limited", FALSE, now);
+  g_ptr_array_set_size (windows, 0);
+  g_ptr_array_add (windows, sy_quota_window_new ("five_hour", "5-hour", NULL, 0.62, now + 3 * 3600 * SEC,
+                                                 5 * 3600 * SEC, now, SY_QUOTA_SOURCE_HEADERS));
+  sy_account_state_update_quota_windows (login, windows, now);
+  g_ptr_array_set_size (windows, 0);
+  g_ptr_array_add (windows, sy_quota_window_new ("requests", "Requests", NULL, 0.21, now + 40 * SEC,
+                                                 60 * SEC, now, SY_QUOTA_SOURCE_HEADERS));
+  sy_account_state_update_quota_windows (find_account (&f, "claude-api-key #1*"), windows, now);
   app_test_spin_for (100);
   shot = app_test_screenshot (f.window, "accounts-window.png");
   fixture_clear (&f);
+}
+
+typedef struct
+{
+  const char *path;
+  const char *id;
+} StateWait;
+
+/* The state file holds @id with "enabled": false. */
+static gboolean
+state_saved_disabled (gpointer data)
+{
+  StateWait *w = data;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonObject *accounts;
+  JsonObject *account;
+
+  if (!json_parser_load_from_file (parser, w->path, NULL))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)
+      || (accounts = json_object_get_object_member (json_node_get_object (root), "accounts")) == NULL
+      || !json_object_has_member (accounts, w->id)
+      || (account = json_object_get_object_member (accounts, w->id)) == NULL)
+    return FALSE;
+  return json_object_has_member (account, "enabled") && !json_object_get_boolean_member (account, "enabled");
 }
 
 /* The switch turns the account off in the core: the proxy stops sending
@@ -328,8 +387,7 @@ test_switch_disables (void)
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (sw)));
   gtk_switch_set_active (GTK_SWITCH (sw), FALSE);
   g_assert_false (sy_account_state_get_enabled (key_a));
-  app_test_spin_for (50);
-  assert_text (GTK_WIDGET (find_row (&f, key_a)), "Disabled");
+  wait_text (GTK_WIDGET (find_row (&f, key_a)), "Disabled");
 
   a_before = fake_upstream_count_key (f.upstream, KEY_A);
   b_before = fake_upstream_count_key (f.upstream, KEY_B);
@@ -338,9 +396,17 @@ test_switch_disables (void)
   g_assert_cmpuint (fake_upstream_count_key (f.upstream, KEY_A), ==, a_before);
   g_assert_cmpuint (fake_upstream_count_key (f.upstream, KEY_B), ==, b_before + 4);
 
+  /* Saved for the next start: the state file says so within its delay. */
+  {
+    g_autofree char *state_path = g_build_filename (f.t.dir, "state.json", NULL);
+    StateWait sw_wait = { state_path, sy_account_state_get_id (key_a) };
+
+    g_assert_true (app_test_spin_until (state_saved_disabled, &sw_wait, 5000));
+  }
+
   /* Switched back on from the core, the row follows. */
   sy_account_state_set_enabled (key_a, TRUE);
-  app_test_spin_for (50);
+  wait_text (GTK_WIDGET (find_row (&f, key_a)), "Active");
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (sw)));
   fixture_clear (&f);
 }
@@ -393,6 +459,7 @@ test_prefix_edit (void)
 
   edit_row (GTK_WIDGET (find_row (&f, key_b)), "home", 5);
   g_assert_true (g_file_get_contents (f.t.config_path, &text, NULL, NULL));
+  g_test_message ("config.yaml after the edit:\n%s", text);
   g_assert_nonnull (strstr (text, "prefix: home"));
   g_assert_nonnull (strstr (text, "priority: 5"));
   /* The rest of the file is as it was. */
@@ -402,8 +469,7 @@ test_prefix_edit (void)
   g_assert_true (find_account (&f, "claude-api-key #2*") == key_b);
   g_assert_cmpstr (sy_account_state_get_prefix (key_b), ==, "home");
   g_assert_cmpint (sy_account_state_get_priority (key_b), ==, 5);
-  app_test_spin_for (50);
-  assert_text (GTK_WIDGET (find_row (&f, key_b)), "Claude · API key · prefix home/ · priority 5");
+  wait_text (GTK_WIDGET (find_row (&f, key_b)), "Claude · API key · prefix home/ · priority 5");
   before = fake_upstream_count_key (f.upstream, KEY_B);
   g_assert_cmpuint (chat (&f, "home/test-model"), ==, 200);
   g_assert_cmpuint (fake_upstream_count_key (f.upstream, KEY_B), ==, before + 1);
@@ -416,8 +482,7 @@ test_prefix_edit (void)
   g_assert_cmpstr (sy_credential_get_prefix (sy_service_lookup_login (f.t.service, f.login_id)), ==, "team");
   g_assert_cmpint (sy_credential_get_priority (sy_service_lookup_login (f.t.service, f.login_id)), ==, 3);
   g_assert_cmpint (sy_account_state_get_priority (login_account (&f)), ==, 3);
-  app_test_spin_for (50);
-  assert_text (GTK_WIDGET (find_row (&f, login_account (&f))), "*prefix team/ · priority 3");
+  wait_text (GTK_WIDGET (find_row (&f, login_account (&f))), "*prefix team/ · priority 3");
 
   /* A prefix with a space is refused in the window, nothing changes. */
   edit_row (GTK_WIDGET (find_row (&f, key_b)), "two words", 5);

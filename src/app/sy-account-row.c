@@ -135,23 +135,42 @@ sy_account_row_describe_status (SyService       *service,
 }
 
 /* The theme's icon for the provider when it has one, else a generic one:
- * a person for a sign-in, a key for an API key. */
+ * a person for a sign-in, a key for a provider's API key, a server for an
+ * OpenAI-compatible endpoint. */
 static const char *
 icon_name_for (SyAccountState *account,
                gboolean        is_login,
                char          **owned)
 {
+  static const char * const key_providers[] = { "claude", "gemini", "codex", "vertex", NULL };
   GtkIconTheme *theme = gtk_icon_theme_get_default ();
+  const char *provider = sy_account_state_get_provider (account);
 
-  *owned = g_strdup_printf ("switchyard-provider-%s-symbolic", sy_account_state_get_provider (account));
+  *owned = g_strdup_printf ("switchyard-provider-%s-symbolic", provider);
   if (theme != NULL && gtk_icon_theme_has_icon (theme, *owned))
     return *owned;
   if (is_login)
     return "avatar-default-symbolic";
-  if (g_str_has_prefix (sy_account_state_get_id (account), "openai-compatibility")
-      || strchr (sy_account_state_get_provider (account), '-') == NULL)
-    return "network-server-symbolic";
-  return "dialog-password-symbolic";
+  if (g_strv_contains (key_providers, provider))
+    return "dialog-password-symbolic";
+  return "network-server-symbolic";
+}
+
+/* The icon's badge takes the provider's colour (sy-accounts-window.c has
+ * the CSS): "sy-provider-claude". */
+static void
+set_provider_class (GtkWidget  *icon,
+                    const char *provider)
+{
+  GtkStyleContext *context = gtk_widget_get_style_context (icon);
+  g_autoptr(GList) classes = gtk_style_context_list_classes (context);
+  g_autofree char *name = g_strdup_printf ("sy-provider-%s", provider);
+
+  for (GList *l = classes; l != NULL; l = l->next)
+    if (g_str_has_prefix (l->data, "sy-provider-"))
+      gtk_style_context_remove_class (context, l->data);
+  g_strcanon (name, "abcdefghijklmnopqrstuvwxyz0123456789-", '-');
+  gtk_style_context_add_class (context, name);
 }
 
 static char *
@@ -183,12 +202,20 @@ add_quota_line (SyAccountRow        *self,
   GtkWidget *value = gtk_label_new (text);
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
+  /* The bars of every row line up for the usual window names. */
+  gtk_label_set_width_chars (GTK_LABEL (label), 10);
   gtk_style_context_add_class (gtk_widget_get_style_context (label), "dim-label");
   gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), CLAMP (w->remaining, 0, 1));
-  /* Warn below a fifth, alarm below a tenth (the notifier's threshold). */
-  gtk_level_bar_add_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_LOW, 0.1);
-  gtk_level_bar_add_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_HIGH, 0.2);
+  /* Red below a tenth (the notifier's threshold), amber below a quarter;
+   * the colours are the window's CSS. */
+  gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_LOW);
+  gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_HIGH);
+  gtk_level_bar_remove_offset_value (GTK_LEVEL_BAR (bar), GTK_LEVEL_BAR_OFFSET_FULL);
+  gtk_level_bar_add_offset_value (GTK_LEVEL_BAR (bar), "quota-low", 0.1);
+  gtk_level_bar_add_offset_value (GTK_LEVEL_BAR (bar), "quota-mid", 0.25);
+  gtk_level_bar_add_offset_value (GTK_LEVEL_BAR (bar), "quota-ok", 1.0);
   gtk_widget_set_hexpand (bar, TRUE);
+  gtk_style_context_add_class (gtk_widget_get_style_context (bar), "sy-account-quota");
   gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
   gtk_widget_set_size_request (bar, 140, -1);
   accessible = g_strdup_printf ("%s: %s", name, text);
@@ -268,6 +295,7 @@ sy_account_row_update (SyAccountRow *self)
 
   gtk_image_set_from_icon_name (self->icon, icon_name_for (account, credential != NULL, &icon_owned),
                                 GTK_ICON_SIZE_DND);
+  set_provider_class (GTK_WIDGET (self->icon), provider);
   gtk_label_set_text (self->title_label, label);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), sy_account_state_get_id (account));
 

@@ -54,7 +54,21 @@ static GParamSpec *properties[N_PROPS];
 static const char css[] =
   ".sy-account-status.success { color: #26a269; }\n"
   ".sy-account-status.warning { color: #c64600; }\n"
-  ".sy-account-status.error { color: #c01c28; }\n";
+  ".sy-account-status.error { color: #c01c28; }\n"
+  /* The provider's badge. */
+  ".sy-account-icon { border-radius: 9999px; padding: 9px; min-width: 22px; min-height: 22px;\n"
+  "                   background-color: #e8e8e7; color: #5e5c64; }\n"
+  ".sy-account-icon.sy-provider-claude { background-color: #f7e2d8; color: #b4522f; }\n"
+  ".sy-account-icon.sy-provider-codex { background-color: #d9f0e7; color: #117a5c; }\n"
+  ".sy-account-icon.sy-provider-gemini, .sy-account-icon.sy-provider-gemini-cli,\n"
+  ".sy-account-icon.sy-provider-vertex, .sy-account-icon.sy-provider-antigravity\n"
+  "                 { background-color: #dce6fa; color: #2b5fb3; }\n"
+  ".sy-account-icon.sy-provider-kimi { background-color: #e9e1f8; color: #5d40b2; }\n"
+  ".sy-account-icon.sy-provider-xai { background-color: #e2e2e2; color: #241f31; }\n"
+  /* Quota left: red under a tenth, amber under a quarter. */
+  ".sy-account-quota block.quota-ok { background-color: #3584e4; border-color: #1c71d8; }\n"
+  ".sy-account-quota block.quota-mid { background-color: #e5a50a; border-color: #c88800; }\n"
+  ".sy-account-quota block.quota-low { background-color: #e01b24; border-color: #c01c28; }\n";
 
 static void
 ensure_css (void)
