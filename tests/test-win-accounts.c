@@ -488,6 +488,11 @@ test_prefix_edit (void)
   edit_row (GTK_WIDGET (find_row (&f, key_b)), "two words", 5);
   g_assert_cmpstr (sy_account_state_get_prefix (key_b), ==, "home");
   assert_text (f.window, "A prefix is one word*");
+  /* The settings stay open under the row, the error above the list. */
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (app_test_find_named (GTK_WIDGET (find_row (&f, key_b)),
+                                                                                   "edit_revealer"))));
+  app_test_spin_for (400);
+  g_free (app_test_screenshot (f.window, "accounts-window-edit.png"));
   fixture_clear (&f);
 }
 

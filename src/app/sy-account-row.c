@@ -214,10 +214,10 @@ add_quota_line (SyAccountRow        *self,
   gtk_level_bar_add_offset_value (GTK_LEVEL_BAR (bar), "quota-low", 0.1);
   gtk_level_bar_add_offset_value (GTK_LEVEL_BAR (bar), "quota-mid", 0.25);
   gtk_level_bar_add_offset_value (GTK_LEVEL_BAR (bar), "quota-ok", 1.0);
-  gtk_widget_set_hexpand (bar, TRUE);
   gtk_style_context_add_class (gtk_widget_get_style_context (bar), "sy-account-quota");
   gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
-  gtk_widget_set_size_request (bar, 140, -1);
+  /* One width everywhere: the bars of all rows line up. */
+  gtk_widget_set_size_request (bar, 200, -1);
   accessible = g_strdup_printf ("%s: %s", name, text);
   atk_object_set_name (gtk_widget_get_accessible (bar), accessible);
   gtk_label_set_xalign (GTK_LABEL (value), 0);
@@ -276,6 +276,7 @@ sy_account_row_update (SyAccountRow *self)
   const char *prefix;
   const char *plan = NULL;
   const char *style_class = "success";
+  const char *tooltip;
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *icon_owned = NULL;
   g_autofree char *subtitle = NULL;
@@ -323,12 +324,12 @@ sy_account_row_update (SyAccountRow *self)
   status = sy_account_row_describe_status (self->service, account, now_us, &style_class);
   gtk_label_set_text (self->status_label, status);
   set_status_class (self->status_label, style_class);
+  /* The provider's own words, for who wants them. */
   if (credential != NULL && sy_credential_get_status_reason (credential) != NULL)
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), sy_credential_get_status_reason (credential));
-  else if (sy_account_state_get_last_error (account) != NULL)
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), sy_account_state_get_last_error (account));
+    tooltip = sy_credential_get_status_reason (credential);
   else
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), NULL);
+    tooltip = sy_account_state_get_last_error (account);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), tooltip);
 
   update_quota (self, now_us);
 
@@ -367,6 +368,12 @@ on_account_changed (SyAccountState *account,
     return;
   if (self->update_id == 0)
     self->update_id = g_idle_add (update_idle, self);
+}
+
+static SyCredential *
+lookup_login (SyAccountRow *self)
+{
+  return sy_service_lookup_login (self->service, sy_account_state_get_id (self->account));
 }
 
 static void
@@ -422,7 +429,7 @@ on_apply_clicked (GtkButton    *button,
                   SyAccountRow *self)
 {
   g_autofree char *prefix = g_strstrip (g_strdup (gtk_entry_get_text (self->prefix_entry)));
-  SyCredential *credential = sy_service_lookup_login (self->service, sy_account_state_get_id (self->account));
+  SyCredential *credential = lookup_login (self);
   int priority;
   g_autoptr(GError) error = NULL;
 
@@ -480,7 +487,7 @@ on_remove_response (GtkDialog    *dialog,
   gtk_widget_destroy (GTK_WIDGET (dialog));
   if (response != GTK_RESPONSE_ACCEPT)
     return;
-  credential = sy_service_lookup_login (self->service, sy_account_state_get_id (self->account));
+  credential = lookup_login (self);
   if (credential != NULL)
     {
       sy_service_remove_login_async (self->service, credential, on_login_removed, g_object_ref (self));
@@ -499,7 +506,7 @@ on_remove_clicked (GtkButton    *button,
                    SyAccountRow *self)
 {
   GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
-  SyCredential *credential = sy_service_lookup_login (self->service, sy_account_state_get_id (self->account));
+  SyCredential *credential = lookup_login (self);
   GtkWidget *dialog;
   GtkWidget *remove;
 
@@ -576,8 +583,10 @@ sy_account_row_init (SyAccountRow *self)
    * entry or the spin button applies. */
   g_object_bind_property (self->edit_button, "active", self->edit_revealer, "reveal-child",
                           G_BINDING_SYNC_CREATE);
-  g_signal_connect_swapped (self->prefix_entry, "activate", G_CALLBACK (gtk_button_clicked), self->apply_button);
-  g_signal_connect_swapped (self->priority_spin, "activate", G_CALLBACK (gtk_button_clicked), self->apply_button);
+  g_signal_connect_swapped (self->prefix_entry, "activate", G_CALLBACK (gtk_button_clicked),
+                            self->apply_button);
+  g_signal_connect_swapped (self->priority_spin, "activate", G_CALLBACK (gtk_button_clicked),
+                            self->apply_button);
 }
 
 GtkWidget *
@@ -632,8 +641,9 @@ item_string (JsonObject *item,
 {
   JsonNode *node = json_object_get_member (item, name);
 
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-         ? json_node_get_string (node) : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
 }
 
 static gboolean
@@ -688,7 +698,9 @@ find_config_item (SyService        *service,
     }
   root = JSON_NODE_HOLDS_OBJECT (config->root) ? json_node_get_object (config->root) : NULL;
   list = *list_key != NULL && root != NULL ? json_object_get_member (root, *list_key) : NULL;
-  for (guint i = 0; list != NULL && JSON_NODE_HOLDS_ARRAY (list) && i < json_array_get_length (json_node_get_array (list)); i++)
+  if (list != NULL && !JSON_NODE_HOLDS_ARRAY (list))
+    list = NULL;
+  for (guint i = 0; list != NULL && i < json_array_get_length (json_node_get_array (list)); i++)
     {
       JsonNode *node = json_array_get_element (json_node_get_array (list), i);
       JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
@@ -699,9 +711,8 @@ find_config_item (SyService        *service,
         continue;
       if (entry->kind == SY_UPSTREAM_OPENAI_COMPAT)
         {
-          name = item_string (item, "name") != NULL ? g_utf8_strdown (item_string (item, "name"), -1) : NULL;
-          if (name != NULL)
-            g_strstrip (name);
+          if (item_string (item, "name") != NULL)
+            name = g_strstrip (g_utf8_strdown (item_string (item, "name"), -1));
           if (g_strcmp0 (name, entry->name) != 0)
             continue;
         }
