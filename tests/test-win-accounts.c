@@ -320,6 +320,17 @@ test_shows_accounts (void)
   wait_text (GTK_WIDGET (find_row (&f, key_b)), "Active");
   wait_text (GTK_WIDGET (find_row (&f, login)), "40% left · resets *");
 
+  /* The provider refuses the login's refresh token: the row says so at
+   * once, and again Active when it is signed in again. */
+  {
+    SyCredential *credential = sy_service_lookup_login (f.t.service, f.login_id);
+
+    sy_credential_set_status (credential, SY_CREDENTIAL_NEEDS_LOGIN, "invalid_grant");
+    wait_text (GTK_WIDGET (find_row (&f, login)), "Needs login*");
+    sy_credential_set_status (credential, SY_CREDENTIAL_OK, NULL);
+    wait_text (GTK_WIDGET (find_row (&f, login)), "Active");
+  }
+
   /* Back to the busier picture for the screenshot. */
   sy_account_state_mark_failure (key_b, "test-model", &failure, "rate limited", FALSE, now);
   g_ptr_array_set_size (windows, 0);

@@ -31,6 +31,7 @@ struct _SyAccountRow
 
   SyService      *service;
   SyAccountState *account;
+  SyCredential   *credential;     /* the login behind it, watched; NULL for an API key */
   guint           update_id;
   gboolean        updating;       /* the switch follows the account: no echo */
 
@@ -266,6 +267,23 @@ set_status_class (GtkLabel   *label,
   gtk_style_context_add_class (context, style_class);
 }
 
+static void queue_update (SyAccountRow *self);
+
+/* A login's status (needs login) and plan change on its credential, which
+ * a reload may replace: the row watches the one in force. */
+static void
+watch_credential (SyAccountRow *self,
+                  SyCredential *credential)
+{
+  if (credential == self->credential)
+    return;
+  if (self->credential != NULL)
+    g_signal_handlers_disconnect_by_func (self->credential, queue_update, self);
+  g_set_object (&self->credential, credential);
+  if (credential != NULL)
+    g_signal_connect_swapped (credential, "changed", G_CALLBACK (queue_update), self);
+}
+
 void
 sy_account_row_update (SyAccountRow *self)
 {
@@ -289,6 +307,7 @@ sy_account_row_update (SyAccountRow *self)
   account = self->account;
   provider = sy_account_state_get_provider (account);
   credential = sy_service_lookup_login (self->service, sy_account_state_get_id (account));
+  watch_credential (self, credential);
   label = sy_account_state_get_label (account);
   if (label == NULL || *label == '\0')
     label = sy_account_state_get_id (account);
@@ -357,17 +376,21 @@ update_idle (gpointer user_data)
 }
 
 static void
+queue_update (SyAccountRow *self)
+{
+  if (self->update_id == 0)
+    self->update_id = g_idle_add (update_idle, self);
+}
+
+static void
 on_account_changed (SyAccountState *account,
                     guint           what,
                     gpointer        user_data)
 {
-  SyAccountRow *self = user_data;
-
   /* Requests count on every answer: nothing a row shows. */
   if (what == SY_ACCOUNT_CHANGED_COUNTERS)
     return;
-  if (self->update_id == 0)
-    self->update_id = g_idle_add (update_idle, self);
+  queue_update (user_data);
 }
 
 static SyCredential *
@@ -537,6 +560,7 @@ sy_account_row_dispose (GObject *object)
   if (self->account != NULL)
     g_signal_handlers_disconnect_by_func (self->account, on_account_changed, self);
   g_clear_object (&self->account);
+  watch_credential (self, NULL);
   g_clear_object (&self->service);
   G_OBJECT_CLASS (sy_account_row_parent_class)->dispose (object);
 }
