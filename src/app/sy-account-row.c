@@ -130,7 +130,7 @@ sy_account_row_describe_status (SyService       *service,
   at = sy_app_format_time (soonest.until_us, now_us);
   why = reason_text (soonest.reason);
   if (why != NULL)
-    /* Translators: "Cooling until 18:00 — quota used up (claude-sonnet-4-5)" */
+    /* TRANSLATORS: "Cooling until 18:00 — quota used up (claude-sonnet-4-5)" */
     return g_strdup_printf (_("Cooling until %s — %s (%s)"), at, why, soonest_model);
   return g_strdup_printf (_("Cooling until %s (%s)"), at, soonest_model);
 }
@@ -185,7 +185,7 @@ format_quota (const SyQuotaWindow *w,
   if (w->reset_us <= now_us)
     return g_strdup_printf (_("%d%% left"), (int) lround (w->remaining * 100));
   at = sy_app_format_time (w->reset_us, now_us);
-  /* Translators: "62% left · resets 18:00" */
+  /* TRANSLATORS: "62% left · resets 18:00" */
   return g_strdup_printf (_("%d%% left · resets %s"), (int) lround (w->remaining * 100), at);
 }
 
@@ -328,11 +328,11 @@ sy_account_row_update (SyAccountRow *self)
       g_autofree char *title = g_strdup (plan);
 
       title[0] = g_ascii_toupper (title[0]);
-      /* Translators: the subscription's plan, "Pro plan" */
+      /* TRANSLATORS: the subscription's plan, "Pro plan" */
       g_ptr_array_add (parts, g_strdup_printf (_("%s plan"), title));
     }
   if (prefix != NULL && *prefix != '\0')
-    /* Translators: the account's models are also offered as "work/model" */
+    /* TRANSLATORS: the account's models are also offered as "work/model" */
     g_ptr_array_add (parts, g_strdup_printf (_("prefix %s/"), prefix));
   if (sy_account_state_get_priority (account) != 0)
     g_ptr_array_add (parts, g_strdup_printf (_("priority %d"), sy_account_state_get_priority (account)));

@@ -151,7 +151,7 @@ update_summary (SyAccountsWindow *self)
   if (n == 0)
     subtitle = g_strdup (_("No accounts"));
   else
-    /* Translators: the header bar's subtitle, "4 accounts, 3 in use" */
+    /* TRANSLATORS: the header bar's subtitle, "4 accounts, 3 in use" */
     subtitle = g_strdup_printf (ngettext ("%u account, %u in use", "%u accounts, %u in use", n),
                                 n, n_enabled);
   gtk_header_bar_set_subtitle (self->header_bar, subtitle);
@@ -212,7 +212,7 @@ build_login_menu (void)
 
       if (sy_login_provider_preset (providers[i]) != NULL)
         continue;
-      /* Translators: an item of the + menu, "Log in to Claude…" */
+      /* TRANSLATORS: an item of the + menu, "Log in to Claude…" */
       label = g_strdup_printf (_("Log in to %s…"), sy_app_provider_name (providers[i]));
       item = g_menu_item_new (label, NULL);
       g_menu_item_set_action_and_target (item, "app.login", "s", providers[i]);
