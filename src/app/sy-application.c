@@ -14,6 +14,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "sy-accounts-window.h"
 #include "sy-application.h"
 #include "sy-login-window.h"
 #include "sy-notifier.h"
@@ -82,6 +83,7 @@ static const struct
   { "usage", sy_usage_window_new },
   { "settings", sy_settings_window_new },
   { "login", sy_login_window_new },
+  { "accounts", sy_accounts_window_new },
 };
 
 static gboolean
