@@ -9,6 +9,9 @@
 
 G_BEGIN_DECLS
 
+/* The application's icon, in the resources and installed into hicolor. */
+#define SY_APP_ICON_NAME "io.github.switchyard.Switchyard"
+
 /* Registers the app's resources (the windows' templates, the icons) and
  * puts the icons on GTK's icon path: once, from any class_init that loads
  * a template and from the tray. */

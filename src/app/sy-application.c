@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "sy-accounts-window.h"
+#include "sy-app-util.h"
 #include "sy-application.h"
 #include "sy-login-window.h"
 #include "sy-notifier.h"
@@ -281,6 +282,9 @@ sy_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (sy_application_parent_class)->startup (app);
 
+  /* The windows' icon (title bars, task switchers) is the app's own. */
+  sy_app_ensure_resources ();
+  gtk_window_set_default_icon_name (SY_APP_ICON_NAME);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   g_action_map_add_action_entries (G_ACTION_MAP (app), core_actions, G_N_ELEMENTS (core_actions), app);
   self->menu = sy_tray_menu_new (self->service);
