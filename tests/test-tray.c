@@ -328,6 +328,7 @@ test_tray_menu (void)
   g_assert_true (g_hash_table_contains (ids, "Claude (Pro / Max)"));
   g_assert_true (g_hash_table_contains (ids, "ChatGPT (Codex)"));
   g_assert_true (g_hash_table_contains (ids, "xAI (Grok)"));
+  g_assert_true (g_hash_table_contains (ids, "Logs…"));
   g_assert_true (g_hash_table_contains (ids, "Quit"));
   g_assert_true (GPOINTER_TO_INT (g_hash_table_lookup (enabled, "Quit")));
   g_assert_true (GPOINTER_TO_INT (g_hash_table_lookup (enabled, endpoint)));

@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "sy-application.h"
+#include "sy-logs-window.h"
 #include "sy-notifier.h"
 #include "sy-service-logins.h"
 #include "sy-tray.h"
@@ -108,7 +109,7 @@ static const struct
   const char  *name;
   GtkWidget *(*create) (SyService *service);
 } window_types[] = {
-  { NULL, NULL },
+  { "logs", sy_logs_window_new },
 };
 
 static gboolean
