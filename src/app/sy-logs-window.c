@@ -1,8 +1,8 @@
 /* sy-logs-window.c: the Logs window: the engine's log, live
  *
  * The window keeps its own copy of the lines (the engine's last ones when
- * it opens, then each line as it is logged, at most
- * SY_LOGS_WINDOW_MAX_LINES) and shows those the filter lets through. The
+ * it opens, then each line as it is logged, at most "max-lines" of them)
+ * and shows those the filter lets through. The
  * lines come masked from sy-log: no secret reaches this window.
  *
  * A log line can be written on any thread, and the log's listener runs
@@ -71,7 +71,9 @@ struct _SyLogsWindow
   guint                 new_while_paused;
   gboolean              cleared;
   gboolean              follow;       /* the view sticks to the newest line */
-  double                last_value;   /* the scroll position seen last */
+  gint64                user_scroll_until;  /* a person's scroll moves the view till then */
+  gboolean              dragging;     /* the scrollbar is held */
+  guint                 max_lines;
   guint                 scroll_id;
   GtkFileChooserNative *chooser;
 
@@ -99,6 +101,7 @@ enum
 {
   PROP_0,
   PROP_SERVICE,
+  PROP_MAX_LINES,
   N_PROPS
 };
 
@@ -412,7 +415,7 @@ take_lines (SyLogsWindow *self,
       LogEntry *entry = log_entry_parse (g_ptr_array_index (lines, i));
 
       g_queue_push_tail (&self->entries, entry);
-      if (g_queue_get_length (&self->entries) > SY_LOGS_WINDOW_MAX_LINES)
+      if (g_queue_get_length (&self->entries) > self->max_lines)
         drop_oldest (self);
       if (self->paused)
         self->new_while_paused++;
@@ -425,9 +428,9 @@ take_lines (SyLogsWindow *self,
 }
 
 /* The view follows the newest line while it is scrolled to the bottom.
- * Only a move up (a person scrolling back) stops that: the text view's
- * own adjustments, while it lays lines out, must not. Back at the bottom
- * it follows again. */
+ * Only a person (a wheel, a key, the scrollbar) scrolling away stops
+ * that: the text view moves the position by itself too, while it lays
+ * lines out and when the oldest go. Back at the bottom it follows again. */
 static void
 on_scrolled (GtkAdjustment *adjustment,
              SyLogsWindow  *self)
@@ -438,9 +441,44 @@ on_scrolled (GtkAdjustment *adjustment,
   /* Within a line of the end: the view's bottom margin is not a line. */
   if (value >= bottom - 24.0)
     self->follow = TRUE;
-  else if (value < self->last_value - 1.0 && gtk_widget_get_mapped (GTK_WIDGET (self->text_view)))
+  else if (self->dragging || g_get_monotonic_time () < self->user_scroll_until)
     self->follow = FALSE;
-  self->last_value = value;
+}
+
+/* A scroll the person asked for moves the view within this time (the
+ * scrolled window animates some). */
+static void
+person_scrolls (SyLogsWindow *self)
+{
+  self->user_scroll_until = g_get_monotonic_time () + 500 * G_TIME_SPAN_MILLISECOND;
+}
+
+static gboolean
+on_view_scroll_event (GtkWidget    *widget,
+                      GdkEvent     *event,
+                      SyLogsWindow *self)
+{
+  person_scrolls (self);
+  return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
+on_view_key_press (GtkWidget    *widget,
+                   GdkEventKey  *event,
+                   SyLogsWindow *self)
+{
+  person_scrolls (self);
+  return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
+on_scrollbar_button (GtkWidget      *widget,
+                     GdkEventButton *event,
+                     SyLogsWindow   *self)
+{
+  self->dragging = event->type == GDK_BUTTON_PRESS;
+  person_scrolls (self);
+  return GDK_EVENT_PROPAGATE;
 }
 
 /* The text view lays its lines out bit by bit: the end moves after a
@@ -745,6 +783,9 @@ sy_logs_window_get_property (GObject    *object,
     case PROP_SERVICE:
       g_value_set_object (value, self->service);
       break;
+    case PROP_MAX_LINES:
+      g_value_set_uint (value, self->max_lines);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -762,6 +803,9 @@ sy_logs_window_set_property (GObject      *object,
     {
     case PROP_SERVICE:
       self->service = g_value_dup_object (value);
+      break;
+    case PROP_MAX_LINES:
+      self->max_lines = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -783,6 +827,10 @@ sy_logs_window_class_init (SyLogsWindowClass *klass)
   properties[PROP_SERVICE] =
     g_param_spec_object ("service", NULL, NULL, SY_TYPE_SERVICE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* How many lines the window keeps; the oldest go first. */
+  properties[PROP_MAX_LINES] =
+    g_param_spec_uint ("max-lines", NULL, NULL, 1, G_MAXUINT, SY_LOGS_WINDOW_MAX_LINES,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   sy_app_ensure_resources ();
@@ -828,6 +876,12 @@ sy_logs_window_init (SyLogsWindow *self)
                     G_CALLBACK (on_scrolled), self);
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
                     G_CALLBACK (on_layout_changed), self);
+  g_signal_connect (self->text_view, "scroll-event", G_CALLBACK (on_view_scroll_event), self);
+  g_signal_connect (self->text_view, "key-press-event", G_CALLBACK (on_view_key_press), self);
+  g_signal_connect (gtk_scrolled_window_get_vscrollbar (self->scroller), "button-press-event",
+                    G_CALLBACK (on_scrollbar_button), self);
+  g_signal_connect (gtk_scrolled_window_get_vscrollbar (self->scroller), "button-release-event",
+                    G_CALLBACK (on_scrollbar_button), self);
   /* The lines have the focus (Ctrl+F goes to the filter): the filter's
    * hint stays readable. */
   gtk_widget_grab_focus (GTK_WIDGET (self->text_view));

@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SyLogsWindow, sy_logs_window, SY, LOGS_WINDOW, GtkApplicationWindow)
 
-/* The most lines the window keeps; older ones are dropped. */
+/* The most lines the window keeps by default (its "max-lines"); older
+ * ones are dropped. */
 #define SY_LOGS_WINDOW_MAX_LINES 5000
 
 GtkWidget *sy_logs_window_new               (SyService     *service);
