@@ -311,6 +311,7 @@ test_clear (Fixture       *f,
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (app_test_find_named (f->window, "stack"))),
                    ==, "empty");
   g_assert_cmpstr (label_text (f, "empty_title"), ==, "Cleared");
+  g_free (app_test_screenshot (f->window, "logs-window-empty.png"));
   g_assert_false (gtk_widget_get_sensitive (clear));
   recent = sy_log_dup_recent (1);
   g_assert_true (g_str_has_suffix (recent[0], "sy-test: before the clear"));

@@ -700,6 +700,30 @@ sy_logs_window_new (SyService *service)
   return g_object_new (SY_TYPE_LOGS_WINDOW, "service", service, NULL);
 }
 
+/* "12:34:56.789 WARNING  ": a line that wraps goes on under its
+ * domain, so the times and levels stay a column of their own. */
+#define PREFIX_CHARS 22
+
+static void
+update_indent (GtkWidget    *widget,
+               SyLogsWindow *self)
+{
+  GtkStyleContext *style = gtk_widget_get_style_context (widget);
+  PangoFontDescription *font = NULL;
+  PangoFontMetrics *metrics;
+  int char_width;
+
+  gtk_style_context_get (style, gtk_style_context_get_state (style), "font", &font, NULL);
+  metrics = pango_context_get_metrics (gtk_widget_get_pango_context (widget), font, NULL);
+  char_width = pango_font_metrics_get_approximate_char_width (metrics) / PANGO_SCALE;
+  pango_font_metrics_unref (metrics);
+  pango_font_description_free (font);
+  if (char_width <= 0)
+    return;
+  /* Pango's negative indent: the first line full width, the others in. */
+  gtk_text_view_set_indent (self->text_view, -PREFIX_CHARS * char_width);
+}
+
 static void
 setup_tags (SyLogsWindow *self)
 {
@@ -876,6 +900,7 @@ sy_logs_window_init (SyLogsWindow *self)
                     G_CALLBACK (on_scrolled), self);
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
                     G_CALLBACK (on_layout_changed), self);
+  g_signal_connect (self->text_view, "style-updated", G_CALLBACK (update_indent), self);
   g_signal_connect (self->text_view, "scroll-event", G_CALLBACK (on_view_scroll_event), self);
   g_signal_connect (self->text_view, "key-press-event", G_CALLBACK (on_view_key_press), self);
   g_signal_connect (gtk_scrolled_window_get_vscrollbar (self->scroller), "button-press-event",
