@@ -525,6 +525,7 @@ test_diagnostics (Fixture       *f,
   g_assert_cmpint (gtk_info_bar_get_message_type (bar), ==, GTK_MESSAGE_INFO);
   g_assert_true (g_str_has_prefix (label_text (f, "info_label"), "Diagnostics bundle saved to "));
   g_assert_nonnull (strstr (label_text (f, "info_label"), path));
+  g_assert_true (gtk_widget_get_visible (app_test_find_named (f->window, "folder_button")));
 
   config = unzip_member (path, "config.yaml");
   if (config == NULL)
@@ -545,6 +546,7 @@ test_diagnostics (Fixture       *f,
   g_assert_true (g_str_has_prefix (label_text (f, "info_label"),
                                    "The diagnostics bundle could not be saved to "));
   g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  g_assert_false (gtk_widget_get_visible (app_test_find_named (f->window, "folder_button")));
 }
 
 /* A few lines of each kind, for the screenshot. */
@@ -568,6 +570,13 @@ test_screenshot (Fixture       *f,
   g_info ("POST /v1/messages claude-opus-4 → Claude · me@example.com 200 (4.2 s, 8 120 tokens)");
   g_message ("Config reloaded from ~/.config/switchyard/config.yaml (3 accounts, 41 models)");
   assert_shows (f, "Config reloaded");
+  /* And the saved bundle's message, as a person sees it after saving. */
+  {
+    g_autofree char *path = g_build_filename (f->t.dir, "switchyard-diagnostics-2026-06-01.zip", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+
+    g_assert_true (sy_logs_window_save_diagnostics (SY_LOGS_WINDOW (f->window), file, NULL));
+  }
   gtk_window_resize (GTK_WINDOW (f->window), 900, 580);
   app_test_spin_for (200);
   shot = app_test_screenshot (f->window, "logs-window.png");

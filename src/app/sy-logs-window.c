@@ -85,6 +85,8 @@ struct _SyLogsWindow
   GtkButton            *save_button;
   GtkInfoBar           *info_bar;
   GtkLabel             *info_label;
+  GtkButton            *folder_button;
+  GFile                *saved_folder;  /* where the last bundle went */
   GtkSearchEntry       *search_entry;
   GtkComboBoxText      *level_combo;
   GtkStack             *stack;
@@ -492,11 +494,15 @@ on_layout_changed (GtkAdjustment *adjustment,
 
 /* ------------------------------------------------------------ messages */
 
+#define RESPONSE_SHOW_FOLDER 1
+
 static void
 show_info (SyLogsWindow   *self,
            GtkMessageType  type,
            const char     *text)
 {
+  /* "Show in Folder" belongs to the saved message only. */
+  gtk_widget_hide (GTK_WIDGET (self->folder_button));
   gtk_label_set_text (self->info_label, text);
   gtk_info_bar_set_message_type (self->info_bar, type);
   gtk_info_bar_set_revealed (self->info_bar, TRUE);
@@ -507,6 +513,21 @@ on_info_response (GtkInfoBar   *bar,
                   int           response,
                   SyLogsWindow *self)
 {
+  g_autoptr(GError) error = NULL;
+
+  if (response == RESPONSE_SHOW_FOLDER && self->saved_folder != NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (self->saved_folder);
+
+      if (!gtk_show_uri_on_window (GTK_WINDOW (self), uri, GDK_CURRENT_TIME, &error))
+        {
+          g_autofree char *said = g_strdup_printf (_("The folder could not be opened: %s"),
+                                                   error->message);
+
+          show_info (self, GTK_MESSAGE_WARNING, said);
+        }
+      return;
+    }
   gtk_info_bar_set_revealed (bar, FALSE);
 }
 
@@ -644,6 +665,9 @@ sy_logs_window_save_diagnostics (SyLogsWindow  *self,
   said = g_strdup_printf (_("Diagnostics bundle saved to %s. Secrets in it are masked: you can "
                             "attach it to a bug report."), where);
   show_info (self, GTK_MESSAGE_INFO, said);
+  g_clear_object (&self->saved_folder);
+  self->saved_folder = g_file_get_parent (file);
+  gtk_widget_set_visible (GTK_WIDGET (self->folder_button), self->saved_folder != NULL);
   return TRUE;
 }
 
@@ -781,6 +805,7 @@ sy_logs_window_dispose (GObject *object)
   g_clear_object (&self->chooser);
   g_queue_clear (&self->shown);
   g_queue_clear_full (&self->entries, log_entry_free);
+  g_clear_object (&self->saved_folder);
   g_clear_object (&self->service);
   G_OBJECT_CLASS (sy_logs_window_parent_class)->dispose (object);
 }
@@ -868,6 +893,7 @@ sy_logs_window_class_init (SyLogsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyLogsWindow, save_button);
   gtk_widget_class_bind_template_child (widget_class, SyLogsWindow, info_bar);
   gtk_widget_class_bind_template_child (widget_class, SyLogsWindow, info_label);
+  gtk_widget_class_bind_template_child (widget_class, SyLogsWindow, folder_button);
   gtk_widget_class_bind_template_child (widget_class, SyLogsWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, SyLogsWindow, level_combo);
   gtk_widget_class_bind_template_child (widget_class, SyLogsWindow, stack);
