@@ -179,6 +179,12 @@ on_login (GSimpleAction *action,
   *(char **) user_data = g_variant_dup_string (parameter, NULL);
 }
 
+static void
+count_activation (guint *count)
+{
+  (*count)++;
+}
+
 /* A picture of the menu, as GTK draws it, into $SHOT_DIR (when set). */
 static void
 save_screenshot (GMenuModel   *model,
@@ -259,6 +265,8 @@ test_tray_menu (void)
   const char *slash;
   Panel p = { 0 };
   const char *app_names[] = { "accounts", "mappings", "usage", "settings", "quit" };
+  g_autoptr(GSimpleAction) logs = g_simple_action_new ("logs", NULL);
+  guint logs_opened = 0;
   guint port;
   gint64 deadline;
 
@@ -271,6 +279,8 @@ test_tray_menu (void)
 
   g_signal_connect (login, "activate", G_CALLBACK (on_login), &logged_in);
   g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (login));
+  g_signal_connect_swapped (logs, "activate", G_CALLBACK (count_activation), &logs_opened);
+  g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (logs));
   /* The rest of the application's actions, doing nothing here. */
   for (guint i = 0; i < G_N_ELEMENTS (app_names); i++)
     {
@@ -328,6 +338,8 @@ test_tray_menu (void)
   g_assert_true (g_hash_table_contains (ids, "Claude (Pro / Max)"));
   g_assert_true (g_hash_table_contains (ids, "ChatGPT (Codex)"));
   g_assert_true (g_hash_table_contains (ids, "xAI (Grok)"));
+  g_assert_true (g_hash_table_contains (ids, "Logs…"));
+  g_assert_true (GPOINTER_TO_INT (g_hash_table_lookup (enabled, "Logs…")));
   g_assert_true (g_hash_table_contains (ids, "Quit"));
   g_assert_true (GPOINTER_TO_INT (g_hash_table_lookup (enabled, "Quit")));
   g_assert_true (GPOINTER_TO_INT (g_hash_table_lookup (enabled, endpoint)));
@@ -361,6 +373,13 @@ test_tray_menu (void)
   while (logged_in == NULL && g_get_monotonic_time () < deadline)
     spin (20);
   g_assert_cmpstr (logged_in, ==, "claude");
+
+  /* Logs… asks the application for its window. */
+  click (&p, "Logs…");
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (logs_opened == 0 && g_get_monotonic_time () < deadline)
+    spin (20);
+  g_assert_cmpuint (logs_opened, ==, 1);
 
   /* The endpoint line copies. */
   click (&p, endpoint);

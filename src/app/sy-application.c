@@ -18,6 +18,7 @@
 #include "sy-app-util.h"
 #include "sy-application.h"
 #include "sy-login-window.h"
+#include "sy-logs-window.h"
 #include "sy-notifier.h"
 #include "sy-service-logins.h"
 #include "sy-settings-window.h"
@@ -85,6 +86,7 @@ static const struct
   { "settings", sy_settings_window_new },
   { "login", sy_login_window_new },
   { "accounts", sy_accounts_window_new },
+  { "logs", sy_logs_window_new },
 };
 
 static gboolean

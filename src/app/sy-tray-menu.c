@@ -405,6 +405,7 @@ sy_tray_menu_new (SyService *service)
   g_menu_append (more, _("Model mappings…"), "app.mappings");
   g_menu_append (more, _("Usage & quota…"), "app.usage");
   g_menu_append (more, _("Settings…"), "app.settings");
+  g_menu_append (more, _("Logs…"), "app.logs");
   g_menu_append (quit, _("Quit"), "app.quit");
 
   g_menu_append_section (self->menu, NULL, G_MENU_MODEL (self->proxy_section));

@@ -4,7 +4,8 @@
  * keys from the config, tokens from the store) and anything shaped like a
  * provider key are replaced by their masked form before the line is written.
  * Lines go to stderr, to a ring of the last SY_LOG_RECENT_LINES (for the
- * diagnostics bundle) and, with logging-to-file, to main.log (sy-log-file).
+ * diagnostics bundle), to the listeners (the desktop app's Logs window)
+ * and, with logging-to-file, to main.log (sy-log-file).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -30,6 +31,19 @@ static GMutex     recent_lock;
 static char      *recent[SY_LOG_RECENT_LINES];
 static guint      recent_next;    /* where the next line goes */
 static guint      recent_count;
+
+/* Under recent_lock, so that a listener hears the lines in the order the
+ * ring keeps them and one added with the ring's lines misses none. */
+typedef struct
+{
+  guint          id;
+  SyLogListener  func;
+  gpointer       user_data;
+  GDestroyNotify destroy;
+} Listener;
+
+static GArray    *listeners;      /* of Listener */
+static guint      listener_next_id = 1;
 
 /* Prefixes of key shapes masked even when nobody registered them. */
 static const char * const key_prefixes[] = { "sk-", "AIza", "ya29.", "xai-", NULL };
@@ -197,7 +211,8 @@ level_name (GLogLevelFlags level)
 
 /* Takes @line. */
 static void
-remember_line (char *line)
+remember_line (GLogLevelFlags  level,
+               char           *line)
 {
   g_mutex_lock (&recent_lock);
   g_free (recent[recent_next]);
@@ -205,23 +220,92 @@ remember_line (char *line)
   recent_next = (recent_next + 1) % SY_LOG_RECENT_LINES;
   if (recent_count < SY_LOG_RECENT_LINES)
     recent_count++;
+  for (guint i = 0; listeners != NULL && i < listeners->len; i++)
+    {
+      Listener *l = &g_array_index (listeners, Listener, i);
+
+      l->func (level & G_LOG_LEVEL_MASK, line, l->user_data);
+    }
   g_mutex_unlock (&recent_lock);
+}
+
+/* Called with recent_lock held. */
+static char **
+dup_recent_locked (guint max)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  guint n, first;
+
+  n = max > 0 ? MIN (max, recent_count) : recent_count;
+  first = (recent_next + SY_LOG_RECENT_LINES - n) % SY_LOG_RECENT_LINES;
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (out, g_strdup (recent[(first + i) % SY_LOG_RECENT_LINES]));
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
 }
 
 char **
 sy_log_dup_recent (guint max)
 {
-  GPtrArray *out = g_ptr_array_new ();
-  guint n, first;
+  char **out;
 
   g_mutex_lock (&recent_lock);
-  n = max > 0 ? MIN (max, recent_count) : recent_count;
-  first = (recent_next + SY_LOG_RECENT_LINES - n) % SY_LOG_RECENT_LINES;
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (out, g_strdup (recent[(first + i) % SY_LOG_RECENT_LINES]));
+  out = dup_recent_locked (max);
   g_mutex_unlock (&recent_lock);
-  g_ptr_array_add (out, NULL);
-  return (char **) g_ptr_array_free (out, FALSE);
+  return out;
+}
+
+guint
+sy_log_add_listener_with_recent (SyLogListener   func,
+                                 gpointer        user_data,
+                                 GDestroyNotify  destroy,
+                                 guint           max,
+                                 char         ***recent_out)
+{
+  Listener l = { 0, func, user_data, destroy };
+
+  g_return_val_if_fail (func != NULL, 0);
+
+  g_mutex_lock (&recent_lock);
+  if (listeners == NULL)
+    listeners = g_array_new (FALSE, FALSE, sizeof (Listener));
+  l.id = listener_next_id++;
+  if (listener_next_id == 0)
+    listener_next_id = 1;
+  g_array_append_val (listeners, l);
+  if (recent_out != NULL)
+    *recent_out = dup_recent_locked (max);
+  g_mutex_unlock (&recent_lock);
+  return l.id;
+}
+
+guint
+sy_log_add_listener (SyLogListener   func,
+                     gpointer        user_data,
+                     GDestroyNotify  destroy)
+{
+  return sy_log_add_listener_with_recent (func, user_data, destroy, 0, NULL);
+}
+
+void
+sy_log_remove_listener (guint id)
+{
+  Listener removed = { 0 };
+
+  g_mutex_lock (&recent_lock);
+  for (guint i = 0; listeners != NULL && i < listeners->len; i++)
+    if (g_array_index (listeners, Listener, i).id == id)
+      {
+        removed = g_array_index (listeners, Listener, i);
+        g_array_remove_index (listeners, i);
+        break;
+      }
+  g_mutex_unlock (&recent_lock);
+  /* Outside the lock: the destroy function may log. */
+  if (removed.id == 0)
+    g_warning ("no log listener %u", id);
+  else if (removed.destroy != NULL)
+    removed.destroy (removed.user_data);
 }
 
 /* "2025-06-01T12:34:56.789+02:00": a zone, so a reader elsewhere (the
@@ -280,7 +364,7 @@ sy_log_writer (GLogLevelFlags   level,
   iso = iso_stamp (now);
   line = g_strdup_printf ("%s %s %s: %s", iso, level_name (level), domain ? domain : "switchyard", masked);
   sy_log_file_write (line);
-  remember_line (line);
+  remember_line (level, line);
 
   return G_LOG_WRITER_HANDLED;
 }

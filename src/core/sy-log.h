@@ -25,4 +25,28 @@ char  *sy_mask_secret           (const char *secret);
 #define SY_LOG_RECENT_LINES 500
 char **sy_log_dup_recent        (guint       max);
 
+/* Hears every line as it is logged: @line as sy_log_dup_recent() has it
+ * (masked), @level its GLib level. Called on the thread that logged,
+ * under the log's lock, in the order the lines were remembered: it must
+ * be quick, must not log, and must not add or remove listeners (hand the
+ * line over to a main context, e.g. with an idle). @destroy runs on
+ * @user_data once the listener is removed; after sy_log_remove_listener()
+ * returns the listener is not running and will not run again. */
+typedef void (*SyLogListener) (GLogLevelFlags  level,
+                               const char     *line,
+                               gpointer        user_data);
+
+guint  sy_log_add_listener      (SyLogListener   func,
+                                 gpointer        user_data,
+                                 GDestroyNotify  destroy);
+/* The same, and at the same instant the last @max lines (as
+ * sy_log_dup_recent()) in @recent: each line is either there or heard by
+ * @func, never both, never neither. */
+guint  sy_log_add_listener_with_recent (SyLogListener   func,
+                                        gpointer        user_data,
+                                        GDestroyNotify  destroy,
+                                        guint           max,
+                                        char         ***recent);
+void   sy_log_remove_listener   (guint           id);
+
 G_END_DECLS
