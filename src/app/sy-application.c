@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "sy-application.h"
+#include "sy-mappings-window.h"
 #include "sy-notifier.h"
 #include "sy-service-logins.h"
 #include "sy-tray.h"
@@ -108,6 +109,7 @@ static const struct
   const char  *name;
   GtkWidget *(*create) (SyService *service);
 } window_types[] = {
+  { "mappings", sy_mappings_window_new },
   { NULL, NULL },
 };
 

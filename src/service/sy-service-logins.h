@@ -87,6 +87,13 @@ gboolean      sy_service_edit_config  (SyService             *self,
                                        JsonNode              *value,
                                        GError               **error);
 
+/* The model ids the accounts serve now (client-visible names, prefixed
+ * variants and aliases included, the first spelling of each name), in
+ * listing order: what a model-mappings target may name. Names only an
+ * exact model-mappings entry gives are left out (a mapping cannot serve
+ * as another's target). Never NULL; g_strfreev() it. */
+char        **sy_service_dup_model_ids (SyService         *self);
+
 /* The SyQuotaHistory beside the usage file, NULL before start or without
  * one. */
 gpointer      sy_service_get_quota_history (SyService         *self);
