@@ -245,6 +245,7 @@ test_invalid_refused (Fixture       *f,
   g_autofree char *after_edit = NULL;
   GtkWidget *new_to = named (f, "new_to_entry");
   GtkWidget *new_from = named (f, "new_from_entry");
+  g_autofree char *tooltip = NULL;
   GtkWidget *row_to;
 
   /* A target no account serves. */
@@ -252,7 +253,8 @@ test_invalid_refused (Fixture       *f,
   gtk_entry_set_text (GTK_ENTRY (new_to), "no-such-model");
   gtk_button_clicked (GTK_BUTTON (named (f, "add_mapping_button")));
   g_assert_true (has_error_style (new_to));
-  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (new_to), "no-such-model"));
+  tooltip = gtk_widget_get_tooltip_text (new_to);
+  g_assert_nonnull (strstr (tooltip, "no-such-model"));
   g_assert_false (has_error_style (new_from));
   g_assert_null (app_test_find (named (f, "mappings_list"), GTK_TYPE_ENTRY, "alias-y"));
 

@@ -208,7 +208,10 @@ check_mapping (SyMappingsWindow  *self,
         *to_problem = g_strdup_printf (_("No account serves “%s” now: this mapping does nothing until one does"), to);
       else
         {
-          *to_problem = g_strdup_printf (_("No account serves “%s”: pick a model from the suggestions"), to);
+          if (g_hash_table_size (self->model_ids) == 0)
+            *to_problem = g_strdup (_("No account serves any model yet: sign in or add an API key first"));
+          else
+            *to_problem = g_strdup_printf (_("No account serves “%s”: pick a model from the suggestions"), to);
           ok = FALSE;
         }
     }
