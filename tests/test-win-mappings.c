@@ -354,7 +354,22 @@ test_hand_edit_shows (Fixture       *f,
   app_test_rewrite_config (&f->t, yaml);
   app_test_spin_for (100);
   g_assert_nonnull (find (f, GTK_TYPE_ENTRY, "hand-made-2"));
+  g_assert_null (find (f, GTK_TYPE_ENTRY, "other"));
   g_assert_true (gtk_info_bar_get_revealed (GTK_INFO_BAR (named (f, "info_bar"))));
+
+  /* "Use the File's" drops it for what the file says. */
+  gtk_info_bar_response (GTK_INFO_BAR (named (f, "info_bar")), 1);
+  g_assert_false (gtk_info_bar_get_revealed (GTK_INFO_BAR (named (f, "info_bar"))));
+  g_assert_nonnull (find (f, GTK_TYPE_ENTRY, "other"));
+  g_assert_null (find (f, GTK_TYPE_ENTRY, "hand-made-2"));
+  /* ...and no pending save brings it back. */
+  app_test_spin_for (1000);
+  {
+    JsonNode *mappings = sy_config_lookup (sy_service_get_config (f->t.service), "model-mappings");
+
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (mappings), 0), "from"),
+                     ==, "other");
+  }
 }
 
 static void

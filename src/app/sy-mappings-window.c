@@ -80,6 +80,13 @@ struct _SyMappingsWindow
   GtkEntry       *new_alias_entry;
   GtkToggleButton *new_fork_check;
   GtkWidget      *add_alias_button;
+  GtkWidget      *mappings_header;
+  GtkWidget      *aliases_header;
+  GtkWidget      *mappings_header_flag;
+  GtkWidget      *mappings_header_button;
+  GtkWidget      *aliases_header_channel;
+  GtkWidget      *aliases_header_flag;
+  GtkWidget      *aliases_header_button;
 };
 
 G_DEFINE_FINAL_TYPE (SyMappingsWindow, sy_mappings_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -445,6 +452,14 @@ set_status (SyMappingsWindow *self,
   else
     text = g_strdup (_("This configuration has no file: changes cannot be saved."));
   gtk_label_set_text (table->status, text);
+  /* Column titles over rows; the placeholder explains an empty table. */
+  {
+    GList *rows = table_rows (self, kind);
+
+    gtk_widget_set_visible (kind == TABLE_MAPPINGS ? self->mappings_header : self->aliases_header,
+                            rows != NULL);
+    g_list_free (rows);
+  }
 }
 
 /* -- Saving ---------------------------------------------------------------- */
@@ -1295,6 +1310,13 @@ sy_mappings_window_class_init (SyMappingsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, new_alias_entry);
   gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, new_fork_check);
   gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, add_alias_button);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, mappings_header);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, aliases_header);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, mappings_header_flag);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, mappings_header_button);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, aliases_header_channel);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, aliases_header_flag);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, aliases_header_button);
   gtk_widget_class_bind_template_callback (widget_class, on_new_entry_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_add_mapping_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_add_alias_clicked);
@@ -1328,6 +1350,12 @@ sy_mappings_window_init (SyMappingsWindow *self)
   gtk_size_group_add_widget (self->button_group, self->add_mapping_button);
   gtk_size_group_add_widget (self->button_group, self->add_alias_button);
   gtk_size_group_add_widget (self->channel_group, GTK_WIDGET (self->new_channel_combo));
+  /* The column titles line up with the rows' widgets. */
+  gtk_size_group_add_widget (self->flag_group, self->mappings_header_flag);
+  gtk_size_group_add_widget (self->flag_group, self->aliases_header_flag);
+  gtk_size_group_add_widget (self->button_group, self->mappings_header_button);
+  gtk_size_group_add_widget (self->button_group, self->aliases_header_button);
+  gtk_size_group_add_widget (self->channel_group, self->aliases_header_channel);
   for (guint i = 0; i < G_N_ELEMENTS (alias_channels); i++)
     gtk_combo_box_text_append (self->new_channel_combo, alias_channels[i], alias_channels[i]);
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->new_channel_combo), alias_channels[0]);
