@@ -180,6 +180,9 @@ test_shows_config (Fixture       *f,
   g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (sibling_of_type (regex_from, GTK_TYPE_CHECK_BUTTON))));
   g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (sibling_of_type (from, GTK_TYPE_CHECK_BUTTON))));
   g_assert_false (has_error_style (from));
+  /* Icon-only buttons have names. */
+  g_assert_true (app_test_find (f->window, GTK_TYPE_BUTTON, "Import") == named (f, "import_button"));
+  g_assert_true (app_test_find (f->window, GTK_TYPE_BUTTON, "Export") == named (f, "export_button"));
 
   /* The catalog: what the account serves, not the mapped names. */
   g_assert_true (g_strv_contains ((const char * const *) ids, "echo"));
@@ -452,6 +455,30 @@ test_import_bad_file (Fixture       *f,
 }
 
 static void
+test_export_empty (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->t.dir, "empty.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *yaml = config_for (f->upstream, "");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+
+  app_test_rewrite_config (&f->t, yaml);
+  /* The tables say why they are empty. */
+  g_assert_nonnull (app_test_find (f->window, GTK_TYPE_LABEL, "No mappings yet*"));
+  g_assert_false (gtk_widget_get_visible (named (f, "mappings_header")));
+  g_assert_true (sy_mappings_window_export_file (SY_MAPPINGS_WINDOW (f->window), file, &error));
+  g_assert_no_error (error);
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "model-mappings")), ==, 0);
+  g_assert_false (json_object_has_member (root, "oauth-model-alias"));
+}
+
+static void
 test_screenshot (Fixture       *f,
                  gconstpointer  data)
 {
@@ -491,6 +518,7 @@ main (int    argc,
   ADD ("export-import-json", test_export_import_json);
   ADD ("export-import-yaml", test_export_import_yaml);
   ADD ("import-bad-file", test_import_bad_file);
+  ADD ("export-empty", test_export_empty);
   ADD ("screenshot", test_screenshot);
 #undef ADD
 

@@ -80,6 +80,8 @@ struct _SyMappingsWindow
   GtkEntry       *new_alias_entry;
   GtkToggleButton *new_fork_check;
   GtkWidget      *add_alias_button;
+  GtkWidget      *import_button;
+  GtkWidget      *export_button;
   GtkWidget      *mappings_header;
   GtkWidget      *aliases_header;
   GtkWidget      *mappings_header_flag;
@@ -996,9 +998,13 @@ sy_mappings_window_export_file (SyMappingsWindow  *self,
       g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
       g_autoptr(JsonGenerator) generator = json_generator_new ();
 
-      json_object_set_member (root, table_keys[TABLE_MAPPINGS],
-                              mappings ? json_node_ref (mappings) : json_node_init_array (json_node_alloc (),
-                                                                                          json_array_new ()));
+      if (mappings == NULL)
+        {
+          /* An empty list rather than no key: the file says what it is. */
+          mappings = json_node_new (JSON_NODE_ARRAY);
+          json_node_take_array (mappings, json_array_new ());
+        }
+      json_object_set_member (root, table_keys[TABLE_MAPPINGS], json_node_ref (mappings));
       if (aliases != NULL)
         json_object_set_member (root, table_keys[TABLE_ALIASES], json_node_ref (aliases));
       json_node_set_object (node, root);
@@ -1310,6 +1316,8 @@ sy_mappings_window_class_init (SyMappingsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, new_alias_entry);
   gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, new_fork_check);
   gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, add_alias_button);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, import_button);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, export_button);
   gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, mappings_header);
   gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, aliases_header);
   gtk_widget_class_bind_template_child (widget_class, SyMappingsWindow, mappings_header_flag);
@@ -1350,6 +1358,17 @@ sy_mappings_window_init (SyMappingsWindow *self)
   gtk_size_group_add_widget (self->button_group, self->add_mapping_button);
   gtk_size_group_add_widget (self->button_group, self->add_alias_button);
   gtk_size_group_add_widget (self->channel_group, GTK_WIDGET (self->new_channel_combo));
+  /* Icon-only buttons: a name for screen readers. */
+  atk_object_set_name (gtk_widget_get_accessible (self->import_button), _("Import"));
+  atk_object_set_name (gtk_widget_get_accessible (self->export_button), _("Export"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->new_from_entry)),
+                       _("New mapping: requested model"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->new_to_entry)),
+                       _("New mapping: served as"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->new_name_entry)),
+                       _("New alias: upstream model"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->new_alias_entry)),
+                       _("New alias: name clients see"));
   /* The column titles line up with the rows' widgets. */
   gtk_size_group_add_widget (self->flag_group, self->mappings_header_flag);
   gtk_size_group_add_widget (self->flag_group, self->aliases_header_flag);
