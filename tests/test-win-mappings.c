@@ -312,6 +312,28 @@ test_remove_and_alias (Fixture       *f,
 
   /* An alias on the second page. */
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (named (f, "new_channel_combo")), "claude");
+  /* The suggestions follow the channel: Claude's catalogue. */
+  {
+    GtkEntryCompletion *completion = gtk_entry_get_completion (GTK_ENTRY (named (f, "new_name_entry")));
+    GtkTreeModel *model = gtk_entry_completion_get_model (completion);
+    GtkTreeIter iter;
+    gboolean seen = FALSE;
+    g_auto(GStrv) ids = sy_service_dup_catalogue_ids (f->t.service, "claude");
+
+    g_assert_true (g_strv_contains ((const char * const *) ids, "claude-opus-4-5-20251101"));
+    for (gboolean ok = gtk_tree_model_get_iter_first (model, &iter); ok && !seen;
+         ok = gtk_tree_model_iter_next (model, &iter))
+      {
+        g_autofree char *id = NULL;
+
+        gtk_tree_model_get (model, &iter, 0, &id, -1);
+        seen = g_strcmp0 (id, "claude-opus-4-5-20251101") == 0;
+      }
+    g_assert_true (seen);
+    g_strfreev (g_steal_pointer (&ids));
+    ids = sy_service_dup_catalogue_ids (f->t.service, "no-such-channel");
+    g_assert_cmpuint (g_strv_length (ids), ==, 0);
+  }
   gtk_entry_set_text (GTK_ENTRY (named (f, "new_name_entry")), "claude-opus-4-5-20251101");
   gtk_entry_set_text (GTK_ENTRY (named (f, "new_alias_entry")), "sonnet");
   gtk_button_clicked (GTK_BUTTON (named (f, "add_alias_button")));

@@ -58,6 +58,7 @@ struct _SyMappingsWindow
   gulong          reloaded_id;
   GHashTable     *model_ids;     /* lower-cased ids the accounts serve */
   GtkListStore   *model_store;   /* the same, for completions */
+  GHashTable     *channel_stores; /* channel → GtkListStore of its catalogue's ids */
   GtkSizeGroup   *flag_group;
   GtkSizeGroup   *button_group;
   GtkSizeGroup   *channel_group;
@@ -602,16 +603,42 @@ match_anywhere (GtkEntryCompletion *completion,
   return strstr (folded, key) != NULL;
 }
 
+/* The upstream names an alias of @channel may rename, for suggestions. */
+static GtkListStore *
+channel_store (SyMappingsWindow *self,
+               const char       *channel)
+{
+  GtkListStore *store = g_hash_table_lookup (self->channel_stores, channel);
+
+  if (store == NULL)
+    {
+      g_auto(GStrv) ids = sy_service_dup_catalogue_ids (self->service, channel);
+
+      store = gtk_list_store_new (1, G_TYPE_STRING);
+      for (guint i = 0; ids[i] != NULL; i++)
+        gtk_list_store_insert_with_values (store, NULL, -1, 0, ids[i], -1);
+      g_hash_table_insert (self->channel_stores, g_strdup (channel), store);
+    }
+  return store;
+}
+
+static void
+add_completion (GtkEntry     *entry,
+                GtkListStore *store)
+{
+  g_autoptr(GtkEntryCompletion) completion = gtk_entry_completion_new ();
+
+  gtk_entry_completion_set_model (completion, GTK_TREE_MODEL (store));
+  gtk_entry_completion_set_text_column (completion, 0);
+  gtk_entry_completion_set_match_func (completion, match_anywhere, NULL, NULL);
+  gtk_entry_set_completion (entry, completion);
+}
+
 static void
 add_model_completion (SyMappingsWindow *self,
                       GtkEntry         *entry)
 {
-  g_autoptr(GtkEntryCompletion) completion = gtk_entry_completion_new ();
-
-  gtk_entry_completion_set_model (completion, GTK_TREE_MODEL (self->model_store));
-  gtk_entry_completion_set_text_column (completion, 0);
-  gtk_entry_completion_set_match_func (completion, match_anywhere, NULL, NULL);
-  gtk_entry_set_completion (entry, completion);
+  add_completion (entry, self->model_store);
 }
 
 static GtkWidget *
@@ -665,6 +692,8 @@ add_row (SyMappingsWindow *self,
   row->right = GTK_ENTRY (new_entry (right, kind == TABLE_MAPPINGS ? _("Served as") : _("Alias")));
   if (kind == TABLE_MAPPINGS)
     add_model_completion (self, row->right);
+  else if (sy_model_alias_channel_is_known (channel))
+    add_completion (row->left, channel_store (self, channel));
   gtk_style_context_add_class (gtk_widget_get_style_context (arrow), GTK_STYLE_CLASS_DIM_LABEL);
 
   check = gtk_check_button_new_with_label (kind == TABLE_MAPPINGS ? _("Regex") : _("Keep original"));
@@ -825,6 +854,20 @@ static void
 load_model_ids (SyMappingsWindow *self)
 {
   g_auto(GStrv) ids = sy_service_dup_model_ids (self->service);
+  GHashTableIter iter;
+  gpointer channel;
+  gpointer store;
+
+  /* A model-catalog change may have changed the channels' lists. */
+  g_hash_table_iter_init (&iter, self->channel_stores);
+  while (g_hash_table_iter_next (&iter, &channel, &store))
+    {
+      g_auto(GStrv) names = sy_service_dup_catalogue_ids (self->service, channel);
+
+      gtk_list_store_clear (store);
+      for (guint i = 0; names[i] != NULL; i++)
+        gtk_list_store_insert_with_values (store, NULL, -1, 0, names[i], -1);
+    }
 
   g_hash_table_remove_all (self->model_ids);
   gtk_list_store_clear (self->model_store);
@@ -942,6 +985,16 @@ on_add_alias_clicked (SyMappingsWindow *self)
       gtk_toggle_button_set_active (self->new_fork_check, FALSE);
       gtk_widget_grab_focus (GTK_WIDGET (self->new_name_entry));
     }
+}
+
+static void
+on_channel_changed (SyMappingsWindow *self)
+{
+  const char *channel = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->new_channel_combo));
+
+  if (channel != NULL)
+    gtk_entry_completion_set_model (gtk_entry_get_completion (self->new_name_entry),
+                                    GTK_TREE_MODEL (channel_store (self, channel)));
 }
 
 static void
@@ -1219,6 +1272,8 @@ sy_mappings_window_constructed (GObject *object)
   self->tables[TABLE_ALIASES].status = self->aliases_status;
 
   add_model_completion (self, self->new_to_entry);
+  add_completion (self->new_name_entry, channel_store (self, alias_channels[0]));
+  g_signal_connect_swapped (self->new_channel_combo, "changed", G_CALLBACK (on_channel_changed), self);
   load_model_ids (self);
   for (guint kind = 0; kind < N_TABLES; kind++)
     fill_table (self, kind);
@@ -1243,6 +1298,7 @@ sy_mappings_window_dispose (GObject *object)
   g_clear_object (&self->button_group);
   g_clear_object (&self->channel_group);
   g_clear_pointer (&self->model_ids, g_hash_table_unref);
+  g_clear_pointer (&self->channel_stores, g_hash_table_unref);
 
   G_OBJECT_CLASS (sy_mappings_window_parent_class)->dispose (object);
 }
@@ -1350,6 +1406,7 @@ sy_mappings_window_init (SyMappingsWindow *self)
 
   self->model_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->model_store = gtk_list_store_new (1, G_TYPE_STRING);
+  self->channel_stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->flag_group = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
   self->button_group = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
   self->channel_group = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);

@@ -1409,6 +1409,35 @@ sy_service_dup_model_ids (SyService *self)
   return g_strv_builder_end (ids);
 }
 
+char **
+sy_service_dup_catalogue_ids (SyService  *self,
+                              const char *channel)
+{
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  g_autofree char *key = NULL;
+  JsonArray *models;
+
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (channel != NULL, NULL);
+
+  /* Codex's lists go by plan; the largest plan's holds the others'. */
+  key = g_ascii_strcasecmp (channel, "codex") == 0 ? g_strdup ("codex-pro") : g_ascii_strdown (channel, -1);
+  models = sy_registry_get_catalogue (self->registry, key);
+  for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
+    {
+      JsonNode *node = json_array_get_element (models, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *id = o != NULL ? json_object_get_string_member_with_default (o, "id", NULL) : NULL;
+      const char *name = o != NULL ? json_object_get_string_member_with_default (o, "name", NULL) : NULL;
+
+      if (id == NULL && name != NULL)
+        id = g_str_has_prefix (name, "models/") ? name + strlen ("models/") : name;
+      if (id != NULL && *id != '\0')
+        g_strv_builder_add (ids, id);
+    }
+  return g_strv_builder_end (ids);
+}
+
 gpointer
 sy_service_get_quota_history (SyService *self)
 {
