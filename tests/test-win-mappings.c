@@ -273,6 +273,24 @@ test_invalid_refused (Fixture       *f,
   after = read_config (f);
   g_assert_cmpstr (after, ==, before);
 
+  /* A second line for a name is saved but pointed out. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (named (f, "new_regex_check")), FALSE);
+  gtk_entry_set_text (GTK_ENTRY (new_from), "CLAUDE-opus-4-5");
+  gtk_entry_set_text (GTK_ENTRY (new_to), "echo");
+  gtk_button_clicked (GTK_BUTTON (named (f, "add_mapping_button")));
+  {
+    GtkWidget *second = app_test_find (named (f, "mappings_list"), GTK_TYPE_ENTRY, "CLAUDE-opus-4-5");
+    JsonNode *mappings = sy_config_lookup (sy_service_get_config (f->t.service), "model-mappings");
+
+    g_assert_nonnull (second);
+    g_assert_true (has_error_style (second));
+    g_assert_false (has_error_style (find (f, GTK_TYPE_ENTRY, "claude-opus-4-5")));
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (mappings)), ==, 3);
+    gtk_button_clicked (GTK_BUTTON (sibling_of_type (second, GTK_TYPE_BUTTON)));
+    g_free (before);
+    before = read_config (f);
+  }
+
   /* A row changed to an unknown target: marked, and Enter writes nothing. */
   row_to = find (f, GTK_TYPE_ENTRY, "big");
   g_assert_nonnull (row_to);

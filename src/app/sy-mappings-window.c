@@ -311,9 +311,27 @@ check_table (SyMappingsWindow *self,
       g_autofree char *right_problem = NULL;
 
       if (kind == TABLE_MAPPINGS)
-        ok &= check_mapping (self, gtk_entry_get_text (row->left), gtk_entry_get_text (row->right),
-                             gtk_toggle_button_get_active (row->flag), row->loaded_right,
-                             &left_problem, &right_problem);
+        {
+          const char *from = gtk_entry_get_text (row->left);
+
+          ok &= check_mapping (self, from, gtk_entry_get_text (row->right),
+                               gtk_toggle_button_get_active (row->flag), row->loaded_right,
+                               &left_problem, &right_problem);
+          /* Allowed, but never used: the first line for a name decides. */
+          if (left_problem == NULL && !gtk_toggle_button_get_active (row->flag) && *from != '\0')
+            {
+              char *key = g_ascii_strdown (from, -1);
+
+              if (g_hash_table_contains (seen, key))
+                {
+                  left_problem = g_strdup_printf (_("An earlier line maps “%s” already: this one is never used"),
+                                                  from);
+                  g_free (key);
+                }
+              else
+                g_hash_table_add (seen, key);
+            }
+        }
       else
         ok &= check_alias (row->channel, gtk_entry_get_text (row->left),
                            gtk_entry_get_text (row->right), seen, &left_problem, &right_problem);
