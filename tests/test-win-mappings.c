@@ -237,6 +237,21 @@ test_add_changes_routing (Fixture       *f,
   g_assert_cmpuint (status, ==, 200);
   model = upstream_model (f);
   g_assert_cmpstr (model, ==, "echo");
+
+  /* Enter in the form adds too. */
+  gtk_entry_set_text (GTK_ENTRY (named (f, "new_from_entry")), "alias-z");
+  gtk_entry_set_text (GTK_ENTRY (named (f, "new_to_entry")), "big");
+  g_signal_emit_by_name (named (f, "new_to_entry"), "activate");
+  mappings = sy_config_lookup (sy_service_get_config (f->t.service), "model-mappings");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (mappings)), ==, 4);
+  g_clear_pointer (&body, g_free);
+  status = app_test_request (&f->t, "POST", "/v1/chat/completions",
+                             "{\"model\":\"alias-z\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                             &body);
+  g_assert_cmpuint (status, ==, 200);
+  g_clear_pointer (&model, g_free);
+  model = upstream_model (f);
+  g_assert_cmpstr (model, ==, "big");
 }
 
 static void
