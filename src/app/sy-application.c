@@ -19,6 +19,7 @@
 #include "sy-application.h"
 #include "sy-login-window.h"
 #include "sy-logs-window.h"
+#include "sy-mappings-window.h"
 #include "sy-notifier.h"
 #include "sy-service-logins.h"
 #include "sy-settings-window.h"
@@ -87,6 +88,8 @@ static const struct
   { "login", sy_login_window_new },
   { "accounts", sy_accounts_window_new },
   { "logs", sy_logs_window_new },
+  { "mappings", sy_mappings_window_new },
+  { NULL, NULL },
 };
 
 static gboolean

@@ -87,6 +87,19 @@ gboolean      sy_service_edit_config  (SyService             *self,
                                        JsonNode              *value,
                                        GError               **error);
 
+/* The model ids the accounts serve now (client-visible names, prefixed
+ * variants and aliases included, the first spelling of each name), in
+ * listing order: what a model-mappings target may name. Names only an
+ * exact model-mappings entry gives are left out (a mapping cannot serve
+ * as another's target). Never NULL; g_strfreev() it. */
+char        **sy_service_dup_model_ids (SyService         *self);
+/* The upstream ids the model catalogue (built in, or the config's
+ * model-catalog) lists for the OAuth @channel ("claude", "codex",
+ * "antigravity"...; see sy-model-alias.h): the names oauth-model-alias
+ * entries rename. Empty for a channel it does not know; g_strfreev() it. */
+char        **sy_service_dup_catalogue_ids (SyService       *self,
+                                            const char      *channel);
+
 /* The SyQuotaHistory beside the usage file, NULL before start or without
  * one. */
 gpointer      sy_service_get_quota_history (SyService         *self);

@@ -1364,6 +1364,80 @@ sy_service_edit_config (SyService           *self,
   return sy_service_reload (self, error);
 }
 
+char **
+sy_service_dup_model_ids (SyService *self)
+{
+  g_autoptr(GHashTable) skip = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  JsonNode *mappings;
+  GPtrArray *models;
+
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+
+  /* The registry lists an exact mapping's name with its target's details;
+   * such a name has no accounts of its own. */
+  mappings = sy_config_lookup (self->config, "model-mappings");
+  for (guint i = 0; mappings != NULL && JSON_NODE_HOLDS_ARRAY (mappings) &&
+                    i < json_array_get_length (json_node_get_array (mappings)); i++)
+    {
+      JsonNode *item = json_array_get_element (json_node_get_array (mappings), i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (item) ? json_node_get_object (item) : NULL;
+      JsonNode *regex = o != NULL ? json_object_get_member (o, "regex") : NULL;
+      const char *from = o != NULL ? json_object_get_string_member_with_default (o, "from", NULL) : NULL;
+
+      if (from == NULL || (regex != NULL && JSON_NODE_HOLDS_VALUE (regex) &&
+                           json_node_get_value_type (regex) == G_TYPE_BOOLEAN &&
+                           json_node_get_boolean (regex)))
+        continue;
+      g_hash_table_add (skip, g_ascii_strdown (from, -1));
+    }
+
+  models = sy_registry_get_models (self->registry);
+  for (guint i = 0; i < models->len; i++)
+    {
+      const SyModelInfo *info = g_ptr_array_index (models, i);
+      char *key = g_ascii_strdown (info->id, -1);
+
+      if (g_hash_table_contains (skip, key))
+        {
+          g_free (key);
+          continue;
+        }
+      g_hash_table_add (skip, key);
+      g_strv_builder_add (ids, info->id);
+    }
+  return g_strv_builder_end (ids);
+}
+
+char **
+sy_service_dup_catalogue_ids (SyService  *self,
+                              const char *channel)
+{
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  g_autofree char *key = NULL;
+  JsonArray *models;
+
+  g_return_val_if_fail (SY_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (channel != NULL, NULL);
+
+  /* Codex's lists go by plan; the largest plan's holds the others'. */
+  key = g_ascii_strcasecmp (channel, "codex") == 0 ? g_strdup ("codex-pro") : g_ascii_strdown (channel, -1);
+  models = sy_registry_get_catalogue (self->registry, key);
+  for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
+    {
+      JsonNode *node = json_array_get_element (models, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *id = o != NULL ? json_object_get_string_member_with_default (o, "id", NULL) : NULL;
+      const char *name = o != NULL ? json_object_get_string_member_with_default (o, "name", NULL) : NULL;
+
+      if (id == NULL && name != NULL)
+        id = g_str_has_prefix (name, "models/") ? name + strlen ("models/") : name;
+      if (id != NULL && *id != '\0')
+        g_strv_builder_add (ids, id);
+    }
+  return g_strv_builder_end (ids);
+}
+
 gpointer
 sy_service_get_quota_history (SyService *self)
 {
