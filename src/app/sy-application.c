@@ -89,7 +89,6 @@ static const struct
   { "accounts", sy_accounts_window_new },
   { "logs", sy_logs_window_new },
   { "mappings", sy_mappings_window_new },
-  { NULL, NULL },
 };
 
 static gboolean
