@@ -364,6 +364,10 @@ sy_application_finalize (GObject *object)
 {
   SyApplication *self = SY_APPLICATION (object);
 
+  /* Normally gone at shutdown; an application never run has them too. */
+  g_clear_object (&self->notifier);
+  g_clear_object (&self->tray);
+  g_clear_object (&self->menu);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->service);
   g_clear_pointer (&self->pending_login, g_free);
@@ -389,6 +393,21 @@ sy_application_init (SyApplication *self)
   self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
+SyApplication *
+sy_application_new (SyService *service)
+{
+  SyApplication *self;
+
+  g_return_val_if_fail (SY_IS_SERVICE (service), NULL);
+
+  self = g_object_new (SY_TYPE_APPLICATION,
+                       "application-id", "io.github.switchyard.Switchyard",
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       NULL);
+  self->service = g_object_ref (service);
+  return self;
+}
+
 int
 sy_application_run (SyService  *service,
                     int         argc,
@@ -406,11 +425,7 @@ sy_application_run (SyService  *service,
   /* DEFAULT_FLAGS: unique on the session bus; a second instance sends
    * "activate" to the first and exits. Only argv[0] goes in: the options
    * were parsed already (main.c forwards --login to app.login). */
-  app = g_object_new (SY_TYPE_APPLICATION,
-                      "application-id", "io.github.switchyard.Switchyard",
-                      "flags", G_APPLICATION_DEFAULT_FLAGS,
-                      NULL);
-  app->service = g_object_ref (service);
+  app = sy_application_new (service);
   status = g_application_run (G_APPLICATION (app), 1, argv);
   return app->status ? app->status : status;
 }

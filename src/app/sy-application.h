@@ -15,6 +15,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SyApplication, sy_application, SY, APPLICATION, GtkApplication)
 
+/* The app over @service (not started: the first activation starts it),
+ * owning io.github.switchyard.Switchyard once registered. */
+SyApplication *sy_application_new        (SyService     *service);
 SyService *sy_application_get_service    (SyApplication *self);
 /* Shows the window @name ("accounts", "mappings", "usage", "settings",
  * "logs"), made the first time; NULL for an unknown name. */
