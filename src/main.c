@@ -780,6 +780,17 @@ main (int   argc,
 
   sy_log_init (debug);
 
+  /* The tray app signs in itself (its browser flow, its login window);
+   * what only the terminal can do (no browser, a device code, a callback
+   * port, projects) stays here, and so does an unknown provider (its
+   * error is said here). Before the config: forwarding needs none. */
+  if (login != NULL && !headless && !no_browser && !device && callback_port == -1 &&
+      project == NULL && g_strv_contains (sy_login_providers (), login) && forward_login (login))
+    {
+      g_print (_("The sign-in continues in the running Switchyard.\n"));
+      return 0;
+    }
+
   if (config_path == NULL)
     {
       gboolean created = FALSE;
@@ -796,17 +807,6 @@ main (int   argc,
 
   if (diagnostics != NULL)
     return run_diagnostics (config_path, diagnostics);
-
-  /* The tray app signs in itself (its browser flow, its login window);
-   * what only the terminal can do (no browser, a device code, a callback
-   * port, projects) stays here, and so does an unknown provider (its
-   * error is said here). */
-  if (login != NULL && !headless && !no_browser && !device && callback_port == -1 &&
-      project == NULL && g_strv_contains (sy_login_providers (), login) && forward_login (login))
-    {
-      g_print (_("The sign-in continues in the running Switchyard.\n"));
-      return 0;
-    }
 
   service = sy_service_new_from_file (config_path, &error);
   if (service == NULL)

@@ -45,6 +45,11 @@ check "--login claude: says the running app continues" \
   bash -c 'grep -q "The sign-in continues in the running Switchyard" <<<"$1"' _ "$out"
 check "--login claude: the app's login action got \"claude\"" grep -qx "login claude" "$REC"
 check "--login claude: no sign-in ran here" bash -c '! grep -q "Sign in to" <<<"$1"' _ "$out"
+# Without --config: forwarded before the default config would be made.
+out=$(XDG_CONFIG_HOME="$T/fresh-config" timeout 20 "$SY" --login codex 2>"$T/err"); rc=$?
+check "--login codex (default config): exit status 0" test "$rc" = 0
+check "--login codex (default config): the app got \"codex\"" grep -qx "login codex" "$REC"
+check "--login codex (default config): no config.yaml made here" test ! -e "$T/fresh-config/switchyard/config.yaml"
 
 # What only the terminal does stays here: an unknown provider is said here.
 timeout 20 "$SY" --config "$T/config.yaml" --login nosuch >"$T/out" 2>"$T/err"; rc=$?
