@@ -582,6 +582,74 @@ test_remove (void)
   fixture_clear (&f);
 }
 
+/* A reload that rebuilds the list while "Remove?" is open: the question
+ * goes with its row, rather than stay with buttons that do nothing. */
+static void
+test_remove_dialog_reload (void)
+{
+  Fixture f;
+  g_autofree char *yaml = NULL;
+  GtkDialog *dialog;
+
+  fixture_init (&f);
+  open_window (&f);
+  gtk_button_clicked (GTK_BUTTON (app_test_find_named (GTK_WIDGET (find_row (&f, find_account (&f, "claude-api-key #2*"))),
+                                                       "remove_button")));
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+
+  yaml = config_text (f.upstream, TRUE);
+  app_test_rewrite_config (&f.t, yaml);
+  app_test_spin_for (100);
+  g_assert_cmpuint (n_rows (&f), ==, 5);
+  g_assert_null (find_dialog ());
+  /* Nothing was removed. */
+  assert_text (f.window, "claude-api-key #2*");
+  fixture_clear (&f);
+}
+
+/* An imported Vertex service account is a login with no sign-in to
+ * start again: its row offers no re-login (the login window could only
+ * fail). */
+static void
+test_vertex_no_relogin (void)
+{
+  Fixture f;
+  g_autoptr(SyCredential) credential = sy_credential_new ("vertex", "sa@proj.iam.gserviceaccount.com",
+                                                          "sa@proj.iam.gserviceaccount.com");
+  g_autoptr(SyCredential) added = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GListModel *accounts;
+  GtkWidget *row = NULL;
+
+  fixture_init (&f);
+  sy_credential_set_extra (credential, "project_id", "proj");
+  sy_credential_set_extra (credential, "location", "us-central1");
+  sy_credential_set_tokens (credential, "ya29.fake", "{}", NULL,
+                            g_get_real_time () + 10 * 3600 * SEC, g_get_real_time ());
+  sy_service_add_login_async (f.t.service, credential, NULL, on_done, &result);
+  g_assert_true (app_test_spin_until (is_set, &result, 10000));
+  added = sy_service_add_login_finish (f.t.service, result, &error);
+  g_assert_no_error (error);
+  open_window (&f);
+
+  accounts = sy_service_get_accounts (f.t.service);
+  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+    {
+      g_autoptr(SyAccountState) account = g_list_model_get_item (accounts, i);
+
+      if (g_strcmp0 (sy_account_state_get_provider (account), "vertex") == 0)
+        row = GTK_WIDGET (find_row (&f, account));
+    }
+  g_assert_nonnull (row);
+  g_assert_false (gtk_widget_get_visible (app_test_find_named (row, "relogin_button")));
+  /* The Claude login still has its own. */
+  g_assert_true (gtk_widget_get_visible (app_test_find_named (GTK_WIDGET (find_row (&f, find_account (&f, "me@*"))),
+                                                              "relogin_button")));
+  fixture_clear (&f);
+}
+
 /* A hand edit of config.yaml adding a key: the open window gains its row. */
 static void
 test_hand_edit (void)
@@ -634,6 +702,8 @@ main (int    argc,
   g_test_add_func ("/win-accounts/switch-disables", test_switch_disables);
   g_test_add_func ("/win-accounts/prefix-edit", test_prefix_edit);
   g_test_add_func ("/win-accounts/remove", test_remove);
+  g_test_add_func ("/win-accounts/remove-dialog-reload", test_remove_dialog_reload);
+  g_test_add_func ("/win-accounts/vertex-no-relogin", test_vertex_no_relogin);
   g_test_add_func ("/win-accounts/hand-edit", test_hand_edit);
   g_test_add_func ("/win-accounts/empty", test_empty);
   return g_test_run ();

@@ -599,12 +599,33 @@ test_terms_once (Fixture       *f,
   app_test_spin_for (100);
   g_assert_cmpstr (page (f), ==, "chooser");
 
+  /* "" is no provider: not the notices' directory, which exists now. */
+  sy_login_terms_mark_seen ("");
+  g_assert_false (sy_login_terms_seen (""));
+
   /* The second time: straight to the sign-in. Another provider: its own notice. */
   sy_login_window_start (SY_LOGIN_WINDOW (f->window), "codex");
   g_assert_cmpstr (page (f), ==, "progress");
   sy_login_window_start (SY_LOGIN_WINDOW (f->window), "claude");
   g_assert_cmpstr (page (f), ==, "terms");
   g_assert_true (g_str_has_prefix (label_text (f, "terms_label"), "Before you sign in to Claude (Pro / Max): "));
+}
+
+/* A login with no sign-in to start (an imported Vertex key, or a name
+ * from outside): no terms to accept, the error at once, no notice marked. */
+static void
+test_no_sign_in (Fixture       *f,
+                 gconstpointer  data)
+{
+  sy_login_window_start (SY_LOGIN_WINDOW (f->window), "vertex");
+  g_assert_cmpstr (page (f), ==, "result");
+  g_assert_true (gtk_widget_get_visible (named (f, "retry_button")));
+  g_assert_false (sy_login_terms_seen ("vertex"));
+  g_assert_cmpuint (f->opened->len, ==, 0);
+
+  sy_login_window_start (SY_LOGIN_WINDOW (f->window), "nosuch");
+  g_assert_cmpstr (page (f), ==, "result");
+  g_assert_false (sy_login_terms_seen ("nosuch"));
 }
 
 /* A device flow: the code big, Copy puts it on the clipboard, approval ends it. */
@@ -769,6 +790,7 @@ main (int   argc,
   ADD ("/win-login/callback", test_callback);
   ADD ("/win-login/refused", test_refused);
   ADD ("/win-login/terms-once", test_terms_once);
+  ADD ("/win-login/no-sign-in", test_no_sign_in);
   ADD ("/win-login/device", test_device);
   ADD ("/win-login/codex-device", test_codex_device);
   ADD ("/win-login/loading", test_loading);

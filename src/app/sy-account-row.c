@@ -34,6 +34,7 @@ struct _SyAccountRow
   SyCredential   *credential;     /* the login behind it, watched; NULL for an API key */
   guint           update_id;
   gboolean        updating;       /* the switch follows the account: no echo */
+  GtkWidget      *remove_dialog;  /* weak: the open "Remove?" question */
 
   GtkImage       *icon;
   GtkLabel       *title_label;
@@ -358,11 +359,12 @@ sy_account_row_update (SyAccountRow *self)
   accessible = g_strdup_printf (_("Use %s"), label);
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->enabled_switch)), accessible);
 
-  /* Re-login is for sign-ins the provider still offers. */
+  /* Re-login is for sign-ins the provider still offers: not an ended
+   * one (Qwen, iFlow), nor an imported key that has none (Vertex). */
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->relogin_button),
                                           g_variant_new_string (provider));
   gtk_widget_set_visible (GTK_WIDGET (self->relogin_button),
-                          credential != NULL && sy_login_provider_preset (provider) == NULL);
+                          credential != NULL && g_strv_contains (sy_login_providers (), provider));
 }
 
 static gboolean
@@ -507,6 +509,7 @@ on_remove_response (GtkDialog    *dialog,
   SyCredential *credential;
   g_autoptr(GError) error = NULL;
 
+  g_clear_weak_pointer (&self->remove_dialog);
   gtk_widget_destroy (GTK_WIDGET (dialog));
   if (response != GTK_RESPONSE_ACCEPT)
     return;
@@ -548,6 +551,11 @@ on_remove_clicked (GtkButton    *button,
   gtk_style_context_add_class (gtk_widget_get_style_context (remove), "destructive-action");
   gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_remove_response), self, 0);
+  /* The question goes with the row: a reload that rebuilds the list
+   * would otherwise leave it open with buttons that do nothing. */
+  if (self->remove_dialog != NULL)
+    gtk_widget_destroy (self->remove_dialog);
+  g_set_weak_pointer (&self->remove_dialog, dialog);
   gtk_widget_show (dialog);
 }
 
@@ -557,6 +565,9 @@ sy_account_row_dispose (GObject *object)
   SyAccountRow *self = SY_ACCOUNT_ROW (object);
 
   g_clear_handle_id (&self->update_id, g_source_remove);
+  if (self->remove_dialog != NULL)
+    gtk_widget_destroy (self->remove_dialog);
+  g_clear_weak_pointer (&self->remove_dialog);
   if (self->account != NULL)
     g_signal_handlers_disconnect_by_func (self->account, on_account_changed, self);
   g_clear_object (&self->account);

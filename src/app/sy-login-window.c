@@ -482,10 +482,13 @@ sy_login_window_start (SyLoginWindow *self,
     return;
   self->provider = g_strdup (provider);
   gtk_header_bar_set_subtitle (self->header, title_of (provider));
-  /* An ended sign-in has no terms to accept: it says what to do instead. */
-  if (sy_login_provider_preset (provider) == NULL && !sy_login_terms_seen (provider))
+  /* Only a sign-in one can start has terms to accept: an ended one says
+   * what to do instead, one with no sign-in (Vertex, an unknown name)
+   * says so, and neither marks a notice seen. */
+  if (g_strv_contains (sy_login_providers (), provider) && !sy_login_terms_seen (provider))
     {
       g_autofree char *notice = sy_login_terms_notice (provider);
+
       gtk_label_set_text (self->terms_title, _("Your account, your risk"));
       gtk_label_set_text (self->terms_label, notice);
       gtk_stack_set_visible_child_name (self->stack, "terms");

@@ -99,13 +99,21 @@ terms_marker (const char *provider)
   return g_build_filename (g_get_user_state_dir (), "switchyard", "notices", provider, NULL);
 }
 
+/* A provider name is a file name here: nothing that climbs out, and not
+ * "" (the directory itself, which exists once any notice was seen). */
+static gboolean
+is_marker_name (const char *provider)
+{
+  return provider[0] != '\0' && provider[0] != '.' && strpbrk (provider, "/\\") == NULL;
+}
+
 gboolean
 sy_login_terms_seen (const char *provider)
 {
   g_autofree char *marker = NULL;
 
   g_return_val_if_fail (provider != NULL, FALSE);
-  if (strchr (provider, '/') != NULL || provider[0] == '.')
+  if (!is_marker_name (provider))
     return FALSE;
   marker = terms_marker (provider);
   return g_file_test (marker, G_FILE_TEST_EXISTS);
@@ -118,8 +126,7 @@ sy_login_terms_mark_seen (const char *provider)
   g_autofree char *dir = NULL;
 
   g_return_if_fail (provider != NULL);
-  /* A provider name is a file name here: nothing that climbs out. */
-  if (strchr (provider, '/') != NULL || provider[0] == '.')
+  if (!is_marker_name (provider))
     return;
   marker = terms_marker (provider);
   dir = g_path_get_dirname (marker);
