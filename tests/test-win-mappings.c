@@ -329,6 +329,44 @@ test_invalid_refused (Fixture       *f,
   }
 }
 
+/* A row's remove button is named after what the row says now. */
+static void
+test_remove_name_follows (Fixture       *f,
+                          gconstpointer  data)
+{
+  GtkWidget *from = find (f, GTK_TYPE_ENTRY, "claude-opus-4-5");
+  GtkWidget *remove;
+  g_autofree char *tooltip = NULL;
+
+  g_assert_nonnull (from);
+  remove = sibling_of_type (from, GTK_TYPE_BUTTON);
+  gtk_entry_set_text (GTK_ENTRY (from), "claude-opus-4-6");
+  tooltip = gtk_widget_get_tooltip_text (remove);
+  g_assert_cmpstr (tooltip, ==, "Remove the mapping of claude-opus-4-6");
+  g_assert_cmpstr (atk_object_get_name (gtk_widget_get_accessible (remove)), ==,
+                   "Remove the mapping of claude-opus-4-6");
+}
+
+/* Closing the window before typing pauses still saves what was typed. */
+static void
+test_close_saves_pending (Fixture       *f,
+                          gconstpointer  data)
+{
+  GtkWidget *row_to = find (f, GTK_TYPE_ENTRY, "big");
+  JsonNode *mappings;
+  g_autofree char *text = NULL;
+
+  g_assert_nonnull (row_to);
+  gtk_entry_set_text (GTK_ENTRY (row_to), "echo");
+  gtk_widget_destroy (f->window);
+
+  text = read_config (f);
+  g_assert_null (strstr (text, "to: big"));
+  mappings = sy_config_lookup (sy_service_get_config (f->t.service), "model-mappings");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (mappings), 0), "to"),
+                   ==, "echo");
+}
+
 static void
 test_remove_and_alias (Fixture       *f,
                        gconstpointer  data)
@@ -568,6 +606,8 @@ main (int    argc,
   ADD ("shows-config", test_shows_config);
   ADD ("add-changes-routing", test_add_changes_routing);
   ADD ("invalid-refused", test_invalid_refused);
+  ADD ("close-saves-pending", test_close_saves_pending);
+  ADD ("remove-name-follows", test_remove_name_follows);
   ADD ("remove-and-alias", test_remove_and_alias);
   ADD ("hand-edit-shows", test_hand_edit_shows);
   ADD ("export-import-json", test_export_import_json);

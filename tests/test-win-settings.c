@@ -450,6 +450,54 @@ test_address (Fixture       *f,
   g_assert_false (gtk_widget_get_sensitive (named (f, "apply_address_button")));
 }
 
+/* A new port the core can only find taken by trying: the edit fails and
+ * config.yaml goes back to the config in force, so the next start or
+ * reload does not pick up an address the service refused. */
+static void
+test_refused_edit_restores (Fixture       *f,
+                            gconstpointer  data)
+{
+  static const char * const port_path[] = { "port", NULL };
+  g_autofree char *before = config_text (f);
+  g_autofree char *after = NULL;
+  g_autoptr(GSocket) taken = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
+  g_autoptr(GError) error = NULL;
+  guint taken_port;
+
+  sy_service_set_listen_override (f->t.service, NULL, -1);
+  g_assert_true (sy_service_get_listening (f->t.service));
+  g_assert_true (g_socket_bind (taken, any, TRUE, NULL));
+  g_assert_true (g_socket_listen (taken, NULL));
+  local = g_socket_get_local_address (taken, NULL);
+  taken_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+
+  json_node_set_int (node, taken_port);
+  g_assert_false (sy_service_edit_config (f->t.service, port_path, node, &error));
+  g_assert_nonnull (error);
+  after = config_text (f);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpint (sy_service_get_config (f->t.service)->port, ==, 0);
+  g_assert_true (sy_service_get_listening (f->t.service));
+  g_assert_cmpuint (sy_service_get_port (f->t.service), !=, taken_port);
+  g_assert_cmpuint (request_with_key (f, NULL), ==, 200);
+
+  /* The file monitor sees the two writes; the config in force stays. */
+  app_test_spin_for (500);
+  g_assert_cmpint (sy_service_get_config (f->t.service)->port, ==, 0);
+  g_assert_true (sy_service_get_listening (f->t.service));
+  g_assert_cmpuint (sy_service_get_port (f->t.service), !=, taken_port);
+  {
+    g_autofree char *later = config_text (f);
+
+    g_assert_cmpstr (later, ==, before);
+  }
+}
+
 static void
 test_autostart (Fixture       *f,
                 gconstpointer  data)
@@ -757,6 +805,8 @@ main (int    argc,
   g_test_add ("/settings/keys", Fixture, NULL, fixture_setup, test_generate_and_revoke, fixture_teardown);
   g_test_add ("/settings/strategy", Fixture, NULL, fixture_setup, test_strategy, fixture_teardown);
   g_test_add ("/settings/address", Fixture, NULL, fixture_setup, test_address, fixture_teardown);
+  g_test_add ("/settings/refused-edit-restores", Fixture, NULL, fixture_setup, test_refused_edit_restores,
+              fixture_teardown);
   g_test_add ("/settings/autostart", Fixture, NULL, fixture_setup, test_autostart, fixture_teardown);
   g_test_add ("/settings/notifications", Fixture, NULL, fixture_setup, test_notifications, fixture_teardown);
   g_test_add ("/settings/import", Fixture, NULL, fixture_setup, test_import, fixture_teardown);

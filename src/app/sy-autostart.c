@@ -60,8 +60,9 @@ sy_autostart_set_enabled (gboolean   enabled,
         {
           int saved = errno;
 
+          /* Shown in the window: the system's words only (translated). */
           g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "Cannot remove %s: %s", path, g_strerror (saved));
+                       "%s: %s", path, g_strerror (saved));
           return FALSE;
         }
       return TRUE;
@@ -71,7 +72,7 @@ sy_autostart_set_enabled (gboolean   enabled,
       int saved = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Cannot create %s: %s", dir, g_strerror (saved));
+                   "%s: %s", dir, g_strerror (saved));
       return FALSE;
     }
   return g_file_set_contents (path, entry_text, -1, error);

@@ -111,6 +111,7 @@ typedef struct
   GtkEntry         *left;          /* from / name */
   GtkEntry         *right;         /* to / alias */
   GtkToggleButton  *flag;          /* regex / fork */
+  GtkWidget        *remove;
   char             *channel;       /* aliases only */
   char             *loaded_right;  /* the target as the file had it; NULL for rows made here */
 } Row;
@@ -579,9 +580,23 @@ schedule_save (SyMappingsWindow *self,
 
 /* -- Rows ------------------------------------------------------------------ */
 
+/* The remove button says what it removes, as the row says it now. */
+static void
+name_remove_button (Row *row)
+{
+  g_autofree char *name = NULL;
+
+  name = row->kind == TABLE_MAPPINGS
+         ? g_strdup_printf (_("Remove the mapping of %s"), gtk_entry_get_text (row->left))
+         : g_strdup_printf (_("Remove the alias %s"), gtk_entry_get_text (row->right));
+  gtk_widget_set_tooltip_text (row->remove, name);
+  atk_object_set_name (gtk_widget_get_accessible (row->remove), name);
+}
+
 static void
 on_row_changed (Row *row)
 {
+  name_remove_button (row);
   schedule_save (row->self, row->kind, FALSE);
 }
 
@@ -687,7 +702,6 @@ add_row (SyMappingsWindow *self,
   GtkWidget *remove_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic", GTK_ICON_SIZE_BUTTON);
   Row *row = g_new0 (Row, 1);
-  g_autofree char *remove_name = NULL;
 
   row->self = self;
   row->kind = kind;
@@ -722,11 +736,8 @@ add_row (SyMappingsWindow *self,
   row->flag = GTK_TOGGLE_BUTTON (check);
   gtk_size_group_add_widget (self->flag_group, check);
 
-  remove_name = kind == TABLE_MAPPINGS
-                ? g_strdup_printf (_("Remove the mapping of %s"), left)
-                : g_strdup_printf (_("Remove the alias %s"), right);
-  gtk_widget_set_tooltip_text (remove, remove_name);
-  atk_object_set_name (gtk_widget_get_accessible (remove), remove_name);
+  row->remove = remove;
+  name_remove_button (row);
   gtk_button_set_relief (GTK_BUTTON (remove), GTK_RELIEF_NONE);
   gtk_widget_set_halign (remove, GTK_ALIGN_CENTER);
   gtk_box_set_center_widget (GTK_BOX (remove_box), remove);
@@ -1185,7 +1196,9 @@ report_error (SyMappingsWindow *self,
               const char       *what,
               GError           *error)
 {
-  g_autofree char *text = g_strdup_printf ("%s: %s", what, error->message);
+  /* Translators: what failed, then why, e.g. "The file could not be
+   * imported: No such file or directory" */
+  g_autofree char *text = g_strdup_printf (_("%s: %s"), what, error->message);
 
   show_info (self, GTK_MESSAGE_ERROR, text, FALSE);
 }
@@ -1305,6 +1318,10 @@ sy_mappings_window_dispose (GObject *object)
 
   for (guint kind = 0; kind < N_TABLES; kind++)
     {
+      /* Closed before typing paused: what was typed is saved all the
+       * same (the rows are still there until the parent's dispose). */
+      if (self->tables[kind].save_id != 0)
+        save_table (self, kind);
       g_clear_handle_id (&self->tables[kind].save_id, g_source_remove);
       g_clear_pointer (&self->tables[kind].disk, g_free);
     }

@@ -478,9 +478,9 @@ on_apply_address (SySettingsWindow *self)
     {
       g_autofree char *after = read_config_text (self);
 
-      /* A listener that could not move fails after the file is written
-       * (the first half of a two-part change, too): put the old address
-       * back, the error stays in view. */
+      /* The core takes back an edit the listener refused, but not the
+       * first half of a two-part change (a new host, then a port that
+       * fails): put the old address back, the error stays in view. */
       if (g_strcmp0 (before, after) != 0)
         {
           g_autoptr(JsonNode) host_node = string_node (old_host);
@@ -667,7 +667,8 @@ import_done (GObject      *source,
       g_autofree char *done = g_strdup_printf (ngettext ("%u imported", "%u imported", imported), imported);
       g_autofree char *left = g_strdup_printf (ngettext ("%u skipped", "%u skipped", skipped), skipped);
 
-      summary = skipped > 0 ? g_strdup_printf ("%s, %s", done, left) : g_steal_pointer (&done);
+      /* Translators: the two counts above, e.g. "2 imported, 1 skipped" */
+      summary = skipped > 0 ? g_strdup_printf (_("%s, %s"), done, left) : g_steal_pointer (&done);
     }
   gtk_label_set_text (self->import_result_label, summary);
   gtk_label_set_text (self->import_details_label, details->str);

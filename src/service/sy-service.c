@@ -1361,7 +1361,18 @@ sy_service_edit_config (SyService           *self,
     return TRUE;
   if (!sy_config_write_atomic (self->path, edited, strlen (edited), error))
     return FALSE;
-  return sy_service_reload (self, error);
+  if (!sy_service_reload (self, error))
+    {
+      g_autoptr(GError) restore_error = NULL;
+
+      /* Refused only by trying (a new port another program holds): the
+       * file goes back to what it said, not left holding a config the
+       * running service does not follow. */
+      if (!sy_config_write_atomic (self->path, text, len, &restore_error))
+        g_warning ("%s: the refused edit stays in the file: %s", self->path, restore_error->message);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 char **
