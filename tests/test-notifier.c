@@ -521,6 +521,16 @@ test_needs_login (void)
   g_assert_cmpuint (f.events->len, ==, 3);
   g_assert_true (g_str_has_prefix (event (&f, 2), shown));
 
+  /* Signed out while said: the notification goes with the login. */
+  sy_service_remove_login_async (service, stored, on_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (sy_service_remove_login_finish (service, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (f.events->len, ==, 4);
+  g_assert_cmpstr (event (&f, 3), ==, withdrawn);
+
   g_clear_object (&notifier);
   g_clear_object (&service);
   g_ptr_array_unref (f.events);

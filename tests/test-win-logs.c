@@ -13,6 +13,8 @@
 
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
@@ -182,6 +184,81 @@ test_thread (Fixture       *f,
   g_thread_join (thread);
   assert_shows (f, "from a worker thread, line 19");
   assert_shows (f, "from a worker thread, line 0\n");
+}
+
+/* GLib logs with a main context's lock held (here: its warning about a
+ * prepare() that prepares again). The line reaches the window's listener
+ * on this very thread, inside that lock: the listener must not take the
+ * context's lock (g_idle_add, g_source_attach), or the app hangs. */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean done;
+} Watchdog;
+
+static gpointer
+watchdog_run (gpointer data)
+{
+  Watchdog *w = data;
+  gint64 until = g_get_monotonic_time () + 20 * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&w->lock);
+  while (!w->done)
+    if (!g_cond_wait_until (&w->cond, &w->lock, until))
+      {
+        /* Not g_error(): the log's lock may be what hangs. */
+        fputs ("deadlock: a line logged under the main context's lock never returned\n", stderr);
+        abort ();
+      }
+  g_mutex_unlock (&w->lock);
+  return NULL;
+}
+
+static gboolean
+prepare_again (GSource *source,
+               gint    *timeout)
+{
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  gint priority;
+
+  *timeout = -1;
+  /* Warns (under the context's lock) and returns FALSE. */
+  g_main_context_prepare (g_source_get_context (source), &priority);
+  g_log_set_always_fatal (fatal);
+  g_source_destroy (source);
+  return FALSE;
+}
+
+static void
+test_under_context_lock (Fixture       *f,
+                         gconstpointer  data)
+{
+  static GSourceFuncs funcs = { prepare_again, NULL, NULL, NULL, NULL, NULL };
+  Watchdog w = { 0 };
+  GThread *watchdog;
+  GSource *source;
+
+  /* Nothing waiting to be handed over: the next line queues anew. */
+  g_message ("before the warning");
+  assert_shows (f, "sy-test: before the warning");
+
+  g_mutex_init (&w.lock);
+  g_cond_init (&w.cond);
+  watchdog = g_thread_new ("watchdog", watchdog_run, &w);
+  source = g_source_new (&funcs, sizeof (GSource));
+  g_source_attach (source, NULL);
+  g_source_unref (source);
+
+  assert_shows (f, "called recursively from within a source");
+
+  g_mutex_lock (&w.lock);
+  w.done = TRUE;
+  g_cond_signal (&w.cond);
+  g_mutex_unlock (&w.lock);
+  g_thread_join (watchdog);
+  g_mutex_clear (&w.lock);
+  g_cond_clear (&w.cond);
 }
 
 /* Case-insensitive substring; empty shows everything again. */
@@ -441,7 +518,8 @@ test_cap (Fixture       *f,
   g_assert_null (strstr (text, "numbered line 49."));
   g_assert_nonnull (strstr (text, "numbered line 50."));
   g_assert_cmpstr (label_text (f, "status_label"), ==, "300 lines");
-  g_assert_true (app_test_spin_until (at_bottom, f, 5000));
+  /* Laying 300 lines out takes a while under ASan. */
+  g_assert_true (app_test_spin_until (at_bottom, f, 30000));
 }
 
 /* A key from the config never shows in plain: not logged now, not after
@@ -595,6 +673,7 @@ main (int   argc,
   g_test_add ("/win-logs/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("live", test_live);
   ADD ("thread", test_thread);
+  ADD ("under-context-lock", test_under_context_lock);
   ADD ("filter", test_filter);
   ADD ("level", test_level);
   ADD ("copy", test_copy);

@@ -6,11 +6,13 @@
  * lines come masked from sy-log: no secret reaches this window.
  *
  * A log line can be written on any thread, and the log's listener runs
- * there under the log's lock. It only appends the line to a sink and,
- * the first time, queues an idle on the window's main context; the idle
- * hands the whole batch to the window. The sink outlives the window if it
- * must (it is reference counted): a batch that arrives after the window
- * went is dropped.
+ * there under the log's lock. It only appends the line to a sink and
+ * wakes the window's main context, where the sink's source (attached once,
+ * with the window) hands the whole batch to the window. The listener must
+ * not attach a source itself (an idle): that takes the context's lock, and
+ * GLib logs with that lock held, so such a line would hang the app. The
+ * sink outlives the window if it must (it is reference counted): a batch
+ * that arrives after the window went is dropped.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -51,9 +53,16 @@ typedef struct
   GMutex           lock;
   GMainContext    *context;
   GPtrArray       *pending;     /* lines not yet handed over */
-  gboolean         queued;      /* an idle will hand them over */
+  gint             queued;      /* (atomic) the source will hand them over */
+  GSource         *source;      /* main thread only: hands them over */
   SyLogsWindow    *window;      /* main thread only; NULL once disposed */
 } LogSink;
+
+typedef struct
+{
+  GSource  parent;
+  LogSink *sink;
+} LogSinkSource;
 
 struct _SyLogsWindow
 {
@@ -147,45 +156,100 @@ log_sink_unref (gpointer data)
 
 /* On the main context: the batch goes to the window, if it is still
  * there. */
-static gboolean
-log_sink_flush (gpointer data)
+static void
+log_sink_flush (LogSink *sink)
 {
-  LogSink *sink = data;
   g_autoptr(GPtrArray) lines = NULL;
 
   g_mutex_lock (&sink->lock);
   lines = g_steal_pointer (&sink->pending);
   sink->pending = g_ptr_array_new_with_free_func (g_free);
-  sink->queued = FALSE;
+  g_atomic_int_set (&sink->queued, FALSE);
   g_mutex_unlock (&sink->lock);
 
   if (sink->window != NULL)
     take_lines (sink->window, lines);
-  return G_SOURCE_REMOVE;
 }
 
-/* Any thread, under the log's lock: no logging here, nothing slow. */
+static gboolean
+log_sink_source_prepare (GSource *source,
+                         gint    *timeout)
+{
+  *timeout = -1;
+  return g_atomic_int_get (&((LogSinkSource *) source)->sink->queued);
+}
+
+static gboolean
+log_sink_source_check (GSource *source)
+{
+  return g_atomic_int_get (&((LogSinkSource *) source)->sink->queued);
+}
+
+static gboolean
+log_sink_source_dispatch (GSource     *source,
+                          GSourceFunc  callback,
+                          gpointer     data)
+{
+  log_sink_flush (((LogSinkSource *) source)->sink);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+log_sink_source_finalize (GSource *source)
+{
+  log_sink_unref (((LogSinkSource *) source)->sink);
+}
+
+static GSourceFuncs log_sink_source_funcs = {
+  log_sink_source_prepare,
+  log_sink_source_check,
+  log_sink_source_dispatch,
+  log_sink_source_finalize,
+  NULL,
+  NULL,
+};
+
+/* Any thread, under the log's lock, perhaps under the main context's
+ * lock too: no logging here, nothing slow, and no main context call but
+ * the wakeup (which takes no lock). */
 static void
 log_sink_hear (GLogLevelFlags  level,
                const char     *line,
                gpointer        data)
 {
   LogSink *sink = data;
+  gboolean wake;
 
   g_mutex_lock (&sink->lock);
   g_ptr_array_add (sink->pending, g_strdup (line));
-  if (!sink->queued)
-    {
-      GSource *idle = g_idle_source_new ();
-
-      sink->queued = TRUE;
-      g_source_set_priority (idle, G_PRIORITY_DEFAULT_IDLE);
-      g_source_set_callback (idle, log_sink_flush, log_sink_ref (sink), log_sink_unref);
-      g_source_set_static_name (idle, "[switchyard] logs window");
-      g_source_attach (idle, sink->context);
-      g_source_unref (idle);
-    }
+  wake = !g_atomic_int_get (&sink->queued);
+  g_atomic_int_set (&sink->queued, TRUE);
   g_mutex_unlock (&sink->lock);
+  if (wake)
+    g_main_context_wakeup (sink->context);
+}
+
+/* On the main context, with the window. */
+static void
+log_sink_attach (LogSink *sink)
+{
+  LogSinkSource *source = (LogSinkSource *) g_source_new (&log_sink_source_funcs,
+                                                          sizeof (LogSinkSource));
+
+  source->sink = log_sink_ref (sink);
+  g_source_set_priority (&source->parent, G_PRIORITY_DEFAULT_IDLE);
+  g_source_set_static_name (&source->parent, "[switchyard] logs window");
+  g_source_attach (&source->parent, sink->context);
+  sink->source = &source->parent;
+}
+
+static void
+log_sink_detach (LogSink *sink)
+{
+  if (sink->source == NULL)
+    return;
+  g_source_destroy (sink->source);
+  g_clear_pointer (&sink->source, g_source_unref);
 }
 
 /* ------------------------------------------------------------ entries */
@@ -777,6 +841,7 @@ sy_logs_window_constructed (GObject *object)
   /* The last lines and, from that instant on, each new one. */
   self->sink = log_sink_new ();
   self->sink->window = self;
+  log_sink_attach (self->sink);
   self->listener_id = sy_log_add_listener_with_recent (log_sink_hear, log_sink_ref (self->sink),
                                                        log_sink_unref, 0, &recent);
   for (guint i = 0; recent[i] != NULL; i++)
@@ -793,7 +858,10 @@ sy_logs_window_dispose (GObject *object)
     sy_log_remove_listener (self->listener_id);
   self->listener_id = 0;
   if (self->sink != NULL)
-    self->sink->window = NULL;
+    {
+      self->sink->window = NULL;
+      log_sink_detach (self->sink);
+    }
   g_clear_pointer (&self->sink, log_sink_unref);
   /* The children go in the parent's dispose: their signals must not
    * queue anything on a window that is going. */

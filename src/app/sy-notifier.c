@@ -119,10 +119,12 @@ account_name (SyAccountState *state)
   return label != NULL && *label != '\0' ? label : sy_account_state_get_id (state);
 }
 
+/* @current gets the id of each notification that may stay. */
 static void
 check_quota (SyNotifier     *self,
              SyAccountState *state,
-             gint64          now_us)
+             gint64          now_us,
+             GHashTable     *current)
 {
   g_autoptr(GPtrArray) windows = sy_account_state_dup_quota_windows (state);
 
@@ -135,6 +137,7 @@ check_quota (SyNotifier     *self,
       const char *window = w->label != NULL ? w->label : w->id;
       int percent;
 
+      g_hash_table_add (current, g_strdup (id));
       if (w->remaining < 0)
         continue;
       if (w->remaining >= self->threshold || !sy_account_state_get_enabled (state))
@@ -242,7 +245,8 @@ on_credential_changed (SyNotifier *self)
 }
 
 static void
-check_logins (SyNotifier *self)
+check_logins (SyNotifier *self,
+              GHashTable *current)
 {
   GObject *logins = sy_service_get_logins (self->service);
   GPtrArray *all = NULL;   /* borrowed */
@@ -259,6 +263,7 @@ check_logins (SyNotifier *self)
       g_autofree char *title = NULL;
       const char *label = sy_credential_get_label (credential);
 
+      g_hash_table_add (current, g_strdup (id));
       if (!g_ptr_array_find (self->credentials, credential, NULL))
         {
           g_signal_connect_object (credential, "changed", G_CALLBACK (on_credential_changed),
@@ -287,6 +292,10 @@ sy_notifier_check (SyNotifier *self)
 {
   GListModel *accounts;
   gint64 now_us;
+  g_autoptr(GHashTable) current = NULL;
+  g_autoptr(GPtrArray) gone = NULL;
+  GHashTableIter iter;
+  gpointer id;
 
   g_return_if_fail (SY_IS_NOTIFIER (self));
 
@@ -295,14 +304,26 @@ sy_notifier_check (SyNotifier *self)
     return;
   accounts = sy_service_get_accounts (self->service);
   now_us = sy_clock_now (sy_clock_get_default ());
+  current = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
     {
       g_autoptr(SyAccountState) state = g_list_model_get_item (accounts, i);
 
-      check_quota (self, state, now_us);
+      check_quota (self, state, now_us, current);
     }
   check_exhausted (self, now_us);
-  check_logins (self);
+  check_logins (self, current);
+
+  /* An account or a login that went (removed, dropped from the config)
+   * takes its notifications along. */
+  gone = g_ptr_array_new_with_free_func (g_free);
+  g_hash_table_iter_init (&iter, self->shown);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    if ((g_str_has_prefix (id, "quota-") || g_str_has_prefix (id, "login-")) &&
+        !g_hash_table_contains (current, id))
+      g_ptr_array_add (gone, g_strdup (id));
+  for (guint i = 0; i < gone->len; i++)
+    withdraw (self, g_ptr_array_index (gone, i));
 }
 
 static void

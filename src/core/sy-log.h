@@ -28,8 +28,13 @@ char **sy_log_dup_recent        (guint       max);
 /* Hears every line as it is logged: @line as sy_log_dup_recent() has it
  * (masked), @level its GLib level. Called on the thread that logged,
  * under the log's lock, in the order the lines were remembered: it must
- * be quick, must not log, and must not add or remove listeners (hand the
- * line over to a main context, e.g. with an idle). @destroy runs on
+ * be quick, must not log, and must not add or remove listeners. Nor may
+ * it take a main context's lock (g_idle_add, g_source_attach,
+ * g_main_context_invoke): GLib logs with that lock held, so the listener
+ * may run inside it, or another thread may hold it and wait for the log's
+ * lock. Hand the line over with a lock of its own and
+ * g_main_context_wakeup() (a source of the context's thread, attached
+ * beforehand, picks it up). @destroy runs on
  * @user_data once the listener is removed; after sy_log_remove_listener()
  * returns the listener is not running and will not run again. */
 typedef void (*SyLogListener) (GLogLevelFlags  level,
