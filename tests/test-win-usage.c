@@ -60,6 +60,7 @@ typedef struct
   char           *accounts[2];
   gint64          now;
   gint64          base;       /* the first record's hour */
+  gint64          old;        /* the old records' start, three days back */
   GtkWidget      *win;
 } Fixture;
 
@@ -116,6 +117,17 @@ fixture_set_up (Fixture       *f,
     }
   f->now = g_get_real_time ();
   f->base = (f->now / HOUR_US - 5) * HOUR_US;
+  {
+    /* An hour into a (local) 6-hour bucket, so that the old records share
+     * one bucket of the week and one day of the month, whatever the time. */
+    g_autoptr(GDateTime) then = g_date_time_new_from_unix_local ((f->now - 3 * DAY_US) / G_USEC_PER_SEC);
+    g_autoptr(GDateTime) start = g_date_time_new_local (g_date_time_get_year (then),
+                                                        g_date_time_get_month (then),
+                                                        g_date_time_get_day_of_month (then),
+                                                        g_date_time_get_hour (then) / 6 * 6 + 1, 0, 0);
+
+    f->old = g_date_time_to_unix (start) * G_USEC_PER_SEC;
+  }
   g_assert_nonnull (sy_service_get_usage (f->t.service));
   g_assert_nonnull (sy_service_get_quota_history (f->t.service));
 }
@@ -178,7 +190,7 @@ populate (Fixture *f)
     {
       SyUsageRecord r = recent_record (f, 1, key_one, key_two);
 
-      r.time_us = f->now - 3 * DAY_US + i * MIN_US;
+      r.time_us = f->old + i * MIN_US;
       r.model_asked = r.model_served = "kimi-k2";
       sy_usage_store_add (store, &r);
     }
@@ -410,7 +422,7 @@ test_data (Fixture       *f,
   g_clear_pointer (&summary, g_free);
   summary = sy_chart_dup_summary (requests);
   assert_contains (summary, "50 total");
-  hover = describe (requests, f->now - 3 * DAY_US + 5 * MIN_US);
+  hover = describe (requests, f->old + 5 * MIN_US);
   assert_contains (hover, "kimi-k2: 8");
   g_clear_pointer (&hover, g_free);
 
