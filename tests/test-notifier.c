@@ -521,7 +521,9 @@ test_needs_login (void)
   g_assert_cmpuint (f.events->len, ==, 3);
   g_assert_true (g_str_has_prefix (event (&f, 2), shown));
 
-  /* Signed out while said: the notification goes with the login. */
+  /* Signed out while said: the notification goes with the login, and
+   * the notifier lets go of it. */
+  g_object_add_weak_pointer (G_OBJECT (stored), (gpointer *) &stored);
   sy_service_remove_login_async (service, stored, on_done, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
@@ -530,6 +532,11 @@ test_needs_login (void)
   g_clear_object (&result);
   g_assert_cmpuint (f.events->len, ==, 4);
   g_assert_cmpstr (event (&f, 3), ==, withdrawn);
+  g_clear_object (&added);
+  g_clear_object (&credential);
+  for (guint i = 0; i < 50 && stored != NULL; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (stored);
 
   g_clear_object (&notifier);
   g_clear_object (&service);

@@ -166,6 +166,9 @@ test_shows_config (Fixture       *f,
 
   g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (named (f, "host_entry"))), ==, "127.0.0.1");
   g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (named (f, "port_spin"))), ==, 0);
+  /* The two fields say what they are to a screen reader. */
+  g_assert_cmpstr (atk_object_get_name (gtk_widget_get_accessible (named (f, "host_entry"))), ==, "Host");
+  g_assert_cmpstr (atk_object_get_name (gtk_widget_get_accessible (named (f, "port_spin"))), ==, "Port");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f, "url_label"))), ==, url_line);
   g_assert_cmpstr (gtk_combo_box_get_active_id (GTK_COMBO_BOX (named (f, "strategy_combo"))), ==,
                    "fill-first");

@@ -18,6 +18,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "sy-app-util.h"
 #include "sy-notifier.h"
 #include "sy-account-state.h"
 #include "sy-attention.h"
@@ -100,17 +101,6 @@ withdraw_all (SyNotifier *self)
   g_hash_table_remove_all (self->shown);
 }
 
-/* Within a day the hour says it; later ones need the day too (as the
- * tray menu writes it). */
-static char *
-format_time (gint64 when_us,
-             gint64 now_us)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (when_us / G_USEC_PER_SEC);
-
-  return g_date_time_format (dt, when_us - now_us < G_TIME_SPAN_DAY ? "%H:%M" : "%a %H:%M");
-}
-
 static const char *
 account_name (SyAccountState *state)
 {
@@ -153,7 +143,7 @@ check_quota (SyNotifier     *self,
       title = g_strdup_printf (_("Quota running low: %s"), account_name (state));
       if (w->reset_us > now_us)
         {
-          g_autofree char *at = format_time (w->reset_us, now_us);
+          g_autofree char *at = sy_app_format_time (w->reset_us, now_us);
 
           /* TRANSLATORS: %d%% is the remaining percentage, the first %s the
            * quota window ("5-hour", "Weekly"), the last %s a time */
@@ -218,7 +208,7 @@ check_exhausted (SyNotifier *self,
       title = g_strdup_printf (_("No account can serve %s now"), m->model);
       if (m->soonest_us > now_us)
         {
-          g_autofree char *at = format_time (m->soonest_us, now_us);
+          g_autofree char *at = sy_app_format_time (m->soonest_us, now_us);
 
           /* TRANSLATORS: the first %s is a model's name, the second a time */
           body = g_strdup_printf (_("Every account for %s is cooling down or out of quota; "
@@ -256,6 +246,17 @@ check_logins (SyNotifier *self,
   all = sy_logins_get_all (SY_LOGINS (logins));
   if (all == NULL)
     return;
+  /* Signed-out logins are followed no longer. */
+  for (guint i = self->credentials->len; i > 0; i--)
+    {
+      SyCredential *followed = g_ptr_array_index (self->credentials, i - 1);
+
+      if (!g_ptr_array_find (all, followed, NULL))
+        {
+          g_signal_handlers_disconnect_by_data (followed, self);
+          g_ptr_array_remove_index_fast (self->credentials, i - 1);
+        }
+    }
   for (guint i = 0; i < all->len; i++)
     {
       SyCredential *credential = g_ptr_array_index (all, i);

@@ -104,7 +104,8 @@ sy_tray_menu_describe_account_full (SyAccountState *state,
     g_ptr_array_add (parts, g_strdup (_("needs login")));
   if (lowest != NULL)
     {
-      g_ptr_array_add (parts, g_strdup_printf ("%d%%", (int) lround (lowest->remaining * 100)));
+      /* TRANSLATORS: the quota left, e.g. "62%" */
+      g_ptr_array_add (parts, g_strdup_printf (_("%d%%"), (int) lround (lowest->remaining * 100)));
       if (lowest->reset_us > now_us)
         {
           g_autofree char *at = sy_app_format_time (lowest->reset_us, now_us);
@@ -113,7 +114,7 @@ sy_tray_menu_describe_account_full (SyAccountState *state,
         }
     }
   else if (sy_account_state_get_quota (state, NULL) >= 0)
-    g_ptr_array_add (parts, g_strdup_printf ("%d%%",
+    g_ptr_array_add (parts, g_strdup_printf (_("%d%%"),
                                              (int) lround (sy_account_state_get_quota (state, NULL) * 100)));
   recovery = sy_account_state_get_next_recovery (state, now_us);
   if (recovery > now_us)

@@ -81,7 +81,9 @@ GPtrArray    *sy_service_import_auth_files_finish (SyService           *self,
  * sy_config_edit_set(), comments kept), checked as a reload would check
  * it, written atomically and reloaded: the path of every edit a front
  * makes, so open windows and the proxy see it through "reloaded". Fails
- * (nothing written) for a service built from a string. */
+ * for a service built from a string; when the reload refuses the result
+ * (a port another program holds), the previous text is put back. Either
+ * way a failure leaves config.yaml as it was. */
 gboolean      sy_service_edit_config  (SyService             *self,
                                        const char * const    *path,
                                        JsonNode              *value,
