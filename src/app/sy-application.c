@@ -416,6 +416,10 @@ sy_application_run (SyService  *service,
   g_autoptr(SyApplication) app = NULL;
   int status;
 
+  /* Every window draws with cairo: without OpenGL, GDK does not load the
+   * GL driver (on Mesa's software one, 40 MB of LLVM) just to choose a
+   * visual. A GDK_GL the user set wins. */
+  g_setenv ("GDK_GL", "disable", FALSE);
   if (!gtk_init_check (&argc, &argv))
     {
       g_message (_("No display available: running headless (use --headless to say so)"));
