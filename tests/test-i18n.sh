@@ -76,6 +76,18 @@ else
   grep -E '^xgettext: ' "$T/xgettext.log" | sed 's/^/#   /'
 fi
 
+# ... and every window's template with translatable text is listed too.
+unlisted_ui=()
+while IFS= read -r f; do
+  grep -q 'translatable="yes"' "$SRC/$f" || continue
+  grep -qxF "$f" <(printf '%s\n' "${potfiles[@]}") || unlisted_ui+=("$f")
+done < <(cd "$SRC" && find resources -name '*.ui' | sort)
+if [ "${#unlisted_ui[@]}" -eq 0 ]; then
+  ok "POTFILES.in lists every .ui file with translatable text"
+else
+  not_ok "POTFILES.in lists every .ui file with translatable text" "not listed: ${unlisted_ui[*]}"
+fi
+
 # (3) Complete: nothing untranslated or fuzzy, and (4) current: every
 # message of today's sources is in the catalog.
 (cd "$SRC" && LC_ALL=C.UTF-8 xgettext --from-code=UTF-8 "${keywords[@]}" -o "$T/current.pot" \
