@@ -493,6 +493,23 @@ test_gemini_partly_absent (Fixture       *f,
 }
 
 static void
+test_gemini_env_forms (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *env = NULL;
+
+  /* CRLF lines, no final line ending, a value that needs quotes, a
+   * commented-out line and a longer name that only starts the same. */
+  put (f, ".gemini/.env", "# GEMINI_API_KEY=commented\r\nGEMINI_API_KEY_OLD=x\r\n  GOOGLE_GEMINI_BASE_URL = https://old\r\nA=1");
+  f->context.api_key = "key with space#";
+  apply (f, "gemini-cli", TRUE);
+  env = get (f, ".gemini/.env");
+  g_assert_cmpstr (env, ==,
+    "# GEMINI_API_KEY=commented\r\nGEMINI_API_KEY_OLD=x\r\nGOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8317\r\nA=1\r\n"
+    "GEMINI_API_KEY='key with space#'\r\n");
+}
+
+static void
 test_opencode (Fixture       *f,
                gconstpointer  data)
 {
@@ -611,6 +628,7 @@ main (int   argc,
   ADD ("/setup/codex/broken", test_codex_broken);
   ADD ("/setup/gemini/merge-restore", test_gemini);
   ADD ("/setup/gemini/partly-absent", test_gemini_partly_absent);
+  ADD ("/setup/gemini/env-forms", test_gemini_env_forms);
   ADD ("/setup/opencode", test_opencode);
   ADD ("/setup/droid", test_droid);
   ADD ("/setup/not-json", test_not_json);

@@ -181,13 +181,19 @@ static const SyIntegrationFile codex_files[] = {
 
 /* Gemini CLI -------------------------------------------------------------- */
 
-/* A dotenv value, quoted when it holds what would end or change it. */
+/* A dotenv value, quoted when it holds what would end or change it. The
+ * dotenv readers (Gemini CLI's is the npm package) take quotes without
+ * escapes: a quote the value does not contain is chosen. */
 static char *
 dotenv_value (const char *value)
 {
-  if (strpbrk (value, " \t#\"'$\\") == NULL)
+  if (strpbrk (value, " \t#\"'`$\\") == NULL)
     return g_strdup (value);
-  return g_strdup_printf ("'%s'", value);
+  if (strchr (value, '\'') == NULL)
+    return g_strdup_printf ("'%s'", value);
+  if (strchr (value, '"') == NULL)
+    return g_strdup_printf ("\"%s\"", value);
+  return g_strdup_printf ("`%s`", value);
 }
 
 /* Whether @line (no line ending) sets @name: `NAME=...`, `export NAME=...`. */
