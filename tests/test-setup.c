@@ -196,6 +196,11 @@ test_claude_merge_and_restore (Fixture       *f,
   struct stat st;
 
   put (f, ".claude/settings.json", CLAUDE_ORIGINAL);
+  {
+    g_autofree char *path = home_path (f, ".claude/settings.json");
+
+    g_assert_cmpint (g_chmod (path, 0640), ==, 0);
+  }
   g_assert_cmpint (sy_integration_status (tool, &f->context, NULL), ==, SY_INTEGRATION_NOT_CONNECTED);
   f->context.model = "claude-sonnet-4-5";
   apply (f, "claude-code", TRUE);
@@ -242,6 +247,13 @@ test_claude_merge_and_restore (Fixture       *f,
   restore (f, "claude-code");
   after = get (f, ".claude/settings.json");
   g_assert_cmpstr (after, ==, CLAUDE_ORIGINAL);
+  {
+    g_autofree char *path = home_path (f, ".claude/settings.json");
+
+    /* The file's own mode throughout. */
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0640);
+  }
   g_assert_false (g_file_test (record_path, G_FILE_TEST_EXISTS));
   g_assert_cmpint (sy_integration_status (tool, &f->context, NULL), ==, SY_INTEGRATION_NOT_CONNECTED);
 }
@@ -572,6 +584,37 @@ test_droid (Fixture       *f,
 }
 
 static void
+test_damaged_backup (Fixture       *f,
+                     gconstpointer  data)
+{
+  const SyIntegration *tool = sy_integration_lookup ("claude-code");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (f->state, "claude-code", NULL);
+  g_autoptr(GDir) d = NULL;
+  g_autofree char *ours = NULL;
+  g_autofree char *kept = NULL;
+  const char *name;
+
+  put (f, ".claude/settings.json", "{}");
+  apply (f, "claude-code", TRUE);
+  ours = get (f, ".claude/settings.json");
+  /* The backup is not what was saved: nothing is restored. */
+  d = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (strcmp (name, "record.json") != 0)
+      {
+        g_autofree char *backup = g_build_filename (dir, name, "0-settings.json", NULL);
+
+        g_assert_true (g_file_set_contents (backup, "{\"x\": 1}", -1, NULL));
+      }
+  g_assert_false (sy_integration_restore (tool, &f->context, FALSE, &error));
+  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_IO);
+  kept = get (f, ".claude/settings.json");
+  g_assert_cmpstr (kept, ==, ours);
+  g_assert_cmpint (sy_integration_status (tool, &f->context, NULL), ==, SY_INTEGRATION_CONNECTED);
+}
+
+static void
 test_not_json (Fixture       *f,
                gconstpointer  data)
 {
@@ -632,6 +675,7 @@ main (int   argc,
   ADD ("/setup/opencode", test_opencode);
   ADD ("/setup/droid", test_droid);
   ADD ("/setup/not-json", test_not_json);
+  ADD ("/setup/damaged-backup", test_damaged_backup);
   g_test_add_func ("/setup/diff", test_diff);
   g_test_add_func ("/setup/list", test_list);
   return g_test_run ();
