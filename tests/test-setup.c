@@ -615,6 +615,28 @@ test_damaged_backup (Fixture       *f,
 }
 
 static void
+test_damaged_record (Fixture       *f,
+                     gconstpointer  data)
+{
+  const SyIntegration *tool = sy_integration_lookup ("codex");
+  g_autofree char *dir = g_build_filename (f->state, "codex", NULL);
+  g_autofree char *record = g_build_filename (dir, "record.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *absent = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (record, "", 0, NULL));
+  /* Neither a new setup over it nor a restore from it. */
+  g_assert_false (sy_integration_apply (tool, &f->context, NULL, &error));
+  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
+  g_clear_error (&error);
+  absent = get (f, ".codex/config.toml");
+  g_assert_null (absent);
+  g_assert_false (sy_integration_restore (tool, &f->context, TRUE, &error));
+  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
+}
+
+static void
 test_not_json (Fixture       *f,
                gconstpointer  data)
 {
@@ -676,6 +698,7 @@ main (int   argc,
   ADD ("/setup/droid", test_droid);
   ADD ("/setup/not-json", test_not_json);
   ADD ("/setup/damaged-backup", test_damaged_backup);
+  ADD ("/setup/damaged-record", test_damaged_record);
   g_test_add_func ("/setup/diff", test_diff);
   g_test_add_func ("/setup/list", test_list);
   return g_test_run ();

@@ -212,7 +212,7 @@ record_load (const SyIntegration        *tool,
     return NULL;
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, text, -1, &local) ||
-      !JSON_NODE_HOLDS_OBJECT (root = json_parser_get_root (parser)) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       json_object_get_array_member (json_node_get_object (root), "files") == NULL)
     {
       g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
@@ -424,6 +424,7 @@ sy_integration_apply (const SyIntegration        *tool,
   g_autofree char *dir = tool_dir (tool, context);
   g_autofree char *rpath = record_path (tool, context);
   g_autofree char *now = now_iso8601 ();
+  g_autoptr(GError) local = NULL;
   gboolean any = FALSE;
   JsonObject *root;
 
@@ -434,9 +435,12 @@ sy_integration_apply (const SyIntegration        *tool,
   for (guint i = 0; i < planned->len; i++)
     any |= !unchanged (&g_array_index (planned, Planned, i));
 
-  record = record_load (tool, context, error);
-  if (record == NULL && error != NULL && *error != NULL)
-    return FALSE;
+  record = record_load (tool, context, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (record == NULL && !any)
     return TRUE;   /* set up already by hand: nothing to undo */
 
