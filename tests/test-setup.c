@@ -636,6 +636,91 @@ test_damaged_record (Fixture       *f,
   g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
 }
 
+#define CONTINUE_ORIGINAL \
+  "name: My Config\n" \
+  "version: 1.0.0\n" \
+  "schema: v1\n" \
+  "models:\n" \
+  "  # the local one\n" \
+  "  - name: Llama\n" \
+  "    provider: ollama\n" \
+  "    model: llama3\n" \
+  "\n" \
+  "context:\n" \
+  "  - provider: code\n"
+
+static void
+test_continue (Fixture       *f,
+               gconstpointer  data)
+{
+  const SyIntegration *tool = sy_integration_lookup ("continue");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *two = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *created = NULL;
+
+  put (f, ".continue/config.yaml", CONTINUE_ORIGINAL);
+  g_assert_false (sy_integration_apply (tool, &f->context, NULL, &error));
+  g_assert_true (strstr (error->message, "--model") != NULL);
+  g_clear_error (&error);
+
+  f->context.model = "gpt-5";
+  apply (f, "continue", TRUE);
+  apply (f, "continue", FALSE);
+  text = get (f, ".continue/config.yaml");
+  g_assert_cmpstr (text, ==,
+    "name: My Config\nversion: 1.0.0\nschema: v1\nmodels:\n"
+    "  # the local one\n  - name: Llama\n    provider: ollama\n    model: llama3\n"
+    "  - name: \"gpt-5 (Switchyard)\"\n    provider: openai\n    model: \"gpt-5\"\n"
+    "    apiBase: \"http://127.0.0.1:8317/v1\"\n    apiKey: \"sk-client\"\n"
+    "\ncontext:\n  - provider: code\n");
+
+  /* Another port: our entry replaced, not added; another model: added. */
+  f->context.base_url = "http://127.0.0.1:9000";
+  apply (f, "continue", TRUE);
+  f->context.model = "o3";
+  apply (f, "continue", TRUE);
+  two = get (f, ".continue/config.yaml");
+  g_assert_cmpstr (two, ==,
+    "name: My Config\nversion: 1.0.0\nschema: v1\nmodels:\n"
+    "  # the local one\n  - name: Llama\n    provider: ollama\n    model: llama3\n"
+    "  - name: \"gpt-5 (Switchyard)\"\n    provider: openai\n    model: \"gpt-5\"\n"
+    "    apiBase: \"http://127.0.0.1:9000/v1\"\n    apiKey: \"sk-client\"\n"
+    "  - name: \"o3 (Switchyard)\"\n    provider: openai\n    model: \"o3\"\n"
+    "    apiBase: \"http://127.0.0.1:9000/v1\"\n    apiKey: \"sk-client\"\n"
+    "\ncontext:\n  - provider: code\n");
+  restore (f, "continue");
+  after = get (f, ".continue/config.yaml");
+  g_assert_cmpstr (after, ==, CONTINUE_ORIGINAL);
+
+  /* A flow list is left alone; no file: a new config. */
+  put (f, ".continue/config.yaml", "name: x\nmodels: []\n");
+  g_assert_false (sy_integration_apply (tool, &f->context, NULL, &error));
+  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
+  g_clear_error (&error);
+  put (f, ".continue/config.yaml", "name: x\nschema: v1\n");
+  apply (f, "continue", TRUE);
+  created = get (f, ".continue/config.yaml");
+  g_assert_cmpstr (created, ==,
+    "name: x\nschema: v1\nmodels:\n"
+    "  - name: \"o3 (Switchyard)\"\n    provider: openai\n    model: \"o3\"\n"
+    "    apiBase: \"http://127.0.0.1:9000/v1\"\n    apiKey: \"sk-client\"\n");
+  g_assert_true (sy_integration_restore (tool, &f->context, TRUE, &error));
+  g_assert_no_error (error);
+
+  /* Entries at column 0, CRLF, no final line ending. */
+  put (f, ".continue/config.yaml", "models:\r\n- name: a\r\n  provider: x\r\n  model: m\r\nrules:\r\n- be brief");
+  apply (f, "continue", TRUE);
+  g_free (created);
+  created = get (f, ".continue/config.yaml");
+  g_assert_cmpstr (created, ==,
+    "models:\r\n- name: a\r\n  provider: x\r\n  model: m\r\n"
+    "- name: \"o3 (Switchyard)\"\r\n  provider: openai\r\n  model: \"o3\"\r\n"
+    "  apiBase: \"http://127.0.0.1:9000/v1\"\r\n  apiKey: \"sk-client\"\r\n"
+    "rules:\r\n- be brief");
+}
+
 static void
 test_not_json (Fixture       *f,
                gconstpointer  data)
@@ -673,7 +758,7 @@ test_list (void)
 
   for (; tools[n] != NULL; n++)
     g_assert_true (sy_integration_lookup (tools[n]->id) == tools[n]);
-  g_assert_cmpuint (n, ==, 5);
+  g_assert_cmpuint (n, ==, 6);
   g_assert_null (sy_integration_lookup ("cursor"));
 }
 
@@ -696,6 +781,7 @@ main (int   argc,
   ADD ("/setup/gemini/env-forms", test_gemini_env_forms);
   ADD ("/setup/opencode", test_opencode);
   ADD ("/setup/droid", test_droid);
+  ADD ("/setup/continue", test_continue);
   ADD ("/setup/not-json", test_not_json);
   ADD ("/setup/damaged-backup", test_damaged_backup);
   ADD ("/setup/damaged-record", test_damaged_record);

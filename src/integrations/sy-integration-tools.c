@@ -7,6 +7,7 @@
  *                ~/.gemini/settings.json      security.auth.selectedType = "gemini-api-key"
  *   OpenCode     ~/.config/opencode/opencode.json  provider.switchyard (OpenAI-compatible)
  *   Droid        ~/.factory/settings.json     customModels[] entry per model
+ *   Continue     ~/.continue/config.yaml      models[] entry per model (provider openai, apiBase)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,6 +16,7 @@
 
 #include <string.h>
 #include <json-glib/json-glib.h>
+#include <yaml.h>
 
 #include "sy-integration.h"
 #include "sy-toml-edit.h"
@@ -395,6 +397,258 @@ static const SyIntegrationFile droid_files[] = {
   { ".factory/settings.json", merge_droid },
 };
 
+/* Continue ---------------------------------------------------------------- */
+
+/* @value as a YAML double-quoted scalar. */
+static char *
+yaml_quote (const char *value)
+{
+  GString *out = g_string_new ("\"");
+
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (out, "\\%c", *p);
+      else if ((guchar) *p < 0x20 || *p == 0x7f)
+        g_string_append_printf (out, "\\x%02X", (guint) (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+  return g_string_free (out, FALSE);
+}
+
+static const char *
+yaml_scalar (yaml_document_t *doc,
+             yaml_node_t     *map,
+             const char      *key)
+{
+  if (map == NULL || map->type != YAML_MAPPING_NODE)
+    return NULL;
+  for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++)
+    {
+      yaml_node_t *k = yaml_document_get_node (doc, pair->key);
+      yaml_node_t *v = yaml_document_get_node (doc, pair->value);
+
+      if (k != NULL && k->type == YAML_SCALAR_NODE && strcmp ((char *) k->data.scalar.value, key) == 0)
+        return v != NULL && v->type == YAML_SCALAR_NODE ? (const char *) v->data.scalar.value : NULL;
+    }
+  return NULL;
+}
+
+/* Whether @text is YAML whose top level is a mapping (or empty) and, when
+ * @name is given, whose `models` list has an entry @name with @url. */
+static gboolean
+continue_check (const char *text,
+                const char *name,
+                const char *url)
+{
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  yaml_node_t *root, *models = NULL;
+  gboolean ok = FALSE;
+
+  if (!yaml_parser_initialize (&parser))
+    return FALSE;
+  yaml_parser_set_input_string (&parser, (const unsigned char *) text, strlen (text));
+  if (!yaml_parser_load (&parser, &doc))
+    {
+      yaml_parser_delete (&parser);
+      return FALSE;
+    }
+  root = yaml_document_get_root_node (&doc);
+  if (root == NULL)
+    ok = name == NULL;
+  else if (root->type == YAML_MAPPING_NODE)
+    {
+      if (name == NULL)
+        ok = TRUE;
+      for (yaml_node_pair_t *pair = root->data.mapping.pairs.start;
+           name != NULL && pair < root->data.mapping.pairs.top; pair++)
+        {
+          yaml_node_t *k = yaml_document_get_node (&doc, pair->key);
+
+          if (k != NULL && k->type == YAML_SCALAR_NODE && strcmp ((char *) k->data.scalar.value, "models") == 0)
+            models = yaml_document_get_node (&doc, pair->value);
+        }
+      if (models != NULL && models->type == YAML_SEQUENCE_NODE)
+        for (yaml_node_item_t *item = models->data.sequence.items.start; item < models->data.sequence.items.top; item++)
+          {
+            yaml_node_t *entry = yaml_document_get_node (&doc, *item);
+
+            if (g_strcmp0 (yaml_scalar (&doc, entry, "name"), name) == 0 &&
+                g_strcmp0 (yaml_scalar (&doc, entry, "apiBase"), url) == 0)
+              ok = TRUE;
+          }
+    }
+  yaml_document_delete (&doc);
+  yaml_parser_delete (&parser);
+  return ok;
+}
+
+static gboolean
+blank_or_comment (const char *line)
+{
+  line += strspn (line, " \t\r");
+  return *line == '\0' || *line == '\n' || *line == '#';
+}
+
+/* Continue's config.yaml: our entry in the top-level `models` block list,
+ * replaced when it is there (by its name), else added after the last
+ * entry. Line-level, like the TOML editor; the result is read back with
+ * libyaml and must hold the entry, else the file is left alone. */
+static char *
+merge_continue (const SyIntegrationContext *context,
+                const char                 *old_text,
+                GError                    **error)
+{
+  g_autofree char *url = g_strconcat (context->base_url, "/v1", NULL);
+  g_autofree char *name = NULL;
+  g_autofree char *q_name = NULL, *q_model = NULL, *q_url = NULL, *q_key = NULL;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) item = g_string_new (NULL);
+  GString *out;
+  const char *p;
+  const char *eol = "\n";
+  int models = -1, block_end = -1, last_content = -1, ours_start = -1, ours_end = -1;
+  guint indent = 2;
+  gboolean indent_known = FALSE;
+
+  if (context->model == NULL)
+    {
+      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
+                   "Continue lists models one by one: name one with --model");
+      return NULL;
+    }
+  name = g_strdup_printf ("%s (Switchyard)", context->model);
+  q_name = yaml_quote (name);
+  q_model = yaml_quote (context->model);
+  q_url = yaml_quote (url);
+  q_key = yaml_quote (client_key (context));
+
+  if (old_text == NULL || old_text[strspn (old_text, " \t\r\n")] == '\0')
+    return g_strdup_printf ("name: Local Config\nversion: 1.0.0\nschema: v1\nmodels:\n"
+                            "  - name: %s\n    provider: openai\n    model: %s\n"
+                            "    apiBase: %s\n    apiKey: %s\n", q_name, q_model, q_url, q_key);
+  if (!continue_check (old_text, NULL, NULL))
+    {
+      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE, "not a YAML mapping");
+      return NULL;
+    }
+
+  for (p = old_text; *p != '\0'; )
+    {
+      const char *nl = strchr (p, '\n');
+      gsize len = nl != NULL ? (gsize) (nl - p) + 1 : strlen (p);
+
+      g_ptr_array_add (lines, g_strndup (p, len));
+      p += len;
+    }
+  if (strstr (old_text, "\r\n") != NULL)
+    eol = "\r\n";
+
+  /* The block after `models:` at column 0: indented lines, `- ` lines at
+   * column 0, blank lines and comments. */
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const char *line = lines->pdata[i];
+
+      if (models < 0)
+        {
+          if (g_str_has_prefix (line, "models:"))
+            {
+              if (!blank_or_comment (line + 7))
+                {
+                  g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
+                               "`models` is not written as a block list; not changed");
+                  return NULL;
+                }
+              models = (int) i;
+              block_end = (int) i + 1;
+              last_content = (int) i;
+            }
+          continue;
+        }
+      if (blank_or_comment (line))
+        continue;
+      if (line[0] != ' ' && line[0] != '\t' && !g_str_has_prefix (line, "- ") && strcmp (line, "-\n") != 0)
+        break;
+      block_end = (int) i + 1;
+      last_content = (int) i;
+      if (!indent_known)
+        {
+          indent = (guint) strspn (line, " ");
+          indent_known = TRUE;
+        }
+    }
+
+  /* Our entry: from its `- ` line to the next entry's or the block's end. */
+  for (int i = models + 1; models >= 0 && i < block_end; i++)
+    {
+      const char *line = lines->pdata[i];
+      gboolean starts = strspn (line, " ") == indent && line[indent] == '-';
+
+      if (starts && ours_start >= 0 && ours_end < 0)
+        ours_end = i;
+      if (starts && ours_start < 0)
+        {
+          const char *rest = line + indent + 1 + strspn (line + indent + 1, " ");
+          g_autofree char *want = g_strdup_printf ("name: %s", q_name);
+
+          if (g_str_has_prefix (rest, want))
+            ours_start = i;
+        }
+    }
+  if (ours_start >= 0 && ours_end < 0)
+    ours_end = last_content + 1;
+  /* Comments and blank lines before the next entry stay with it. */
+  while (ours_start >= 0 && ours_end - 1 > ours_start && blank_or_comment (lines->pdata[ours_end - 1]))
+    ours_end--;
+
+  g_string_append_printf (item, "%*s- name: %s%s", indent, "", q_name, eol);
+  g_string_append_printf (item, "%*s  provider: openai%s", indent, "", eol);
+  g_string_append_printf (item, "%*s  model: %s%s", indent, "", q_model, eol);
+  g_string_append_printf (item, "%*s  apiBase: %s%s", indent, "", q_url, eol);
+  g_string_append_printf (item, "%*s  apiKey: %s%s", indent, "", q_key, eol);
+
+  out = g_string_new (NULL);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const char *line = lines->pdata[i];
+
+      if ((int) i == ours_start)
+        g_string_append (out, item->str);
+      if (ours_start >= 0 && (int) i >= ours_start && (int) i < ours_end)
+        continue;
+      g_string_append (out, line);
+      if (ours_start < 0 && models >= 0 && (int) i == last_content)
+        {
+          if (!g_str_has_suffix (line, "\n"))
+            g_string_append (out, eol);
+          g_string_append (out, item->str);
+        }
+    }
+  if (models < 0)
+    {
+      if (out->len > 0 && out->str[out->len - 1] != '\n')
+        g_string_append (out, eol);
+      g_string_append_printf (out, "models:%s", eol);
+      g_string_append (out, item->str);
+    }
+  if (!continue_check (out->str, name, url))
+    {
+      g_string_free (out, TRUE);
+      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
+                   "its `models` list is written in a form this editor leaves alone; not changed");
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
+static const SyIntegrationFile continue_files[] = {
+  { ".continue/config.yaml", merge_continue },
+};
+
 /* The list ---------------------------------------------------------------- */
 
 static const SyIntegration tools[] = {
@@ -403,10 +657,11 @@ static const SyIntegration tools[] = {
   { "gemini-cli", "Gemini CLI", gemini_files, G_N_ELEMENTS (gemini_files) },
   { "opencode", "OpenCode", opencode_files, G_N_ELEMENTS (opencode_files) },
   { "droid", "Factory Droid", droid_files, G_N_ELEMENTS (droid_files) },
+  { "continue", "Continue", continue_files, G_N_ELEMENTS (continue_files) },
 };
 
 static const SyIntegration * const tool_list[] = {
-  &tools[0], &tools[1], &tools[2], &tools[3], &tools[4], NULL,
+  &tools[0], &tools[1], &tools[2], &tools[3], &tools[4], &tools[5], NULL,
 };
 
 const SyIntegration * const *
