@@ -3,6 +3,7 @@
  *         switchyard --import-vertex KEY.json [--prefix P] [--location L]
  *         switchyard --import-auth DIR | --export-auth DIR
  *         switchyard --diagnostics FILE.zip
+ *         switchyard setup TOOL [--model M] [--dry-run] | setup --restore TOOL [--force] | setup --status
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,6 +24,7 @@
 #include "sy-auth-files.h"
 #include "sy-config.h"
 #include "sy-diagnostics.h"
+#include "sy-integration.h"
 #include "sy-log.h"
 #include "sy-login-channels.h"
 #include "sy-service-logins.h"
@@ -692,6 +694,153 @@ run_headless (SyService *service)
   return 0;
 }
 
+/* Setup of coding tools ------------------------------------------------- */
+
+/* `switchyard setup ...`: points a coding tool's own config at this
+ * Switchyard (reversibly), or undoes it, or lists the tools. Not yet
+ * translated: the messages are new. */
+static int
+run_setup (int    argc,
+           char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("TOOL");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyConfig) config = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *model = NULL;
+  g_autofree char *restore = NULL;
+  g_autofree char *state_dir = sy_integration_default_state_dir ();
+  g_autofree char *base_url = NULL;
+  g_autoptr(GString) ids = g_string_new (NULL);
+  g_autofree char *description = NULL;
+  gboolean dry_run = FALSE, force = FALSE, status = FALSE;
+  const SyIntegration * const *tools = sy_integrations ();
+  const SyIntegration *tool;
+  SyIntegrationContext ctx = { 0 };
+  const char *id;
+  const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_STRING, &model, "The model the tool uses by default", "M" },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Show the changes (a diff) without writing", NULL },
+    { "restore", 0, 0, G_OPTION_ARG_STRING, &restore, "Put back the tool's files as they were before the setup", "TOOL" },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "With --restore: even when the files changed since the setup", NULL },
+    { "status", 0, 0, G_OPTION_ARG_NONE, &status, "List the tools and whether they use Switchyard", NULL },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Config file (its port and first api-key are used)", "FILE" },
+    { NULL }
+  };
+
+  for (guint i = 0; tools[i] != NULL; i++)
+    g_string_append_printf (ids, "%s%s", i > 0 ? ", " : "", tools[i]->id);
+  description = g_strdup_printf ("TOOL: %s.\nSee docs/integrations.md.\n", ids->str);
+  g_set_prgname ("switchyard setup");
+  g_option_context_set_summary (context, "Point a coding tool's own config at Switchyard, reversibly.");
+  g_option_context_set_description (context, description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_CONFIG;
+    }
+
+  if (config_path == NULL)
+    config_path = sy_config_default_path ();
+  config = g_file_test (config_path, G_FILE_TEST_EXISTS)
+           ? sy_config_new_from_file (config_path, &error) : sy_config_new_default ();
+  if (config == NULL)
+    {
+      print_error ("%s", error->message);
+      return EXIT_CONFIG;
+    }
+  if (config->port <= 0)
+    {
+      print_error ("%s sets no fixed port (port: %d); the tools need one", config_path, config->port);
+      return EXIT_CONFIG;
+    }
+  base_url = g_strdup_printf ("http://127.0.0.1:%d", config->port);
+  ctx.home = g_get_home_dir ();
+  ctx.state_dir = state_dir;
+  ctx.base_url = base_url;
+  ctx.api_key = config->api_keys[0];
+  ctx.model = model;
+
+  if (status)
+    {
+      for (guint i = 0; tools[i] != NULL; i++)
+        {
+          g_autofree char *since = NULL;
+          g_autofree char *when = NULL;
+          SyIntegrationState state = sy_integration_status (tools[i], &ctx, &since);
+
+          when = since != NULL ? g_strdup_printf (" (set up %s)", since) : g_strdup ("");
+          g_print ("%-12s %-14s %s%s\n", tools[i]->id, tools[i]->title,
+                   state == SY_INTEGRATION_CONNECTED ? "connected" :
+                   state == SY_INTEGRATION_CHANGED ? "connected, files changed since" : "not connected",
+                   when);
+        }
+      return 0;
+    }
+
+  id = restore != NULL ? restore : argc >= 2 ? argv[1] : NULL;
+  if (id == NULL || (restore == NULL && argc > 2) || (restore != NULL && argc > 1))
+    {
+      print_error ("usage: switchyard setup TOOL [--model M] [--dry-run] | setup --restore TOOL [--force] | setup --status (TOOL: %s)", ids->str);
+      return EXIT_CONFIG;
+    }
+  tool = sy_integration_lookup (id);
+  if (tool == NULL)
+    {
+      print_error ("no setup for \"%s\"; there is one for %s", id, ids->str);
+      return EXIT_CONFIG;
+    }
+
+  if (restore != NULL)
+    {
+      if (!sy_integration_restore (tool, &ctx, force, &error))
+        {
+          print_error ("%s", error->message);
+          return 1;
+        }
+      g_print ("%s: restored its files as they were before the setup.\n", tool->title);
+      return 0;
+    }
+
+  if (dry_run)
+    {
+      g_autofree char *diff = sy_integration_preview (tool, &ctx, &error);
+
+      if (diff == NULL)
+        {
+          print_error ("%s", error->message);
+          return 1;
+        }
+      if (*diff == '\0')
+        g_print ("%s uses Switchyard at %s already: nothing to change.\n", tool->title, base_url);
+      else
+        g_print ("%s", diff);
+      return 0;
+    }
+
+  {
+    gboolean changed = FALSE;
+
+    if (!sy_integration_apply (tool, &ctx, &changed, &error))
+      {
+        print_error ("%s", error->message);
+        return 1;
+      }
+    if (!changed)
+      g_print ("%s uses Switchyard at %s already: nothing changed.\n", tool->title, base_url);
+    else
+      {
+        g_print ("%s now uses Switchyard at %s%s.\n", tool->title, base_url,
+                 ctx.api_key != NULL ? " (with the config's first client key)" : "");
+        for (guint i = 0; i < tool->n_files; i++)
+          g_print ("  %s/%s\n", ctx.home, tool->files[i].path);
+        g_print ("Undo with: switchyard setup --restore %s\n", tool->id);
+      }
+  }
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -752,6 +901,9 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  if (argc >= 2 && strcmp (argv[1], "setup") == 0)
+    return run_setup (argc - 1, argv + 1);
 
   /* The strings stay argv's; only the vector is ours. */
   args = translate_legacy_flags (&argc, argv);

@@ -1,0 +1,71 @@
+#!/bin/bash
+# test-setup-cli.sh: `switchyard setup` as a user runs it, on a temporary
+# home (TAP)
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -uo pipefail
+
+SY=${SY_BINARY:?}
+T=$(mktemp -d /tmp/sy-setup-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export HOME=$T/home XDG_STATE_HOME=$T/state XDG_CONFIG_HOME=$T/xdg
+mkdir -p "$HOME/.codex" "$XDG_CONFIG_HOME/switchyard"
+
+n=0
+failed=0
+ok()     { n=$((n+1)); echo "ok $n $1"; }
+not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check()  { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "command: $*"; fi; }
+
+echo "TAP version 13"
+
+# A config with a port and a client key; a Codex config of the user's.
+printf 'port: 9123\napi-keys:\n  - sk-cli-test\n' >"$XDG_CONFIG_HOME/switchyard/config.yaml"
+printf '# mine\nmodel = "o3"\n\n[tui]\nnotifications = true\n' >"$HOME/.codex/config.toml"
+cp "$HOME/.codex/config.toml" "$T/original.toml"
+
+out=$("$SY" setup codex --dry-run 2>&1); rc=$?
+check "dry-run: exit status 0" test "$rc" = 0
+check "dry-run: shows the provider table" grep -qF '+base_url = "http://127.0.0.1:9123/v1"' <<<"$out"
+check "dry-run: writes nothing" cmp -s "$HOME/.codex/config.toml" "$T/original.toml"
+check "dry-run: no record" test ! -e "$XDG_STATE_HOME/switchyard/integrations/codex/record.json"
+
+out=$("$SY" setup codex --model gpt-5 2>&1); rc=$?
+check "setup: exit status 0" test "$rc" = 0
+check "setup: says how to undo" grep -qF 'switchyard setup --restore codex' <<<"$out"
+expected=$(printf '# mine\nmodel = "gpt-5"\nmodel_provider = "switchyard"\n\n[tui]\nnotifications = true\n\n[model_providers.switchyard]\nname = "Switchyard"\nbase_url = "http://127.0.0.1:9123/v1"\nwire_api = "responses"\nexperimental_bearer_token = "sk-cli-test"\n')
+check "setup: the config as expected" test "$(cat "$HOME/.codex/config.toml")" = "$expected"
+
+out=$("$SY" setup --status 2>&1); rc=$?
+check "status: exit status 0" test "$rc" = 0
+check "status: codex connected" grep -qE '^codex +Codex CLI +connected \(set up ' <<<"$out"
+check "status: claude-code not connected" grep -qE '^claude-code +Claude Code +not connected$' <<<"$out"
+
+echo '# my edit' >>"$HOME/.codex/config.toml"
+cp "$HOME/.codex/config.toml" "$T/edited.toml"
+out=$("$SY" setup --status 2>&1)
+check "status: a changed file is said" grep -qE '^codex .*files changed since' <<<"$out"
+out=$("$SY" setup --restore codex 2>&1); rc=$?
+check "restore after an edit: refused (exit status 1)" test "$rc" = 1
+check "restore after an edit: says why" grep -qF 'changed since the setup' <<<"$out"
+check "restore after an edit: the file stays" cmp -s "$HOME/.codex/config.toml" "$T/edited.toml"
+out=$("$SY" setup --restore codex --force 2>&1); rc=$?
+check "restore --force: exit status 0" test "$rc" = 0
+check "restore --force: byte-exact original" cmp -s "$HOME/.codex/config.toml" "$T/original.toml"
+
+out=$("$SY" setup claude-code 2>&1); rc=$?
+check "claude-code on a home without ~/.claude: created" test "$rc" = 0 -a -f "$HOME/.claude/settings.json"
+check "claude-code: the file is private (0600)" test "$(stat -c %a "$HOME/.claude/settings.json")" = 600
+out=$("$SY" setup --restore claude-code 2>&1); rc=$?
+check "restore of a file that did not exist: deleted" test "$rc" = 0 -a ! -e "$HOME/.claude/settings.json"
+
+out=$("$SY" setup cursor 2>&1); rc=$?
+check "an unknown tool: exit status 2 and the list" bash -c '[ "$1" = 2 ] && grep -qF "claude-code, codex" <<<"$2"' _ "$rc" "$out"
+out=$("$SY" setup --restore gemini-cli 2>&1); rc=$?
+check "restore without setup: exit status 1" test "$rc" = 1
+printf 'model = "broken\n' >"$HOME/.codex/config.toml"
+out=$("$SY" setup codex 2>&1); rc=$?
+check "a broken config.toml: exit status 1, not changed" bash -c '[ "$1" = 1 ] && [ "$(cat "$2")" = "model = \"broken" ]' _ "$rc" "$HOME/.codex/config.toml"
+
+echo "1..$n"
+[ "$failed" = 0 ]
