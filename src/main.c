@@ -697,13 +697,12 @@ run_headless (SyService *service)
 /* Setup of coding tools ------------------------------------------------- */
 
 /* `switchyard setup ...`: points a coding tool's own config at this
- * Switchyard (reversibly), or undoes it, or lists the tools. Not yet
- * translated: the messages are new. */
+ * Switchyard (reversibly), or undoes it, or lists the tools. */
 static int
 run_setup (int    argc,
            char **argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("TOOL");
+  g_autoptr(GOptionContext) context = g_option_context_new (_("TOOL"));
   g_autoptr(GError) error = NULL;
   g_autoptr(SyConfig) config = NULL;
   g_autofree char *config_path = NULL;
@@ -719,22 +718,23 @@ run_setup (int    argc,
   SyIntegrationContext ctx = { 0 };
   const char *id;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_STRING, &model, "The model the tool uses by default", "M" },
-    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Show the changes (a diff) without writing", NULL },
-    { "restore", 0, 0, G_OPTION_ARG_STRING, &restore, "Put back the tool's files as they were before the setup", "TOOL" },
-    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "With --restore: even when the files changed since the setup", NULL },
-    { "status", 0, 0, G_OPTION_ARG_NONE, &status, "List the tools and whether they use Switchyard", NULL },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Config file (its port and first api-key are used)", "FILE" },
+    { "model", 'm', 0, G_OPTION_ARG_STRING, &model, N_("The model the tool uses by default"), N_("MODEL") },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, N_("Show the changes (a diff) without writing"), NULL },
+    { "restore", 0, 0, G_OPTION_ARG_STRING, &restore, N_("Put back the tool's files as they were before the setup"), N_("TOOL") },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("With --restore: even when the files changed since the setup"), NULL },
+    { "status", 0, 0, G_OPTION_ARG_NONE, &status, N_("List the tools and whether they use Switchyard"), NULL },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Config file (its port and first api-key are used)"), N_("FILE") },
     { NULL }
   };
 
   for (guint i = 0; tools[i] != NULL; i++)
     g_string_append_printf (ids, "%s%s", i > 0 ? ", " : "", tools[i]->id);
-  description = g_strdup_printf ("TOOL: %s.\nSee docs/integrations.md.\n", ids->str);
+  /* TRANSLATORS: %s is the list of tools, "claude-code, codex, …" */
+  description = g_strdup_printf (_("TOOL: %s.\nSee docs/integrations.md.\n"), ids->str);
   g_set_prgname ("switchyard setup");
-  g_option_context_set_summary (context, "Point a coding tool's own config at Switchyard, reversibly.");
+  g_option_context_set_summary (context, _("Point a coding tool's own config at Switchyard, reversibly."));
   g_option_context_set_description (context, description);
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       print_error ("%s", error->message);
@@ -752,7 +752,7 @@ run_setup (int    argc,
     }
   if (config->port <= 0)
     {
-      print_error ("%s sets no fixed port (port: %d); the tools need one", config_path, config->port);
+      print_error (_("%s sets no fixed port (port: %d); the tools need one"), config_path, config->port);
       return EXIT_CONFIG;
     }
   base_url = g_strdup_printf ("http://127.0.0.1:%d", config->port);
@@ -770,11 +770,15 @@ run_setup (int    argc,
           g_autofree char *when = NULL;
           SyIntegrationState state = sy_integration_status (tools[i], &ctx, &since);
 
-          when = since != NULL ? g_strdup_printf (" (set up %s)", since) : g_strdup ("");
-          g_print ("%-12s %-14s %s%s\n", tools[i]->id, tools[i]->title,
-                   state == SY_INTEGRATION_CONNECTED ? "connected" :
-                   state == SY_INTEGRATION_CHANGED ? "connected, files changed since" : "not connected",
-                   when);
+          if (state == SY_INTEGRATION_CONNECTED)
+            /* TRANSLATORS: %s is when, e.g. "2026-11-26 23:40" */
+            when = g_strdup_printf (_("connected (set up %s)"), since ? since : "?");
+          else if (state == SY_INTEGRATION_CHANGED)
+            /* TRANSLATORS: %s is when, e.g. "2026-11-26 23:40" */
+            when = g_strdup_printf (_("connected, files changed since (set up %s)"), since ? since : "?");
+          else
+            when = g_strdup (_("not connected"));
+          g_print ("%-12s %-14s %s\n", tools[i]->id, tools[i]->title, when);
         }
       return 0;
     }
@@ -782,13 +786,13 @@ run_setup (int    argc,
   id = restore != NULL ? restore : argc >= 2 ? argv[1] : NULL;
   if (id == NULL || (restore == NULL && argc > 2) || (restore != NULL && argc > 1))
     {
-      print_error ("usage: switchyard setup TOOL [--model M] [--dry-run] | setup --restore TOOL [--force] | setup --status (TOOL: %s)", ids->str);
+      print_error (_("usage: switchyard setup TOOL [--model MODEL] [--dry-run] | setup --restore TOOL [--force] | setup --status (TOOL: %s)"), ids->str);
       return EXIT_CONFIG;
     }
   tool = sy_integration_lookup (id);
   if (tool == NULL)
     {
-      print_error ("no setup for \"%s\"; there is one for %s", id, ids->str);
+      print_error (_("no setup for \"%s\"; there is one for %s"), id, ids->str);
       return EXIT_CONFIG;
     }
 
@@ -799,7 +803,7 @@ run_setup (int    argc,
           print_error ("%s", error->message);
           return 1;
         }
-      g_print ("%s: restored its files as they were before the setup.\n", tool->title);
+      g_print (_("%s: restored its files as they were before the setup.\n"), tool->title);
       return 0;
     }
 
@@ -813,7 +817,7 @@ run_setup (int    argc,
           return 1;
         }
       if (*diff == '\0')
-        g_print ("%s uses Switchyard at %s already: nothing to change.\n", tool->title, base_url);
+        g_print (_("%s uses Switchyard at %s already: nothing to change.\n"), tool->title, base_url);
       else
         g_print ("%s", diff);
       return 0;
@@ -828,14 +832,17 @@ run_setup (int    argc,
         return 1;
       }
     if (!changed)
-      g_print ("%s uses Switchyard at %s already: nothing changed.\n", tool->title, base_url);
+      g_print (_("%s uses Switchyard at %s already: nothing changed.\n"), tool->title, base_url);
     else
       {
-        g_print ("%s now uses Switchyard at %s%s.\n", tool->title, base_url,
-                 ctx.api_key != NULL ? " (with the config's first client key)" : "");
+        if (ctx.api_key != NULL)
+          g_print (_("%s now uses Switchyard at %s (with the config's first client key).\n"),
+                   tool->title, base_url);
+        else
+          g_print (_("%s now uses Switchyard at %s.\n"), tool->title, base_url);
         for (guint i = 0; i < tool->n_files; i++)
           g_print ("  %s/%s\n", ctx.home, tool->files[i].path);
-        g_print ("Undo with: switchyard setup --restore %s\n", tool->id);
+        g_print (_("Undo with: switchyard setup --restore %s\n"), tool->id);
       }
   }
   return 0;
