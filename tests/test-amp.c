@@ -399,6 +399,11 @@ test_local (Fixture       *f,
   g_auto(HttpResponse) chat = { 0 };
   g_auto(HttpResponse) messages = { 0 };
   g_auto(HttpResponse) gemini = { 0 };
+  g_auto(HttpResponse) responses = { 0 };
+  g_auto(HttpResponse) count = { 0 };
+  g_auto(HttpResponse) v1beta = { 0 };
+  g_auto(HttpResponse) legacy = { 0 };
+  g_auto(HttpResponse) v1beta1_get = { 0 };
   g_autoptr(JsonNode) root = NULL;
   static const char * const beta[] = { "Anthropic-Beta: context-1m-2025-08-07,oauth-2025-04-20", NULL };
 
@@ -425,7 +430,29 @@ test_local (Fixture       *f,
   g_assert_cmpuint (gemini.status, ==, 200);
   g_assert_nonnull (strstr (gemini.text, "candidates"));
   g_assert_cmpuint (fake_upstream_get_n_requests (f->local), ==, 3);
+
+  /* The other model routes, with and without /v1. */
+  post (f, "/api/provider/openai/responses", "{\"model\":\"echo\",\"input\":\"hi\"}", &responses);
+  g_assert_cmpuint (responses.status, ==, 200);
+  g_assert_nonnull (strstr (responses.text, "\"object\":\"response\""));   /* a Responses answer */
+  post (f, "/api/provider/anthropic/v1/messages/count_tokens",
+        "{\"model\":\"claude-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &count);
+  g_assert_cmpuint (count.status, ==, 200);
+  g_assert_nonnull (strstr (count.text, "input_tokens"));
+  post (f, "/api/provider/google/v1beta/models/echo:generateContent",
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}", &v1beta);
+  g_assert_cmpuint (v1beta.status, ==, 200);
   g_assert_cmpuint (fake_upstream_get_n_requests (f->amp), ==, 0);
+
+  /* Legacy completions and v1beta1 reads: only ampcode.com has them. */
+  post (f, "/api/provider/openai/v1/completions", "{\"model\":\"echo\",\"prompt\":\"hi\"}", &legacy);
+  g_assert_cmpuint (fake_upstream_get_n_requests (f->amp), ==, 1);
+  g_assert_cmpstr (fake_upstream_get_last (f->amp)->path, ==, "/api/provider/openai/v1/completions");
+  request (f, "GET", "/api/provider/google/v1beta1/publishers/google/models/echo", CLIENT_KEY, NULL, NULL,
+           &v1beta1_get);
+  g_assert_cmpuint (fake_upstream_get_n_requests (f->amp), ==, 2);
+  g_assert_cmpstr (fake_upstream_get_last (f->amp)->method, ==, "GET");
+  g_assert_cmpstr (last_header (f->amp, "Authorization"), ==, "Bearer " AMP_KEY);
 }
 
 static void
