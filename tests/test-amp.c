@@ -742,14 +742,26 @@ test_management (Fixture       *f,
   g_auto(HttpResponse) get_keys = { 0 };
   g_auto(HttpResponse) force = { 0 };
   g_auto(HttpResponse) served = { 0 };
+  g_auto(HttpResponse) put_masked = { 0 };
   g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) shown = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *body = NULL;
 
   mgmt (f, "GET", "/ampcode/upstream-url", NULL, &get_url);
   g_assert_cmpuint (get_url.status, ==, 200);
   g_assert_nonnull (strstr (get_url.text, fake_upstream_get_url (f->amp)));
   mgmt (f, "GET", "/ampcode/upstream-api-key", NULL, &get_key);
   g_assert_null (strstr (get_key.text, AMP_KEY));   /* masked */
+
+  /* Its masked form sent back (a form saved unchanged) keeps the key. */
+  shown = http_response_json (&get_key);
+  body = g_strdup_printf ("{\"value\":\"%s\"}", http_json_string (shown, "upstream-api-key"));
+  mgmt (f, "PUT", "/ampcode/upstream-api-key", body, &put_masked);
+  g_assert_cmpuint (put_masked.status, ==, 200);
+  g_assert_true (g_file_get_contents (f->config_path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, AMP_KEY));
+  g_clear_pointer (&text, g_free);
 
   mgmt (f, "PUT", "/ampcode/upstream-url", "{\"value\":\"http://127.0.0.1:1/amp\"}", &put_url);
   g_assert_cmpuint (put_url.status, ==, 200);

@@ -451,6 +451,20 @@ handle_scalar (SyMgmtRequest *request)
       sy_mgmt_reply_error (request, 400, "invalid body", NULL);
       return;
     }
+  if (is_secret_name (s->reply))
+    {
+      /* The masked key a GET showed, sent back unchanged: keep the key. */
+      g_autoptr(JsonNode) current = scalar_value (s, request->config);
+      g_autofree char *masked = JSON_NODE_HOLDS_VALUE (current) ? sy_mask_secret (json_node_get_string (current))
+                                                                 : NULL;
+
+      if (masked != NULL && strcmp (masked, json_node_get_string (value)) == 0 &&
+          strcmp (masked, json_node_get_string (current)) != 0)
+        {
+          sy_mgmt_reply_ok (request);
+          return;
+        }
+    }
   if (strcmp (s->key, "routing.strategy") == 0)
     {
       const char *strategy = normalise_strategy (json_node_get_string (value));
