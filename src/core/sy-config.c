@@ -2254,6 +2254,32 @@ sy_config_lookup (SyConfig   *self,
   return node;
 }
 
+JsonNode *
+sy_config_ampcode (SyConfig   *self,
+                   const char *key)
+{
+  static const char * const legacy[] = {
+    "upstream-url", "upstream-api-key", "restrict-management-to-localhost", "model-mappings",
+  };
+  g_autofree char *dotted = g_strconcat ("ampcode.", key, NULL);
+  JsonNode *node;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  node = sy_config_lookup (self, dotted);
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    return node;
+  for (guint i = 0; i < G_N_ELEMENTS (legacy); i++)
+    if (strcmp (key, legacy[i]) == 0)
+      {
+        g_autofree char *old = g_strconcat ("amp-", key, NULL);
+
+        node = sy_config_lookup (self, old);
+        return node != NULL && !JSON_NODE_HOLDS_NULL (node) ? node : NULL;
+      }
+  return NULL;
+}
+
 /**
  * sy_host_is_loopback:
  * @host: a host name or address ("[::1]" brackets allowed)

@@ -124,6 +124,11 @@ char            *sy_config_endpoint           (SyConfig        *self,
                                                const char      *provider,
                                                const char      *which,
                                                const char      *fallback);
+/* ampcode.<key>, else its CLIProxyAPI spelling amp-<key> (upstream-url,
+ * upstream-api-key, restrict-management-to-localhost, model-mappings);
+ * borrowed, NULL when neither is set. */
+JsonNode        *sy_config_ampcode            (SyConfig        *self,
+                                               const char      *key);
 gboolean         sy_host_is_loopback          (const char      *host);
 const char      *sy_upstream_kind_to_string   (SyUpstreamKind   kind);
 const char      *sy_config_default_text       (void);

@@ -326,7 +326,22 @@ static const Scalar scalars[] = {
   { "/force-model-prefix", "force-model-prefix", "force-model-prefix", T_BOOL,
     G_STRUCT_OFFSET (SyConfig, force_model_prefix) },
   { "/routing/strategy", "routing.strategy", "strategy", T_STRING, G_STRUCT_OFFSET (SyConfig, routing_strategy) },
+  { "/ampcode/upstream-url", "ampcode.upstream-url", "upstream-url", T_STRING, -1 },
+  { "/ampcode/upstream-api-key", "ampcode.upstream-api-key", "upstream-api-key", T_STRING, -1 },
+  { "/ampcode/restrict-management-to-localhost", "ampcode.restrict-management-to-localhost",
+    "restrict-management-to-localhost", T_BOOL, -1 },
+  { "/ampcode/force-model-mappings", "ampcode.force-model-mappings", "force-model-mappings", T_BOOL, -1 },
 };
+
+/* The file's value at @dotted; for ampcode.* also the CLIProxyAPI spelling. */
+static JsonNode *
+lookup_setting (SyConfig   *config,
+                const char *dotted)
+{
+  if (g_str_has_prefix (dotted, "ampcode."))
+    return sy_config_ampcode (config, dotted + strlen ("ampcode."));
+  return sy_config_lookup (config, dotted);
+}
 
 static const Scalar *
 scalar_for (const char *route)
@@ -346,11 +361,13 @@ scalar_value (const Scalar *s,
 
   if (field == NULL)
     {
-      JsonNode *set = sy_config_lookup (config, s->key);
+      JsonNode *set = lookup_setting (config, s->key);
 
       json_node_free (node);
       if (set != NULL && JSON_NODE_HOLDS_VALUE (set))
         return sy_mgmt_json_dup (set);
+      if (s->type == T_STRING)
+        return json_node_new (JSON_NODE_NULL);
       node = json_node_new (JSON_NODE_VALUE);
       json_node_set_boolean (node, FALSE);
       return node;
@@ -414,6 +431,8 @@ handle_scalar (SyMgmtRequest *request)
               json_node_set_string (current, shown);
             }
         }
+      if (is_secret_name (s->reply))
+        mask_string_node (current);
       reply_member (request, s->reply, current);
       return;
     }
@@ -431,6 +450,20 @@ handle_scalar (SyMgmtRequest *request)
     {
       sy_mgmt_reply_error (request, 400, "invalid body", NULL);
       return;
+    }
+  if (is_secret_name (s->reply))
+    {
+      /* The masked key a GET showed, sent back unchanged: keep the key. */
+      g_autoptr(JsonNode) current = scalar_value (s, request->config);
+      g_autofree char *masked = JSON_NODE_HOLDS_VALUE (current) ? sy_mask_secret (json_node_get_string (current))
+                                                                 : NULL;
+
+      if (masked != NULL && strcmp (masked, json_node_get_string (value)) == 0 &&
+          strcmp (masked, json_node_get_string (current)) != 0)
+        {
+          sy_mgmt_reply_ok (request);
+          return;
+        }
     }
   if (strcmp (s->key, "routing.strategy") == 0)
     {
@@ -943,35 +976,71 @@ handle_map (SyMgmtRequest *request)
   }
 }
 
-/* -- model-mappings (Switchyard's; the shape of ampcode/model-mappings) -------- */
+/* -- Lists keyed by one member: model-mappings, ampcode's lists ------------- */
+
+typedef struct
+{
+  const char *route;
+  const char *key;        /* dotted path in the file */
+  const char *reply;      /* member of the GET answer */
+  const char *id;         /* the member PATCH upserts by and DELETE names */
+  gboolean    secret;     /* masked on GET, masks put back on PUT/PATCH */
+  gboolean    strict;     /* DELETE without a "value" list is a 400 (else: clear all) */
+} KeyedList;
+
+static const KeyedList keyed_lists[] = {
+  { "/model-mappings", "model-mappings", "model-mappings", "from", FALSE, FALSE },
+  { "/ampcode/model-mappings", "ampcode.model-mappings", "model-mappings", "from", FALSE, FALSE },
+  { "/ampcode/upstream-api-keys", "ampcode.upstream-api-keys", "upstream-api-keys", "upstream-api-key", TRUE, TRUE },
+};
+
+static const char *
+entry_id (JsonNode   *entry,
+          const char *id)
+{
+  return JSON_NODE_HOLDS_OBJECT (entry)
+         ? json_object_get_string_member_with_default (json_node_get_object (entry), id, NULL) : NULL;
+}
 
 static void
 handle_mappings (SyMgmtRequest *request)
 {
+  const KeyedList *k = NULL;
   g_autofree char *text = NULL;
   g_autoptr(SyConfig) config = NULL;
   g_autoptr(JsonNode) current = NULL;
   g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GPtrArray) secrets = g_ptr_array_new ();
   JsonNode *value = NULL;
   JsonArray *list;
 
+  for (guint i = 0; i < G_N_ELEMENTS (keyed_lists) && k == NULL; i++)
+    if (strcmp (keyed_lists[i].route, request->route) == 0)
+      k = &keyed_lists[i];
+  g_assert (k != NULL);
+
   if (request->method == SY_MGMT_GET)
     {
-      JsonNode *set = sy_config_lookup (request->config, "model-mappings");
-      g_autoptr(JsonNode) empty = array_node (json_array_new ());
+      JsonNode *set = lookup_setting (request->config, k->key);
+      g_autoptr(JsonNode) shown = set != NULL && JSON_NODE_HOLDS_ARRAY (set) ? sy_mgmt_json_dup (set)
+                                                                             : array_node (json_array_new ());
 
-      reply_member (request, "model-mappings", set != NULL && JSON_NODE_HOLDS_ARRAY (set) ? set : empty);
+      if (k->secret)
+        mask_tree (shown, k->reply);
+      reply_member (request, k->reply, shown);
       return;
     }
   if (!load_file (request, &text, &config))
     return;
-  current = current_value (config, "model-mappings");
+  current = lookup_setting (config, k->key) != NULL ? sy_mgmt_json_dup (lookup_setting (config, k->key)) : NULL;
   if (current == NULL || !JSON_NODE_HOLDS_ARRAY (current))
     {
       g_clear_pointer (&current, json_node_unref);
       current = array_node (json_array_new ());
     }
   list = json_node_get_array (current);
+  if (k->secret)
+    collect_secrets (current, k->reply, secrets);
 
   if (g_bytes_get_size (request->body) > 0)
     {
@@ -987,27 +1056,28 @@ handle_mappings (SyMgmtRequest *request)
 
   if (request->method == SY_MGMT_DELETE)
     {
-      /* {"value":["from",…]} removes those; anything else clears them all. */
+      if (k->strict && (value == NULL || !JSON_NODE_HOLDS_ARRAY (value)))
+        {
+          sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+          return;
+        }
+      /* {"value":[id,…]} removes those; an empty list (or, for mappings,
+       * anything else) clears them all. */
       if (value == NULL || !JSON_NODE_HOLDS_ARRAY (value) || json_array_get_length (json_node_get_array (value)) == 0)
         {
-          save_value (request, "model-mappings", NULL);
+          save_value (request, k->key, NULL);
           return;
         }
       for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
         {
-          const char *from = json_array_get_string_element (json_node_get_array (value), i);
+          const char *id = json_array_get_string_element (json_node_get_array (value), i);
+          const char *unmasked = k->secret ? unmask_one (id, secrets) : NULL;
 
           for (guint j = json_array_get_length (list); j > 0; j--)
-            {
-              JsonNode *m = json_array_get_element (list, j - 1);
-
-              if (JSON_NODE_HOLDS_OBJECT (m) &&
-                  g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (m), "from", NULL),
-                             from) == 0)
-                json_array_remove_element (list, j - 1);
-            }
+            if (g_strcmp0 (entry_id (json_array_get_element (list, j - 1), k->id), unmasked ? unmasked : id) == 0)
+              json_array_remove_element (list, j - 1);
         }
-      save_value (request, "model-mappings", json_array_get_length (list) > 0 ? current : NULL);
+      save_value (request, k->key, json_array_get_length (list) > 0 ? current : NULL);
       return;
     }
 
@@ -1016,32 +1086,33 @@ handle_mappings (SyMgmtRequest *request)
       sy_mgmt_reply_error (request, 400, "invalid body", NULL);
       return;
     }
+  if (k->secret)
+    unmask_tree (value, k->reply, secrets);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
+    if (entry_id (json_array_get_element (json_node_get_array (value), i), k->id) == NULL)
+      {
+        g_autofree char *message = g_strdup_printf ("every entry needs '%s'", k->id);
+
+        sy_mgmt_reply_error (request, 400, "invalid body", message);
+        return;
+      }
   if (request->method == SY_MGMT_PUT)
     {
-      save_value (request, "model-mappings", json_array_get_length (json_node_get_array (value)) > 0 ? value : NULL);
+      save_value (request, k->key, json_array_get_length (json_node_get_array (value)) > 0 ? value : NULL);
       return;
     }
-  /* PATCH: upsert by "from" */
+  /* PATCH: upsert by the id member */
   for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
     {
       JsonNode *item = json_array_get_element (json_node_get_array (value), i);
-      const char *from = JSON_NODE_HOLDS_OBJECT (item)
-                         ? json_object_get_string_member_with_default (json_node_get_object (item), "from", NULL)
-                         : NULL;
+      const char *id = entry_id (item, k->id);
       gboolean replaced = FALSE;
 
-      if (from == NULL)
-        {
-          sy_mgmt_reply_error (request, 400, "invalid body", "every mapping needs 'from'");
-          return;
-        }
       for (guint j = 0; j < json_array_get_length (list) && !replaced; j++)
         {
           JsonNode *m = json_array_get_element (list, j);
 
-          if (JSON_NODE_HOLDS_OBJECT (m) &&
-              g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (m), "from", NULL),
-                         from) == 0)
+          if (g_strcmp0 (entry_id (m, k->id), id) == 0)
             {
               json_node_set_object (m, json_node_get_object (item));
               replaced = TRUE;
@@ -1050,7 +1121,26 @@ handle_mappings (SyMgmtRequest *request)
       if (!replaced)
         json_array_add_element (list, sy_mgmt_json_dup (item));
     }
-  save_value (request, "model-mappings", current);
+  save_value (request, k->key, current);
+}
+
+/* GET /ampcode: the whole section, keys masked. */
+static void
+handle_ampcode (SyMgmtRequest *request)
+{
+  JsonNode *set = sy_config_lookup (request->config, "ampcode");
+  g_autoptr(JsonNode) shown = NULL;
+
+  if (set != NULL && JSON_NODE_HOLDS_OBJECT (set))
+    shown = sy_mgmt_json_dup (set);
+  else
+    {
+      g_autoptr(JsonObject) empty = json_object_new ();
+
+      shown = json_node_init_object (json_node_alloc (), empty);
+    }
+  mask_tree (shown, "ampcode");
+  reply_member (request, "ampcode", shown);
 }
 
 /* -- The whole config ---------------------------------------------------------- */
@@ -1202,5 +1292,12 @@ const SyMgmtRoute sy_mgmt_config_routes[] = {
   { "/oauth-excluded-models",               ALL_METHODS,                handle_map },
   { "/oauth-model-alias",                   ALL_METHODS,                handle_map },
   { "/model-mappings",                      ALL_METHODS,                handle_mappings },
+  { "/ampcode",                             SY_MGMT_GET,                handle_ampcode },
+  { "/ampcode/upstream-url",                ALL_METHODS,                handle_scalar },
+  { "/ampcode/upstream-api-key",            ALL_METHODS,                handle_scalar },
+  { "/ampcode/restrict-management-to-localhost", SCALAR_METHODS,        handle_scalar },
+  { "/ampcode/force-model-mappings",        SCALAR_METHODS,             handle_scalar },
+  { "/ampcode/model-mappings",              ALL_METHODS,                handle_mappings },
+  { "/ampcode/upstream-api-keys",           ALL_METHODS,                handle_mappings },
   { NULL, 0, NULL }
 };

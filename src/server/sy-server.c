@@ -20,6 +20,7 @@
 #include <string.h>
 #include <libsoup/soup.h>
 
+#include "sy-amp.h"
 #include "sy-api-key.h"
 #include "sy-format.h"
 #include "sy-management.h"
@@ -54,6 +55,7 @@ typedef enum
   ROUTE_GEMINI_MODEL,      /* GET /v1beta/models/{model} */
   ROUTE_GENERATE,          /* every POST that reaches an upstream */
   ROUTE_MANAGEMENT,        /* /v0/management/...: its own keys and answers */
+  ROUTE_AMP_PROXY,         /* Amp CLI's calls and pages for ampcode.upstream-url */
 } RouteKind;
 
 typedef struct
@@ -64,6 +66,8 @@ typedef struct
   gboolean    gemini_stream;
   char       *model;       /* from the URL (Gemini) */
   const char *method;      /* the method the route takes */
+  SyAmpRouteKind amp;      /* an Amp CLI route (sy-amp.h) */
+  char       *amp_provider; /* its /api/provider/{provider} */
 } Route;
 
 /* Per message, from the early handler on: its route, body and timing. */
@@ -85,6 +89,7 @@ typedef struct
   SoupServerMessage *msg;
   SyPipeline        *pipeline;
   SyRequestLog      *log;         /* NULL: not recorded */
+  SySink            *amp;         /* an Amp answer's rewriter over this sink, or NULL */
   gsize              pending;
   gboolean           completed;
   gulong             finished_id;
@@ -95,6 +100,7 @@ static void
 route_clear (Route *route)
 {
   g_clear_pointer (&route->model, g_free);
+  g_clear_pointer (&route->amp_provider, g_free);
 }
 
 static void
@@ -350,6 +356,7 @@ soup_sink_free (SoupSink *self)
   if (self->log != NULL)
     finish_request_log (self->server, g_steal_pointer (&self->log));
   g_clear_pointer (&self->pipeline, sy_pipeline_unref);
+  g_clear_pointer (&self->amp, sy_amp_sink_free);
   g_clear_object (&self->msg);
   g_ptr_array_remove_fast (self->server->sinks, self);
   g_clear_object (&self->server);
@@ -393,10 +400,45 @@ parse_gemini_path (const char *rest,
   return route->model != NULL && *route->model != '\0';
 }
 
+static void classify (const char *method,
+                      const char *path,
+                      Route      *route);
+
+/* Amp CLI's routes: its model calls as the route they mirror, the rest
+ * for the Amp upstream. FALSE: not one of them. */
+static gboolean
+classify_amp (const char *method,
+              const char *path,
+              Route      *route)
+{
+  g_autofree char *local = NULL;
+  g_autofree char *provider = NULL;
+  SyAmpRouteKind kind = sy_amp_classify (method, path, &local, &provider);
+
+  if (kind == SY_AMP_ROUTE_NONE)
+    return FALSE;
+  if (local != NULL)
+    classify (method, local, route);
+  else
+    {
+      memset (route, 0, sizeof *route);
+      route->kind = ROUTE_AMP_PROXY;
+      route->format = SY_FORMAT_OPENAI;
+      route->method = SOUP_METHOD_GET;
+    }
+  route->amp = kind;
+  route->amp_provider = g_steal_pointer (&provider);
+  return TRUE;
+}
+
 static void
-classify (const char *path,
+classify (const char *method,
+          const char *path,
           Route      *route)
 {
+  if ((g_str_has_prefix (path, "/api/") || !g_str_has_prefix (path, "/v")) &&
+      classify_amp (method, path, route))
+    return;
   memset (route, 0, sizeof *route);
   route->kind = ROUTE_NOT_FOUND;
   route->format = g_str_has_prefix (path, "/v1beta") ? SY_FORMAT_GEMINI : SY_FORMAT_OPENAI;
@@ -451,6 +493,17 @@ route_needs_key (RouteKind kind)
 {
   return kind != ROUTE_ROOT && kind != ROUTE_HEALTH && kind != ROUTE_READY &&
          kind != ROUTE_NOT_FOUND && kind != ROUTE_MANAGEMENT;
+}
+
+/* Amp CLI's management calls and pages, from this machine only when
+ * ampcode.restrict-management-to-localhost says so. */
+static gboolean
+amp_address_allowed (SyConfig          *config,
+                     SoupServerMessage *msg)
+{
+  const char *remote = soup_server_message_get_remote_host (msg);
+
+  return !sy_amp_restrict_to_localhost (config) || (remote != NULL && sy_host_is_loopback (remote));
 }
 
 /* Browsers send Origin; a page on another site must not spend the user's
@@ -686,6 +739,8 @@ handle_generate (SyServer          *self,
   SyPipelineRequest preq = { 0 };
   JsonObject *obj;
   SoupSink *sink;
+  g_autofree char *amp_requested = NULL;   /* an Amp request served here: the model it asked for */
+  gboolean amp_suppress = FALSE;
 
   /* The id names the request in the log lines and the request log
    * (GET /v0/management/request-log-by-id/<id>). */
@@ -716,7 +771,8 @@ handle_generate (SyServer          *self,
   obj = json_node_get_object (json_parser_get_root (parser));
   /* The parsed tree is what travels on: drop the raw bytes now (the
    * request log may keep them still). */
-  g_clear_pointer (&raw, g_bytes_unref);
+  if (route->amp == SY_AMP_ROUTE_NONE)
+    g_clear_pointer (&raw, g_bytes_unref);
 
   preq.format = route->format;
   preq.operation = route->operation;
@@ -755,6 +811,35 @@ handle_generate (SyServer          *self,
                     stream != NULL && JSON_NODE_HOLDS_VALUE (stream) && json_node_get_boolean (stream);
     }
 
+  if (route->amp != SY_AMP_ROUTE_NONE)
+    {
+      g_autofree char *mapped = NULL;
+
+      /* Amp's fallback handler: here, here as another model, or Amp's own. */
+      switch (sy_amp_decide (self->registry, preq.model, &mapped))
+        {
+        case SY_AMP_SERVE_PROXY:
+          g_debug ("[%s] amp: %s is not served here: to the Amp upstream", request_id, preq.model);
+          sy_pipeline_request_clear (&preq);
+          sy_amp_proxy (self->http, sy_registry_get_config (self->registry), msg,
+                        g_uri_get_path (soup_server_message_get_uri (msg)), raw, request->api_key);
+          return;
+        case SY_AMP_SERVE_MAPPED:
+          g_debug ("[%s] amp: %s served as %s", request_id, preq.model, mapped);
+          if (route->format != SY_FORMAT_GEMINI)
+            json_object_set_string_member (obj, "model", mapped);
+          amp_requested = g_steal_pointer (&preq.model);
+          preq.model = g_steal_pointer (&mapped);
+          break;
+        case SY_AMP_SERVE_LOCAL:
+        default:
+          amp_requested = g_strdup (preq.model);
+          break;
+        }
+      amp_suppress = !sy_amp_served_by_claude (self->registry, preq.model);
+      g_clear_pointer (&raw, g_bytes_unref);
+    }
+
   preq.body = json_node_ref (json_parser_get_root (parser));
   preq.client_header = header_lookup;
   preq.client_header_data = msg;
@@ -769,7 +854,9 @@ handle_generate (SyServer          *self,
 
   soup_server_message_pause (msg);
   sink = soup_sink_new (self, msg);
-  sink->pipeline = sy_pipeline_new (self->registry, self->http, &preq, &sink->parent);
+  if (amp_requested != NULL)
+    sink->amp = sy_amp_sink_new (&sink->parent, amp_requested, amp_suppress);
+  sink->pipeline = sy_pipeline_new (self->registry, self->http, &preq, sink->amp ? sink->amp : &sink->parent);
   sy_pipeline_set_usage (sink->pipeline, self->usage);
   /* The sink owns the record and finishes it; the pipeline borrows it. */
   sink->log = g_steal_pointer (&log);
@@ -821,13 +908,37 @@ handle_request (SoupServer        *server,
       handle_management (self, msg, path, query, request);
       return;
     }
+  if (route->amp != SY_AMP_ROUTE_NONE)
+    {
+      const char *beta = header_lookup (msg, "Anthropic-Beta");
+
+      if (route->amp != SY_AMP_ROUTE_PROVIDER && !amp_address_allowed (config, msg))
+        {
+          respond_error (msg, route->format, 403,
+                         "Amp management is only served to this machine "
+                         "(ampcode.restrict-management-to-localhost)", "permission_error", NULL);
+          return;
+        }
+      if (beta != NULL)
+        {
+          g_autofree char *kept = sy_amp_filter_beta (beta);
+          SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+          if (kept != NULL)
+            soup_message_headers_replace (headers, "Anthropic-Beta", kept);
+          else
+            soup_message_headers_remove (headers, "Anthropic-Beta");
+        }
+    }
   if (!origin_allowed (msg))
     {
       respond_error (msg, route->format, 403,
                      "Cross-origin requests from web pages are not allowed", "permission_error", NULL);
       return;
     }
-  add_cors_headers (msg);
+  /* Amp's pages go to a browser as ampcode.com's, without our CORS. */
+  if (route->amp != SY_AMP_ROUTE_PROXY_ROOT)
+    add_cors_headers (msg);
 
   if (strcmp (method, SOUP_METHOD_OPTIONS) == 0)
     {
@@ -842,7 +953,7 @@ handle_request (SoupServer        *server,
       return;
     }
 
-  if (strcmp (method, route->method) != 0 &&
+  if (route->kind != ROUTE_AMP_PROXY && strcmp (method, route->method) != 0 &&
       !(strcmp (method, SOUP_METHOD_HEAD) == 0 && strcmp (route->method, SOUP_METHOD_GET) == 0))
     {
       g_autofree char *message = g_strdup_printf ("%s takes %s, not %s", path, route->method, method);
@@ -851,7 +962,7 @@ handle_request (SoupServer        *server,
       return;
     }
 
-  if (route_needs_key (route->kind))
+  if (route_needs_key (route->kind) && route->amp != SY_AMP_ROUTE_PROXY_ROOT)
     {
       switch (sy_api_key_check ((const char * const *) config->api_keys, header_lookup, msg, query,
                                  &request->api_key))
@@ -897,7 +1008,10 @@ handle_request (SoupServer        *server,
       {
         const char *ua = header_lookup (msg, "User-Agent");
 
-        if (ua != NULL && g_str_has_prefix (ua, "claude-cli"))
+        if (g_strcmp0 (route->amp_provider, "google") == 0)
+          body = models_gemini (self->registry);
+        else if (g_strcmp0 (route->amp_provider, "anthropic") == 0 ||
+                 (route->amp_provider == NULL && ua != NULL && g_str_has_prefix (ua, "claude-cli")))
           body = models_claude (self->registry);
         else
           body = models_openai (self->registry);
@@ -944,6 +1058,19 @@ handle_request (SoupServer        *server,
       handle_generate (self, msg, route, request, query);
       break;
 
+    case ROUTE_AMP_PROXY:
+      if (request->too_large)
+        {
+          respond_too_large (msg, request);
+          break;
+        }
+      {
+        g_autoptr(GBytes) raw = g_byte_array_free_to_bytes (g_steal_pointer (&request->body));
+
+        sy_amp_proxy (self->http, config, msg, path, raw, request->api_key);
+      }
+      break;
+
     case ROUTE_MANAGEMENT:
     case ROUTE_NOT_FOUND:
     default:
@@ -985,7 +1112,7 @@ early_handler (SoupServer        *server,
   Request *request = g_new0 (Request, 1);
   goffset length = soup_message_headers_get_content_length (headers);
 
-  classify (path, &request->route);
+  classify (soup_server_message_get_method (msg), path, &request->route);
   request->started = g_get_monotonic_time ();
   request->limit = config->max_body_size;
   request->body = g_byte_array_new ();
