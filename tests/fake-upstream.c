@@ -29,6 +29,7 @@ struct _FakeUpstream
   FakeRequest  last;
   GList       *script;     /* Scripted*, answered first-come */
   GHashTable  *per_key;    /* api key -> GUINT_TO_POINTER (requests) */
+  JsonArray   *history;    /* {method, path, model, stream, body} of each API request */
 };
 
 /* One scripted answer: for @model (and the account whose key is @key). */
@@ -1615,6 +1616,22 @@ send_last (FakeUpstream      *self,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
 }
 
+/* GET /_fake/requests: every API request so far, in order, as
+ * [{"method","path","model","stream","body"}] (for clients that send
+ * several requests per run). Not counted as a request. */
+static void
+send_history (FakeUpstream      *self,
+              SoupServerMessage *msg)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  g_autofree char *text = NULL;
+
+  json_node_set_array (node, self->history);
+  text = json_to_string (node, FALSE);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+}
+
 static void
 handle (SoupServer        *server,
         SoupServerMessage *msg,
@@ -1636,6 +1653,11 @@ handle (SoupServer        *server,
   if (g_str_equal (path, "/_fake/last"))
     {
       send_last (self, msg);
+      return;
+    }
+  if (g_str_equal (path, "/_fake/requests"))
+    {
+      send_history (self, msg);
       return;
     }
 
@@ -1688,6 +1710,18 @@ handle (SoupServer        *server,
 
   if (model == NULL)
     model = g_strdup ("none");
+
+  {
+    JsonObject *seen = json_object_new ();
+    g_autofree char *text_body = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+    json_object_set_string_member (seen, "method", self->last.method);
+    json_object_set_string_member (seen, "path", path);
+    json_object_set_string_member (seen, "model", model);
+    json_object_set_boolean_member (seen, "stream", stream);
+    json_object_set_string_member (seen, "body", text_body);
+    json_array_add_object_element (self->history, seen);
+  }
 
   {
     SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
@@ -1772,6 +1806,7 @@ fake_upstream_new (void)
   GSList *uris;
 
   self->per_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->history = json_array_new ();
   self->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (self->server, NULL, handle, self, NULL);
   if (!soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
@@ -1794,6 +1829,7 @@ fake_upstream_free (FakeUpstream *self)
   fake_request_clear (&self->last);
   g_list_free_full (self->script, (GDestroyNotify) scripted_free);
   g_hash_table_unref (self->per_key);
+  json_array_unref (self->history);
   g_free (self->url);
   g_free (self);
 }
@@ -1849,6 +1885,8 @@ fake_upstream_reset (FakeUpstream *self)
   fake_request_clear (&self->last);
   g_list_free_full (g_steal_pointer (&self->script), (GDestroyNotify) scripted_free);
   g_hash_table_remove_all (self->per_key);
+  json_array_unref (self->history);
+  self->history = json_array_new ();
 }
 
 void
