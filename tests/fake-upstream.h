@@ -32,6 +32,8 @@
  * of the last request (for tests that run the fake upstream as a process),
  * GET /_fake/requests [{"method","path","model","stream","body"}] of every
  * API request so far.
+ * POST /_fake/tool-args {"Name": {arguments}, ...}: "tool-call…" calls the
+ * first declared tool named there with those arguments instead.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

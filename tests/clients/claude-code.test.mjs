@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import {
   isolate, cliPath, startStack, runCli, cliEnv, newHome, assertRun, describeRun,
-  test, run, assert, CLIENT_KEY,
+  test, run, assert, CLIENT_KEY, NOTE_TEXT,
 } from './harness.mjs';
 
 const netns = isolate();
@@ -60,6 +60,8 @@ function env(ctx, home, model, auth) {
 
 async function session(ctx, model, auth, args) {
   const home = newHome('claude-');
+  // The tool-use turn: Read notes.txt (a read-only tool, allowed in -p).
+  await ctx.toolArgs({ Read: { file_path: join(home, 'work', 'notes.txt') } });
   const before = (await ctx.requests()).length;
   const r = await runCli(claude, args, { env: env(ctx, home, model, auth), cwd: join(home, 'work') });
   const seen = (await ctx.requests()).slice(before);
@@ -84,13 +86,14 @@ test('claude -p: a tool-use turn through Switchyard (Bearer token)', async (ctx)
   const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   const uses = events.filter((e) => e.type === 'assistant')
     .flatMap((e) => e.message.content).filter((b) => b.type === 'tool_use');
-  assert(uses.length >= 1 && uses[0].id === 'toolu_fake_01', `no tool_use from the fake: ${describeRun(r)}`);
+  assert(uses.length >= 1 && uses[0].id === 'toolu_fake_01' && uses[0].name === 'Read',
+         `no Read tool_use from the fake: ${describeRun(r)}`);
   const results = events.filter((e) => e.type === 'user')
     .flatMap((e) => e.message.content).filter((b) => b.type === 'tool_result' && b.tool_use_id === 'toolu_fake_01');
-  assert(results.length === 1, `Claude Code did not answer the tool call: ${describeRun(r)}`);
+  assert(results.length === 1 && !results[0].is_error, `Claude Code did not run the tool: ${describeRun(r)}`);
   const final = events.find((e) => e.type === 'result');
-  assert(final && final.subtype === 'success' && /^tool said: /.test(final.result),
-         `the fake's answer to the tool result is not the result: ${describeRun(r)}`);
+  assert(final && final.subtype === 'success' && /^tool said: /.test(final.result) && final.result.includes(NOTE_TEXT),
+         `the fake's answer to the tool result (with the file's text) is not the result: ${describeRun(r)}`);
   const turns = seen.filter((q) => q.path === '/v1/messages' && q.model === 'tool-call');
   assert(turns.length >= 2 && turns.every((q) => q.stream), `requests: ${JSON.stringify(seen.map((q) => [q.path, q.model, q.stream]))}`);
   assert(turns[turns.length - 1].body.includes('"tool_result"'), 'the last request holds no tool result');

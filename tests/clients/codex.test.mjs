@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   isolate, cliPath, startStack, runCli, cliEnv, newHome, assertRun, describeRun,
-  test, run, assert, CLIENT_KEY,
+  test, run, assert, CLIENT_KEY, NOTE_TEXT,
 } from './harness.mjs';
 
 const netns = isolate();
@@ -69,6 +69,8 @@ plugins = false
 
 async function session(ctx, model, prompt, extra = []) {
   const home = newHome('codex-');
+  // The tool-use turn: Codex's shell tool runs `cat notes.txt`.
+  await ctx.toolArgs({ exec_command: { cmd: 'cat notes.txt' }, shell: { command: ['cat', 'notes.txt'] } });
   const env = cliEnv(home, {
     CODEX_HOME: codexHome(ctx, home, model),
     SWITCHYARD_API_KEY: CLIENT_KEY,
@@ -99,7 +101,9 @@ test('codex exec: a tool-use turn through Switchyard', async (ctx) => {
   assert(turns[turns.length - 1].body.includes('"function_call_output"') ||
          turns[turns.length - 1].body.includes('"custom_tool_call_output"'),
          'the last request holds no tool output');
-  assert(/tool said: /.test(r.stdout), `the fake's answer to the tool output is not in the output: ${describeRun(r)}`);
+  assert(turns[turns.length - 1].body.includes(NOTE_TEXT), 'the tool output sent back is not the file');
+  assert(/tool said: /.test(r.stdout) && r.stdout.includes(NOTE_TEXT),
+         `the fake's answer to the tool output (with the file's text) is not in the output: ${describeRun(r)}`);
 });
 
 run({

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   isolate, cliPath, startStack, runCli, cliEnv, newHome, assertRun, describeRun,
-  test, run, assert, CLIENT_KEY,
+  test, run, assert, CLIENT_KEY, NOTE_TEXT,
 } from './harness.mjs';
 
 const netns = isolate();
@@ -52,6 +52,8 @@ function settings(home) {
 async function session(ctx, model, prompt, extra = []) {
   const home = newHome('gemini-');
   settings(home);
+  // The tool-use turn: read_file notes.txt (read-only, allowed in -p).
+  await ctx.toolArgs({ read_file: { file_path: join(home, 'work', 'notes.txt') } });
   const env = cliEnv(home, {
     GOOGLE_GEMINI_BASE_URL: ctx.url,
     GEMINI_API_KEY: CLIENT_KEY,
@@ -83,12 +85,19 @@ test('gemini -p: a tool-use turn through Switchyard', async (ctx) => {
   const turns = seen.filter((q) => q.model === 'tool-call');
   assert(turns.length >= 2 && turns.every((q) => q.stream), `requests: ${summary(seen)}\n${describeRun(r)}`);
   assert(turns[turns.length - 1].body.includes('"functionResponse"'), 'the last request holds no function response');
-  assert(/tool said: /.test(r.stdout), `the fake's answer to the tool result is not in the output: ${describeRun(r)}`);
+  assert(turns[turns.length - 1].body.includes(NOTE_TEXT), 'the function response sent back is not the file');
+  assert(/tool said: /.test(r.stdout) && r.stdout.includes(NOTE_TEXT),
+         `the fake's answer to the tool result (with the file's text) is not in the output: ${describeRun(r)}`);
 });
+
+// Gemini CLI is JavaScript run by this Node, and every release says
+// engines: node >= 20 (Debian 12 ships 18).
+const nodeMajor = Number(process.versions.node.split('.')[0]);
 
 run({
   notes: [netns, gemini ? `gemini: ${gemini}` : 'gemini: not installed'],
-  skip: gemini ? null : '@google/gemini-cli is not installed: run `npm ci` in tests/clients',
+  skip: !gemini ? '@google/gemini-cli is not installed: run `npm ci` in tests/clients'
+    : nodeMajor < 20 ? `@google/gemini-cli needs Node >= 20; this is Node ${process.versions.node}` : null,
   setup: () => startStack(config),
   teardown: (ctx) => ctx.stop(),
 });

@@ -98,6 +98,12 @@ export async function startStack(configFor) {
       const res = await fetch(`${upstream}/_fake/requests`);
       return res.json();
     },
+    // From now on the fake's "tool-call" model calls the first declared tool
+    // named in @map ({name: arguments}) with those arguments.
+    async toolArgs(map) {
+      const res = await fetch(`${upstream}/_fake/tool-args`, { method: 'POST', body: JSON.stringify(map) });
+      if (res.status !== 204) throw new Error(`POST /_fake/tool-args: ${res.status}`);
+    },
     async stop() {
       if (sy.exitCode !== null || sy.signalCode !== null) {
         console.log(`# switchyard died during the tests (${sy.signalCode ?? sy.exitCode}); its log ends:`);
@@ -113,7 +119,9 @@ export async function startStack(configFor) {
   };
 }
 
-const haveStrace = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
+// strace that can trace here (a container may forbid ptrace).
+const haveStrace = spawnSync('strace', ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=connect', '-o', '/dev/null', 'true'],
+                             { stdio: 'ignore' }).status === 0;
 
 function isLoopback(addr) {
   return /^127\./.test(addr) || addr === '::1' || /^::ffff:127\./.test(addr) || addr === '0.0.0.0' || addr === '::';
@@ -190,11 +198,16 @@ export function cliEnv(home, extra) {
 // passed and SY_CLIENTS_KEEP is unset, kept for a look otherwise.
 const homes = [];
 
+// What the file the tool-use turns read says: in the CLI's output only if
+// the CLI really ran the tool and sent its result back.
+export const NOTE_TEXT = 'The canary says pelican-42.';
+
 export function newHome(prefix) {
   const home = scratch(prefix);
   homes.push(home);
   mkdirSync(join(home, 'tmp'), { recursive: true });
   mkdirSync(join(home, 'work'), { recursive: true });
+  writeFileSync(join(home, 'work', 'notes.txt'), `${NOTE_TEXT}\n`);
   return home;
 }
 
@@ -222,7 +235,7 @@ export function test(name, fn) {
 export async function run({ setup, teardown, skip, notes = [] }) {
   console.log('TAP version 13');
   for (const n of notes) console.log(`# ${n}`);
-  console.log(`# loopback check: ${haveStrace ? 'strace' : 'none (strace is not installed)'}`);
+  console.log(`# loopback check: ${haveStrace ? 'strace' : 'none (strace is not installed or cannot trace here)'}`);
   if (skip) {
     console.log(`1..0 # SKIP ${skip}`);
     process.exit(0);
