@@ -40,8 +40,16 @@ export function isolate() {
   process.exit(r.status ?? 1);
 }
 
-// The path of an installed CLI, or null.
+// The path of an installed CLI, or null. Claude Code's package puts its
+// native binary in place with an install script, which tests/clients/.npmrc
+// turns off: its platform package holds the same binary.
 export function cliPath(name) {
+  if (name === 'claude') {
+    const libc = process.report?.getReport?.().header?.glibcVersionRuntime ? '' : '-musl';
+    const platform = process.platform === 'linux' ? `linux-${process.arch}${libc}` : `${process.platform}-${process.arch}`;
+    const native = join(here, 'node_modules', '@anthropic-ai', `claude-code-${platform}`, 'claude');
+    if (existsSync(native)) return native;
+  }
   const p = join(here, 'node_modules', '.bin', name);
   return existsSync(p) ? p : null;
 }
@@ -69,6 +77,9 @@ export function scratch(prefix) {
   return mkdtempSync(join(base, prefix));
 }
 
+// A reader that went away (`| head`) is no reason to leave servers behind.
+process.stdout.on('error', () => process.exit(1));
+
 export async function startStack(configFor) {
   if (!buildDir) throw new Error('SY_BUILD_DIR is not set');
   const dir = scratch('sy-');
@@ -86,6 +97,12 @@ export async function startStack(configFor) {
   const syExited = new Promise((resolve) => sy.on('exit', (code, signal) => resolve(signal ?? code)));
   sy.stdout.on('data', (c) => { log += c; });
   sy.stderr.on('data', (c) => { log += c; });
+  // Whatever way this process ends, the servers and a running CLI go too.
+  process.on('exit', () => {
+    for (const p of [sy, fake]) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    for (const pid of running) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(1));
   const [, url] = await waitForLine(sy.stderr, /Listening on (http:\/\/[^ \n]+)/, 'switchyard');
 
   return {
@@ -120,6 +137,9 @@ export async function startStack(configFor) {
 }
 
 // strace that can trace here (a container may forbid ptrace).
+// Process groups of the CLIs running now.
+const running = new Set();
+
 const haveStrace = spawnSync('strace', ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=connect', '-o', '/dev/null', 'true'],
                              { stdio: 'ignore' }).status === 0;
 
@@ -153,6 +173,7 @@ export function runCli(cmd, args, { env, cwd, timeoutMs = CLI_TIMEOUT_MS }) {
     : [cmd, args];
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv[1], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.add(child.pid);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -164,6 +185,7 @@ export function runCli(cmd, args, { env, cwd, timeoutMs = CLI_TIMEOUT_MS }) {
     }, timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      running.delete(child.pid);
       // Whatever it left running in its process group goes too.
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
       let trace = '';
