@@ -6,7 +6,7 @@
 
 import { join } from 'node:path';
 import {
-  isolate, cliPath, startStack, runCli, cliEnv, newHome, assertRun, describeRun,
+  isolate, cliPath, startStack, runCli, cliEnv, newHome, assertRun, describeRun, noteRequests,
   test, run, assert, CLIENT_KEY, NOTE_TEXT,
 } from './harness.mjs';
 
@@ -65,6 +65,7 @@ async function session(ctx, model, auth, args) {
   const before = (await ctx.requests()).length;
   const r = await runCli(claude, args, { env: env(ctx, home, model, auth), cwd: join(home, 'work') });
   const seen = (await ctx.requests()).slice(before);
+  noteRequests(seen);
   return { r, seen };
 }
 

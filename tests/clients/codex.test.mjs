@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  isolate, cliPath, startStack, runCli, cliEnv, newHome, assertRun, describeRun,
+  isolate, cliPath, startStack, runCli, cliEnv, newHome, assertRun, describeRun, noteRequests,
   test, run, assert, CLIENT_KEY, NOTE_TEXT,
 } from './harness.mjs';
 
@@ -80,6 +80,7 @@ async function session(ctx, model, prompt, extra = []) {
   const r = await runCli(codex, ['exec', '--skip-git-repo-check', '--color', 'never', ...extra, prompt],
                          { env, cwd: join(home, 'work') });
   const seen = (await ctx.requests()).slice(before);
+  noteRequests(seen);
   return { r, seen };
 }
 

@@ -233,6 +233,11 @@ export function newHome(prefix) {
   return home;
 }
 
+// Notes, as TAP comments, what the fake upstream saw during a run.
+export function noteRequests(seen) {
+  for (const q of seen) console.log(`# upstream saw: ${q.method} ${q.path} model=${q.model} stream=${q.stream}`);
+}
+
 // A summary of a CLI run for a failing test.
 export function describeRun(r) {
   const tail = (s) => s.trimEnd().split('\n').slice(-25).join('\n');
