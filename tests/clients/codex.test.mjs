@@ -40,7 +40,10 @@ function codexHome(ctx, home, model) {
 model_provider = "switchyard"
 check_for_update_on_startup = false
 approval_policy = "never"
-sandbox_mode = "read-only"
+# The command the test has the fake ask for is "cat notes.txt": no need
+# for a sandbox, which needs kernel features (user namespaces, Landlock)
+# a CI machine may not have.
+sandbox_mode = "danger-full-access"
 
 [model_providers.switchyard]
 name = "Switchyard"
