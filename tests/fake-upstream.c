@@ -29,6 +29,8 @@ struct _FakeUpstream
   FakeRequest  last;
   GList       *script;     /* Scripted*, answered first-come */
   GHashTable  *per_key;    /* api key -> GUINT_TO_POINTER (requests) */
+  JsonArray   *history;    /* {method, path, model, stream, body} of each API request */
+  JsonObject  *tool_args;  /* tool name -> arguments for "tool-call…", or NULL */
 };
 
 /* One scripted answer: for @model (and the account whose key is @key). */
@@ -404,6 +406,7 @@ typedef struct
   char     *text;        /* NULL: none */
   char     *tool_name;   /* NULL: no tool call */
   gboolean  tool_city;
+  char     *tool_args;   /* JSON text set by POST /_fake/tool-args, or NULL */
   guint     input_tokens;
   guint     output_tokens;     /* including reasoning */
   guint     reasoning_tokens;
@@ -415,6 +418,7 @@ reply_clear (Reply *reply)
   g_clear_pointer (&reply->reasoning, g_free);
   g_clear_pointer (&reply->text, g_free);
   g_clear_pointer (&reply->tool_name, g_free);
+  g_clear_pointer (&reply->tool_args, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
@@ -535,15 +539,50 @@ schema_has_city (JsonObject *schema)
   return props != NULL && json_object_has_member (props, "city");
 }
 
-/* The first function tool the request declares. */
+/* One declared function: taken when it is the first, or when @wanted
+ * names it (then with those arguments, and the search stops). */
+static gboolean
+consider_tool (JsonObject  *fn,
+               JsonObject  *schema,
+               JsonObject  *wanted,
+               char       **name,
+               gboolean    *city,
+               char       **args)
+{
+  const char *fn_name = str_member (fn, "name");
+
+  if (fn_name == NULL)
+    return FALSE;
+  if (wanted != NULL && json_object_has_member (wanted, fn_name))
+    {
+      g_autoptr(JsonNode) node = json_node_copy (json_object_get_member (wanted, fn_name));
+
+      g_free (*name);
+      *name = g_strdup (fn_name);
+      *city = FALSE;
+      *args = json_to_string (node, FALSE);
+      return TRUE;
+    }
+  if (*name == NULL)
+    {
+      *name = g_strdup (fn_name);
+      *city = schema_has_city (schema);
+    }
+  return FALSE;
+}
+
+/* The first function tool the request declares, or the first one that
+ * @wanted (tool name -> arguments, may be NULL) names. */
 static gboolean
 find_tool (Fmt          fmt,
            JsonObject  *root,
+           JsonObject  *wanted,
            char       **name,
-           gboolean    *city)
+           gboolean    *city,
+           char       **args)
 {
   JsonArray *tools = arr_member (root, "tools");
-  guint i;
+  guint i, k;
 
   for (i = 0; i < arr_len (tools); i++)
     {
@@ -579,24 +618,26 @@ find_tool (Fmt          fmt,
 
             if (decls == NULL)
               decls = arr_member (tool, "function_declarations");
-            if (arr_len (decls) > 0)
-              fn = arr_obj (decls, 0);
-            schema = obj_member (fn, "parametersJsonSchema");
-            if (schema == NULL)
-              schema = obj_member (fn, "parameters");
-            if (schema == NULL)
-              schema = obj_member (fn, "parameters_json_schema");
+            /* Every declaration of the tool, in order. */
+            for (k = 0; k < arr_len (decls); k++)
+              {
+                fn = arr_obj (decls, k);
+                schema = obj_member (fn, "parametersJsonSchema");
+                if (schema == NULL)
+                  schema = obj_member (fn, "parameters");
+                if (schema == NULL)
+                  schema = obj_member (fn, "parameters_json_schema");
+                if (consider_tool (fn, schema, wanted, name, city, args))
+                  return TRUE;
+              }
+            fn = NULL;
           }
           break;
         }
-      if (str_member (fn, "name") != NULL)
-        {
-          *name = g_strdup (str_member (fn, "name"));
-          *city = schema_has_city (schema);
-          return TRUE;
-        }
+      if (fn != NULL && consider_tool (fn, schema, wanted, name, city, args))
+        return TRUE;
     }
-  return FALSE;
+  return *name != NULL;
 }
 
 /* The text of the last tool result in the request, or NULL. */
@@ -747,6 +788,7 @@ static gboolean
 build_reply (Fmt         fmt,
              const char *model,
              GBytes     *body,
+             JsonObject *tool_args,
              Reply      *reply)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -765,7 +807,7 @@ build_reply (Fmt         fmt,
 
       if (result != NULL)
         reply->text = g_strdup_printf ("tool said: %s", result);
-      else if (!find_tool (fmt, root, &reply->tool_name, &reply->tool_city))
+      else if (!find_tool (fmt, root, tool_args, &reply->tool_name, &reply->tool_city, &reply->tool_args))
         reply->text = g_strdup ("no tool declared");
     }
   else if (g_str_has_prefix (model, "vision"))
@@ -794,15 +836,21 @@ build_reply (Fmt         fmt,
 static const char *
 reply_args (const Reply *reply)
 {
+  if (reply->tool_args != NULL)
+    return reply->tool_args;
   return reply->tool_city ? "{\"city\":\"Paris\"}" : "{}";
 }
 
 static JsonNode *
 reply_args_node (const Reply *reply)
 {
-  JsonObject *args = json_object_new ();
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *args;
+  JsonNode *node;
 
+  if (reply->tool_args != NULL)
+    return json_from_string (reply->tool_args, NULL);
+  args = json_object_new ();
+  node = json_node_new (JSON_NODE_OBJECT);
   if (reply->tool_city)
     json_object_set_string_member (args, "city", "Paris");
   json_node_take_object (node, args);
@@ -1615,6 +1663,44 @@ send_last (FakeUpstream      *self,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
 }
 
+/* GET /_fake/requests: every API request so far, in order, as
+ * [{"method","path","model","stream","body"}] (for clients that send
+ * several requests per run). Not counted as a request. */
+static void
+send_history (FakeUpstream      *self,
+              SoupServerMessage *msg)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  g_autofree char *text = NULL;
+
+  json_node_set_array (node, self->history);
+  text = json_to_string (node, FALSE);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+}
+
+/* POST /_fake/tool-args {"Name": {arguments}, ...}: from now on a
+ * "tool-call…" model calls the first declared tool named there, with those
+ * arguments (for real clients, whose first tool is not a weather tool). An
+ * empty object goes back to the first tool. Not counted as a request. */
+static void
+set_tool_args (FakeUpstream      *self,
+               SoupServerMessage *msg,
+               GBytes            *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      soup_server_message_set_status (msg, 400, NULL);
+      return;
+    }
+  g_clear_pointer (&self->tool_args, json_object_unref);
+  self->tool_args = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  soup_server_message_set_status (msg, 204, NULL);
+}
+
 static void
 handle (SoupServer        *server,
         SoupServerMessage *msg,
@@ -1636,6 +1722,16 @@ handle (SoupServer        *server,
   if (g_str_equal (path, "/_fake/last"))
     {
       send_last (self, msg);
+      return;
+    }
+  if (g_str_equal (path, "/_fake/requests"))
+    {
+      send_history (self, msg);
+      return;
+    }
+  if (g_str_equal (path, "/_fake/tool-args"))
+    {
+      set_tool_args (self, msg, body);
       return;
     }
 
@@ -1690,6 +1786,18 @@ handle (SoupServer        *server,
     model = g_strdup ("none");
 
   {
+    JsonObject *seen = json_object_new ();
+    g_autofree char *text_body = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+    json_object_set_string_member (seen, "method", self->last.method);
+    json_object_set_string_member (seen, "path", path);
+    json_object_set_string_member (seen, "model", model);
+    json_object_set_boolean_member (seen, "stream", stream);
+    json_object_set_string_member (seen, "body", text_body);
+    json_array_add_object_element (self->history, seen);
+  }
+
+  {
     SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
     const char *key = soup_message_headers_get_one (in, "x-api-key");
     const char *auth = soup_message_headers_get_one (in, "Authorization");
@@ -1740,7 +1848,7 @@ handle (SoupServer        *server,
       return;
     }
 
-  if (build_reply (fmt, model, body, &reply))
+  if (build_reply (fmt, model, body, self->tool_args, &reply))
     {
       if (stream)
         {
@@ -1772,6 +1880,7 @@ fake_upstream_new (void)
   GSList *uris;
 
   self->per_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->history = json_array_new ();
   self->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (self->server, NULL, handle, self, NULL);
   if (!soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
@@ -1794,6 +1903,8 @@ fake_upstream_free (FakeUpstream *self)
   fake_request_clear (&self->last);
   g_list_free_full (self->script, (GDestroyNotify) scripted_free);
   g_hash_table_unref (self->per_key);
+  json_array_unref (self->history);
+  g_clear_pointer (&self->tool_args, json_object_unref);
   g_free (self->url);
   g_free (self);
 }
@@ -1849,6 +1960,9 @@ fake_upstream_reset (FakeUpstream *self)
   fake_request_clear (&self->last);
   g_list_free_full (g_steal_pointer (&self->script), (GDestroyNotify) scripted_free);
   g_hash_table_remove_all (self->per_key);
+  json_array_unref (self->history);
+  self->history = json_array_new ();
+  g_clear_pointer (&self->tool_args, json_object_unref);
 }
 
 void

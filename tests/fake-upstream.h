@@ -29,7 +29,11 @@
  * requests came with a key (x-api-key, x-goog-api-key or Bearer).
  *
  * GET /_fake/last answers {"n_requests","method","path","query","body"}
- * of the last request (for tests that run the fake upstream as a process).
+ * of the last request (for tests that run the fake upstream as a process),
+ * GET /_fake/requests [{"method","path","model","stream","body"}] of every
+ * API request so far.
+ * POST /_fake/tool-args {"Name": {arguments}, ...}: "tool-call…" calls the
+ * first declared tool named there with those arguments instead.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

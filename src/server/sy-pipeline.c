@@ -1042,10 +1042,15 @@ on_sse_event (const SySseEvent *event,
         self->saw_done = TRUE;
       else
         sniff_usage (self, event->data, event->data_len);
-      /* The block as received, closed by one blank line. */
+      /* The block as received, closed by one blank line in the block's
+       * own line ending: Google sends "\r\n\r\n", and the stream reader
+       * of @google/genai inside Gemini CLI takes "\r\n\n" for half an
+       * event ("Incomplete JSON segment at the end"). */
       self->sink->vtable->write (self->sink, event->raw, event->raw_len);
-      if (event->raw_len > 0 && event->raw[event->raw_len - 1] == '\n')
-        self->sink->vtable->write (self->sink, "\n", 1);
+      if (event->raw_len > 1 && event->raw[event->raw_len - 2] == '\r' && event->raw[event->raw_len - 1] == '\n')
+        self->sink->vtable->write (self->sink, "\r\n", 2);
+      else if (event->raw_len > 0 && (event->raw[event->raw_len - 1] == '\n' || event->raw[event->raw_len - 1] == '\r'))
+        self->sink->vtable->write (self->sink, event->raw + event->raw_len - 1, 1);
       else
         self->sink->vtable->write (self->sink, "\n\n", 2);
     }
