@@ -744,6 +744,10 @@ test_streams (Fixture       *f,
   g_assert_cmpuint (count_substr (out->str, "data: {\"candidates\""), ==, FAKE_STREAM_EVENTS);
   g_assert_nonnull (strstr (out->str, "\"finishReason\":\"STOP\""));
   g_assert_cmpstr (fake_upstream_get_last (f->upstream)->query, ==, "alt=sse");
+  /* Passed through as Google ends its events ("\r\n\r\n"), never as
+   * "\r\n\n", which Gemini CLI's stream reader takes for half an event. */
+  g_assert_cmpuint (count_substr (out->str, "\r\n\r\n"), ==, FAKE_STREAM_EVENTS);
+  g_assert_null (strstr (out->str, "\r\n\n"));
   g_string_free (out, TRUE);
 
   /* No alt: SSE as well. */
