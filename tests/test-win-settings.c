@@ -1041,6 +1041,25 @@ test_tools_dialogs (Fixture       *f,
   g_assert_cmpstr (restored, ==, "{ not json");
   assert_tool_status (f, "claude-code", "Not connected");
   remove_claude ();
+
+  /* Droid needs a model: Connect waits until one is typed. */
+  gtk_button_clicked (GTK_BUTTON (app_test_find (named (f, "droid"), GTK_TYPE_BUTTON, "Connect…")));
+  app_test_spin_for (100);
+  dialog = NULL;
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (GTK_IS_DIALOG (l->data) && dialog_open (l->data))
+      dialog = l->data;
+  g_list_free (toplevels);
+  g_assert_nonnull (dialog);
+  g_assert_false (gtk_widget_get_sensitive (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                                                GTK_RESPONSE_ACCEPT)));
+  gtk_entry_set_text (GTK_ENTRY (app_test_find (dialog, GTK_TYPE_ENTRY, NULL)), "gpt-5");
+  g_assert_true (gtk_widget_get_sensitive (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                                               GTK_RESPONSE_ACCEPT)));
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  app_test_spin_for (50);
+  assert_tool_status (f, "droid", "Not connected");
 }
 
 int
