@@ -11,12 +11,15 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
 #include "app-test-util.h"
 #include "sy-autostart.h"
+#include "sy-integration.h"
 #include "sy-service-logins.h"
 #include "sy-settings-window.h"
 
@@ -796,6 +799,269 @@ test_reveal (Fixture       *f,
   g_dbus_connection_unregister_object (bus, object);
 }
 
+/* ------------------------------------------------------------ coding tools */
+
+static const char claude_settings[] =
+  "{\n  \"theme\": \"dark\",\n  \"env\": {\n    \"MY_VAR\": \"kept\"\n  }\n}\n";
+
+static char *
+claude_path (void)
+{
+  return g_build_filename (g_get_home_dir (), ".claude", "settings.json", NULL);
+}
+
+/* The row of tool @id shows a status line matching @pattern. */
+static void
+assert_tool_status (Fixture    *f,
+                    const char *id,
+                    const char *pattern)
+{
+  GtkWidget *row = named (f, id);
+
+  if (app_test_find (row, GTK_TYPE_LABEL, pattern) == NULL)
+    {
+      g_autofree char *dump = app_test_dump (row);
+
+      g_test_message ("%s", dump);
+      g_error ("the %s row does not say %s", id, pattern);
+    }
+}
+
+static void
+remove_claude (void)
+{
+  g_autofree char *path = claude_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *state = g_build_filename (g_get_user_state_dir (), "switchyard", "integrations",
+                                             "claude-code", NULL);
+  g_autofree char *command = g_strdup_printf ("rm -rf '%s'", state);
+
+  g_unlink (path);
+  g_rmdir (dir);
+  g_assert_cmpint (system (command), ==, 0);
+}
+
+static void
+test_tools (Fixture       *f,
+            gconstpointer  data)
+{
+  const SyIntegration * const *tools = sy_integrations ();
+  SySettingsWindow *win = SY_SETTINGS_WINDOW (f->window);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = claude_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *url = g_strdup_printf ("\"http://127.0.0.1:%u\"", sy_service_get_port (f->t.service));
+  g_auto(GStrv) lines = NULL;
+  gboolean found = FALSE;
+  g_autofree char *diff = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *restored = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root, *env;
+  GtkWidget *scroll;
+  GtkAdjustment *adj;
+
+  remove_claude ();
+  /* Every tool has its row, none connected in a fresh home. */
+  for (guint i = 0; tools[i] != NULL; i++)
+    {
+      assert_tool_status (f, tools[i]->id, "Not connected");
+      g_assert_nonnull (app_test_find (named (f, tools[i]->id), GTK_TYPE_LABEL, tools[i]->title));
+    }
+  g_assert_false (gtk_widget_get_sensitive (app_test_find (named (f, "claude-code"), GTK_TYPE_BUTTON,
+                                                           "Disconnect")));
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, claude_settings, -1, NULL));
+
+  /* The preview names the service's own port and writes nothing. */
+  diff = sy_settings_window_dup_preview (win, "claude-code", NULL, &error);
+  g_assert_no_error (error);
+  /* An added line sets the base URL to the port the proxy listens on. */
+  lines = g_strsplit (diff, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] == '+' && strstr (lines[i], "\"ANTHROPIC_BASE_URL\"") != NULL
+        && strstr (lines[i], url) != NULL)
+      found = TRUE;
+  if (!found)
+    g_test_message ("%s", diff);
+  g_assert_true (found);
+  g_assert_nonnull (strstr (diff, "sk-first-0123456789abcdef"));
+  {
+    g_autofree char *now = NULL;
+
+    g_assert_true (g_file_get_contents (path, &now, NULL, NULL));
+    g_assert_cmpstr (now, ==, claude_settings);
+  }
+
+  /* Droid needs a model: without one the preview says so. */
+  g_assert_null (sy_settings_window_dup_preview (win, "droid", NULL, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* Connect: the user's keys stay, env points at the proxy. */
+  g_assert_true (sy_settings_window_connect_tool (win, "claude-code", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_true (json_parser_load_from_data (parser, after, -1, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (root, "theme"), ==, "dark");
+  env = json_object_get_object_member (root, "env");
+  g_assert_cmpstr (json_object_get_string_member (env, "MY_VAR"), ==, "kept");
+  {
+    g_autofree char *base = g_strdup_printf ("http://127.0.0.1:%u", sy_service_get_port (f->t.service));
+
+    g_assert_cmpstr (json_object_get_string_member (env, "ANTHROPIC_BASE_URL"), ==, base);
+  }
+  g_assert_cmpstr (json_object_get_string_member (env, "ANTHROPIC_AUTH_TOKEN"), ==,
+                   "sk-first-0123456789abcdef");
+  assert_tool_status (f, "claude-code", "Connected since *");
+  assert_tool_status (f, "codex", "Not connected");
+  g_assert_true (gtk_widget_get_sensitive (app_test_find (named (f, "claude-code"), GTK_TYPE_BUTTON,
+                                                          "Disconnect")));
+  /* Connected already: nothing more to write. */
+  g_clear_pointer (&diff, g_free);
+  diff = sy_settings_window_dup_preview (win, "claude-code", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (diff, ==, "");
+
+  /* The section at the bottom of the window, for the eye. */
+  scroll = app_test_find (f->window, GTK_TYPE_SCROLLED_WINDOW, NULL);
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroll));
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+  app_test_spin_for (200);
+  g_free (app_test_screenshot (f->window, "settings-window-tools.png"));
+
+  /* Disconnect puts the file back byte for byte. */
+  g_assert_true (sy_settings_window_disconnect_tool (win, "claude-code", FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &restored, NULL, NULL));
+  g_assert_cmpstr (restored, ==, claude_settings);
+  assert_tool_status (f, "claude-code", "Not connected");
+
+  /* A file edited after setup: a plain restore refuses, the forced one
+   * puts the original back. */
+  g_assert_true (sy_settings_window_connect_tool (win, "claude-code", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, "{\"edited\": true}\n", -1, NULL));
+  assert_tool_status (f, "claude-code", "Connected since *");  /* rows as of the last action */
+  g_assert_false (sy_settings_window_disconnect_tool (win, "claude-code", FALSE, &error));
+  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_CHANGED);
+  g_clear_error (&error);
+  assert_tool_status (f, "claude-code", "Connected — its files changed since");
+  g_assert_true (sy_settings_window_disconnect_tool (win, "claude-code", TRUE, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&restored, g_free);
+  g_assert_true (g_file_get_contents (path, &restored, NULL, NULL));
+  g_assert_cmpstr (restored, ==, claude_settings);
+  assert_tool_status (f, "claude-code", "Not connected");
+  remove_claude ();
+}
+
+static gboolean
+dialog_open (gpointer data)
+{
+  return gtk_window_get_transient_for (GTK_WINDOW (data)) != NULL;
+}
+
+/* The buttons: Connect opens a dialog with the preview; its Connect
+ * writes; Disconnect of a changed file asks first; errors go to the bar. */
+static void
+test_tools_dialogs (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *path = claude_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *restored = NULL;
+  GList *toplevels;
+  GtkWidget *dialog = NULL, *view;
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  remove_claude ();
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, claude_settings, -1, NULL));
+
+  gtk_button_clicked (GTK_BUTTON (app_test_find (named (f, "claude-code"), GTK_TYPE_BUTTON, "Connect…")));
+  app_test_spin_for (100);
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (GTK_IS_DIALOG (l->data) && dialog_open (l->data))
+      dialog = l->data;
+  g_list_free (toplevels);
+  g_assert_nonnull (dialog);
+  view = app_test_find (dialog, GTK_TYPE_TEXT_VIEW, NULL);
+  g_assert_true (gtk_text_view_get_monospace (GTK_TEXT_VIEW (view)));
+  gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), &start, &end);
+  text = gtk_text_buffer_get_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), &start, &end, FALSE);
+  g_assert_nonnull (strstr (text, "ANTHROPIC_BASE_URL"));
+  g_free (app_test_screenshot (dialog, "settings-window-tools-connect.png"));
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  app_test_spin_for (100);
+  assert_tool_status (f, "claude-code", "Connected since *");
+  g_assert_false (error_shown (f));
+
+  /* Changed since: Disconnect asks; Restore Anyway restores. */
+  g_assert_true (g_file_set_contents (path, "{}\n", -1, NULL));
+  gtk_button_clicked (GTK_BUTTON (app_test_find (named (f, "claude-code"), GTK_TYPE_BUTTON, "Disconnect")));
+  app_test_spin_for (100);
+  dialog = NULL;
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (GTK_IS_MESSAGE_DIALOG (l->data) && dialog_open (l->data))
+      dialog = l->data;
+  g_list_free (toplevels);
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (app_test_find (dialog, GTK_TYPE_LABEL, "Its files changed since — restore anyway?"));
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  app_test_spin_for (100);
+  g_assert_true (g_file_get_contents (path, &restored, NULL, NULL));
+  g_assert_cmpstr (restored, ==, claude_settings);
+  assert_tool_status (f, "claude-code", "Not connected");
+
+  /* The file turns unreadable while the dialog is open: the window's
+   * bar says so in words, nothing is written. */
+  gtk_button_clicked (GTK_BUTTON (app_test_find (named (f, "claude-code"), GTK_TYPE_BUTTON, "Connect…")));
+  app_test_spin_for (100);
+  dialog = NULL;
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (GTK_IS_DIALOG (l->data) && dialog_open (l->data))
+      dialog = l->data;
+  g_list_free (toplevels);
+  g_assert_nonnull (dialog);
+  g_assert_true (g_file_set_contents (path, "{ not json", -1, NULL));
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  app_test_spin_for (100);
+  g_assert_true (error_shown (f));
+  g_assert_nonnull (strstr (error_text (f), "Claude Code was not connected"));
+  g_clear_pointer (&restored, g_free);
+  g_assert_true (g_file_get_contents (path, &restored, NULL, NULL));
+  g_assert_cmpstr (restored, ==, "{ not json");
+  assert_tool_status (f, "claude-code", "Not connected");
+  remove_claude ();
+
+  /* Droid needs a model: Connect waits until one is typed. */
+  gtk_button_clicked (GTK_BUTTON (app_test_find (named (f, "droid"), GTK_TYPE_BUTTON, "Connect…")));
+  app_test_spin_for (100);
+  dialog = NULL;
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (GTK_IS_DIALOG (l->data) && dialog_open (l->data))
+      dialog = l->data;
+  g_list_free (toplevels);
+  g_assert_nonnull (dialog);
+  g_assert_false (gtk_widget_get_sensitive (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                                                GTK_RESPONSE_ACCEPT)));
+  gtk_entry_set_text (GTK_ENTRY (app_test_find (dialog, GTK_TYPE_ENTRY, NULL)), "gpt-5");
+  g_assert_true (gtk_widget_get_sensitive (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                                               GTK_RESPONSE_ACCEPT)));
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  app_test_spin_for (50);
+  assert_tool_status (f, "droid", "Not connected");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -816,6 +1082,10 @@ main (int    argc,
   g_test_add ("/settings/import-closed", Fixture, NULL, fixture_setup, test_import_closed, fixture_teardown);
   g_test_add ("/settings/hand-edit", Fixture, NULL, fixture_setup, test_hand_edit, fixture_teardown);
   g_test_add ("/settings/reveal", Fixture, NULL, fixture_setup, test_reveal, fixture_teardown);
+
+  g_test_add ("/settings/tools", Fixture, CONFIG_FULL, fixture_setup, test_tools, fixture_teardown);
+  g_test_add ("/settings/tools-dialogs", Fixture, CONFIG_FULL, fixture_setup, test_tools_dialogs,
+              fixture_teardown);
 
   return g_test_run ();
 }

@@ -20,6 +20,7 @@
 
 #include "sy-app-util.h"
 #include "sy-auth-files.h"
+#include "sy-integration.h"
 #include "sy-autostart.h"
 #include "sy-service-logins.h"
 #include "sy-settings-window.h"
@@ -40,6 +41,13 @@ struct _SySettingsWindow
   GtkWidget            *confirm;         /* the revoke confirmation, while open */
   GtkFileChooserNative *chooser;
   guint                 logins_poll;     /* until the logins are loaded */
+  char                 *tools_base_url;  /* what the tools are pointed at */
+  char                 *tools_state_dir;
+  char                 *connecting;      /* the tool the Connect dialog is about */
+  char                 *disconnecting;   /* the tool "restore anyway?" is about */
+  GtkWidget            *connect_dialog;  /* while open */
+  GtkEntry             *connect_model;   /* its model entry, for tools that need one */
+  GtkTextBuffer        *connect_preview;
 
   /* template */
   GtkInfoBar           *error_bar;
@@ -66,6 +74,7 @@ struct _SySettingsWindow
   GtkLabel             *config_path_label;
   GtkWidget            *open_config_button;
   GtkWidget            *reveal_config_button;
+  GtkListBox           *tools_list;
 };
 
 G_DEFINE_FINAL_TYPE (SySettingsWindow, sy_settings_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -313,6 +322,398 @@ update_keys (SySettingsWindow *self)
     gtk_container_add (GTK_CONTAINER (self->keys_list), key_row (self, config->api_keys[i]));
 }
 
+/* ------------------------------------------------------------ coding tools */
+
+/* Tools that list models one by one (their merge refuses a NULL model):
+ * the dialog asks for one and Connect waits for it. */
+static gboolean
+tool_needs_model (const SyIntegration *tool)
+{
+  return g_str_equal (tool->id, "droid") || g_str_equal (tool->id, "continue");
+}
+
+/* What the CLI's `switchyard setup` uses: the service's port on loopback
+ * and the config's first client key. */
+static gboolean
+tool_context (SySettingsWindow     *self,
+              SyIntegrationContext *ctx,
+              const char           *model,
+              GError              **error)
+{
+  SyConfig *config = sy_service_get_config (self->service);
+  guint port = sy_service_get_port (self->service);
+
+  if (port == 0 && config->port > 0)
+    port = config->port;
+  if (port == 0)
+    {
+      g_set_error_literal (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_IO,
+                           _("The proxy has no port yet; set one under Proxy"));
+      return FALSE;
+    }
+  g_free (self->tools_base_url);
+  self->tools_base_url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_free (self->tools_state_dir);
+  self->tools_state_dir = sy_integration_default_state_dir ();
+  ctx->home = g_get_home_dir ();
+  ctx->state_dir = self->tools_state_dir;
+  ctx->base_url = self->tools_base_url;
+  ctx->api_key = config->api_keys != NULL ? config->api_keys[0] : NULL;
+  ctx->model = model != NULL && *model != '\0' ? model : NULL;
+  return TRUE;
+}
+
+static const SyIntegration *
+lookup_tool (const char *id,
+             GError    **error)
+{
+  const SyIntegration *tool = sy_integration_lookup (id);
+
+  if (tool == NULL)
+    g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_UNKNOWN_TOOL,
+                 _("There is no setup for “%s”"), id);
+  return tool;
+}
+
+char *
+sy_settings_window_dup_preview (SySettingsWindow *self,
+                                const char       *id,
+                                const char       *model,
+                                GError          **error)
+{
+  const SyIntegration *tool = lookup_tool (id, error);
+  SyIntegrationContext ctx = { 0 };
+
+  if (tool == NULL || !tool_context (self, &ctx, model, error))
+    return NULL;
+  return sy_integration_preview (tool, &ctx, error);
+}
+
+static void update_tools (SySettingsWindow *self);
+
+gboolean
+sy_settings_window_connect_tool (SySettingsWindow *self,
+                                 const char       *id,
+                                 const char       *model,
+                                 GError          **error)
+{
+  const SyIntegration *tool = lookup_tool (id, error);
+  SyIntegrationContext ctx = { 0 };
+  gboolean ok;
+
+  if (tool == NULL || !tool_context (self, &ctx, model, error))
+    return FALSE;
+  ok = sy_integration_apply (tool, &ctx, NULL, error);
+  update_tools (self);
+  return ok;
+}
+
+gboolean
+sy_settings_window_disconnect_tool (SySettingsWindow *self,
+                                    const char       *id,
+                                    gboolean          force,
+                                    GError          **error)
+{
+  const SyIntegration *tool = lookup_tool (id, error);
+  SyIntegrationContext ctx = { 0 };
+  gboolean ok;
+
+  if (tool == NULL || !tool_context (self, &ctx, NULL, error))
+    return FALSE;
+  ok = sy_integration_restore (tool, &ctx, force, error);
+  update_tools (self);
+  return ok;
+}
+
+/* Takes @what. */
+static void
+show_tool_error (SySettingsWindow *self,
+                 char             *what,
+                 const GError     *error)
+{
+  g_autofree char *owned = what;
+  g_autofree char *message = g_strdup_printf ("%s: %s", owned, error->message);
+
+  show_error (self, message);
+}
+
+/* The preview in the dialog again, for the model typed so far. */
+static void
+update_connect_dialog (SySettingsWindow *self)
+{
+  const SyIntegration *tool = sy_integration_lookup (self->connecting);
+  const char *model = self->connect_model != NULL ? gtk_entry_get_text (self->connect_model) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *diff = NULL;
+  gboolean ready;
+
+  if (tool == NULL || self->connect_dialog == NULL)
+    return;
+  ready = !tool_needs_model (tool) || (model != NULL && *model != '\0');
+  if (ready)
+    diff = sy_settings_window_dup_preview (self, tool->id, model, &error);
+  if (!ready)
+    gtk_text_buffer_set_text (self->connect_preview,
+                              _("Name the model to use above; the changes show here."), -1);
+  else if (diff == NULL)
+    gtk_text_buffer_set_text (self->connect_preview, error->message, -1);
+  else if (*diff == '\0')
+    gtk_text_buffer_set_text (self->connect_preview,
+                              _("Nothing to change: it already uses Switchyard."), -1);
+  else
+    gtk_text_buffer_set_text (self->connect_preview, diff, -1);
+  gtk_dialog_set_response_sensitive (GTK_DIALOG (self->connect_dialog), GTK_RESPONSE_ACCEPT,
+                                     ready && diff != NULL);
+}
+
+static void
+on_connect_response (GtkDialog        *dialog,
+                     int               response,
+                     SySettingsWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *model = NULL;
+  const SyIntegration *tool = sy_integration_lookup (self->connecting);
+
+  if (self->connect_model != NULL)
+    model = g_strdup (gtk_entry_get_text (self->connect_model));
+  self->connect_dialog = NULL;
+  self->connect_model = NULL;
+  self->connect_preview = NULL;
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+  if (response == GTK_RESPONSE_ACCEPT && tool != NULL)
+    {
+      if (sy_settings_window_connect_tool (self, tool->id, model, &error))
+        clear_error (self);
+      else
+        /* TRANSLATORS: %s is a tool, "Claude Code" */
+        show_tool_error (self, g_strdup_printf (_("%s was not connected"), tool->title), error);
+    }
+  g_clear_pointer (&self->connecting, g_free);
+}
+
+static void
+on_connect_clicked (GtkButton        *button,
+                    SySettingsWindow *self)
+{
+  const SyIntegration *tool = sy_integration_lookup (g_object_get_data (G_OBJECT (button), "tool"));
+  g_autofree char *title = NULL;
+  GtkWidget *dialog, *area, *scroll, *view, *label;
+
+  if (tool == NULL || self->connect_dialog != NULL)
+    return;
+  /* TRANSLATORS: %s is a tool, "Claude Code" */
+  title = g_strdup_printf (_("Connect %s"), tool->title);
+  dialog = gtk_dialog_new_with_buttons (title, GTK_WINDOW (self),
+                                        GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT
+                                        | GTK_DIALOG_USE_HEADER_BAR,
+                                        _("_Cancel"), GTK_RESPONSE_CANCEL,
+                                        _("C_onnect"), GTK_RESPONSE_ACCEPT,
+                                        NULL);
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 640, 420);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  gtk_style_context_add_class (gtk_widget_get_style_context (
+    gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT)),
+    "suggested-action");
+  area = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
+  gtk_box_set_spacing (GTK_BOX (area), 6);
+  g_object_set (area, "margin", 12, NULL);
+
+  label = gtk_label_new (_("These changes will be written; the files are backed up first."));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_line_wrap (GTK_LABEL (label), TRUE);
+  gtk_container_add (GTK_CONTAINER (area), label);
+
+  self->connecting = g_strdup (tool->id);
+  if (tool_needs_model (tool))
+    {
+      GtkWidget *entry = gtk_entry_new ();
+
+      /* TRANSLATORS: %s is a tool, "Factory Droid" */
+      g_autofree char *hint = g_strdup_printf (_("%s lists models one by one: name the model to add"),
+                                               tool->title);
+      gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Model, e.g. gpt-5"));
+      gtk_widget_set_tooltip_text (entry, hint);
+      atk_object_set_name (gtk_widget_get_accessible (entry), _("Model"));
+      gtk_container_add (GTK_CONTAINER (area), entry);
+      self->connect_model = GTK_ENTRY (entry);
+      g_signal_connect_swapped (entry, "changed", G_CALLBACK (update_connect_dialog), self);
+    }
+
+  view = gtk_text_view_new ();
+  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
+  gtk_text_view_set_cursor_visible (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 6);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 6);
+  atk_object_set_name (gtk_widget_get_accessible (view), _("Changes"));
+  scroll = gtk_scrolled_window_new (NULL, NULL);
+  gtk_scrolled_window_set_shadow_type (GTK_SCROLLED_WINDOW (scroll), GTK_SHADOW_IN);
+  gtk_widget_set_vexpand (scroll, TRUE);
+  gtk_container_add (GTK_CONTAINER (scroll), view);
+  gtk_container_add (GTK_CONTAINER (area), scroll);
+  self->connect_preview = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  self->connect_dialog = dialog;
+  update_connect_dialog (self);
+
+  g_signal_connect (dialog, "response", G_CALLBACK (on_connect_response), self);
+  gtk_widget_show_all (dialog);
+}
+
+static void
+on_disconnect_response (GtkDialog        *dialog,
+                        int               response,
+                        SySettingsWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_steal_pointer (&self->disconnecting);
+  const SyIntegration *tool = sy_integration_lookup (id);
+
+  self->confirm = NULL;
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+  if (response != GTK_RESPONSE_ACCEPT || tool == NULL)
+    return;
+  if (sy_settings_window_disconnect_tool (self, id, TRUE, &error))
+    clear_error (self);
+  else
+    /* TRANSLATORS: %s is a tool, "Claude Code" */
+    show_tool_error (self, g_strdup_printf (_("%s was not disconnected"), tool->title), error);
+}
+
+static void
+on_disconnect_clicked (GtkButton        *button,
+                       SySettingsWindow *self)
+{
+  const SyIntegration *tool = sy_integration_lookup (g_object_get_data (G_OBJECT (button), "tool"));
+  g_autoptr(GError) error = NULL;
+  GtkWidget *dialog;
+
+  if (tool == NULL || self->confirm != NULL)
+    return;
+  if (sy_settings_window_disconnect_tool (self, tool->id, FALSE, &error))
+    {
+      clear_error (self);
+      return;
+    }
+  if (!g_error_matches (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_CHANGED))
+    {
+      /* TRANSLATORS: %s is a tool, "Claude Code" */
+      show_tool_error (self, g_strdup_printf (_("%s was not disconnected"), tool->title), error);
+      return;
+    }
+  /* Restoring now drops what was edited since: only when the user says so. */
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE,
+                                   "%s", _("Its files changed since — restore anyway?"));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", error->message);
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL,
+                          _("_Restore Anyway"), GTK_RESPONSE_ACCEPT, NULL);
+  gtk_style_context_add_class (gtk_widget_get_style_context (
+    gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT)),
+    "destructive-action");
+  g_free (self->disconnecting);
+  self->disconnecting = g_strdup (tool->id);
+  self->confirm = dialog;
+  g_signal_connect (dialog, "response", G_CALLBACK (on_disconnect_response), self);
+  gtk_widget_show (dialog);
+}
+
+static GtkWidget *
+tool_row (SySettingsWindow    *self,
+          const SyIntegration *tool)
+{
+  SyIntegrationContext ctx = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *since = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *connect_name = NULL;
+  g_autofree char *disconnect_name = NULL;
+  SyIntegrationState state = SY_INTEGRATION_NOT_CONNECTED;
+  GtkWidget *row, *box, *labels, *title, *line, *connect, *disconnect;
+
+  if (tool_context (self, &ctx, NULL, &error))
+    state = sy_integration_status (tool, &ctx, &since);
+  if (since != NULL)
+    {
+      /* "2026-11-26T23:40:12Z" → "2026-11-26 23:40" */
+      g_autoptr(GDateTime) when = g_date_time_new_from_iso8601 (since, NULL);
+
+      if (when != NULL)
+        {
+          g_autoptr(GDateTime) local = g_date_time_to_local (when);
+
+          g_free (since);
+          since = g_date_time_format (local, "%Y-%m-%d %H:%M");
+        }
+    }
+  if (state == SY_INTEGRATION_CONNECTED)
+    /* TRANSLATORS: %s is when, "2026-11-26 23:40" */
+    status = g_strdup_printf (_("Connected since %s"), since != NULL ? since : "?");
+  else if (state == SY_INTEGRATION_CHANGED)
+    status = g_strdup (_("Connected — its files changed since"));
+  else
+    status = g_strdup (_("Not connected"));
+
+  row = gtk_list_box_row_new ();
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_name (row, tool->id);
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  g_object_set (box, "margin-start", 12, "margin-end", 12, "margin-top", 8, "margin-bottom", 8, NULL);
+  labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_hexpand (labels, TRUE);
+  title = gtk_label_new (tool->title);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  line = gtk_label_new (status);
+  gtk_label_set_xalign (GTK_LABEL (line), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (line), PANGO_ELLIPSIZE_END);
+  gtk_style_context_add_class (gtk_widget_get_style_context (line), "dim-label");
+  if (state == SY_INTEGRATION_CHANGED)
+    gtk_widget_set_tooltip_text (line, _("A file was edited after Switchyard set it up; "
+                                         "Disconnect asks before putting the old one back."));
+  gtk_container_add (GTK_CONTAINER (labels), title);
+  gtk_container_add (GTK_CONTAINER (labels), line);
+  gtk_container_add (GTK_CONTAINER (box), labels);
+
+  connect = gtk_button_new_with_label (state == SY_INTEGRATION_NOT_CONNECTED
+                                       ? _("Connect…") : _("Update…"));
+  gtk_widget_set_valign (connect, GTK_ALIGN_CENTER);
+  /* TRANSLATORS: %s is a tool, "Claude Code" */
+  connect_name = g_strdup_printf (_("Connect %s"), tool->title);
+  gtk_widget_set_tooltip_text (connect, connect_name);
+  g_object_set_data_full (G_OBJECT (connect), "tool", g_strdup (tool->id), g_free);
+  g_signal_connect (connect, "clicked", G_CALLBACK (on_connect_clicked), self);
+  gtk_container_add (GTK_CONTAINER (box), connect);
+
+  disconnect = gtk_button_new_with_label (_("Disconnect"));
+  gtk_widget_set_valign (disconnect, GTK_ALIGN_CENTER);
+  /* TRANSLATORS: %s is a tool, "Claude Code" */
+  disconnect_name = g_strdup_printf (_("Disconnect %s and put its files back"), tool->title);
+  gtk_widget_set_tooltip_text (disconnect, disconnect_name);
+  gtk_widget_set_sensitive (disconnect, state != SY_INTEGRATION_NOT_CONNECTED);
+  g_object_set_data_full (G_OBJECT (disconnect), "tool", g_strdup (tool->id), g_free);
+  g_signal_connect (disconnect, "clicked", G_CALLBACK (on_disconnect_clicked), self);
+  gtk_container_add (GTK_CONTAINER (box), disconnect);
+
+  gtk_container_add (GTK_CONTAINER (row), box);
+  gtk_widget_show_all (row);
+  return row;
+}
+
+static void
+update_tools (SySettingsWindow *self)
+{
+  const SyIntegration * const *tools = sy_integrations ();
+  g_autoptr(GList) rows = NULL;
+
+  if (self->disposed || self->tools_list == NULL)
+    return;
+  rows = gtk_container_get_children (GTK_CONTAINER (self->tools_list));
+  for (GList *l = rows; l != NULL; l = l->next)
+    gtk_widget_destroy (l->data);
+  for (guint i = 0; tools[i] != NULL; i++)
+    gtk_container_add (GTK_CONTAINER (self->tools_list), tool_row (self, tools[i]));
+}
+
 /* The whole window from the config in force: after each reload, whoever
  * made it. Address fields being edited (Apply not pressed yet) are kept. */
 static void
@@ -335,6 +736,7 @@ refresh (SySettingsWindow *self)
   if (!gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->token_store_combo), g_strstrip (store_id)))
     gtk_combo_box_set_active (GTK_COMBO_BOX (self->token_store_combo), -1);
   update_token_status (self);
+  update_tools (self);
   gtk_switch_set_active (self->autostart_switch, sy_autostart_get_enabled ());
   gtk_switch_set_active (self->notifications_switch,
                          config_boolean (config, "desktop-notifications", TRUE));
@@ -919,6 +1321,8 @@ sy_settings_window_dispose (GObject *object)
   g_clear_handle_id (&self->logins_poll, g_source_remove);
   if (self->confirm != NULL)
     gtk_widget_destroy (g_steal_pointer (&self->confirm));
+  if (self->connect_dialog != NULL)
+    gtk_widget_destroy (g_steal_pointer (&self->connect_dialog));
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
@@ -933,6 +1337,10 @@ sy_settings_window_finalize (GObject *object)
   g_clear_object (&self->service);
   g_free (self->fresh_key);
   g_free (self->revoking);
+  g_free (self->tools_base_url);
+  g_free (self->tools_state_dir);
+  g_free (self->connecting);
+  g_free (self->disconnecting);
   G_OBJECT_CLASS (sy_settings_window_parent_class)->finalize (object);
 }
 
@@ -1018,6 +1426,7 @@ sy_settings_window_class_init (SySettingsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SySettingsWindow, config_path_label);
   gtk_widget_class_bind_template_child (widget_class, SySettingsWindow, open_config_button);
   gtk_widget_class_bind_template_child (widget_class, SySettingsWindow, reveal_config_button);
+  gtk_widget_class_bind_template_child (widget_class, SySettingsWindow, tools_list);
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_address_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_apply_address);
@@ -1058,7 +1467,7 @@ separator_header (GtkListBoxRow *row,
 static void
 sy_settings_window_init (SySettingsWindow *self)
 {
-  GtkListBox *lists[5];
+  GtkListBox *lists[6];
 
   gtk_widget_init_template (GTK_WIDGET (self));
   lists[0] = self->proxy_list;
@@ -1066,6 +1475,7 @@ sy_settings_window_init (SySettingsWindow *self)
   lists[2] = self->signins_list;
   lists[3] = self->desktop_list;
   lists[4] = self->file_list;
+  lists[5] = self->tools_list;
   for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
     gtk_list_box_set_header_func (lists[i], separator_header, NULL, NULL);
   gtk_list_box_set_placeholder (self->keys_list, placeholder ());

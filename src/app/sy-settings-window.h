@@ -2,7 +2,8 @@
  *
  * Address and routing of the proxy, the client API keys, where tokens are
  * kept, starting at login, notifications, the config file and importing
- * CLIProxyAPI's auth files. Every change goes through
+ * CLIProxyAPI's auth files, and connecting coding tools (sy-integration.h)
+ * to the proxy. Every change goes through
  * sy_service_edit_config(); a hand edit of config.yaml shows here.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -24,6 +25,26 @@ GtkWidget *sy_settings_window_new           (SyService        *service);
  * files and says how it went in the window. */
 void       sy_settings_window_import_folder (SySettingsWindow *self,
                                              const char       *dir);
+
+/* The "Coding tools" section without its dialogs: what Connect would
+ * write for tool @id (a unified diff, "" when it already uses Switchyard),
+ * Connect itself, and Disconnect (@force: even when a file changed since
+ * setup; otherwise SY_INTEGRATION_ERROR_CHANGED). The tools are pointed at
+ * http://127.0.0.1:PORT with the config's first client key, as
+ * `switchyard setup` does; @model may be NULL (required by droid and
+ * continue). The rows update. */
+char      *sy_settings_window_dup_preview     (SySettingsWindow *self,
+                                               const char       *id,
+                                               const char       *model,
+                                               GError          **error);
+gboolean   sy_settings_window_connect_tool    (SySettingsWindow *self,
+                                               const char       *id,
+                                               const char       *model,
+                                               GError          **error);
+gboolean   sy_settings_window_disconnect_tool (SySettingsWindow *self,
+                                               const char       *id,
+                                               gboolean          force,
+                                               GError          **error);
 
 /* A new client key: "sk-sy-" and 32 base64url characters (24 random
  * bytes from a CSPRNG). */
