@@ -17,6 +17,7 @@
 #include "http-test-util.h"
 #include "mgmt-test-util.h"
 #include "sy-amp.h"
+#include "sy-log.h"
 #include "switchyard.h"
 
 #define CLIENT_KEY   "sk-amp-client-canary-1a2b"
@@ -375,6 +376,10 @@ test_model_lists (Fixture       *f,
   g_autoptr(JsonNode) c = NULL;
   g_autoptr(JsonNode) g = NULL;
   g_autoptr(JsonNode) o = NULL;
+  g_autofree char *masked = sy_log_mask_secrets ("sent " AMP_KEY " upstream");
+
+  /* The configured Amp key is masked in any log line. */
+  g_assert_null (strstr (masked, AMP_KEY));
 
   request (f, "GET", "/api/provider/anthropic/v1/models", CLIENT_KEY, NULL, NULL, &claude);
   request (f, "GET", "/api/provider/google/models", CLIENT_KEY, NULL, NULL, &gemini);

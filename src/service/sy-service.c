@@ -129,6 +129,24 @@ register_secrets (SyConfig *config)
       for (guint h = 0; h < entry->n_headers; h++)
         sy_log_add_secret (entry->headers[h].value);
     }
+  /* Amp's keys for ampcode.com: masked wherever a line might quote them. */
+  {
+    JsonNode *key = sy_config_ampcode (config, "upstream-api-key");
+    JsonNode *list = sy_config_ampcode (config, "upstream-api-keys");
+
+    if (key != NULL && JSON_NODE_HOLDS_VALUE (key) && json_node_get_value_type (key) == G_TYPE_STRING)
+      sy_log_add_secret (json_node_get_string (key));
+    for (guint i = 0; list != NULL && JSON_NODE_HOLDS_ARRAY (list) &&
+                      i < json_array_get_length (json_node_get_array (list)); i++)
+      {
+        JsonNode *item = json_array_get_element (json_node_get_array (list), i);
+        JsonNode *value = JSON_NODE_HOLDS_OBJECT (item)
+                          ? json_object_get_member (json_node_get_object (item), "upstream-api-key") : NULL;
+
+        if (value != NULL && JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+          sy_log_add_secret (json_node_get_string (value));
+      }
+  }
 }
 
 static void
