@@ -294,7 +294,7 @@ test_dry_run (Fixture       *f,
   preview = sy_integration_preview (tool, &f->context, &error);
   g_assert_no_error (error);
   g_assert_true (strstr (preview, "-{\"model\": \"opus\"}\n") != NULL);
-  g_assert_true (strstr (preview, "+    \"ANTHROPIC_BASE_URL\" : \"http://127.0.0.1:8317\",\n") != NULL);
+  g_assert_true (strstr (preview, "+    \"ANTHROPIC_BASE_URL\": \"http://127.0.0.1:8317\",\n") != NULL);
   g_assert_true (g_str_has_prefix (preview, "--- "));
   /* Nothing written: the file as it was, no state at all. */
   after = get (f, ".claude/settings.json");
@@ -733,6 +733,134 @@ test_not_json (Fixture       *f,
   g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
   kept = get (f, ".claude/settings.json");
   g_assert_cmpstr (kept, ==, "{ not json");
+
+  /* A comment would be lost on the way back: refused, with where. */
+  g_clear_error (&error);
+  g_clear_pointer (&kept, g_free);
+  put (f, ".claude/settings.json", "{\n  \"a\": 1,\n  // mine\n  \"b\": 2\n}\n");
+  g_assert_false (sy_integration_apply (sy_integration_lookup ("claude-code"), &f->context, NULL, &error));
+  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "line 3, column 3"));
+  kept = get (f, ".claude/settings.json");
+  g_assert_cmpstr (kept, ==, "{\n  \"a\": 1,\n  // mine\n  \"b\": 2\n}\n");
+}
+
+/* A byte-order mark is read past and written back. */
+static void
+test_json_bom (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after = NULL;
+
+  put (f, ".claude/settings.json", "\xef\xbb\xbf{\n  \"a\": 1\n}\n");
+  g_assert_true (sy_integration_apply (sy_integration_lookup ("claude-code"), &f->context, NULL, &error));
+  g_assert_no_error (error);
+  after = get (f, ".claude/settings.json");
+  g_assert_true (g_str_has_prefix (after, "\xef\xbb\xbf{\n  \"a\": 1,\n  \"env\": {\n"));
+}
+
+/* A settings file as Claude Code itself writes it (two spaces,
+ * `"key": value`) comes back line for line, with only Switchyard's block
+ * added: nothing of the user's file is restyled. */
+static void
+test_json_style_kept (Fixture       *f,
+                      gconstpointer  data)
+{
+  const SyIntegration *tool = sy_integration_lookup ("claude-code");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after = NULL;
+  const char *before =
+    "{\n"
+    "  \"permissions\": {\n"
+    "    \"allow\": [\n"
+    "      \"Bash(ls:*)\",\n"
+    "      \"Read(~/notes/**)\"\n"
+    "    ],\n"
+    "    \"deny\": []\n"
+    "  },\n"
+    "  \"hooks\": {},\n"
+    "  \"cleanupPeriodDays\": 30,\n"
+    "  \"temperature\": 0.7,\n"
+    "  \"scale\": 2.0,\n"
+    "  \"statusLine\": \"printf '\\\\033[1m%s\\\\t\\\"ok\\\"' \\u00e9 caf\xc3\xa9 \\u0001\",\n"
+    "  \"env\": {\n"
+    "    \"MY_VAR\": \"1\"\n"
+    "  },\n"
+    "  \"includeCoAuthoredBy\": false,\n"
+    "  \"apiKeyHelper\": null\n"
+    "}\n";
+  /* \u00e9 in the source becomes the character itself (JSON needs no
+   * escape for it); everything else is the old text. */
+  const char *expected =
+    "{\n"
+    "  \"permissions\": {\n"
+    "    \"allow\": [\n"
+    "      \"Bash(ls:*)\",\n"
+    "      \"Read(~/notes/**)\"\n"
+    "    ],\n"
+    "    \"deny\": []\n"
+    "  },\n"
+    "  \"hooks\": {},\n"
+    "  \"cleanupPeriodDays\": 30,\n"
+    "  \"temperature\": 0.7,\n"
+    "  \"scale\": 2.0,\n"
+    "  \"statusLine\": \"printf '\\\\033[1m%s\\\\t\\\"ok\\\"' \xc3\xa9 caf\xc3\xa9 \\u0001\",\n"
+    "  \"env\": {\n"
+    "    \"MY_VAR\": \"1\",\n"
+    "    \"ANTHROPIC_BASE_URL\": \"http://127.0.0.1:8317\",\n"
+    "    \"ANTHROPIC_AUTH_TOKEN\": \"sk-client\"\n"
+    "  },\n"
+    "  \"includeCoAuthoredBy\": false,\n"
+    "  \"apiKeyHelper\": null\n"
+    "}\n";
+
+  put (f, ".claude/settings.json", before);
+  g_assert_true (sy_integration_apply (tool, &f->context, NULL, &error));
+  g_assert_no_error (error);
+  after = get (f, ".claude/settings.json");
+  g_assert_cmpstr (after, ==, expected);
+}
+
+/* Other layouts: the indent unit (four spaces, a tab), CRLF line ends and
+ * a missing final newline are what the file had. */
+static void
+test_json_style_layouts (Fixture       *f,
+                         gconstpointer  data)
+{
+  static const struct { const char *before, *expected; } cases[] = {
+    { "{\r\n    \"model\": \"opus\",\r\n    \"env\": {}\r\n}",
+      "{\r\n    \"model\": \"opus\",\r\n    \"env\": {\r\n"
+      "        \"ANTHROPIC_BASE_URL\": \"http://127.0.0.1:8317\",\r\n"
+      "        \"ANTHROPIC_AUTH_TOKEN\": \"sk-client\"\r\n    }\r\n}" },
+    { "{\n\t\"model\": \"opus\"\n}\n",
+      "{\n\t\"model\": \"opus\",\n\t\"env\": {\n"
+      "\t\t\"ANTHROPIC_BASE_URL\": \"http://127.0.0.1:8317\",\n"
+      "\t\t\"ANTHROPIC_AUTH_TOKEN\": \"sk-client\"\n\t}\n}\n" },
+    /* One line: the layout the tools write. */
+    { "{ \"model\": \"opus\" }\n",
+      "{\n  \"model\": \"opus\",\n  \"env\": {\n"
+      "    \"ANTHROPIC_BASE_URL\": \"http://127.0.0.1:8317\",\n"
+      "    \"ANTHROPIC_AUTH_TOKEN\": \"sk-client\"\n  }\n}\n" },
+  };
+  const SyIntegration *tool = sy_integration_lookup ("claude-code");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *after = NULL;
+
+      put (f, ".claude/settings.json", cases[i].before);
+      g_assert_true (sy_integration_apply (tool, &f->context, NULL, &error));
+      g_assert_no_error (error);
+      after = get (f, ".claude/settings.json");
+      g_assert_cmpstr (after, ==, cases[i].expected);
+      /* And back, byte for byte. */
+      restore (f, "claude-code");
+      g_free (after);
+      after = get (f, ".claude/settings.json");
+      g_assert_cmpstr (after, ==, cases[i].before);
+    }
 }
 
 static void
@@ -782,7 +910,10 @@ main (int   argc,
   ADD ("/setup/opencode", test_opencode);
   ADD ("/setup/droid", test_droid);
   ADD ("/setup/continue", test_continue);
+  ADD ("/setup/json-style/kept", test_json_style_kept);
+  ADD ("/setup/json-style/layouts", test_json_style_layouts);
   ADD ("/setup/not-json", test_not_json);
+  ADD ("/setup/json-style/bom", test_json_bom);
   ADD ("/setup/damaged-backup", test_damaged_backup);
   ADD ("/setup/damaged-record", test_damaged_record);
   g_test_add_func ("/setup/diff", test_diff);

@@ -14,11 +14,14 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <json-glib/json-glib.h>
 #include <yaml.h>
 
 #include "sy-integration.h"
+#include "sy-json.h"
+#include "sy-json-write.h"
 #include "sy-toml-edit.h"
 
 /* What the tools send as their key when Switchyard has no api-keys (they
@@ -33,30 +36,60 @@ client_key (const SyIntegrationContext *context)
 
 /* JSON files --------------------------------------------------------------- */
 
-/* The file's object (a new one when the file is absent or blank). */
+#define UTF8_BOM "\xef\xbb\xbf"
+
+/* The file's object (a new one when the file is absent or blank). The
+ * reader is strict JSON: a comment or a trailing comma, which a lenient
+ * reader would silently drop on the way back, is refused instead, with
+ * the line and column. */
 static JsonNode *
 load_object (const char  *text,
              GError     **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local = NULL;
   JsonNode *root;
 
+  if (text != NULL && g_str_has_prefix (text, UTF8_BOM))
+    text += strlen (UTF8_BOM);
   if (text == NULL || text[strspn (text, " \t\r\n")] == '\0')
     {
       root = json_node_new (JSON_NODE_OBJECT);
       json_node_take_object (root, json_object_new ());
       return root;
     }
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, -1, error))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  root = sy_json_read (text, -1, &local);
+  if (root == NULL)
     {
+      gsize at = 0, line = 1, column = 1;
+      const char *message = local->message;
+
+      if (sscanf (local->message, "at byte %" G_GSIZE_FORMAT ": ", &at) == 1 &&
+          (message = strstr (local->message, ": ")) != NULL)
+        {
+          message += 2;
+          for (gsize i = 0; i < at && text[i] != '\0'; i++)
+            {
+              if (text[i] == '\n')
+                {
+                  line++;
+                  column = 1;
+                }
+              else if (((guchar) text[i] & 0xc0) != 0x80)
+                column++;
+            }
+        }
+      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
+                   "not plain JSON at line %" G_GSIZE_FORMAT ", column %" G_GSIZE_FORMAT ": %s",
+                   line, column, message);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      json_node_unref (root);
       g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE, "not a JSON object");
       return NULL;
     }
-  return json_node_copy (root);
+  return root;
 }
 
 /* @parent's member @name as an object, made when absent; NULL (error)
@@ -82,19 +115,6 @@ child_object (JsonObject  *parent,
   return json_node_get_object (node);
 }
 
-static char *
-dump_json (JsonNode *root)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
-  return g_strconcat (text, "\n", NULL);
-}
-
 /* A file whose text stays as it was when the merge changes nothing in its
  * values (the user's formatting is not rewritten for nothing). */
 static char *
@@ -106,7 +126,7 @@ dump_if_changed (JsonNode   *root,
   if (old_text != NULL && (before = load_object (old_text, NULL)) != NULL &&
       json_node_equal (before, root))
     return g_strdup (old_text);
-  return dump_json (root);
+  return sy_json_write_like (root, old_text);
 }
 
 /* Claude Code ------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 
 #include "sy-config-edit.h"
 #include "sy-integration.h"
+#include "sy-json-write.h"
 
 G_DEFINE_QUARK (sy-integration-error-quark, sy_integration_error)
 
@@ -227,15 +228,9 @@ write_json (const char  *path,
             JsonNode    *root,
             GError     **error)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
-  gsize len;
+  g_autofree char *text = sy_json_write_like (root, NULL);
 
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &len);
-  return sy_config_write_atomic (path, text, len, error);
+  return sy_config_write_atomic (path, text, strlen (text), error);
 }
 
 static gboolean

@@ -864,9 +864,28 @@ write_double (GString *out,
     out_mem (out, ".0", 2);
 }
 
+/* Pretty output's layout; NULL: compact. */
+typedef struct
+{
+  const char *indent;
+  const char *newline;
+} Layout;
+
 static void
-write_node (GString  *out,
-            JsonNode *node)
+write_break (GString      *out,
+             const Layout *layout,
+             guint         depth)
+{
+  g_string_append (out, layout->newline);
+  while (depth-- > 0)
+    g_string_append (out, layout->indent);
+}
+
+static void
+write_node (GString      *out,
+            JsonNode     *node,
+            const Layout *layout,
+            guint         depth)
 {
   switch (node == NULL ? JSON_NODE_NULL : JSON_NODE_TYPE (node))
     {
@@ -890,10 +909,18 @@ write_node (GString  *out,
             if (!first)
               out_c (out, ',');
             first = FALSE;
+            if (layout != NULL)
+              write_break (out, layout, depth + 1);
             write_string (out, name);
-            out_c (out, ':');
-            write_node (out, member);
+            if (layout != NULL)
+              out_mem (out, ": ", 2);
+            else
+              out_c (out, ':');
+            write_node (out, member, layout, depth + 1);
           }
+        /* An empty object stays "{}" in either layout. */
+        if (layout != NULL && !first)
+          write_break (out, layout, depth);
         out_c (out, '}');
       }
       return;
@@ -914,8 +941,12 @@ write_node (GString  *out,
           {
             if (i > 0)
               out_c (out, ',');
-            write_node (out, json_array_get_element (array, i));
+            if (layout != NULL)
+              write_break (out, layout, depth + 1);
+            write_node (out, json_array_get_element (array, i), layout, depth + 1);
           }
+        if (layout != NULL && n > 0)
+          write_break (out, layout, depth);
         out_c (out, ']');
       }
       return;
@@ -963,7 +994,21 @@ sy_json_write_to (JsonNode *node,
 {
   g_return_if_fail (out != NULL);
 
-  write_node (out, node);
+  write_node (out, node, NULL, 0);
+  out_room (out, 0)[0] = '\0';
+}
+
+void
+sy_json_write_pretty (JsonNode   *node,
+                      const char *indent,
+                      const char *newline,
+                      GString    *out)
+{
+  Layout layout = { indent, newline };
+
+  g_return_if_fail (indent != NULL && newline != NULL && out != NULL);
+
+  write_node (out, node, &layout, 0);
   out_room (out, 0)[0] = '\0';
 }
 
@@ -973,7 +1018,7 @@ sy_json_write (JsonNode *node,
 {
   GString *out = g_string_sized_new (256);
 
-  write_node (out, node);
+  write_node (out, node, NULL, 0);
   out_room (out, 0)[0] = '\0';
   if (len != NULL)
     *len = out->len;

@@ -38,6 +38,15 @@ char     *sy_json_write    (JsonNode   *node,
 void      sy_json_write_to (JsonNode   *node,
                             GString    *out);
 
+/* Same, one member or element a line: @indent per level, lines ended by
+ * @newline, `"name": value`, empty containers as {} and []: the layout
+ * JavaScript's JSON.stringify (value, null, indent) writes. No final
+ * newline. */
+void      sy_json_write_pretty (JsonNode   *node,
+                                const char *indent,
+                                const char *newline,
+                                GString    *out);
+
 /* @len bytes of UTF-8 @text as a JSON string literal (quotes included),
  * appended to @out: what the stream encoders write by hand. */
 void      sy_json_append_string (GString    *out,
