@@ -126,6 +126,14 @@ if locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$'; then
   check "an error in zh_CN: in Chinese" \
     grep -qxF "switchyard: $(say zh_CN '--port must be from 0 to 65535')" <<<"$err"
 
+  # An error of the setup helpers (src/integrations), with its file.
+  mkdir -p "$T/home/.codex"
+  printf 'model = "x"\n[broken\n' >"$T/home/.codex/config.toml"
+  err=$(run LANGUAGE=zh_CN HOME="$T/home" "$SY" setup codex 2>&1 >/dev/null); rc=$?
+  check "a setup error in zh_CN: exit status 1" test "$rc" = 1
+  check "a setup error in zh_CN: in Chinese" \
+    grep -qF "$(say zh_CN 'a table header without its '"']'")" <<<"$err"
+
   if grep -qx de <(printf '%s\n' "${langs[@]}"); then
     out=$(run LANGUAGE=de "$SY" --help 2>&1)
     check "--help in de: in German" grep -qE -- "--list-accounts +$(say de "$list_en")\$" <<<"$out"

@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <yaml.h>
 
@@ -79,14 +80,14 @@ load_object (const char  *text,
             }
         }
       g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
-                   "not plain JSON at line %" G_GSIZE_FORMAT ", column %" G_GSIZE_FORMAT ": %s",
-                   line, column, message);
+                   _("not plain JSON at line %lu, column %lu: %s"),
+                   (gulong) line, (gulong) column, message);
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       json_node_unref (root);
-      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE, "not a JSON object");
+      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE, _("not a JSON object"));
       return NULL;
     }
   return root;
@@ -109,7 +110,7 @@ child_object (JsonObject  *parent,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
-                   "\"%s\" is not an object", name);
+                   _("\"%s\" is not an object"), name);
       return NULL;
     }
   return json_node_get_object (node);
@@ -374,7 +375,7 @@ merge_droid (const SyIntegrationContext *context,
   if (context->model == NULL)
     {
       g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
-                   "Droid lists custom models one by one: name one with --model");
+                   _("Droid lists custom models one by one: name one with --model"));
       return NULL;
     }
   top = json_node_get_object (root);
@@ -383,7 +384,7 @@ merge_droid (const SyIntegrationContext *context,
     json_object_set_array_member (top, "customModels", json_array_new ());
   else if (!JSON_NODE_HOLDS_ARRAY (node))
     {
-      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE, "\"customModels\" is not an array");
+      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE, _("\"customModels\" is not an array"));
       return NULL;
     }
   models = json_object_get_array_member (top, "customModels");
@@ -537,7 +538,7 @@ merge_continue (const SyIntegrationContext *context,
   if (context->model == NULL)
     {
       g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
-                   "Continue lists models one by one: name one with --model");
+                   _("Continue lists models one by one: name one with --model"));
       return NULL;
     }
   name = g_strdup_printf ("%s (Switchyard)", context->model);
@@ -552,7 +553,7 @@ merge_continue (const SyIntegrationContext *context,
                             "    apiBase: %s\n    apiKey: %s\n", q_name, q_model, q_url, q_key);
   if (!continue_check (old_text, NULL, NULL))
     {
-      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE, "not a YAML mapping");
+      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE, _("not a YAML mapping"));
       return NULL;
     }
 
@@ -580,7 +581,7 @@ merge_continue (const SyIntegrationContext *context,
               if (!blank_or_comment (line + 7))
                 {
                   g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
-                               "`models` is not written as a block list; not changed");
+                               _("`models` is not written as a block list; not changed"));
                   return NULL;
                 }
               models = (int) i;
@@ -659,7 +660,7 @@ merge_continue (const SyIntegrationContext *context,
     {
       g_string_free (out, TRUE);
       g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
-                   "its `models` list is written in a form this editor leaves alone; not changed");
+                   _("its `models` list is written in a form this editor leaves alone; not changed"));
       return NULL;
     }
   return g_string_free (out, FALSE);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -217,7 +218,7 @@ record_load (const SyIntegration        *tool,
       json_object_get_array_member (json_node_get_object (root), "files") == NULL)
     {
       g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
-                   "the setup record %s is damaged", path);
+                   _("the setup record %s is damaged"), path);
       return NULL;
     }
   return json_node_copy (root);
@@ -240,7 +241,7 @@ make_dir (const char  *path,
   if (g_mkdir_with_parents (path, 0700) == 0)
     return TRUE;
   g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_IO,
-               "cannot create %s: %s", path, g_strerror (errno));
+               _("cannot create %s: %s"), path, g_strerror (errno));
   return FALSE;
 }
 
@@ -343,11 +344,11 @@ make_backup_dir (const char  *dir,
       if (errno != EEXIST)
         {
           g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_IO,
-                       "cannot create %s: %s", path, g_strerror (errno));
+                       _("cannot create %s: %s"), path, g_strerror (errno));
           return NULL;
         }
     }
-  g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_IO, "too many backups in %s this second", dir);
+  g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_IO, _("too many backups in %s this second"), dir);
   return NULL;
 }
 
@@ -553,7 +554,7 @@ sy_integration_restore (const SyIntegration        *tool,
         g_propagate_error (error, g_steal_pointer (&local));
       else
         g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_NOT_CONNECTED,
-                     "%s was not set up by Switchyard: nothing to restore", tool->title);
+                     _("%s was not set up by Switchyard: nothing to restore"), tool->title);
       return FALSE;
     }
   changed = changed_files (record);
@@ -561,9 +562,10 @@ sy_integration_restore (const SyIntegration        *tool,
     {
       g_ptr_array_add (changed, NULL);
       list = g_strjoinv (", ", (char **) changed->pdata);
+      /* Translators: the files that changed, then the tool's name */
       g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_CHANGED,
-                   "%s changed since the setup (%s); restoring would lose those changes "
-                   "(restore with force to do it anyway)", list, tool->title);
+                   _("%s changed since the setup (%s); restoring would lose those changes "
+                   "(restore with force to do it anyway)"), list, tool->title);
       return FALSE;
     }
 
@@ -583,8 +585,9 @@ sy_integration_restore (const SyIntegration        *tool,
       if (backup == NULL || !g_file_get_contents (backup, &text, &len, NULL) ||
           g_strcmp0 (sum = sha256_of (text, len), want) != 0)
         {
+          /* Translators: the tool's file, then its backup's path */
           g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_IO,
-                       "the backup of %s (%s) is missing or damaged; nothing restored",
+                       _("the backup of %s (%s) is missing or damaged; nothing restored"),
                        json_object_get_string_member_with_default (file, "path", "?"),
                        backup != NULL ? backup : "none");
           return FALSE;
@@ -608,14 +611,14 @@ sy_integration_restore (const SyIntegration        *tool,
               !sy_config_write_atomic (path, text, len, &local))
             {
               g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_IO,
-                           "restoring %s: %s", path, local->message);
+                           _("restoring %s: %s"), path, local->message);
               return FALSE;
             }
         }
       else if (g_unlink (path) != 0 && errno != ENOENT)
         {
           g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_IO,
-                       "cannot delete %s: %s", path, g_strerror (errno));
+                       _("cannot delete %s: %s"), path, g_strerror (errno));
           return FALSE;
         }
     }
@@ -624,7 +627,7 @@ sy_integration_restore (const SyIntegration        *tool,
   if (g_unlink (rpath) != 0 && errno != ENOENT)
     {
       g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_IO,
-                   "cannot delete %s: %s", rpath, g_strerror (errno));
+                   _("cannot delete %s: %s"), rpath, g_strerror (errno));
       return FALSE;
     }
   return TRUE;

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "sy-toml-edit.h"
 
@@ -144,7 +145,7 @@ syntax_error (GError    **error,
     if (text[i] == '\n')
       line++;
   g_set_error (error, SY_TOML_EDIT_ERROR, SY_TOML_EDIT_ERROR_SYNTAX,
-               "config.toml line %u: %s", line, what);
+               _("config.toml line %u: %s"), line, what);
   return FALSE;
 }
 
@@ -179,12 +180,12 @@ scan (const char  *text,
           while (text[p] != ']')
             {
               if (text[p] == '\0' || text[p] == '\n')
-                return syntax_error (error, text, pos, "a table header without its ']'"), NULL;
+                return syntax_error (error, text, pos, _("a table header without its ']'")), NULL;
               if (text[p] == '"' || text[p] == '\'')
                 {
                   p = skip_string (text, p);
                   if (p == 0)
-                    return syntax_error (error, text, pos, "an unterminated string"), NULL;
+                    return syntax_error (error, text, pos, _("an unterminated string")), NULL;
                 }
               else
                 p++;
@@ -201,12 +202,12 @@ scan (const char  *text,
           while (text[p] != '=')
             {
               if (text[p] == '\0' || text[p] == '\n')
-                return syntax_error (error, text, pos, "a line that is neither a table nor a key = value"), NULL;
+                return syntax_error (error, text, pos, _("a line that is neither a table nor a key = value")), NULL;
               if (text[p] == '"' || text[p] == '\'')
                 {
                   p = skip_string (text, p);
                   if (p == 0)
-                    return syntax_error (error, text, pos, "an unterminated string"), NULL;
+                    return syntax_error (error, text, pos, _("an unterminated string")), NULL;
                 }
               else
                 p++;
@@ -224,7 +225,7 @@ scan (const char  *text,
                   if (depth > 0)
                     {
                       g_free (item.name);
-                      return syntax_error (error, text, pos, "an array or inline table without its end"), NULL;
+                      return syntax_error (error, text, pos, _("an array or inline table without its end")), NULL;
                     }
                   item.end = p;
                   break;
@@ -241,7 +242,7 @@ scan (const char  *text,
                   if (close == 0)
                     {
                       g_free (item.name);
-                      return syntax_error (error, text, pos, "an unterminated string"), NULL;
+                      return syntax_error (error, text, pos, _("an unterminated string")), NULL;
                     }
                   p = close;
                   continue;
@@ -326,8 +327,9 @@ sy_toml_set_top_level (const char  *text,
         found = (int) first_header;
       else if (g_str_has_prefix (item->name, key) && item->name[strlen (key)] == '.')
         {
+          /* Translators: a key Switchyard sets, then the table header using it */
           g_set_error (error, SY_TOML_EDIT_ERROR, SY_TOML_EDIT_ERROR_UNSUPPORTED,
-                       "config.toml uses %s as a table (%s); not changed", key, item->name);
+                       _("config.toml uses %s as a table (%s); not changed"), key, item->name);
           return NULL;
         }
     }
@@ -413,7 +415,7 @@ sy_toml_set_table (const char  *text,
           if (name_within (item->name, name) && item->array)
             {
               g_set_error (error, SY_TOML_EDIT_ERROR, SY_TOML_EDIT_ERROR_UNSUPPORTED,
-                           "config.toml has [[%s]], an array of tables; not changed", item->name);
+                           _("config.toml has [[%s]], an array of tables; not changed"), item->name);
               return NULL;
             }
           if (target < 0 && strcmp (item->name, name) == 0)
@@ -431,8 +433,9 @@ sy_toml_set_table (const char  *text,
         drop[i] = TRUE;
       else if (name_within (name, full))
         {
+          /* Translators: a table name, then the dotted key that sets it inline */
           g_set_error (error, SY_TOML_EDIT_ERROR, SY_TOML_EDIT_ERROR_UNSUPPORTED,
-                       "config.toml sets %s inline (%s = ...); not changed", name, full);
+                       _("config.toml sets %s inline (%s = ...); not changed"), name, full);
           return NULL;
         }
     }
