@@ -2280,13 +2280,6 @@ sy_config_ampcode (SyConfig   *self,
   return NULL;
 }
 
-/**
- * sy_host_is_loopback:
- * @host: a host name or address ("[::1]" brackets allowed)
- *
- * Returns: %TRUE for "localhost" and loopback addresses (127.0.0.0/8, ::1);
- *   %FALSE for "" (all interfaces) and everything else
- */
 char *
 sy_config_endpoint (SyConfig   *self,
                     const char *provider,
@@ -2306,6 +2299,15 @@ sy_config_endpoint (SyConfig   *self,
   return url;
 }
 
+/**
+ * sy_host_is_loopback:
+ * @host: a host name or address ("[::1]" brackets allowed)
+ *
+ * Returns: %TRUE for "localhost" and loopback addresses (127.0.0.0/8, ::1,
+ *   and 127.0.0.0/8 mapped into IPv6, as a dual-stack listener sees IPv4
+ *   clients: ::ffff:127.0.0.1);
+ *   %FALSE for "" (all interfaces) and everything else
+ */
 gboolean
 sy_host_is_loopback (const char *name)
 {
@@ -2329,6 +2331,14 @@ sy_host_is_loopback (const char *name)
   address = g_inet_address_new_from_string (host);
   if (address == NULL)
     return FALSE;
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    {
+      static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+      const guint8 *bytes = g_inet_address_to_bytes (address);
+
+      if (memcmp (bytes, mapped, sizeof mapped) == 0)
+        return bytes[12] == 127;
+    }
   return g_inet_address_get_is_loopback (address);
 }
 
