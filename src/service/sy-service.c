@@ -810,6 +810,9 @@ hash_secret_key (const char *path)
   g_autoptr(GError) error = NULL;
   gboolean changed = FALSE;
 
+  /* A missing file is for the config loader to report. */
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
   if (!sy_config_hash_secret_in_file (path, &changed, &error))
     g_warning ("remote-management.secret-key could not be hashed in %s: %s", path, error->message);
   else if (changed)
