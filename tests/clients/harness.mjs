@@ -1,6 +1,6 @@
 // harness.mjs: run the real coding CLIs (installed from npm into
 // tests/clients/node_modules by `npm ci`) against the built Switchyard with
-// the fake upstream behind it, and print TAP.
+// the fake upstream behind it, and print TAP (both with ../js/stack.mjs).
 //
 // Only loopback is allowed: when the kernel lets us, the whole test runs in
 // a new network namespace that has nothing but `lo` (so nothing can leave
