@@ -6,14 +6,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
-  isolate, cliPath, startStack, runCli, cliEnv, newHome, assertRun, describeRun, noteRequests,
+  isolate, cliPath, nodeAtLeast, startStack, runCli, cliEnv, newHome, assertRun, describeRun, noteRequests,
   test, run, assert, CLIENT_KEY, NOTE_TEXT,
 } from './harness.mjs';
 
 const netns = isolate();
 const gemini = cliPath('gemini');
+// Gemini CLI is JavaScript, and every release says engines: node >= 20.
+// Debian 12's Node is 18: then it runs with the Node 20 that npm installed
+// from package.json's optionalDependencies.
+const node = nodeAtLeast(20);
 
 const UPSTREAM_KEY = 'AIza-cli-upstream-canary-gemini-0001';
 
@@ -61,9 +65,12 @@ async function session(ctx, model, prompt, extra = []) {
     GEMINI_CLI_NO_RELAUNCH: 'true',
     // -p refuses an untrusted folder; the temp work directory is ours.
     GEMINI_CLI_TRUST_WORKSPACE: 'true',
+    // Its bundle's `#!/usr/bin/env node`, and a node it may start, are
+    // that Node too.
+    PATH: `${dirname(node.path)}:${process.env.PATH}`,
   });
   const before = (await ctx.requests()).length;
-  const r = await runCli(gemini, ['-m', model, ...extra, '-p', prompt], { env, cwd: join(home, 'work') });
+  const r = await runCli(node.path, [gemini, '-m', model, ...extra, '-p', prompt], { env, cwd: join(home, 'work') });
   const seen = (await ctx.requests()).slice(before);
   noteRequests(seen);
   return { r, seen };
@@ -91,14 +98,13 @@ test('gemini -p: a tool-use turn through Switchyard', async (ctx) => {
          `the fake's answer to the tool result (with the file's text) is not in the output: ${describeRun(r)}`);
 });
 
-// Gemini CLI is JavaScript run by this Node, and every release says
-// engines: node >= 20 (Debian 12 ships 18).
-const nodeMajor = Number(process.versions.node.split('.')[0]);
-
 run({
-  notes: [netns, gemini ? `gemini: ${gemini}` : 'gemini: not installed'],
+  notes: [netns, gemini ? `gemini: ${gemini}` : 'gemini: not installed',
+          node ? `gemini runs with: ${node.path} (Node ${node.version})` : 'gemini runs with: no Node >= 20'],
   skip: !gemini ? '@google/gemini-cli is not installed: run `npm ci` in tests/clients'
-    : nodeMajor < 20 ? `@google/gemini-cli needs Node >= 20; this is Node ${process.versions.node}` : null,
+    : !node ? `@google/gemini-cli needs Node >= 20; this is Node ${process.versions.node}, and ` +
+              `tests/clients/node_modules has no node-${process.platform}-${process.arch} that runs here ` +
+              '(package.json has it for linux x64 and arm64: run `npm ci` in tests/clients)' : null,
   setup: () => startStack(config),
   teardown: (ctx) => ctx.stop(),
 });

