@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "sy-autostart.h"
+#include "sy-autostart-launchd.h"
 
 /* Exec is the command, not this binary's path: an installed switchyard is
  * on PATH, and a path into a build tree or an old install would go stale. */
@@ -28,6 +29,9 @@ static const char entry_text[] =
 char *
 sy_autostart_get_path (void)
 {
+#ifdef __APPLE__
+  return sy_autostart_launchd_get_path (g_get_home_dir ());
+#endif
   return g_build_filename (g_get_user_config_dir (), "autostart", SY_AUTOSTART_FILE_NAME, NULL);
 }
 
@@ -38,6 +42,9 @@ sy_autostart_get_enabled (void)
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autofree char *enabled = NULL;
 
+#ifdef __APPLE__
+  return sy_autostart_launchd_get_enabled (g_get_home_dir ());
+#endif
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL))
     return FALSE;
   /* The spec's way to turn an entry off without deleting it, and GNOME's. */
@@ -54,6 +61,9 @@ sy_autostart_set_enabled (gboolean   enabled,
   g_autofree char *path = sy_autostart_get_path ();
   g_autofree char *dir = g_path_get_dirname (path);
 
+#ifdef __APPLE__
+  return sy_autostart_launchd_set_enabled (g_get_home_dir (), enabled, error);
+#endif
   if (!enabled)
     {
       if (g_unlink (path) != 0 && errno != ENOENT)

@@ -1,0 +1,32 @@
+/* sy-autostart-launchd.h: starting the app at login on macOS (a LaunchAgent)
+ *
+ * ~/Library/LaunchAgents/io.github.switchyard.Switchyard.plist, loaded by
+ * launchd at login, runs `open -b io.github.switchyard.Switchyard`: Launch
+ * Services finds the bundle wherever it is (moved, renamed, updated), and
+ * the app starts as if opened from Finder. Plain GLib file writing, so it
+ * is built and tested on every system; sy-autostart.c uses it on macOS.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define SY_AUTOSTART_LAUNCHD_LABEL "io.github.switchyard.Switchyard"
+
+/* @home/Library/LaunchAgents/io.github.switchyard.Switchyard.plist */
+char     *sy_autostart_launchd_get_path    (const char  *home);
+/* The property list written (XML, as launchd.plist(5) describes). */
+char     *sy_autostart_launchd_plist       (void);
+/* The agent is there and not turned off (Disabled = true in it). */
+gboolean  sy_autostart_launchd_get_enabled (const char  *home);
+/* Writes the agent (atomically, 0644 as launchd wants) or removes it;
+ * removing an absent one succeeds. */
+gboolean  sy_autostart_launchd_set_enabled (const char  *home,
+                                            gboolean     enabled,
+                                            GError     **error);
+
+G_END_DECLS
