@@ -912,6 +912,7 @@ test_usage (Fixture       *f,
   g_auto(HttpResponse) gemini = { 0 };
   g_auto(HttpResponse) internal = { 0 };
   g_auto(HttpResponse) local = { 0 };
+  g_auto(HttpResponse) legacy = { 0 };
   g_autoptr(JsonNode) usage = NULL;
   JsonNode *m;
 
@@ -935,11 +936,19 @@ test_usage (Fixture       *f,
   post (f, "/api/provider/openai/v1/chat/completions",
         "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &local);
   g_assert_cmpuint (local.status, ==, 200);
-  g_assert_cmpuint (fake_upstream_get_n_requests (f->amp), ==, 3);
+  /* Legacy completions go to ampcode.com without the fallback handler:
+   * the model comes from the body. */
+  post (f, "/api/provider/openai/v1/completions", "{\"model\":\"legacy-m\",\"prompt\":\"hi\"}", &legacy);
+  g_assert_cmpuint (fake_upstream_get_n_requests (f->amp), ==, 4);
 
-  usage = wait_for_usage (f, 4);
-  g_assert_cmpint (http_json_int (usage, "usage.total_requests"), ==, 4);
-  g_assert_cmpint (http_json_int (usage, "usage.failure_count"), ==, 0);
+  usage = wait_for_usage (f, 5);
+  g_assert_cmpint (http_json_int (usage, "usage.total_requests"), ==, 5);
+  m = model_usage (usage, "legacy-m");
+  g_assert_cmpint (http_json_int (m, "total_requests"), ==, 1);
+  /* The fake has no legacy route: ampcode.com's 404, a failed row. */
+  g_assert_cmpuint (legacy.status, ==, 404);
+  g_assert_true (json_node_get_boolean (http_json_at (m, "details.0.failed")));
+  g_assert_cmpint (http_json_int (usage, "usage.failure_count"), ==, 1);
 
   m = model_usage (usage, "gpt-not-here");
   g_assert_cmpint (http_json_int (m, "total_requests"), ==, 1);
