@@ -1194,14 +1194,15 @@ test_secrets_masked (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *home = g_dir_make_tmp ("sy-amp-home-XXXXXX", &error);
-  g_autofree char *amp_dir = NULL;
+  g_autofree char *local = g_build_filename (home, ".local", NULL);
+  g_autofree char *share = g_build_filename (local, "share", NULL);
+  g_autofree char *amp_dir = g_build_filename (share, "amp", NULL);
   g_autofree char *file = NULL;
   g_autofree char *masked = NULL;
   g_autofree char *by_service = NULL;
   Fixture f = { 0 };
 
   g_assert_no_error (error);
-  amp_dir = g_build_filename (home, ".local", "share", "amp", NULL);
   file = g_build_filename (amp_dir, "secrets.json", NULL);
   g_assert_cmpint (g_mkdir_with_parents (amp_dir, 0700), ==, 0);
   g_assert_true (g_file_set_contents (file, "{\"apiKey@https://ampcode.com/\": \"amp-file-canary-1357\"}", -1,
@@ -1228,11 +1229,8 @@ test_secrets_masked (void)
   g_unsetenv ("AMP_API_KEY");
   g_unlink (file);
   g_rmdir (amp_dir);
-  amp_dir = g_build_filename (home, ".local", "share", NULL);
-  g_rmdir (amp_dir);
-  g_free (amp_dir);
-  amp_dir = g_build_filename (home, ".local", NULL);
-  g_rmdir (amp_dir);
+  g_rmdir (share);
+  g_rmdir (local);
   g_rmdir (home);
 }
 
