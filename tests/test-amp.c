@@ -18,6 +18,7 @@
 #include "mgmt-test-util.h"
 #include "sy-amp.h"
 #include "sy-log.h"
+#include "sy-request-log.h"
 #include "switchyard.h"
 
 #define CLIENT_KEY   "sk-amp-client-canary-1a2b"
@@ -104,8 +105,12 @@ start_service (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
 
+  g_autofree char *usage = g_build_filename (f->dir, "usage.db", NULL);
+
   f->service = sy_service_new_from_file (f->config_path, &error);
   g_assert_no_error (error);
+  /* A real SQLite usage file, in the test's directory. */
+  sy_service_set_usage_file (f->service, usage);
   f->base = mgmt_start_service (f->service);
 }
 
@@ -585,12 +590,16 @@ test_fallback_stream (Fixture       *f,
   g_assert_cmpuint (fake_upstream_get_n_requests (f->local), ==, 0);
 }
 
+static JsonNode *wait_for_usage (Fixture *f, gint64 n);
+static JsonNode *model_usage (JsonNode *usage, const char *model);
+
 static void
 test_upstream_down (Fixture       *f,
                     gconstpointer  data)
 {
   g_auto(HttpResponse) r = { 0 };
   g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) usage = NULL;
 
   /* Nothing listens where the Amp upstream was. */
   g_clear_pointer (&f->amp, fake_upstream_free);
@@ -600,6 +609,11 @@ test_upstream_down (Fixture       *f,
   root = http_response_json (&r);
   g_assert_nonnull (strstr (http_json_string (root, "error.message"), "Amp upstream"));
   g_assert_null (strstr (r.text, AMP_KEY));
+  /* Counted as a failed request, and no longer active. */
+  g_assert_cmpuint (sy_service_get_n_active_requests (f->service), ==, 0);
+  usage = wait_for_usage (f, 1);
+  g_assert_cmpint (http_json_int (usage, "usage.failure_count"), ==, 1);
+  g_assert_true (json_node_get_boolean (http_json_at (model_usage (usage, "gpt-not-here"), "details.0.failed")));
 }
 
 static void
@@ -822,6 +836,404 @@ test_management (Fixture       *f,
   g_assert_cmpstr (fake_upstream_get_last (f->local)->path, ==, "/v1/messages");
 }
 
+/* ---------------------------------------------------------------------- */
+/* Counted like every request: usage, request log, active count           */
+
+static JsonNode *
+get_usage (Fixture *f)
+{
+  g_auto(HttpResponse) r = { 0 };
+
+  mgmt_request (f->session, f->base, "GET", "/usage", MGMT_KEY, NULL, NULL, 0, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  /* Masked labels only, never a key. */
+  g_assert_null (strstr (r.text, CLIENT_KEY));
+  g_assert_null (strstr (r.text, AMP_KEY));
+  return http_response_json (&r);
+}
+
+typedef struct
+{
+  Fixture *f;
+  gint64   n;
+} UsageWait;
+
+static gboolean
+usage_has (gpointer data)
+{
+  UsageWait *w = data;
+  g_autoptr(JsonNode) root = get_usage (w->f);
+
+  return http_json_int (root, "usage.total_requests") >= w->n;
+}
+
+/* The usage once it has @n requests (and no more come within a moment). */
+static JsonNode *
+wait_for_usage (Fixture *f,
+                gint64   n)
+{
+  UsageWait w = { f, n };
+
+  g_assert_true (http_spin_until (usage_has, &w, 5000));
+  http_spin_for (200);
+  return get_usage (f);
+}
+
+/* The usage of @model under the client key's masked label. */
+static JsonNode *
+model_usage (JsonNode   *usage,
+             const char *model)
+{
+  g_autofree char *label = sy_mask_secret (CLIENT_KEY);
+  g_autofree char *at = g_strdup_printf ("models.%s", model);
+  JsonNode *apis = http_json_at (usage, "usage.apis");
+  JsonNode *api;
+
+  /* The label has dots in it ("sk-...1a2b"): looked up by hand. */
+  g_assert_nonnull (apis);
+  api = json_object_get_member (json_node_get_object (apis), label);
+  g_assert_nonnull (api);
+  g_assert_nonnull (http_json_at (api, at));
+  return http_json_at (api, at);
+}
+
+static gboolean
+no_active (gpointer data)
+{
+  return sy_service_get_n_active_requests (((Fixture *) data)->service) == 0;
+}
+
+static void
+test_usage (Fixture       *f,
+            gconstpointer  data)
+{
+  g_auto(HttpResponse) chat = { 0 };
+  g_auto(HttpResponse) stream = { 0 };
+  g_auto(HttpResponse) gemini = { 0 };
+  g_auto(HttpResponse) internal = { 0 };
+  g_auto(HttpResponse) local = { 0 };
+  g_auto(HttpResponse) legacy = { 0 };
+  g_autoptr(JsonNode) usage = NULL;
+  JsonNode *m;
+
+  /* To ampcode.com: a whole answer (OpenAI usage 5 + 4), a Claude stream
+   * (message_start 5 in, message_delta 20 out), a Gemini answer. */
+  post (f, "/api/provider/openai/v1/chat/completions",
+        "{\"model\":\"gpt-not-here\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &chat);
+  g_assert_cmpuint (chat.status, ==, 200);
+  post (f, "/api/provider/anthropic/v1/messages",
+        "{\"model\":\"claude-not-here\",\"stream\":true,\"max_tokens\":5,"
+        "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &stream);
+  g_assert_cmpuint (stream.status, ==, 200);
+  g_assert_nonnull (strstr (stream.text, "message_delta"));
+  post (f, "/api/provider/google/v1beta/models/gem-not-here:generateContent",
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}", &gemini);
+  g_assert_cmpuint (gemini.status, ==, 200);
+  /* Amp's own API: no usage row (it is no model call). */
+  request (f, "GET", "/api/internal?x=1", CLIENT_KEY, NULL, NULL, &internal);
+  g_assert_cmpuint (internal.status, ==, 200);
+  /* Served here: the pipeline's row, as before. */
+  post (f, "/api/provider/openai/v1/chat/completions",
+        "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &local);
+  g_assert_cmpuint (local.status, ==, 200);
+  /* Legacy completions go to ampcode.com without the fallback handler:
+   * the model comes from the body. */
+  post (f, "/api/provider/openai/v1/completions", "{\"model\":\"legacy-m\",\"prompt\":\"hi\"}", &legacy);
+  g_assert_cmpuint (fake_upstream_get_n_requests (f->amp), ==, 4);
+
+  usage = wait_for_usage (f, 5);
+  g_assert_cmpint (http_json_int (usage, "usage.total_requests"), ==, 5);
+  m = model_usage (usage, "legacy-m");
+  g_assert_cmpint (http_json_int (m, "total_requests"), ==, 1);
+  /* The fake has no legacy route: ampcode.com's 404, a failed row. */
+  g_assert_cmpuint (legacy.status, ==, 404);
+  g_assert_true (json_node_get_boolean (http_json_at (m, "details.0.failed")));
+  g_assert_cmpint (http_json_int (usage, "usage.failure_count"), ==, 1);
+
+  m = model_usage (usage, "gpt-not-here");
+  g_assert_cmpint (http_json_int (m, "total_requests"), ==, 1);
+  /* The account is the Amp upstream, by its URL. */
+  g_assert_cmpstr (http_json_string (m, "details.0.source"), ==, fake_upstream_get_url (f->amp));
+  g_assert_cmpint (http_json_int (m, "details.0.tokens.input_tokens"), ==, 5);
+  g_assert_cmpint (http_json_int (m, "details.0.tokens.output_tokens"), ==, 4);
+  g_assert_false (json_node_get_boolean (http_json_at (m, "details.0.failed")));
+
+  m = model_usage (usage, "claude-not-here");
+  g_assert_cmpint (http_json_int (m, "details.0.tokens.input_tokens"), ==, 5);
+  g_assert_cmpint (http_json_int (m, "details.0.tokens.output_tokens"), ==, 20);
+
+  m = model_usage (usage, "gem-not-here");
+  g_assert_cmpint (http_json_int (m, "details.0.tokens.input_tokens"), ==, 5);
+  g_assert_cmpint (http_json_int (m, "details.0.tokens.output_tokens"), ==, 4);
+
+  m = model_usage (usage, "echo");
+  g_assert_cmpstr (http_json_string (m, "details.0.source"), !=, fake_upstream_get_url (f->amp));
+  g_assert_true (no_active (f));
+}
+
+/* The request log names the file by the X-Request-Id the client got. */
+static char *
+read_request_log (Fixture    *f,
+                  const char *id)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  g_autofree char *suffix = g_strdup_printf ("-%s.log", id);
+  const char *name;
+
+  sy_request_log_wait ();
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "request-") && g_str_has_suffix (name, suffix))
+      {
+        g_autofree char *path = g_build_filename (f->dir, name, NULL);
+        char *text = NULL;
+
+        g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+        return text;
+      }
+  return NULL;
+}
+
+static void
+test_request_log (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_auto(HttpResponse) chat = { 0 };
+  g_auto(HttpResponse) internal = { 0 };
+  g_autofree char *chat_log = NULL;
+  g_autofree char *internal_log = NULL;
+  static const char * const extra[] = { "X-Goog-Api-Key: " CLIENT_KEY, NULL };
+  const char *id;
+
+  request (f, "POST", "/api/provider/openai/v1/chat/completions?key=" CLIENT_KEY, CLIENT_KEY,
+           "{\"model\":\"gpt-not-here\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", extra, &chat);
+  g_assert_cmpuint (chat.status, ==, 200);
+  id = soup_message_headers_get_one (chat.headers, "X-Request-Id");
+  g_assert_nonnull (id);
+  chat_log = read_request_log (f, id);
+  g_assert_nonnull (chat_log);
+  /* The client's request, the call to the Amp upstream and its answer... */
+  g_assert_nonnull (strstr (chat_log, "/api/provider/openai/v1/chat/completions"));
+  g_assert_nonnull (strstr (chat_log, fake_upstream_get_url (f->amp)));
+  g_assert_nonnull (strstr (chat_log, "\"gpt-not-here\""));
+  g_assert_nonnull (strstr (chat_log, "chat.completion"));
+  /* ...and neither the client's key nor the Amp key. */
+  g_assert_null (strstr (chat_log, CLIENT_KEY));
+  g_assert_null (strstr (chat_log, AMP_KEY));
+
+  /* Amp's own API calls are recorded too. */
+  request (f, "GET", "/api/internal?x=1", CLIENT_KEY, NULL, NULL, &internal);
+  g_assert_cmpuint (internal.status, ==, 200);
+  id = soup_message_headers_get_one (internal.headers, "X-Request-Id");
+  g_assert_nonnull (id);
+  internal_log = read_request_log (f, id);
+  g_assert_nonnull (internal_log);
+  g_assert_nonnull (strstr (internal_log, "/api/internal"));
+  g_assert_nonnull (strstr (internal_log, "{\"amp\":\"/api/internal\"}"));
+  g_assert_null (strstr (internal_log, CLIENT_KEY));
+  g_assert_null (strstr (internal_log, AMP_KEY));
+}
+
+typedef struct
+{
+  GInputStream *stream;
+  GError       *error;
+  gboolean      sent;
+} Sent;
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Sent *sent = user_data;
+
+  sent->stream = soup_session_send_finish (SOUP_SESSION (source), result, &sent->error);
+  sent->sent = TRUE;
+}
+
+static gboolean
+is_sent (gpointer data)
+{
+  return ((Sent *) data)->sent;
+}
+
+static gboolean
+amp_aborted (gpointer data)
+{
+  return fake_upstream_get_n_aborted (((Fixture *) data)->amp) > 0;
+}
+
+static void
+test_active (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (f->base, "/api/provider/openai/v1/chat/completions", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = g_bytes_new_static (
+    "{\"model\":\"slow-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+    strlen ("{\"model\":\"slow-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+  g_auto(HttpResponse) done = { 0 };
+  g_autoptr(JsonNode) usage = NULL;
+  Sent sent = { 0 };
+
+  g_assert_cmpuint (sy_service_get_n_active_requests (f->service), ==, 0);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Bearer " CLIENT_KEY);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_sent, &sent);
+
+  /* The stream has begun (2 s of it to come): one active request. */
+  g_assert_true (http_spin_until (is_sent, &sent, 5000));
+  g_assert_no_error (sent.error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_cmpuint (sy_service_get_n_active_requests (f->service), ==, 1);
+
+  /* The client leaves: the upstream is cancelled, the count goes down and
+   * the row says the client went away (499, failed). */
+  g_input_stream_close (sent.stream, NULL, NULL);
+  g_clear_object (&sent.stream);
+  soup_session_abort (f->session);
+  g_assert_true (http_spin_until (amp_aborted, f, 5000));
+  g_assert_true (http_spin_until (no_active, f, 5000));
+  usage = wait_for_usage (f, 1);
+  g_assert_true (json_node_get_boolean (http_json_at (model_usage (usage, "slow-stream"), "details.0.failed")));
+
+  /* A whole stream: counted while it lasts, not after. */
+  post (f, "/api/provider/openai/v1/chat/completions",
+        "{\"model\":\"slow-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &done);
+  g_assert_cmpuint (done.status, ==, 200);
+  g_assert_nonnull (strstr (done.text, "[DONE]"));
+  g_assert_true (http_spin_until (no_active, f, 5000));
+}
+
+/* Stopping the service mid-stream ends the call to ampcode.com too. */
+static void
+test_stop_during_proxy (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (f->base, "/api/provider/openai/v1/chat/completions", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  const char *json = "{\"model\":\"slow-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  g_autoptr(GBytes) body = g_bytes_new_static (json, strlen (json));
+  Sent sent = { 0 };
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Bearer " CLIENT_KEY);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_sent, &sent);
+  g_assert_true (http_spin_until (is_sent, &sent, 5000));
+  g_assert_no_error (sent.error);
+  g_assert_cmpuint (sy_service_get_n_active_requests (f->service), ==, 1);
+
+  sy_service_stop (f->service);
+  g_clear_object (&f->service);
+  g_assert_true (http_spin_until (amp_aborted, f, 5000));
+  g_clear_object (&sent.stream);
+}
+
+/* Gemini's alt: absent or "sse" streams SSE, anything else one JSON array
+ * of the chunks; either way the answer is rewritten for Amp. */
+static void
+test_gemini_alt (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_auto(HttpResponse) json = { 0 };
+  g_auto(HttpResponse) sse = { 0 };
+  g_auto(HttpResponse) think = { 0 };
+  g_auto(HttpResponse) think_sse = { 0 };
+  g_auto(HttpResponse) proxied = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) think_root = NULL;
+  JsonArray *chunks;
+  const char *body = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}";
+
+  /* Mapped to "echo": every chunk of the array names the model Amp asked for. */
+  post (f, "/api/provider/google/v1beta/models/gpt-amp-smart:streamGenerateContent?alt=json", body, &json);
+  g_assert_cmpuint (json.status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (json.headers, NULL), ==, "application/json");
+  root = http_response_json (&json);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (root));
+  chunks = json_node_get_array (root);
+  g_assert_cmpuint (json_array_get_length (chunks), >, 1);
+  for (guint i = 0; i < json_array_get_length (chunks); i++)
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (chunks, i), "modelVersion"),
+                     ==, "gpt-amp-smart");
+  g_assert_null (strstr (json.text, "\"echo\""));
+  g_assert_cmpstr (fake_upstream_get_last (f->local)->path, ==, "/v1/chat/completions");
+
+  /* alt=sse: the same chunks as events. */
+  post (f, "/api/provider/google/v1beta/models/gpt-amp-smart:streamGenerateContent?alt=sse", body, &sse);
+  g_assert_cmpuint (sse.status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (sse.headers, NULL), ==, "text/event-stream");
+  g_assert_nonnull (strstr (sse.text, "data: {"));
+  g_assert_nonnull (strstr (sse.text, "\"modelVersion\":\"gpt-amp-smart\""));
+  g_assert_null (strstr (sse.text, "\"echo\""));
+
+  /* Not Claude's thoughts: left out of the array as of the events. */
+  post (f, "/api/provider/google/v1beta/models/think-a:streamGenerateContent?alt=json", body, &think);
+  g_assert_cmpuint (think.status, ==, 200);
+  think_root = http_response_json (&think);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (think_root));
+  g_assert_null (strstr (think.text, "\"thought\""));
+  g_assert_nonnull (strstr (think.text, "\"text\""));
+  post (f, "/api/provider/google/v1beta/models/think-a:streamGenerateContent", body, &think_sse);
+  g_assert_cmpuint (think_sse.status, ==, 200);
+  g_assert_nonnull (strstr (think_sse.text, "data: {"));
+  g_assert_null (strstr (think_sse.text, "\"thought\""));
+
+  /* To ampcode.com: alt as the client gave it, the ?key= left out. */
+  post (f, "/api/provider/google/v1beta/models/gem-not-here:streamGenerateContent?alt=json&key=" CLIENT_KEY,
+        body, &proxied);
+  g_assert_cmpuint (proxied.status, ==, 200);
+  g_assert_cmpstr (fake_upstream_get_last (f->amp)->path, ==,
+                   "/api/provider/google/v1beta/models/gem-not-here:streamGenerateContent");
+  g_assert_cmpstr (fake_upstream_get_last (f->amp)->query, ==, "alt=json");
+}
+
+/* Amp's keys from outside the config never reach a log line. */
+static void
+test_secrets_masked (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = g_dir_make_tmp ("sy-amp-home-XXXXXX", &error);
+  g_autofree char *local = g_build_filename (home, ".local", NULL);
+  g_autofree char *share = g_build_filename (local, "share", NULL);
+  g_autofree char *amp_dir = g_build_filename (share, "amp", NULL);
+  g_autofree char *file = NULL;
+  g_autofree char *masked = NULL;
+  g_autofree char *by_service = NULL;
+  Fixture f = { 0 };
+
+  g_assert_no_error (error);
+  file = g_build_filename (amp_dir, "secrets.json", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (amp_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, "{\"apiKey@https://ampcode.com/\": \"amp-file-canary-1357\"}", -1,
+                                      NULL));
+  g_setenv ("AMP_API_KEY", "amp-env-canary-2468", TRUE);
+
+  sy_log_clear_secrets ();
+  masked = sy_log_mask_secrets ("env amp-env-canary-2468 file amp-file-canary-1357");
+  g_assert_nonnull (strstr (masked, "amp-file-canary-1357"));   /* not yet known */
+  g_clear_pointer (&masked, g_free);
+  sy_amp_register_secrets (home);
+  masked = sy_log_mask_secrets ("env amp-env-canary-2468 file amp-file-canary-1357");
+  g_assert_null (strstr (masked, "amp-env-canary-2468"));
+  g_assert_null (strstr (masked, "amp-file-canary-1357"));
+  g_assert_nonnull (strstr (masked, "env "));
+
+  /* A service registers the environment's key when it loads its config. */
+  sy_log_clear_secrets ();
+  fixture_setup (&f, NULL);
+  by_service = sy_log_mask_secrets ("sent amp-env-canary-2468 upstream");
+  g_assert_null (strstr (by_service, "amp-env-canary-2468"));
+  fixture_teardown (&f, NULL);
+
+  g_unsetenv ("AMP_API_KEY");
+  g_unlink (file);
+  g_rmdir (amp_dir);
+  g_rmdir (share);
+  g_rmdir (local);
+  g_rmdir (home);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -852,6 +1264,13 @@ main (int   argc,
   g_test_add ("/amp/pages", Fixture, NULL, fixture_setup, test_pages, fixture_teardown);
   g_test_add ("/amp/loopback-only", Fixture, "#all\n  restrict-management-to-localhost: true\n", fixture_setup, test_loopback_only, fixture_teardown);
   g_test_add ("/amp/management", Fixture, NULL, fixture_setup, test_management, fixture_teardown);
+  g_test_add ("/amp/usage", Fixture, NULL, fixture_setup, test_usage, fixture_teardown);
+  g_test_add ("/amp/request-log", Fixture, "request-log: true\nlogs-dir: \".\"\n", fixture_setup,
+              test_request_log, fixture_teardown);
+  g_test_add ("/amp/gemini-alt", Fixture, maps, fixture_setup, test_gemini_alt, fixture_teardown);
+  g_test_add_func ("/amp/secrets-masked", test_secrets_masked);
+  g_test_add ("/amp/active", Fixture, NULL, fixture_setup, test_active, fixture_teardown);
+  g_test_add ("/amp/stop-during-proxy", Fixture, NULL, fixture_setup, test_stop_during_proxy, fixture_teardown);
 
   return g_test_run ();
 }

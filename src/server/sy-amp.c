@@ -16,7 +16,10 @@
 #include <string.h>
 
 #include "sy-amp.h"
+#include "sy-codec.h"
+#include "sy-log.h"
 #include "sy-pipeline.h"
+#include "sy-usage-sniff.h"
 
 /* ---------------------------------------------------------------------- */
 /* Routes                                                                  */
@@ -333,6 +336,20 @@ sy_amp_upstream_key (SyConfig   *config,
   return key_from_secrets (home);
 }
 
+void
+sy_amp_register_secrets (const char *home)
+{
+  g_autofree char *env = non_empty (g_getenv ("AMP_API_KEY"));
+  g_autofree char *file = key_from_secrets (home);
+
+  /* The config's keys are registered with the rest of the config; these
+   * two live outside it and would otherwise reach a log line unmasked. */
+  if (env != NULL)
+    sy_log_add_secret (env);
+  if (file != NULL)
+    sy_log_add_secret (file);
+}
+
 char *
 sy_amp_filter_beta (const char *value)
 {
@@ -363,6 +380,7 @@ typedef struct
   char     *requested;
   gboolean  suppress;
   gboolean  sse;
+  gboolean  json_stream; /* Gemini ?alt=json: "[", then one chunk per write, "]" */
   GString  *partial;    /* the SSE event not yet complete */
   GArray   *dropped;    /* guint: Claude content block indexes left out */
 } AmpSink;
@@ -641,6 +659,7 @@ amp_sink_begin (SySink     *sink,
   AmpSink *self = (AmpSink *) sink;
 
   self->sse = content_type != NULL && strstr (content_type, "event-stream") != NULL;
+  self->json_stream = !self->sse && content_type != NULL && strstr (content_type, "json") != NULL;
   self->inner->vtable->begin (self->inner, status, content_type);
 }
 
@@ -662,6 +681,22 @@ amp_sink_write (SySink     *sink,
   AmpSink *self = (AmpSink *) sink;
   char *end;
 
+  if (self->json_stream && len > 0 && data[0] == '{')
+    {
+      g_autoptr(JsonNode) node = sy_json_parse (data, len, NULL);
+
+      /* The pipeline writes each chunk of the array whole: rewritten like
+       * the same chunk in an SSE stream (the "[", ",\n" and "]" pass). */
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_autofree char *text = NULL;
+
+          rewrite_object (self, json_node_get_object (node));
+          text = json_to_string (node, FALSE);
+          self->inner->vtable->write (self->inner, text, strlen (text));
+          return;
+        }
+    }
   if (!self->sse)
     {
       self->inner->vtable->write (self->inner, data, len);
@@ -753,17 +788,41 @@ sy_amp_sink_free (SySink *sink)
 /* ---------------------------------------------------------------------- */
 /* The reverse proxy                                                       */
 
-typedef struct
+/* Bytes of a whole (not streamed) answer kept to read its usage from. */
+#define SNIFF_LIMIT (4 * 1024 * 1024)
+
+struct _SyAmpProxy
 {
   SoupServerMessage *msg;
   SyHttpTransfer    *transfer;
+  SyConfig          *config;
   gulong             finished_id;
   gulong             wrote_id;
   gsize              pending;
   gboolean           began;
   gboolean           done;
   gboolean           sse;
-} Proxy;
+  /* Counting it (SyAmpProxyRecord) */
+  SyUsageStore      *usage;
+  SyRequestLog      *log;
+  char              *model;
+  char              *client_key;
+  char              *account;      /* the upstream URL: the usage row's account */
+  SyFormat           format;
+  SyIrUsage          tokens;
+  GString           *sniffed;      /* the SSE event not yet complete, or the whole answer */
+  gboolean           sniff_full;   /* past SNIFF_LIMIT: no usage from this answer */
+  gint64             began_us;     /* monotonic */
+  gint64             began_real;
+  gint64             first_byte;
+  guint              status;       /* for the usage row */
+  gboolean           recorded;
+  void             (*finished) (SyAmpProxy *proxy,
+                                gpointer    data);
+  gpointer           finished_data;
+};
+
+typedef SyAmpProxy Proxy;
 
 static gboolean
 skip_request_header (const char *name)
@@ -807,15 +866,238 @@ collect_header (const char *name,
 }
 
 static void
+add_header_line (const char *name,
+                 const char *value,
+                 gpointer    user_data)
+{
+  g_ptr_array_add (user_data, g_strdup_printf ("%s: %s", name, value));
+}
+
+/* -- Usage read from the answer as it passes ------------------------------ */
+
+static void
+sniff_node (Proxy    *self,
+            JsonNode *node)
+{
+  /* Gemini's ?alt=json stream is one array of the chunks an SSE stream
+   * would have sent one by one. */
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *list = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        sy_usage_sniff (self->format, json_array_get_element (list, i), &self->tokens);
+      return;
+    }
+  sy_usage_sniff (self->format, node, &self->tokens);
+}
+
+static void
+sniff_data (Proxy      *self,
+            const char *data,
+            gsize       len)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (!sy_usage_sniff_worth_parsing (data, len))
+    return;
+  node = sy_json_parse (data, len, NULL);
+  if (node != NULL)
+    sniff_node (self, node);
+}
+
+/* One SSE event: its data lines joined. */
+static void
+sniff_event (Proxy      *self,
+             const char *event)
+{
+  g_auto(GStrv) lines = g_strsplit (event, "\n", -1);
+  g_autoptr(GString) data = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *value;
+
+      if (!g_str_has_prefix (lines[i], "data:"))
+        continue;
+      value = lines[i] + 5;
+      if (*value == ' ')
+        value++;
+      if (data->len > 0)
+        g_string_append_c (data, '\n');
+      g_string_append (data, value);
+    }
+  if (data->len > 0 && strcmp (data->str, "[DONE]") != 0)
+    sniff_data (self, data->str, data->len);
+}
+
+static void
+sniff_chunk (Proxy      *self,
+             const char *data,
+             gsize       len)
+{
+  char *end;
+
+  if (self->usage == NULL || self->sniff_full)
+    return;
+  if (!self->sse)
+    {
+      if (self->sniffed->len + len > SNIFF_LIMIT)
+        {
+          self->sniff_full = TRUE;
+          g_string_truncate (self->sniffed, 0);
+          return;
+        }
+      g_string_append_len (self->sniffed, data, (gssize) len);
+      return;
+    }
+  /* Events end with a blank line, in whichever line ending. */
+  for (gsize i = 0; i < len; i++)
+    if (data[i] != '\r')
+      g_string_append_c (self->sniffed, data[i]);
+  while ((end = strstr (self->sniffed->str, "\n\n")) != NULL)
+    {
+      g_autofree char *event = g_strndup (self->sniffed->str, end - self->sniffed->str);
+
+      g_string_erase (self->sniffed, 0, end - self->sniffed->str + 2);
+      sniff_event (self, event);
+    }
+  /* One event this long is no usage report. */
+  if (self->sniffed->len > SNIFF_LIMIT)
+    g_string_truncate (self->sniffed, 0);
+}
+
+static gint64
+known (gint64 value)
+{
+  return value == SY_IR_UNSET ? 0 : value;
+}
+
+static void
+record_usage (Proxy *self)
+{
+  SyUsageRecord record = { 0 };
+  g_autofree char *key_id = NULL;
+  g_autofree char *key_label = NULL;
+
+  if (self->recorded)
+    return;
+  self->recorded = TRUE;
+  if (self->usage == NULL || !self->config->usage_statistics_enabled)
+    return;
+  if (!self->sse && !self->sniff_full && self->sniffed->len > 0)
+    sniff_data (self, self->sniffed->str, self->sniffed->len);
+  else if (self->sse && self->sniffed->len > 0)
+    sniff_event (self, self->sniffed->str);
+
+  if (self->client_key != NULL)
+    {
+      key_id = sy_usage_key_id (self->client_key);
+      key_label = sy_mask_secret (self->client_key);
+    }
+  else   /* an open proxy: the route, as the pipeline labels it */
+    key_label = g_strdup_printf ("%s %s", soup_server_message_get_method (self->msg),
+                                 g_uri_get_path (soup_server_message_get_uri (self->msg)));
+
+  record.time_us = self->began_real;
+  record.key_id = key_id;
+  record.key_label = key_label;
+  record.account_id = self->account;
+  record.provider = (char *) "amp";
+  record.model_asked = self->model;
+  record.model_served = self->model;
+  record.client_format = (char *) sy_format_to_string (self->format);
+  record.upstream_format = (char *) sy_format_to_string (self->format);
+  record.stream = self->sse;
+  record.status = self->status;
+  record.latency_us = g_get_monotonic_time () - self->began_us;
+  record.ttfb_us = self->first_byte ? self->first_byte - self->began_us : 0;
+  record.input_tokens = known (self->tokens.input_tokens);
+  record.output_tokens = known (self->tokens.output_tokens);
+  record.cached_tokens = known (self->tokens.cached_tokens);
+  record.reasoning_tokens = known (self->tokens.reasoning_tokens);
+  sy_usage_store_add (self->usage, &record);
+}
+
+/* The record goes to the writer when the config keeps it (request-log, or
+ * a failure), as the server's own records do. */
+static void
+finish_log (Proxy *self)
+{
+  SyRequestLog *log = g_steal_pointer (&self->log);
+  SyRequestLogConfig cfg;
+
+  if (log == NULL)
+    return;
+  if (!self->config->request_log && !sy_request_log_is_failure (log))
+    {
+      sy_request_log_free (log);
+      return;
+    }
+  sy_request_log_config_init (&cfg, self->config);
+  sy_request_log_finish (log, &cfg);
+  sy_request_log_config_clear (&cfg);
+}
+
+static void
+log_client_response (Proxy *self)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+
+  if (self->log == NULL)
+    return;
+  soup_message_headers_foreach (soup_server_message_get_response_headers (self->msg), add_header_line, lines);
+  g_ptr_array_add (lines, NULL);
+  sy_request_log_client_response (self->log, soup_server_message_get_status (self->msg),
+                                  (const char * const *) lines->pdata);
+}
+
+static void
 proxy_free (Proxy *self)
 {
   g_clear_signal_handler (&self->finished_id, self->msg);
   g_clear_signal_handler (&self->wrote_id, self->msg);
   if (self->transfer != NULL && !self->done)
-    sy_http_transfer_cancel (self->transfer);
+    {
+      /* The client went away (or the server stopped) before the answer ended. */
+      g_info ("amp upstream: the client left before the answer ended; transfer cancelled");
+      self->status = 499;
+      if (self->log != NULL)
+        sy_request_log_upstream_error (self->log, "the client left before the answer ended");
+      sy_http_transfer_cancel (self->transfer);
+    }
+  record_usage (self);
+  finish_log (self);
   g_clear_pointer (&self->transfer, sy_http_transfer_unref);
+  if (self->finished != NULL)
+    self->finished (self, self->finished_data);
+  g_clear_object (&self->usage);
+  g_string_free (self->sniffed, TRUE);
+  g_free (self->model);
+  g_free (self->client_key);
+  g_free (self->account);
+  g_clear_pointer (&self->config, sy_config_unref);
   g_clear_object (&self->msg);
   g_free (self);
+}
+
+/* Answers @self's message itself: the upstream could not be reached. */
+static void
+respond_unreachable (Proxy      *self,
+                     const char *reason)
+{
+  g_autofree char *message = g_strdup_printf ("The Amp upstream could not be reached: %s", reason);
+  g_autofree char *body = sy_format_error_body (SY_FORMAT_OPENAI, 502, message, "upstream_error", NULL);
+
+  self->status = 502;
+  soup_server_message_set_status (self->msg, 502, NULL);
+  soup_server_message_set_response (self->msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+  if (self->log != NULL)
+    {
+      sy_request_log_upstream_error (self->log, reason);
+      log_client_response (self);
+      sy_request_log_client_append (self->log, body, strlen (body));
+    }
 }
 
 static void
@@ -829,6 +1111,8 @@ on_proxy_response (SyHttpTransfer *transfer,
   const char *type = sy_http_transfer_get_content_type (transfer);
 
   self->began = TRUE;
+  self->first_byte = g_get_monotonic_time ();
+  self->status = status;
   self->sse = type != NULL && strstr (type, "event-stream") != NULL;
   soup_server_message_set_status (self->msg, status, NULL);
   for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
@@ -840,6 +1124,11 @@ on_proxy_response (SyHttpTransfer *transfer,
     }
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
   soup_message_body_set_accumulate (soup_server_message_get_response_body (self->msg), FALSE);
+  if (self->log != NULL)
+    {
+      sy_request_log_upstream_response (self->log, status, (const char * const *) lines);
+      log_client_response (self);
+    }
   soup_server_message_unpause (self->msg);
 }
 
@@ -852,6 +1141,12 @@ on_proxy_data (SyHttpTransfer *transfer,
   Proxy *self = user_data;
 
   self->pending += len;
+  sniff_chunk (self, data, len);
+  if (self->log != NULL)
+    {
+      sy_request_log_upstream_append (self->log, data, len);
+      sy_request_log_client_append (self->log, data, len);
+    }
   soup_message_body_append (soup_server_message_get_response_body (self->msg), SOUP_MEMORY_COPY, data, len);
   soup_server_message_unpause (self->msg);
   /* A slow client: let the upstream wait rather than buffer without end. */
@@ -869,18 +1164,18 @@ on_proxy_done (SyHttpTransfer *transfer,
   self->done = TRUE;
   if (error != NULL && !self->began)
     {
-      g_autofree char *message = g_strdup_printf ("The Amp upstream could not be reached: %s", error->message);
-      g_autofree char *body = sy_format_error_body (SY_FORMAT_OPENAI, 502, message, "upstream_error", NULL);
-
       g_message ("amp upstream: %s", error->message);
-      soup_server_message_set_status (self->msg, 502, NULL);
-      soup_server_message_set_response (self->msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+      respond_unreachable (self, error->message);
       soup_server_message_unpause (self->msg);
       return;
     }
   if (error != NULL)
     {
       g_message ("amp upstream broke off its answer: %s", error->message);
+      /* Counted as failed, like a pipeline stream that breaks off. */
+      self->status = 502;
+      if (self->log != NULL)
+        sy_request_log_upstream_error (self->log, error->message);
       if (self->sse)
         {
           /* Said the way a stream says things, so the client can tell. */
@@ -890,6 +1185,8 @@ on_proxy_done (SyHttpTransfer *transfer,
 
           soup_message_body_append (soup_server_message_get_response_body (self->msg), SOUP_MEMORY_COPY,
                                     event, strlen (event));
+          if (self->log != NULL)
+            sy_request_log_client_append (self->log, event, strlen (event));
         }
     }
   soup_message_body_complete (soup_server_message_get_response_body (self->msg));
@@ -935,13 +1232,42 @@ forwarded_query (const char *query)
   return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
 }
 
+/* The body's "model", for a usage row. */
+static char *
+body_model (GBytes *body)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (body == NULL || g_bytes_get_size (body) == 0)
+    return NULL;
+  node = sy_json_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (node), "model", NULL));
+}
+
 void
+sy_amp_proxy_cancel (SyAmpProxy *self)
+{
+  if (self->transfer == NULL || self->done)
+    return;
+  self->done = TRUE;
+  self->status = 499;
+  if (self->log != NULL)
+    sy_request_log_upstream_error (self->log, "the server stopped before the answer ended");
+  /* No callback comes after this: the message is not touched again. */
+  sy_http_transfer_cancel (self->transfer);
+  record_usage (self);
+}
+
+SyAmpProxy *
 sy_amp_proxy (SyHttpClient      *http,
               SyConfig          *config,
               SoupServerMessage *msg,
               const char        *path,
               GBytes            *body,
-              const char        *client_key)
+              const char        *client_key,
+              SyAmpProxyRecord  *record)
 {
   static const SyHttpCallbacks callbacks = {
     .response = on_proxy_response,
@@ -978,21 +1304,38 @@ sy_amp_proxy (SyHttpClient      *http,
 
   self = g_new0 (Proxy, 1);
   self->msg = g_object_ref (msg);
+  self->config = sy_config_ref (config);
+  self->began_us = g_get_monotonic_time ();
+  self->began_real = g_get_real_time ();
+  self->sniffed = g_string_new (NULL);
+  sy_ir_usage_init (&self->tokens);
+  if (record != NULL)
+    {
+      self->usage = record->usage ? g_object_ref (record->usage) : NULL;
+      self->log = g_steal_pointer (&record->log);
+      self->format = record->format;
+      self->finished = record->finished;
+      self->finished_data = record->finished_data;
+      if (self->usage != NULL)
+        self->model = record->model ? g_strdup (record->model) : body_model (body);
+    }
+  self->client_key = g_strdup (client_key);
+  self->account = g_strdup (base);
+  /* The log masks the key in the Authorization and X-Api-Key lines. */
+  if (self->log != NULL)
+    sy_request_log_upstream_request (self->log, url, info.headers, info.body);
   /* The path only: the query may hold what a web page passes along. */
   g_debug ("amp upstream: %s %s%s", method, base, path);
   self->transfer = sy_http_client_start (http, &info, &callbacks, self, &error);
   if (self->transfer == NULL)
     {
-      g_autofree char *message = g_strdup_printf ("The Amp upstream could not be reached: %s", error->message);
-      g_autofree char *reply = sy_format_error_body (SY_FORMAT_OPENAI, 502, message, "upstream_error", NULL);
-
       self->done = TRUE;
-      soup_server_message_set_status (msg, 502, NULL);
-      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply, strlen (reply));
+      respond_unreachable (self, error->message);
       proxy_free (self);
-      return;
+      return NULL;
     }
   self->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_proxy_finished), self);
   self->wrote_id = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_proxy_wrote), self);
   soup_server_message_pause (msg);
+  return self;
 }

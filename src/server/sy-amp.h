@@ -14,9 +14,12 @@
 #include <libsoup/soup.h>
 
 #include "sy-config.h"
+#include "sy-format.h"
 #include "sy-http-client.h"
 #include "sy-registry.h"
+#include "sy-request-log.h"
 #include "sy-sink.h"
+#include "sy-usage.h"
 
 G_BEGIN_DECLS
 
@@ -80,14 +83,46 @@ SySink        *sy_amp_sink_new          (SySink       *inner,
                                          gboolean      suppress_thinking);
 void           sy_amp_sink_free         (SySink       *sink);
 
+/* A call on its way to the upstream. */
+typedef struct _SyAmpProxy SyAmpProxy;
+
+/* How a call to the upstream is counted, like every other request. */
+typedef struct
+{
+  SyUsageStore *usage;        /* a usage row (model calls); NULL: none */
+  SyRequestLog *log;          /* taken: the call's record, the client's request
+                               * already in it; NULL: not recorded */
+  const char   *model;        /* the model asked for; NULL: the body's "model" */
+  SyFormat      format;       /* the client's format: where the answer reports tokens */
+  /* Called once, when the call is over (answered, failed or the client
+   * gone): the server's count of active requests. */
+  void        (*finished)      (SyAmpProxy *proxy,
+                                gpointer    data);
+  gpointer      finished_data;
+} SyAmpProxyRecord;
+
 /* Reverse-proxies @msg (paused here, answered when the upstream is) to
  * the upstream at @path (and the message's query) with @body, the client's
- * keys swapped for the upstream key. */
-void           sy_amp_proxy             (SyHttpClient      *http,
+ * keys swapped for the upstream key. @record may be NULL. Usage rows say
+ * provider "amp" and account @config's upstream URL; their status is the
+ * upstream's, 502 when it cannot be reached, 499 when the client left first.
+ * Returns the call, valid until @record's finished() (NULL when it is over
+ * already: the upstream could not be asked). */
+SyAmpProxy    *sy_amp_proxy             (SyHttpClient      *http,
                                          SyConfig          *config,
                                          SoupServerMessage *msg,
                                          const char        *path,
                                          GBytes            *body,
-                                         const char        *client_key);
+                                         const char        *client_key,
+                                         SyAmpProxyRecord  *record);
+
+/* The server stops: the call to the upstream ends now, and nothing more
+ * is written to the message (whose connection is gone). */
+void           sy_amp_proxy_cancel      (SyAmpProxy        *proxy);
+
+/* Registers the Amp key the environment or Amp's secrets.json under @home
+ * (NULL: the user's home) holds with the log's masker (sy_log_add_secret),
+ * so that no log line shows it. */
+void           sy_amp_register_secrets  (const char        *home);
 
 G_END_DECLS

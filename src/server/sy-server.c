@@ -40,6 +40,7 @@ struct _SyServer
   guint         port;
   gboolean      listening;
   GPtrArray    *sinks;        /* SoupSink*: requests with a pipeline */
+  GPtrArray    *proxies;      /* SyAmpProxy*: Amp calls to the Amp upstream */
 };
 
 G_DEFINE_FINAL_TYPE (SyServer, sy_server, G_TYPE_OBJECT)
@@ -201,6 +202,44 @@ finish_request_log (SyServer     *server,
   sy_request_log_config_init (&cfg, config);
   sy_request_log_finish (log, &cfg);
   sy_request_log_config_clear (&cfg);
+}
+
+/* An Amp call to the Amp upstream: counted active until it is over. */
+static void
+on_amp_proxy_finished (SyAmpProxy *proxy,
+                       gpointer    data)
+{
+  SyServer *self = data;
+
+  g_ptr_array_remove_fast (self->proxies, proxy);
+  g_object_unref (self);
+}
+
+static void
+start_amp_proxy (SyServer          *self,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GBytes            *body,
+                 const char        *client_key,
+                 SyFormat           format,
+                 const char        *model,
+                 gboolean           model_call,
+                 SyRequestLog      *log)
+{
+  SyAmpProxyRecord record = { 0 };
+  SyAmpProxy *proxy;
+
+  /* Model calls make usage rows; Amp's own API and pages do not. */
+  record.usage = model_call ? self->usage : NULL;
+  record.log = log;
+  record.model = model;
+  record.format = format;
+  record.finished = on_amp_proxy_finished;
+  record.finished_data = g_object_ref (self);
+  proxy = sy_amp_proxy (self->http, sy_registry_get_config (self->registry), msg, path, body, client_key,
+                        &record);
+  if (proxy != NULL)
+    g_ptr_array_add (self->proxies, proxy);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -820,9 +859,9 @@ handle_generate (SyServer          *self,
         {
         case SY_AMP_SERVE_PROXY:
           g_debug ("[%s] amp: %s is not served here: to the Amp upstream", request_id, preq.model);
+          start_amp_proxy (self, msg, g_uri_get_path (soup_server_message_get_uri (msg)), raw, request->api_key,
+                           route->format, preq.model, TRUE, g_steal_pointer (&log));
           sy_pipeline_request_clear (&preq);
-          sy_amp_proxy (self->http, sy_registry_get_config (self->registry), msg,
-                        g_uri_get_path (soup_server_message_get_uri (msg)), raw, request->api_key);
           return;
         case SY_AMP_SERVE_MAPPED:
           g_debug ("[%s] amp: %s served as %s", request_id, preq.model, mapped);
@@ -1066,8 +1105,12 @@ handle_request (SoupServer        *server,
         }
       {
         g_autoptr(GBytes) raw = g_byte_array_free_to_bytes (g_steal_pointer (&request->body));
+        g_autofree char *id = g_strdup_printf ("%08x", g_random_int ());
 
-        sy_amp_proxy (self->http, config, msg, path, raw, request->api_key);
+        /* Recorded like the model calls (the request log, the active count). */
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Request-Id", id);
+        start_amp_proxy (self, msg, path, raw, request->api_key, route->format, NULL,
+                         route->amp == SY_AMP_ROUTE_PROVIDER, begin_request_log (self, msg, raw, id));
       }
       break;
 
@@ -1179,8 +1222,9 @@ sy_server_finalize (GObject *object)
   SyServer *self = SY_SERVER (object);
 
   /* Every sink holds a reference: none can be left. */
-  g_assert (self->sinks->len == 0);
+  g_assert (self->sinks->len == 0 && self->proxies->len == 0);
   g_ptr_array_unref (self->sinks);
+  g_ptr_array_unref (self->proxies);
 
   G_OBJECT_CLASS (sy_server_parent_class)->finalize (object);
 }
@@ -1198,6 +1242,7 @@ static void
 sy_server_init (SyServer *self)
 {
   self->sinks = g_ptr_array_new ();
+  self->proxies = g_ptr_array_new ();
 }
 
 SyServer *
@@ -1330,6 +1375,8 @@ sy_server_disconnect (SyServer *self)
           sy_pipeline_cancel (sink->pipeline);
         }
     }
+  for (guint i = 0; i < self->proxies->len; i++)
+    sy_amp_proxy_cancel (g_ptr_array_index (self->proxies, i));
   soup_server_disconnect (self->soup);
   self->listening = FALSE;
 }
@@ -1355,5 +1402,5 @@ sy_server_get_host (SyServer *self)
 guint
 sy_server_get_n_active (SyServer *self)
 {
-  return self->sinks->len;
+  return self->sinks->len + self->proxies->len;
 }

@@ -16,6 +16,7 @@
 
 #include <glib/gstdio.h>
 
+#include "sy-amp.h"
 #include "sy-auth-dir.h"
 #include "sy-auth-files.h"
 #include "sy-config-edit.h"
@@ -147,6 +148,8 @@ register_secrets (SyConfig *config)
           sy_log_add_secret (json_node_get_string (value));
       }
   }
+  /* ...and the ones Amp keeps itself (AMP_API_KEY, its secrets.json). */
+  sy_amp_register_secrets (NULL);
 }
 
 static void
