@@ -976,20 +976,32 @@ static char *
 read_request_log (Fixture    *f,
                   const char *id)
 {
-  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
   g_autofree char *suffix = g_strdup_printf ("-%s.log", id);
-  const char *name;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-  sy_request_log_wait ();
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_prefix (name, "request-") && g_str_has_suffix (name, suffix))
-      {
-        g_autofree char *path = g_build_filename (f->dir, name, NULL);
-        char *text = NULL;
+  /* The client may have its answer a moment before the server has
+   * finished the call (and queued its log): wait for it. */
+  do
+    {
+      g_autoptr(GDir) dir = NULL;
+      const char *name;
 
-        g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-        return text;
-      }
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      sy_request_log_wait ();
+      dir = g_dir_open (f->dir, 0, NULL);
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_prefix (name, "request-") && g_str_has_suffix (name, suffix))
+          {
+            g_autofree char *path = g_build_filename (f->dir, name, NULL);
+            char *text = NULL;
+
+            g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+            return text;
+          }
+      g_usleep (10 * 1000);
+    }
+  while (g_get_monotonic_time () < deadline);
   return NULL;
 }
 
