@@ -870,6 +870,15 @@ test_tools (Fixture       *f,
     }
   g_assert_false (gtk_widget_get_sensitive (app_test_find (named (f, "claude-code"), GTK_TYPE_BUTTON,
                                                            "Disconnect")));
+  /* Below the list: what tools calling from their vendor's servers need. */
+  {
+    GtkWidget *note = named (f, "tools_remote_note");
+    const char *text = gtk_label_get_text (GTK_LABEL (note));
+
+    g_assert_true (gtk_widget_get_mapped (note));
+    g_assert_nonnull (strstr (text, "Cursor"));
+    g_assert_nonnull (strstr (text, "127.0.0.1"));
+  }
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   g_assert_true (g_file_set_contents (path, claude_settings, -1, NULL));
