@@ -863,6 +863,7 @@ main (int   argc,
   gboolean no_browser = FALSE;
   gboolean device = FALSE;
   gboolean list_accounts = FALSE;
+  gboolean gapplication_service = FALSE;
   g_autofree char *login = NULL;
   g_autofree char *logout = NULL;
   g_autofree char *project = NULL;
@@ -898,6 +899,9 @@ main (int   argc,
     { "import-auth", 0, 0, G_OPTION_ARG_FILENAME, &import_auth, N_("Import CLIProxyAPI auth files (*.json) from a directory as logins"), N_("DIR") },
     { "export-auth", 0, 0, G_OPTION_ARG_FILENAME, &export_auth, N_("Write every login as a CLIProxyAPI auth file into a directory (plain-text tokens)"), N_("DIR") },
     { "diagnostics", 0, 0, G_OPTION_ARG_FILENAME, &diagnostics, N_("Write a diagnostics bundle (versions, config and accounts with secrets masked, recent log) and exit"), N_("FILE.zip") },
+    /* GApplication's own: the session bus starts the app so (its service
+     * file, for the DBusActivatable desktop entry). Handed on to it. */
+    { "gapplication-service", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &gapplication_service, NULL, NULL },
     { NULL }
   };
 
@@ -1009,10 +1013,18 @@ main (int   argc,
 #if HAVE_GUI
   if (!headless)
     {
-      int status = sy_application_run (service, argc, argv);
+      char *app_argv[] = { argv[0], gapplication_service ? (char *) "--gapplication-service" : NULL, NULL };
+      int status = sy_application_run (service, gapplication_service ? 2 : 1, app_argv);
 
       if (status >= 0)
         return status;
+      /* Started by the bus to show the app, where there is nothing to
+       * show it on: a proxy nobody asked for would be left running. */
+      if (gapplication_service)
+        {
+          print_error ("%s", _("no display to start the desktop app on"));
+          return 1;
+        }
     }
 #else
   if (!headless)

@@ -531,6 +531,28 @@ test_autostart (Fixture       *f,
   g_clear_pointer (&text, g_free);
   text = g_key_file_get_string (entry, "Desktop Entry", "Type", &error);
   g_assert_cmpstr (text, ==, "Application");
+  {
+    /* The same app as the installed desktop entry: its name, comment,
+     * icon and command. */
+    g_autofree char *installed_path = g_test_build_filename (G_TEST_DIST, "..", "data",
+                                                              "io.github.switchyard.Switchyard.desktop.in",
+                                                              NULL);
+    g_autoptr(GKeyFile) installed = g_key_file_new ();
+    static const char * const keys[] = { "Name", "Comment", "Icon", "Exec" };
+
+    g_assert_true (g_key_file_load_from_file (installed, installed_path, G_KEY_FILE_NONE, &error));
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      {
+        g_autofree char *ours = g_key_file_get_string (entry, "Desktop Entry", keys[i], &error);
+        g_autofree char *theirs = NULL;
+
+        g_assert_no_error (error);
+        theirs = g_key_file_get_string (installed, "Desktop Entry", keys[i], &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (ours, ==, theirs);
+      }
+  }
   g_assert_true (g_key_file_get_boolean (entry, "Desktop Entry", "X-GNOME-Autostart-enabled", &error));
   g_assert_true (sy_autostart_get_enabled ());
 

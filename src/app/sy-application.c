@@ -427,9 +427,12 @@ sy_application_run (SyService  *service,
     }
 
   /* DEFAULT_FLAGS: unique on the session bus; a second instance sends
-   * "activate" to the first and exits. Only argv[0] goes in: the options
-   * were parsed already (main.c forwards --login to app.login). */
+   * "activate" to the first and exits. The options were parsed already
+   * (main.c forwards --login to app.login): main.c passes argv[0] and at
+   * most GApplication's own --gapplication-service, with which the bus
+   * starts the app (DBusActivatable): GApplication then waits for the
+   * bus's Activate instead of activating itself. */
   app = sy_application_new (service);
-  status = g_application_run (G_APPLICATION (app), 1, argv);
+  status = g_application_run (G_APPLICATION (app), argc, argv);
   return app->status ? app->status : status;
 }

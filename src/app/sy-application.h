@@ -24,6 +24,8 @@ SyService *sy_application_get_service    (SyApplication *self);
 GtkWindow *sy_application_present_window (SyApplication *self,
                                           const char    *name);
 
+/* Runs the app until Quit; -1 without a display. @argv: the program and
+ * GApplication's options only (--gapplication-service). */
 int sy_application_run (SyService *service,
                         int        argc,
                         char     **argv);

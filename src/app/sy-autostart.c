@@ -13,16 +13,21 @@
 #include "sy-autostart.h"
 #include "sy-autostart-launchd.h"
 
-/* Exec is the command, not this binary's path: an installed switchyard is
+/* The installed desktop entry's (data/io.github.switchyard.Switchyard.desktop.in)
+ * Name, Comment, Icon and Exec, without its DBusActivatable: a session
+ * runs an autostart entry's Exec. The app needs no start-in-the-background
+ * flag: it starts as the tray icon alone, no window.
+ * Exec is the command, not this binary's path: an installed switchyard is
  * on PATH, and a path into a build tree or an old install would go stale. */
 static const char entry_text[] =
   "[Desktop Entry]\n"
   "Type=Application\n"
   "Name=Switchyard\n"
-  "Comment=AI API proxy for your subscriptions\n"
+  "Comment=Serve your AI subscriptions as OpenAI-, Claude- and Gemini-compatible APIs\n"
   "Exec=switchyard\n"
   "Icon=io.github.switchyard.Switchyard\n"
   "Terminal=false\n"
+  "StartupNotify=false\n"
   "NoDisplay=false\n"
   "X-GNOME-Autostart-enabled=true\n";
 
