@@ -848,6 +848,20 @@ run_setup (int    argc,
   return 0;
 }
 
+/* Where the translations are installed. On Windows the program can be
+ * installed anywhere: they are beside it, in ..\share\locale. */
+static char *
+installed_localedir (void)
+{
+#ifdef G_OS_WIN32
+  g_autofree char *root = g_win32_get_package_installation_directory_of_module (NULL);
+
+  if (root != NULL)
+    return g_build_filename (root, "share", "locale", NULL);
+#endif
+  return g_strdup (LOCALEDIR);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -857,6 +871,7 @@ main (int   argc,
   g_autoptr(SyService) service = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *installed = NULL;
   gboolean headless = FALSE;
   gboolean debug = FALSE;
   gboolean version = FALSE;
@@ -905,7 +920,8 @@ main (int   argc,
    * build tree) those under $SWITCHYARD_LOCALEDIR when it is set. */
   setlocale (LC_ALL, "");
   localedir = g_getenv ("SWITCHYARD_LOCALEDIR");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
+  installed = installed_localedir ();
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : installed);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -12,6 +12,41 @@
 
 #include "sy-autostart.h"
 
+#ifdef G_OS_WIN32
+/* Windows: a value in the Run registry key, written by plain Win32 code
+ * (sy-autostart-win32.c, which MinGW-w64 builds here without GLib). */
+# include <stdlib.h>
+
+# include "sy-autostart-win32.h"
+
+char *
+sy_autostart_get_path (void)
+{
+  return g_strdup ("HKEY_CURRENT_USER\\" SY_AUTOSTART_WIN32_RUN_KEY "\\" SY_AUTOSTART_WIN32_VALUE);
+}
+
+gboolean
+sy_autostart_get_enabled (void)
+{
+  return sy_autostart_win32_get_enabled (SY_AUTOSTART_WIN32_VALUE) == 1;
+}
+
+gboolean
+sy_autostart_set_enabled (gboolean   enabled,
+                          GError   **error)
+{
+  char *message = NULL;
+
+  if (sy_autostart_win32_set_enabled (SY_AUTOSTART_WIN32_VALUE, enabled, &message) == 0)
+    return TRUE;
+  g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                       message != NULL ? message : "the Run registry key");
+  free (message);
+  return FALSE;
+}
+
+#else /* !G_OS_WIN32: XDG autostart */
+
 /* Exec is the command, not this binary's path: an installed switchyard is
  * on PATH, and a path into a build tree or an old install would go stale. */
 static const char entry_text[] =
@@ -77,3 +112,4 @@ sy_autostart_set_enabled (gboolean   enabled,
     }
   return g_file_set_contents (path, entry_text, -1, error);
 }
+#endif /* !G_OS_WIN32 */

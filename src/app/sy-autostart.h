@@ -1,7 +1,8 @@
 /* sy-autostart.h: starting the app when the user logs in (XDG autostart)
  *
  * A desktop entry in $XDG_CONFIG_HOME/autostart: the session starts
- * `switchyard` at login while it is there. No GTK here.
+ * `switchyard` at login while it is there. On Windows a value in the
+ * user's Run registry key instead (sy-autostart-win32.h). No GTK here.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
