@@ -20,6 +20,9 @@
 #ifdef G_OS_UNIX
 # include <glib-unix.h>
 #endif
+#ifdef G_OS_WIN32
+# include "sy-console-win32.h"
+#endif
 
 #include "sy-auth-files.h"
 #include "sy-config.h"
@@ -49,6 +52,22 @@ on_quit_signal (gpointer user_data)
   g_main_loop_quit (user_data);
   return G_SOURCE_CONTINUE;
 }
+
+#ifdef G_OS_WIN32
+/* Ctrl+C in the console, on a thread of Windows': quit in the loop. */
+static gboolean
+on_console_quit (gpointer user_data)
+{
+  on_quit_signal (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_console_interrupt (void *loop)
+{
+  g_idle_add (on_console_quit, loop);
+}
+#endif
 
 #ifdef G_OS_UNIX
 static gboolean
@@ -687,6 +706,10 @@ run_headless (SyService *service)
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_unix_signal_add (SIGHUP, on_reload_signal, service);
+#endif
+#ifdef G_OS_WIN32
+  if (sy_console_win32_on_interrupt (on_console_interrupt, loop) != 0)
+    g_debug ("no console handler: Ctrl+C ends the process");
 #endif
 
   g_main_loop_run (loop);
