@@ -33,5 +33,8 @@ sy_console_win32_on_interrupt (SyConsoleInterruptFunc  func,
 {
   interrupt_func = func;
   interrupt_data = data;
+  /* A process started in a new process group has Ctrl+C switched off
+   * (handlers then never hear of it): on again. */
+  SetConsoleCtrlHandler (NULL, FALSE);
   return SetConsoleCtrlHandler (on_console_event, TRUE) ? 0 : -1;
 }

@@ -5,7 +5,9 @@
  * it when wine is there; on Windows it is the 'console-win32' test. It
  * sends itself Ctrl+C and checks that the function is called and the
  * process lives on. TAP; skipped when the process has no console to send
- * it in.
+ * it in. The Ctrl+C goes to every process of a console: the program
+ * first leaves the console it was started in (meson's, the terminal's) for
+ * a hidden one of its own.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -29,12 +31,17 @@ main (void)
 {
   int i;
 
+  /* stdout stays the pipe or terminal it was; only the console changes. */
+  FreeConsole ();
+  if (AllocConsole ())
+    ShowWindow (GetConsoleWindow (), SW_HIDE);
   if (sy_console_win32_on_interrupt (on_interrupt, (void *) &n_interrupts) != 0)
     {
       printf ("not ok 1 - the handler is taken\n1..1\n");
       return 1;
     }
   printf ("ok 1 - the handler is taken\n");
+  fflush (stdout);
   if (GetConsoleWindow () == NULL || !GenerateConsoleCtrlEvent (CTRL_C_EVENT, 0))
     {
       printf ("ok 2 # SKIP no console to send Ctrl+C in\n1..2\n");
