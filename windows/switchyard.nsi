@@ -53,8 +53,9 @@ BrandingText "${APP_NAME} ${VERSION}"
 !define MUI_ICON   "${ICON}"
 !define MUI_UNICON "${ICON}"
 !define MUI_ABORTWARNING
-!define MUI_FINISHPAGE_RUN "$INSTDIR\bin\${APP_EXE}"
+!define MUI_FINISHPAGE_RUN
 !define MUI_FINISHPAGE_RUN_TEXT "Start ${APP_NAME} now"
+!define MUI_FINISHPAGE_RUN_FUNCTION StartApp
 
 !insertmacro MUI_PAGE_WELCOME
 !insertmacro MULTIUSER_PAGE_INSTALLMODE
@@ -86,6 +87,12 @@ Function .onInit
   ${EndIf}
   !insertmacro MULTIUSER_INIT
   !insertmacro MUI_LANGDLL_DISPLAY
+FunctionEnd
+
+; Through Explorer: the app starts as the user, not with the installer's
+; administrator rights (a per-machine install runs elevated).
+Function StartApp
+  Exec '"$WINDIR\explorer.exe" "$INSTDIR\bin\${APP_EXE}"'
 FunctionEnd
 
 Function un.onInit
