@@ -32,14 +32,31 @@ fail () {
   exit 1
 }
 
+# The installer's autostart is the app's own: the same value in the same key
+# (src/app/sy-autostart-win32.h), so the Settings switch sees it.
+header=$root/src/app/sy-autostart-win32.h nsi=$root/windows/switchyard.nsi
+for pair in "RUN_KEY SY_AUTOSTART_WIN32_RUN_KEY" "APPROVED_KEY SY_AUTOSTART_WIN32_APPROVED_KEY" \
+            "RUN_VALUE SY_AUTOSTART_WIN32_VALUE"; do
+  # shellcheck disable=SC2086 # two words
+  set -- $pair
+  in_nsi=$(sed -n "s/^!define $1 *\"\(.*\)\"\$/\1/p" "$nsi")
+  # The header's C string (on the #define's line or, after a "\", the
+  # next), its "\\" read as one backslash.
+  in_c=$(sed -n "/^#define $2\b/{N;p;}" "$header" | sed -n 's/.*"\(.*\)".*/\1/p' | head -n 1 |
+         sed 's/\\\\/\\/g')
+  if [ -z "$in_nsi" ] || [ "$in_nsi" != "$in_c" ]; then
+    fail "$1 is '$in_nsi' in the installer, $2 '$in_c' in the app"
+  fi
+done
+
 rm -rf "$work"
 stage=$work/stage
 mkdir -p "$stage/bin" "$stage/lib/gdk-pixbuf-2.0/2.10.0/loaders" "$stage/share/glib-2.0/schemas" \
-         "$stage/share/locale/de/LC_MESSAGES" "$stage/share/icons/hicolor" "$stage/etc/gtk-3.0"
+         "$stage/share/locale/de/LC_MESSAGES" "$stage/share/icons/hicolor"
 for f in bin/switchyard.exe bin/libglib-2.0-0.dll bin/libgtk-3-0.dll bin/gdbus.exe \
          lib/gdk-pixbuf-2.0/2.10.0/loaders.cache lib/gdk-pixbuf-2.0/2.10.0/loaders/pixbufloader_svg.dll \
          share/glib-2.0/schemas/gschemas.compiled share/locale/de/LC_MESSAGES/switchyard.mo \
-         share/icons/hicolor/index.theme etc/gtk-3.0/settings.ini 'share/odd$name.txt'; do
+         share/icons/hicolor/index.theme 'share/odd$name.txt'; do
   printf 'placeholder: %s\n' "$f" > "$stage/$f"
 done
 
