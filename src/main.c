@@ -20,6 +20,9 @@
 #ifdef G_OS_UNIX
 # include <glib-unix.h>
 #endif
+#ifdef G_OS_WIN32
+# include "sy-console-win32.h"
+#endif
 
 #include "sy-auth-files.h"
 #include "sy-config.h"
@@ -49,6 +52,22 @@ on_quit_signal (gpointer user_data)
   g_main_loop_quit (user_data);
   return G_SOURCE_CONTINUE;
 }
+
+#ifdef G_OS_WIN32
+/* Ctrl+C in the console, on a thread of Windows': quit in the loop. */
+static gboolean
+on_console_quit (gpointer user_data)
+{
+  on_quit_signal (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_console_interrupt (void *loop)
+{
+  g_idle_add (on_console_quit, loop);
+}
+#endif
 
 #ifdef G_OS_UNIX
 static gboolean
@@ -688,6 +707,10 @@ run_headless (SyService *service)
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_unix_signal_add (SIGHUP, on_reload_signal, service);
 #endif
+#ifdef G_OS_WIN32
+  if (sy_console_win32_on_interrupt (on_console_interrupt, loop) != 0)
+    g_debug ("no console handler: Ctrl+C ends the process");
+#endif
 
   g_main_loop_run (loop);
   sy_service_stop (service);
@@ -848,6 +871,20 @@ run_setup (int    argc,
   return 0;
 }
 
+/* Where the translations are installed. On Windows the program can be
+ * installed anywhere: they are beside it, in ..\share\locale. */
+static char *
+installed_localedir (void)
+{
+#ifdef G_OS_WIN32
+  g_autofree char *root = g_win32_get_package_installation_directory_of_module (NULL);
+
+  if (root != NULL)
+    return g_build_filename (root, "share", "locale", NULL);
+#endif
+  return g_strdup (LOCALEDIR);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -857,6 +894,7 @@ main (int   argc,
   g_autoptr(SyService) service = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *installed = NULL;
   gboolean headless = FALSE;
   gboolean debug = FALSE;
   gboolean version = FALSE;
@@ -909,7 +947,8 @@ main (int   argc,
    * build tree) those under $SWITCHYARD_LOCALEDIR when it is set. */
   setlocale (LC_ALL, "");
   localedir = g_getenv ("SWITCHYARD_LOCALEDIR");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
+  installed = installed_localedir ();
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : installed);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -14,8 +14,10 @@
 #include <gtk/gtk.h>
 
 #include "sy-account-state.h"
+#include "sy-app-util.h"
 #include "sy-tray.h"
 #include "sy-tray-menu.h"
+#include "sy-tray-private.h"
 #include "switchyard.h"
 
 #define CONFIG \
@@ -428,7 +430,38 @@ test_tray_menu (void)
   g_free (p.menu_path);
 }
 
-/* No watcher on the bus: the status icon shows the menu instead. */
+/* The labels of @model's items, sections flattened, as a GtkMenu made
+ * from it shows them (submenus are one item). */
+static void
+model_labels (GMenuModel *model,
+              GPtrArray  *labels)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+      g_autofree char *label = NULL;
+
+      if (section != NULL)
+        model_labels (section, labels);
+      else if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_LABEL, "s", &label))
+        g_ptr_array_add (labels, g_steal_pointer (&label));
+    }
+}
+
+static GPtrArray *
+menu_labels (GtkMenu *menu)
+{
+  g_autoptr(GList) items = gtk_container_get_children (GTK_CONTAINER (menu));
+  GPtrArray *labels = g_ptr_array_new_with_free_func (g_free);
+
+  for (GList *l = items; l != NULL; l = l->next)
+    if (GTK_IS_MENU_ITEM (l->data) && !GTK_IS_SEPARATOR_MENU_ITEM (l->data))
+      g_ptr_array_add (labels, g_strdup (gtk_menu_item_get_label (l->data)));
+  return labels;
+}
+
+/* No watcher on the bus: the status icon shows the menu instead, with the
+ * icon and tooltip of the status (the backend of Windows and XEmbed trays). */
 static void
 test_tray_fallback (void)
 {
@@ -436,6 +469,10 @@ test_tray_fallback (void)
   g_autoptr(SyService) service = sy_service_new_from_string (CONFIG, &error);
   g_autoptr(SyTrayMenu) menu = NULL;
   g_autoptr(SyTray) tray = NULL;
+  g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) shown = NULL;
+  GtkStatusIcon *icon;
+  GtkWidget *top;
   gint64 deadline;
 
   g_assert_no_error (error);
@@ -448,6 +485,98 @@ test_tray_fallback (void)
   g_assert_cmpint (sy_tray_get_backend (tray), ==, SY_TRAY_BACKEND_STATUS_ICON);
   /* Not started: the icon says the proxy is off. */
   g_assert_cmpint (sy_tray_menu_get_status (menu), ==, SY_TRAY_STATUS_STOPPED);
+
+  icon = _sy_tray_get_status_icon (tray);
+  g_assert_nonnull (icon);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  g_assert_cmpstr (gtk_status_icon_get_icon_name (icon), ==,
+                   sy_tray_status_icon_name (SY_TRAY_STATUS_RUNNING));
+  g_assert_cmpstr (gtk_status_icon_get_tooltip_text (icon), ==, "Switchyard: proxy on");
+  sy_tray_set_status (tray, SY_TRAY_STATUS_ATTENTION);
+  g_assert_cmpstr (gtk_status_icon_get_icon_name (icon), ==, "switchyard-attention-symbolic");
+  g_assert_cmpstr (gtk_status_icon_get_tooltip_text (icon), ==,
+                   "Switchyard: an account needs attention");
+  sy_tray_set_tooltip (tray, "Switchyard: 1 account out");
+  g_assert_cmpstr (gtk_status_icon_get_tooltip_text (icon), ==, "Switchyard: 1 account out");
+  sy_tray_set_status (tray, SY_TRAY_STATUS_ERROR);
+  g_assert_cmpstr (gtk_status_icon_get_icon_name (icon), ==, "switchyard-error-symbolic");
+  g_assert_cmpstr (gtk_status_icon_get_tooltip_text (icon), ==, "Switchyard: 1 account out");
+
+  /* The menu it pops up is the model's, item for item. */
+  model_labels (sy_tray_menu_get_model (menu), want);
+  shown = menu_labels (_sy_tray_get_menu (tray));
+  g_assert_cmpuint (want->len, >, 3);
+  g_assert_cmpuint (shown->len, ==, want->len);
+  for (guint i = 0; i < want->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (shown, i), ==, g_ptr_array_index (want, i));
+
+  /* A right click on the icon pops it up. */
+  g_signal_emit_by_name (icon, "popup-menu", 3, GDK_CURRENT_TIME);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  top = gtk_widget_get_toplevel (GTK_WIDGET (_sy_tray_get_menu (tray)));
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!gtk_widget_get_mapped (top) && g_get_monotonic_time () < deadline)
+    spin (20);
+  g_assert_true (gtk_widget_get_mapped (top));
+  gtk_menu_popdown (_sy_tray_get_menu (tray));
+}
+
+/* How many of @pixbuf's pixels that are not (nearly) transparent are
+ * within @tolerance of @want in each channel. */
+static guint
+count_near (GdkPixbuf     *pixbuf,
+            const GdkRGBA *want,
+            int            tolerance)
+{
+  const guint8 *row = gdk_pixbuf_read_pixels (pixbuf);
+  int channels = gdk_pixbuf_get_n_channels (pixbuf);
+  const int rgb[3] = { want->red * 255, want->green * 255, want->blue * 255 };
+  guint n = 0;
+
+  g_assert_true (gdk_pixbuf_get_has_alpha (pixbuf));
+  for (int y = 0; y < gdk_pixbuf_get_height (pixbuf); y++, row += gdk_pixbuf_get_rowstride (pixbuf))
+    for (int x = 0; x < gdk_pixbuf_get_width (pixbuf); x++)
+      {
+        const guint8 *p = row + x * channels;
+
+        /* The faded junction of "stopped" and "error" is at .35. */
+        if (p[3] >= 64 && ABS (p[0] - rgb[0]) <= tolerance && ABS (p[1] - rgb[1]) <= tolerance &&
+            ABS (p[2] - rgb[2]) <= tolerance)
+          n++;
+      }
+  return n;
+}
+
+/* Where GTK does not style the tray (Windows' taskbar), the symbolic
+ * icons are drawn in the taskbar's colour: white on a dark one, not
+ * their own dark grey (the warning and error dots keep theirs). */
+static void
+test_tray_icon_colour (void)
+{
+  const SyTrayStatus all[] = { SY_TRAY_STATUS_RUNNING, SY_TRAY_STATUS_STOPPED,
+                               SY_TRAY_STATUS_ATTENTION, SY_TRAY_STATUS_ERROR };
+  GdkRGBA white, grey;
+
+  sy_app_ensure_resources ();
+  g_assert_true (gdk_rgba_parse (&white, "#ffffff"));
+  g_assert_true (gdk_rgba_parse (&grey, "#2e3436"));
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      g_autoptr(GdkPixbuf) light = _sy_tray_render_status_icon (all[i], &white, 16);
+      g_autoptr(GdkPixbuf) dark = _sy_tray_render_status_icon (all[i], &grey, 32);
+
+      g_test_message ("%s", sy_tray_status_icon_name (all[i]));
+      g_assert_nonnull (light);
+      g_assert_cmpint (gdk_pixbuf_get_width (light), ==, 16);
+      g_assert_cmpint (gdk_pixbuf_get_height (light), ==, 16);
+      g_assert_cmpuint (count_near (light, &white, 24), >, 8);
+      g_assert_cmpuint (count_near (light, &grey, 48), ==, 0);
+
+      g_assert_nonnull (dark);
+      g_assert_cmpint (gdk_pixbuf_get_width (dark), ==, 32);
+      g_assert_cmpuint (count_near (dark, &grey, 24), >, 32);
+      g_assert_cmpuint (count_near (dark, &white, 48), ==, 0);
+    }
 }
 
 int
@@ -459,5 +588,6 @@ main (int    argc,
     g_test_add_func ("/tray/menu-over-dbus", test_tray_menu);
   else
     g_test_add_func ("/tray/fallback", test_tray_fallback);
+  g_test_add_func ("/tray/icon-colour", test_tray_icon_colour);
   return g_test_run ();
 }

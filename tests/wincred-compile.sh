@@ -1,11 +1,15 @@
 #!/bin/sh
-# wincred-compile.sh: the Windows Credential Manager backend, built for
+# wincred-compile.sh: a Windows-only plain C file and its check program
+# (the Credential Manager backend, the Run key autostart), built for
 # Windows with the MinGW-w64 cross compiler and warnings as errors (the
 # project's, and -Wall -Wextra); then run under wine when one is given.
 #
 # usage: wincred-compile.sh CC OUTPUT.exe WINE|'' SOURCE...
+#        wincred-compile.sh CC OUTPUT.o '' SOURCE   (an object only: no check program)
 # Each source's directory is searched for headers: sy-secret-os.h is found
-# beside sy-secret-wincred.c.
+# beside sy-secret-wincred.c, sy-autostart-win32.h beside
+# sy-autostart-win32.c. Everything links with advapi32 (the credential
+# and registry functions).
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
@@ -18,11 +22,19 @@ for source in "$@"; do
   includes="$includes -I$(dirname "$source")"
 done
 
-# shellcheck disable=SC2086 # $includes is a list of words
-"$cc" -std=gnu11 -O2 -Wall -Wextra -Werror \
-  -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes \
-  -Wdeclaration-after-statement -Wformat=2 -Wshadow -Wundef -Wpointer-arith \
-  $includes -o "$out" "$@" -ladvapi32
+flags="-std=gnu11 -O2 -Wall -Wextra -Werror
+  -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes
+  -Wdeclaration-after-statement -Wformat=2 -Wshadow -Wundef -Wpointer-arith"
+
+case $out in
+  *.o)
+    # shellcheck disable=SC2086 # $flags and $includes are lists of words
+    "$cc" $flags $includes -c -o "$out" "$@"
+    echo "built $out"
+    exit 0 ;;
+esac
+# shellcheck disable=SC2086 # $flags and $includes are lists of words
+"$cc" $flags $includes -o "$out" "$@" -ladvapi32
 echo "built $out"
 
 if [ -z "$wine" ]; then

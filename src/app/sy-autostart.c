@@ -11,7 +11,64 @@
 #include <glib/gstdio.h>
 
 #include "sy-autostart.h"
-#include "sy-autostart-launchd.h"
+#ifdef G_OS_WIN32
+/* Windows: a value in the Run registry key, written by plain Win32 code
+ * (sy-autostart-win32.c, which MinGW-w64 builds here without GLib). */
+# include <stdlib.h>
+
+# include "sy-autostart-win32.h"
+
+char *
+sy_autostart_get_path (void)
+{
+  return g_strdup ("HKEY_CURRENT_USER\\" SY_AUTOSTART_WIN32_RUN_KEY "\\" SY_AUTOSTART_WIN32_VALUE);
+}
+
+gboolean
+sy_autostart_get_enabled (void)
+{
+  return sy_autostart_win32_get_enabled (SY_AUTOSTART_WIN32_VALUE) == 1;
+}
+
+gboolean
+sy_autostart_set_enabled (gboolean   enabled,
+                          GError   **error)
+{
+  char *message = NULL;
+
+  if (sy_autostart_win32_set_enabled (SY_AUTOSTART_WIN32_VALUE, enabled, &message) == 0)
+    return TRUE;
+  g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                       message != NULL ? message : "the Run registry key");
+  free (message);
+  return FALSE;
+}
+
+#elif defined (__APPLE__)
+/* macOS: a LaunchAgent (sy-autostart-launchd.c, plain GLib, tested
+ * everywhere). */
+# include "sy-autostart-launchd.h"
+
+char *
+sy_autostart_get_path (void)
+{
+  return sy_autostart_launchd_get_path (g_get_home_dir ());
+}
+
+gboolean
+sy_autostart_get_enabled (void)
+{
+  return sy_autostart_launchd_get_enabled (g_get_home_dir ());
+}
+
+gboolean
+sy_autostart_set_enabled (gboolean   enabled,
+                          GError   **error)
+{
+  return sy_autostart_launchd_set_enabled (g_get_home_dir (), enabled, error);
+}
+
+#else /* XDG autostart */
 
 /* The installed desktop entry's (data/io.github.switchyard.Switchyard.desktop.in)
  * Name, Comment, Icon and Exec, without its DBusActivatable: a session
@@ -34,9 +91,6 @@ static const char entry_text[] =
 char *
 sy_autostart_get_path (void)
 {
-#ifdef __APPLE__
-  return sy_autostart_launchd_get_path (g_get_home_dir ());
-#endif
   return g_build_filename (g_get_user_config_dir (), "autostart", SY_AUTOSTART_FILE_NAME, NULL);
 }
 
@@ -47,9 +101,6 @@ sy_autostart_get_enabled (void)
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autofree char *enabled = NULL;
 
-#ifdef __APPLE__
-  return sy_autostart_launchd_get_enabled (g_get_home_dir ());
-#endif
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL))
     return FALSE;
   /* The spec's way to turn an entry off without deleting it, and GNOME's. */
@@ -66,9 +117,6 @@ sy_autostart_set_enabled (gboolean   enabled,
   g_autofree char *path = sy_autostart_get_path ();
   g_autofree char *dir = g_path_get_dirname (path);
 
-#ifdef __APPLE__
-  return sy_autostart_launchd_set_enabled (g_get_home_dir (), enabled, error);
-#endif
   if (!enabled)
     {
       if (g_unlink (path) != 0 && errno != ENOENT)
@@ -92,3 +140,4 @@ sy_autostart_set_enabled (gboolean   enabled,
     }
   return g_file_set_contents (path, entry_text, -1, error);
 }
+#endif

@@ -4,6 +4,8 @@
  * the action groups inserted on it: AppIndicator exports it over
  * com.canonical.dbusmenu, the status icon pops it up. Which one shows is
  * decided by who owns org.kde.StatusNotifierWatcher, and changes with it.
+ * Builds without AppIndicator (Windows, macOS) have the status icon only,
+ * and ask no bus: Windows has no session bus to ask.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,6 +15,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <gtk/gtk.h>
+#ifdef GDK_WINDOWING_X11
+# include <gdk/gdkx.h>
+#endif
 #if HAVE_APPINDICATOR
 # include <libayatana-appindicator/app-indicator.h>
 #endif
@@ -20,6 +26,10 @@
 #include "sy-app-resources.h"
 #include "sy-app-util.h"
 #include "sy-tray.h"
+#include "sy-tray-private.h"
+#ifdef G_OS_WIN32
+# include "sy-tray-win32.h"
+#endif
 
 #define WATCHER_NAME  "org.kde.StatusNotifierWatcher"
 #define ICON_RESOURCE "/io/github/switchyard/Switchyard/icons"
@@ -146,6 +156,38 @@ use_indicator (SyTray *self)
 }
 #endif
 
+GdkPixbuf *
+_sy_tray_render_status_icon (SyTrayStatus   status,
+                             const GdkRGBA *color,
+                             int            size)
+{
+  g_autoptr(GtkIconInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  GdkPixbuf *pixbuf;
+
+  info = gtk_icon_theme_lookup_icon (gtk_icon_theme_get_default (), sy_tray_status_icon_name (status),
+                                     size, GTK_ICON_LOOKUP_FORCE_SIZE);
+  if (info == NULL)
+    return NULL;
+  pixbuf = gtk_icon_info_load_symbolic (info, color, NULL, NULL, NULL, NULL, &error);
+  if (pixbuf == NULL)
+    g_warning ("tray icon %s: %s", sy_tray_status_icon_name (status), error->message);
+  return pixbuf;
+}
+
+/* The colour of the symbolic icons on a tray GTK does not style: on
+ * Windows the taskbar's, light or dark as its theme says (their own dark
+ * grey would vanish on a dark taskbar). FALSE: the icon theme's way. */
+static gboolean
+status_icon_color (GdkRGBA *color)
+{
+#ifdef G_OS_WIN32
+  return gdk_rgba_parse (color, sy_tray_win32_taskbar_is_light () ? "#2e3436" : "#ffffff");
+#else
+  return FALSE;
+#endif
+}
+
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 static void
 on_status_icon_menu (GtkStatusIcon *icon,
@@ -153,8 +195,17 @@ on_status_icon_menu (GtkStatusIcon *icon,
                      guint          time,
                      SyTray        *self)
 {
-  gtk_menu_popup (GTK_MENU (self->menu), NULL, NULL, gtk_status_icon_position_menu, icon,
-                  button, time);
+  /* Placing the menu by the icon's geometry is an X11 thing: elsewhere the
+   * menu opens at the pointer, which is on the icon. */
+#ifdef GDK_WINDOWING_X11
+  if (GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
+    {
+      gtk_menu_popup (GTK_MENU (self->menu), NULL, NULL, gtk_status_icon_position_menu, icon,
+                      button, time);
+      return;
+    }
+#endif
+  gtk_menu_popup (GTK_MENU (self->menu), NULL, NULL, NULL, NULL, button, time);
 }
 
 static void
@@ -167,13 +218,24 @@ on_status_icon_activate (GtkStatusIcon *icon,
 static void
 update_status_icon (SyTray *self)
 {
-  gtk_status_icon_set_from_icon_name (self->status_icon, sy_tray_status_icon_name (self->status));
+  GdkRGBA color;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+
+  if (status_icon_color (&color))
+    pixbuf = _sy_tray_render_status_icon (self->status, &color,
+                                          gtk_status_icon_get_size (self->status_icon) > 0
+                                          ? gtk_status_icon_get_size (self->status_icon) : 16);
+  if (pixbuf != NULL)
+    gtk_status_icon_set_from_pixbuf (self->status_icon, pixbuf);
+  else
+    gtk_status_icon_set_from_icon_name (self->status_icon, sy_tray_status_icon_name (self->status));
   gtk_status_icon_set_tooltip_text (self->status_icon,
                                     self->tooltip ? self->tooltip : status_description (self->status));
 }
 
-/* Where there is no StatusNotifierWatcher: an XEmbed tray icon. A left
- * click pops the menu up too (there is no window to present yet). */
+/* Where there is no StatusNotifierWatcher: an XEmbed tray icon, or the
+ * notification area's on Windows. A left click pops the menu up too
+ * (there is no window to present yet). */
 static void
 use_status_icon (SyTray *self)
 {
@@ -192,18 +254,15 @@ use_status_icon (SyTray *self)
 }
 G_GNUC_END_IGNORE_DEPRECATIONS
 
+#if HAVE_APPINDICATOR
 static void
 on_watcher_appeared (GDBusConnection *connection,
                      const char      *name,
                      const char      *owner,
                      gpointer         user_data)
 {
-#if HAVE_APPINDICATOR
   g_debug ("%s is %s: StatusNotifierItem", name, owner);
   use_indicator (user_data);
-#else
-  use_status_icon (user_data);
-#endif
 }
 
 static void
@@ -214,6 +273,7 @@ on_watcher_vanished (GDBusConnection *connection,
   g_debug ("no %s: status icon", name);
   use_status_icon (user_data);
 }
+#endif
 
 static void
 insert_group (SyTray       *self,
@@ -245,8 +305,12 @@ sy_tray_new (const char *id,
     insert_group (self, prefix, va_arg (args, GActionGroup *));
   va_end (args);
 
+#if HAVE_APPINDICATOR
   self->watch_id = g_bus_watch_name (G_BUS_TYPE_SESSION, WATCHER_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                      on_watcher_appeared, on_watcher_vanished, self, NULL);
+#else
+  use_status_icon (self);
+#endif
   return self;
 }
 
@@ -297,6 +361,20 @@ sy_tray_get_backend (SyTray *self)
 {
   g_return_val_if_fail (SY_IS_TRAY (self), SY_TRAY_BACKEND_NONE);
   return self->backend;
+}
+
+GtkStatusIcon *
+_sy_tray_get_status_icon (SyTray *self)
+{
+  g_return_val_if_fail (SY_IS_TRAY (self), NULL);
+  return self->status_icon;
+}
+
+GtkMenu *
+_sy_tray_get_menu (SyTray *self)
+{
+  g_return_val_if_fail (SY_IS_TRAY (self), NULL);
+  return GTK_MENU (self->menu);
 }
 
 static void
