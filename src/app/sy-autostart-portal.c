@@ -14,6 +14,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sy-autostart-portal.h"
 
 #define PORTAL_BUS_NAME      "org.freedesktop.portal.Desktop"
@@ -121,19 +123,19 @@ check_answer (const Wait  *wait,
   if (wait->timed_out)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                           "the background portal did not answer");
+                           _("the background portal did not answer"));
       return FALSE;
     }
   if (wait->response == RESPONSE_CANCELLED)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                           "the request to start at login was dismissed");
+                           _("the request to start at login was dismissed"));
       return FALSE;
     }
   if (wait->response != RESPONSE_SUCCESS)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "the background portal failed (response %u)", wait->response);
+                   _("the background portal failed (response %u)"), wait->response);
       return FALSE;
     }
   /* Turning it off needs no permission; turning it on is only done when
@@ -142,8 +144,8 @@ check_answer (const Wait  *wait,
       (!g_variant_lookup (wait->results, "autostart", "b", &granted) || !granted))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                           "starting at login is not allowed for Switchyard "
-                           "(see the background apps in the system's settings)");
+                           _("starting at login is not allowed for Switchyard "
+                             "(see the background apps in the system's settings)"));
       return FALSE;
     }
   return TRUE;
@@ -187,7 +189,7 @@ sy_autostart_portal_request (GDBusConnection  *bus,
   g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&options, "{sv}", "handle_token", g_variant_new_string (token));
   g_variant_builder_add (&options, "{sv}", "reason",
-                         g_variant_new_string ("Start Switchyard when you log in"));
+                         g_variant_new_string (_("Start Switchyard when you log in")));
   g_variant_builder_add (&options, "{sv}", "autostart", g_variant_new_boolean (autostart));
   g_variant_builder_add (&options, "{sv}", "commandline", g_variant_new_strv (commandline, -1));
   g_variant_builder_add (&options, "{sv}", "dbus-activatable", g_variant_new_boolean (FALSE));
