@@ -69,6 +69,7 @@ sy_autostart_set_enabled (gboolean   enabled,
 }
 
 #else /* XDG autostart */
+# include "sy-autostart-portal.h"
 
 /* The installed desktop entry's (data/io.github.switchyard.Switchyard.desktop.in)
  * Name, Comment, Icon and Exec, without its DBusActivatable: a session
@@ -117,6 +118,10 @@ sy_autostart_set_enabled (gboolean   enabled,
   g_autofree char *path = sy_autostart_get_path ();
   g_autofree char *dir = g_path_get_dirname (path);
 
+  /* In a sandbox the session never reads this entry: the Background portal
+   * writes the host's one. The entry then only records what was asked. */
+  if (sy_autostart_portal_wanted () && !sy_autostart_portal_request (NULL, enabled, error))
+    return FALSE;
   if (!enabled)
     {
       if (g_unlink (path) != 0 && errno != ENOENT)

@@ -3,7 +3,9 @@
  * A desktop entry in $XDG_CONFIG_HOME/autostart: the session starts
  * `switchyard` at login while it is there. On macOS a LaunchAgent instead
  * (sy-autostart-launchd.h), on Windows a value in the user's Run registry
- * key (sy-autostart-win32.h). No GTK here.
+ * key (sy-autostart-win32.h). In a Flatpak the Background portal is asked
+ * first (sy-autostart-portal.h); the entry then only records the choice.
+ * No GTK here.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

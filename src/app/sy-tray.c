@@ -95,7 +95,8 @@ status_description (SyTrayStatus status)
 #if HAVE_APPINDICATOR
 /* The panel is another process and reads icons from disk: when they are
  * not installed (a build tree), they are written out of the resources to
- * a directory named to it as the item's IconThemePath. NULL: installed. */
+ * a directory named to it as the item's IconThemePath (in a Flatpak, the
+ * app's cache directory has the same path inside and out). NULL: installed. */
 static char *
 icon_theme_dir (void)
 {
@@ -105,7 +106,10 @@ icon_theme_dir (void)
   const SyTrayStatus all[] = { SY_TRAY_STATUS_RUNNING, SY_TRAY_STATUS_STOPPED,
                                SY_TRAY_STATUS_ATTENTION, SY_TRAY_STATUS_ERROR };
 
-  if (gtk_icon_theme_has_icon (plain, sy_tray_status_icon_name (SY_TRAY_STATUS_RUNNING)))
+  /* Installed in a Flatpak is not enough: the panel outside cannot see
+   * /app, and Flatpak exports only icons named after the app id. */
+  if (!g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS) &&
+      gtk_icon_theme_has_icon (plain, sy_tray_status_icon_name (SY_TRAY_STATUS_RUNNING)))
     return NULL;
 
   root = g_build_filename (g_get_user_cache_dir (), "switchyard", "icons", NULL);
