@@ -77,35 +77,46 @@ sy_autostart_launchd_get_enabled (const char *home)
 }
 
 gboolean
+sy_autostart_file_set (const char  *path,
+                       const char  *text,
+                       int          dir_mode,
+                       int          file_mode,
+                       GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  const char *failed = NULL;
+  int saved = 0;
+
+  if (text == NULL)
+    {
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        {
+          saved = errno;
+          failed = path;
+        }
+    }
+  else if (g_mkdir_with_parents (dir, dir_mode) != 0)
+    {
+      saved = errno;
+      failed = dir;
+    }
+  else
+    return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, file_mode, error);
+  if (failed == NULL)
+    return TRUE;
+  /* Shown in the window: the system's words only (translated). */
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", failed, g_strerror (saved));
+  return FALSE;
+}
+
+gboolean
 sy_autostart_launchd_set_enabled (const char  *home,
                                   gboolean     enabled,
                                   GError     **error)
 {
   g_autofree char *path = sy_autostart_launchd_get_path (home);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *text = NULL;
+  g_autofree char *text = enabled ? sy_autostart_launchd_plist () : NULL;
 
-  if (!enabled)
-    {
-      if (g_unlink (path) != 0 && errno != ENOENT)
-        {
-          int saved = errno;
-
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "%s: %s", path, g_strerror (saved));
-          return FALSE;
-        }
-      return TRUE;
-    }
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s: %s", dir, g_strerror (saved));
-      return FALSE;
-    }
-  text = sy_autostart_launchd_plist ();
   /* launchd ignores an agent that others may write to. */
-  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  return sy_autostart_file_set (path, text, 0755, 0644, error);
 }

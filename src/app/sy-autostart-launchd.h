@@ -29,4 +29,14 @@ gboolean  sy_autostart_launchd_set_enabled (const char  *home,
                                             gboolean     enabled,
                                             GError     **error);
 
+/* Shared by the file-based entries (this one and XDG autostart): writes
+ * @text to @path atomically with @file_mode, making its folder with
+ * @dir_mode, or with @text NULL removes it (an absent one is fine). Errors
+ * carry the system's own words. */
+gboolean  sy_autostart_file_set            (const char  *path,
+                                            const char  *text,
+                                            int          dir_mode,
+                                            int          file_mode,
+                                            GError     **error);
+
 G_END_DECLS

@@ -7,8 +7,6 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <glib/gstdio.h>
 
 #include "sy-autostart.h"
 #ifdef G_OS_WIN32
@@ -69,6 +67,7 @@ sy_autostart_set_enabled (gboolean   enabled,
 }
 
 #else /* XDG autostart */
+# include "sy-autostart-launchd.h"
 # include "sy-autostart-portal.h"
 
 /* The installed desktop entry's (data/io.github.switchyard.Switchyard.desktop.in)
@@ -116,33 +115,11 @@ sy_autostart_set_enabled (gboolean   enabled,
                           GError   **error)
 {
   g_autofree char *path = sy_autostart_get_path ();
-  g_autofree char *dir = g_path_get_dirname (path);
 
   /* In a sandbox the session never reads this entry: the Background portal
    * writes the host's one. The entry then only records what was asked. */
   if (sy_autostart_portal_wanted () && !sy_autostart_portal_request (NULL, enabled, error))
     return FALSE;
-  if (!enabled)
-    {
-      if (g_unlink (path) != 0 && errno != ENOENT)
-        {
-          int saved = errno;
-
-          /* Shown in the window: the system's words only (translated). */
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "%s: %s", path, g_strerror (saved));
-          return FALSE;
-        }
-      return TRUE;
-    }
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s: %s", dir, g_strerror (saved));
-      return FALSE;
-    }
-  return g_file_set_contents (path, entry_text, -1, error);
+  return sy_autostart_file_set (path, enabled ? entry_text : NULL, 0700, 0600, error);
 }
 #endif
