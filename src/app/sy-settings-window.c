@@ -324,12 +324,13 @@ update_keys (SySettingsWindow *self)
 
 /* ------------------------------------------------------------ coding tools */
 
-/* Tools that list models one by one (their merge refuses a NULL model):
+/* Tools that need a model named (their merge refuses a NULL model):
  * the dialog asks for one and Connect waits for it. */
 static gboolean
 tool_needs_model (const SyIntegration *tool)
 {
-  return g_str_equal (tool->id, "droid") || g_str_equal (tool->id, "continue");
+  return g_str_equal (tool->id, "droid") || g_str_equal (tool->id, "continue") ||
+         g_str_equal (tool->id, "cline");
 }
 
 /* What the CLI's `switchyard setup` uses: the service's port on loopback
