@@ -1028,6 +1028,29 @@ test_cline_new_file (Fixture       *f,
   g_assert_null (gone);
 }
 
+/* Our entry as wanted already, but with a time Cline's schema refuses
+ * (it would drop the whole file): the time is made right. */
+static void
+test_cline_bad_time (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(JsonObject) root = NULL;
+
+  put (f, CLINE_PATH,
+       "{\"version\": 1, \"lastUsedProvider\": \"openai-compatible\", \"modes\": {}, \"providers\": "
+       "{\"openai-compatible\": {\"settings\": {\"provider\": \"openai-compatible\", \"apiKey\": \"sk-client\", "
+       "\"model\": \"sy-model\", \"baseUrl\": \"http://127.0.0.1:8317/v1\"}, \"updatedAt\": \"yesterday\", "
+       "\"tokenSource\": \"manual\"}}}\n");
+  f->context.model = "sy-model";
+  apply (f, "cline", TRUE);
+  text = get (f, CLINE_PATH);
+  root = parse_object (text);
+  assert_cline_entry (json_object_get_object_member (json_object_get_object_member (root, "providers"), "openai-compatible"),
+                      "sy-model", "sk-client");
+  apply (f, "cline", FALSE);
+}
+
 static void
 test_cline_refused (Fixture       *f,
                     gconstpointer  data)
@@ -1104,6 +1127,7 @@ main (int   argc,
   ADD ("/setup/cline/merge-restore", test_cline);
   ADD ("/setup/cline/new-file", test_cline_new_file);
   ADD ("/setup/cline/refused", test_cline_refused);
+  ADD ("/setup/cline/bad-time", test_cline_bad_time);
   ADD ("/setup/json-style/kept", test_json_style_kept);
   ADD ("/setup/json-style/layouts", test_json_style_layouts);
   ADD ("/setup/not-json", test_not_json);

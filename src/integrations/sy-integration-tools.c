@@ -687,6 +687,19 @@ cline_now (void)
   return g_strdup_printf ("%s.%03dZ", seconds, g_date_time_get_microsecond (now) / 1000);
 }
 
+static gboolean
+cline_time_ok (JsonNode *node)
+{
+  g_autoptr(GDateTime) parsed = NULL;
+  const char *text;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return FALSE;
+  text = json_node_get_string (node);
+  parsed = g_date_time_new_from_iso8601 (text, NULL);
+  return parsed != NULL && g_str_has_suffix (text, "Z");
+}
+
 /* Cline's providers.json (CLI 3.x, @cline/core): {version: 1,
  * lastUsedProvider, modes, providers: {ID: {settings, updatedAt,
  * tokenSource}}}. Cline reads the whole file through a schema and treats
@@ -740,11 +753,11 @@ merge_cline (const SyIntegrationContext *context,
   json_object_set_string_member (settings, "model", context->model);
   json_object_set_string_member (settings, "baseUrl", url);
   /* The time only when the settings change, so that setting up again
-   * changes nothing. */
+   * changes nothing; or when it is not one Cline's schema takes (an ISO
+   * 8601 time in UTC, "Z"), which would make Cline drop the whole file. */
   after = sy_json_write_like (json_object_get_member (entry, "settings"), NULL);
   stamp = json_object_get_member (entry, "updatedAt");
-  if (g_strcmp0 (before, after) != 0 ||
-      stamp == NULL || !JSON_NODE_HOLDS_VALUE (stamp) || json_node_get_value_type (stamp) != G_TYPE_STRING)
+  if (g_strcmp0 (before, after) != 0 || !cline_time_ok (stamp))
     {
       g_autofree char *now = cline_now ();
 
