@@ -67,5 +67,17 @@ printf 'model = "broken\n' >"$HOME/.codex/config.toml"
 out=$("$SY" setup codex 2>&1); rc=$?
 check "a broken config.toml: exit status 1, not changed" bash -c '[ "$1" = 1 ] && [ "$(cat "$2")" = "model = \"broken" ]' _ "$rc" "$HOME/.codex/config.toml"
 
+out=$("$SY" setup cline 2>&1); rc=$?
+check "cline without --model: exit status 1, says --model" bash -c '[ "$1" = 1 ] && grep -qF -- "--model" <<<"$2"' _ "$rc" "$out"
+check "cline without --model: nothing written" test ! -e "$HOME/.cline"
+out=$("$SY" setup cline --model sy-model 2>&1); rc=$?
+check "cline: exit status 0" test "$rc" = 0
+f=$HOME/.cline/data/settings/providers.json
+check "cline: the provider, its base URL, key and model" bash -c 'grep -qF "\"lastUsedProvider\": \"openai-compatible\"" "$1" && grep -qF "\"baseUrl\": \"http://127.0.0.1:9123/v1\"" "$1" && grep -qF "\"apiKey\": \"sk-cli-test\"" "$1" && grep -qF "\"model\": \"sy-model\"" "$1"' _ "$f"
+out=$("$SY" setup --status 2>&1)
+check "status: cline connected" grep -qE '^cline +Cline +connected \(set up ' <<<"$out"
+out=$("$SY" setup --restore cline 2>&1); rc=$?
+check "cline restore: the file that was not there is gone" test "$rc" = 0 -a ! -e "$f"
+
 echo "1..$n"
 [ "$failed" = 0 ]

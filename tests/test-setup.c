@@ -863,6 +863,220 @@ test_json_style_layouts (Fixture       *f,
     }
 }
 
+#define CLINE_PATH ".cline/data/settings/providers.json"
+
+/* As Cline's own `cline auth` writes it: another provider in use. */
+#define CLINE_ORIGINAL \
+  "{\n" \
+  "  \"version\": 1,\n" \
+  "  \"lastUsedProvider\": \"anthropic\",\n" \
+  "  \"modes\": {\n" \
+  "    \"voiceInput\": {\n" \
+  "      \"providerId\": \"elevenlabs\",\n" \
+  "      \"modelId\": \"scribe_v2\"\n" \
+  "    }\n" \
+  "  },\n" \
+  "  \"providers\": {\n" \
+  "    \"anthropic\": {\n" \
+  "      \"settings\": {\n" \
+  "        \"provider\": \"anthropic\",\n" \
+  "        \"apiKey\": \"sk-ant-mine\",\n" \
+  "        \"model\": \"claude-sonnet-4-5\"\n" \
+  "      },\n" \
+  "      \"updatedAt\": \"2026-11-01T10:00:00.000Z\",\n" \
+  "      \"tokenSource\": \"manual\"\n" \
+  "    },\n" \
+  "    \"openai-compatible\": {\n" \
+  "      \"settings\": {\n" \
+  "        \"provider\": \"openai-compatible\",\n" \
+  "        \"apiKey\": \"sk-old\",\n" \
+  "        \"model\": \"old-model\",\n" \
+  "        \"baseUrl\": \"https://llm.example/v1\",\n" \
+  "        \"headers\": {\n" \
+  "          \"X-Team\": \"blue\"\n" \
+  "        }\n" \
+  "      },\n" \
+  "      \"updatedAt\": \"2026-11-02T10:00:00.000Z\",\n" \
+  "      \"tokenSource\": \"manual\"\n" \
+  "    }\n" \
+  "  }\n" \
+  "}\n"
+
+/* What Cline's schema requires of an entry: settings.provider, an ISO
+ * time in milliseconds and Z, a token source. */
+static void
+assert_cline_entry (JsonObject *entry,
+                    const char *model,
+                    const char *key)
+{
+  JsonObject *settings = json_object_get_object_member (entry, "settings");
+  const char *stamp = json_object_get_string_member (entry, "updatedAt");
+  g_autoptr(GDateTime) parsed = g_date_time_new_from_iso8601 (stamp, NULL);
+
+  g_assert_cmpstr (json_object_get_string_member (settings, "provider"), ==, "openai-compatible");
+  g_assert_cmpstr (json_object_get_string_member (settings, "baseUrl"), ==, "http://127.0.0.1:8317/v1");
+  g_assert_cmpstr (json_object_get_string_member (settings, "apiKey"), ==, key);
+  g_assert_cmpstr (json_object_get_string_member (settings, "model"), ==, model);
+  g_assert_nonnull (parsed);
+  g_assert_true (g_regex_match_simple ("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$", stamp, 0, 0));
+  g_assert_cmpstr (json_object_get_string_member (entry, "tokenSource"), ==, "manual");
+}
+
+static void
+test_cline (Fixture       *f,
+            gconstpointer  data)
+{
+  const SyIntegration *tool = sy_integration_lookup ("cline");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *names = NULL;
+  g_autofree char *provider_names = NULL;
+  g_autofree char *settings_names = NULL;
+  g_autoptr(JsonObject) root = NULL;
+  JsonObject *providers, *anthropic, *ours, *settings;
+
+  put (f, CLINE_PATH, CLINE_ORIGINAL);
+  /* One model per provider: without --model it says so, and writes nothing. */
+  g_assert_false (sy_integration_apply (tool, &f->context, NULL, &error));
+  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
+  g_assert_true (strstr (error->message, "--model") != NULL);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (f->state, G_FILE_TEST_EXISTS));
+
+  f->context.model = "sy-model";
+  apply (f, "cline", TRUE);
+  text = get (f, CLINE_PATH);
+  root = parse_object (text);
+  names = member_names (root);
+  g_assert_cmpstr (names, ==, "version,lastUsedProvider,modes,providers");
+  g_assert_cmpint (json_object_get_int_member (root, "version"), ==, 1);
+  /* Cline uses the last used provider: ours. */
+  g_assert_cmpstr (json_object_get_string_member (root, "lastUsedProvider"), ==, "openai-compatible");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_object_get_object_member (root, "modes"), "voiceInput"), "modelId"), ==, "scribe_v2");
+  providers = json_object_get_object_member (root, "providers");
+  provider_names = member_names (providers);
+  g_assert_cmpstr (provider_names, ==, "anthropic,openai-compatible");
+  /* The other provider is untouched, time and all. */
+  anthropic = json_object_get_object_member (providers, "anthropic");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (anthropic, "settings"), "apiKey"), ==, "sk-ant-mine");
+  g_assert_cmpstr (json_object_get_string_member (anthropic, "updatedAt"), ==, "2026-11-01T10:00:00.000Z");
+  ours = json_object_get_object_member (providers, "openai-compatible");
+  assert_cline_entry (ours, "sy-model", "sk-client");
+  g_assert_cmpstr (json_object_get_string_member (ours, "updatedAt"), !=, "2026-11-02T10:00:00.000Z");
+  /* The user's headers for that provider stay. */
+  settings = json_object_get_object_member (ours, "settings");
+  settings_names = member_names (settings);
+  g_assert_cmpstr (settings_names, ==, "provider,apiKey,model,baseUrl,headers");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (settings, "headers"), "X-Team"), ==, "blue");
+  /* Written as Cline writes it (two spaces, "key": value). */
+  g_assert_true (strstr (text, "\n  \"lastUsedProvider\": \"openai-compatible\",\n") != NULL);
+
+  /* Again: nothing changes, not even the time. */
+  apply (f, "cline", FALSE);
+  again = get (f, CLINE_PATH);
+  g_assert_cmpstr (again, ==, text);
+  g_assert_cmpint (sy_integration_status (tool, &f->context, NULL), ==, SY_INTEGRATION_CONNECTED);
+
+  restore (f, "cline");
+  after = get (f, CLINE_PATH);
+  g_assert_cmpstr (after, ==, CLINE_ORIGINAL);
+  g_assert_cmpint (sy_integration_status (tool, &f->context, NULL), ==, SY_INTEGRATION_NOT_CONNECTED);
+}
+
+static void
+test_cline_new_file (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *names = NULL;
+  g_autofree char *gone = NULL;
+  g_autoptr(JsonObject) root = NULL;
+  struct stat st;
+
+  f->context.model = "sy-model";
+  f->context.api_key = NULL;
+  apply (f, "cline", TRUE);
+  text = get (f, CLINE_PATH);
+  root = parse_object (text);
+  names = member_names (root);
+  g_assert_cmpstr (names, ==, "version,lastUsedProvider,modes,providers");
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (root, "modes")), ==, 0);
+  assert_cline_entry (json_object_get_object_member (json_object_get_object_member (root, "providers"), "openai-compatible"),
+                      "sy-model", "switchyard");
+  {
+    g_autofree char *path = home_path (f, CLINE_PATH);
+
+    /* Private, as Cline keeps it. */
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
+
+  /* Another model: the entry and its time change, the file stays one. */
+  f->context.model = "sy-other";
+  apply (f, "cline", TRUE);
+  g_free (text);
+  text = get (f, CLINE_PATH);
+  json_object_unref (root);
+  root = parse_object (text);
+  assert_cline_entry (json_object_get_object_member (json_object_get_object_member (root, "providers"), "openai-compatible"),
+                      "sy-other", "switchyard");
+
+  restore (f, "cline");
+  gone = get (f, CLINE_PATH);
+  g_assert_null (gone);
+}
+
+/* Our entry as wanted already, but with a time Cline's schema refuses
+ * (it would drop the whole file): the time is made right. */
+static void
+test_cline_bad_time (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(JsonObject) root = NULL;
+
+  put (f, CLINE_PATH,
+       "{\"version\": 1, \"lastUsedProvider\": \"openai-compatible\", \"modes\": {}, \"providers\": "
+       "{\"openai-compatible\": {\"settings\": {\"provider\": \"openai-compatible\", \"apiKey\": \"sk-client\", "
+       "\"model\": \"sy-model\", \"baseUrl\": \"http://127.0.0.1:8317/v1\"}, \"updatedAt\": \"yesterday\", "
+       "\"tokenSource\": \"manual\"}}}\n");
+  f->context.model = "sy-model";
+  apply (f, "cline", TRUE);
+  text = get (f, CLINE_PATH);
+  root = parse_object (text);
+  assert_cline_entry (json_object_get_object_member (json_object_get_object_member (root, "providers"), "openai-compatible"),
+                      "sy-model", "sk-client");
+  apply (f, "cline", FALSE);
+}
+
+static void
+test_cline_refused (Fixture       *f,
+                    gconstpointer  data)
+{
+  const SyIntegration *tool = sy_integration_lookup ("cline");
+  const char *cases[] = {
+    "{\"version\": 2, \"providers\": {}}\n",
+    "{\"version\": 1, \"providers\": []}\n",
+    "{\"version\": 1, \"providers\": {\"openai-compatible\": {\"settings\": \"x\"}}}\n",
+  };
+
+  f->context.model = "sy-model";
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *after = NULL;
+
+      put (f, CLINE_PATH, cases[i]);
+      g_assert_false (sy_integration_apply (tool, &f->context, NULL, &error));
+      g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
+      after = get (f, CLINE_PATH);
+      g_assert_cmpstr (after, ==, cases[i]);
+    }
+  g_assert_false (g_file_test (f->state, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_diff (void)
 {
@@ -886,7 +1100,7 @@ test_list (void)
 
   for (; tools[n] != NULL; n++)
     g_assert_true (sy_integration_lookup (tools[n]->id) == tools[n]);
-  g_assert_cmpuint (n, ==, 6);
+  g_assert_cmpuint (n, ==, 7);
   g_assert_null (sy_integration_lookup ("cursor"));
 }
 
@@ -910,6 +1124,10 @@ main (int   argc,
   ADD ("/setup/opencode", test_opencode);
   ADD ("/setup/droid", test_droid);
   ADD ("/setup/continue", test_continue);
+  ADD ("/setup/cline/merge-restore", test_cline);
+  ADD ("/setup/cline/new-file", test_cline_new_file);
+  ADD ("/setup/cline/refused", test_cline_refused);
+  ADD ("/setup/cline/bad-time", test_cline_bad_time);
   ADD ("/setup/json-style/kept", test_json_style_kept);
   ADD ("/setup/json-style/layouts", test_json_style_layouts);
   ADD ("/setup/not-json", test_not_json);

@@ -324,12 +324,13 @@ update_keys (SySettingsWindow *self)
 
 /* ------------------------------------------------------------ coding tools */
 
-/* Tools that list models one by one (their merge refuses a NULL model):
+/* Tools that need a model named (their merge refuses a NULL model):
  * the dialog asks for one and Connect waits for it. */
 static gboolean
 tool_needs_model (const SyIntegration *tool)
 {
-  return g_str_equal (tool->id, "droid") || g_str_equal (tool->id, "continue");
+  return g_str_equal (tool->id, "droid") || g_str_equal (tool->id, "continue") ||
+         g_str_equal (tool->id, "cline");
 }
 
 /* What the CLI's `switchyard setup` uses: the service's port on loopback
@@ -530,8 +531,10 @@ on_connect_clicked (GtkButton        *button,
       GtkWidget *entry = gtk_entry_new ();
 
       /* TRANSLATORS: %s is a tool, "Factory Droid" */
-      g_autofree char *hint = g_strdup_printf (_("%s lists models one by one: name the model to add"),
-                                               tool->title);
+      g_autofree char *hint = g_str_equal (tool->id, "cline")
+                              ? g_strdup (_("Cline uses one model with Switchyard: name it"))
+                              : g_strdup_printf (_("%s lists models one by one: name the model to add"),
+                                                 tool->title);
       gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Model, e.g. gpt-5"));
       gtk_widget_set_tooltip_text (entry, hint);
       atk_object_set_name (gtk_widget_get_accessible (entry), _("Model"));

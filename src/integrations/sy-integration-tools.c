@@ -8,6 +8,8 @@
  *   OpenCode     ~/.config/opencode/opencode.json  provider.switchyard (OpenAI-compatible)
  *   Droid        ~/.factory/settings.json     customModels[] entry per model
  *   Continue     ~/.continue/config.yaml      models[] entry per model (provider openai, apiBase)
+ *   Cline        ~/.cline/data/settings/providers.json  providers["openai-compatible"]
+ *                                             (baseUrl, apiKey, model), lastUsedProvider
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -670,6 +672,106 @@ static const SyIntegrationFile continue_files[] = {
   { ".continue/config.yaml", merge_continue },
 };
 
+/* Cline ------------------------------------------------------------------- */
+
+/* Cline's id for its "OpenAI Compatible" provider. */
+#define CLINE_PROVIDER "openai-compatible"
+
+/* Now as Cline writes its timestamps (JavaScript's toISOString). */
+static char *
+cline_now (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *seconds = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
+
+  return g_strdup_printf ("%s.%03dZ", seconds, g_date_time_get_microsecond (now) / 1000);
+}
+
+static gboolean
+cline_time_ok (JsonNode *node)
+{
+  g_autoptr(GDateTime) parsed = NULL;
+  const char *text;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return FALSE;
+  text = json_node_get_string (node);
+  parsed = g_date_time_new_from_iso8601 (text, NULL);
+  return parsed != NULL && g_str_has_suffix (text, "Z");
+}
+
+/* Cline's providers.json (CLI 3.x, @cline/core): {version: 1,
+ * lastUsedProvider, modes, providers: {ID: {settings, updatedAt,
+ * tokenSource}}}. Cline reads the whole file through a schema and treats
+ * a file that fails it as empty, so what is written has every member the
+ * schema requires. One entry per provider id, so the OpenAI-compatible
+ * one is Switchyard's; the other providers stay. */
+static char *
+merge_cline (const SyIntegrationContext *context,
+             const char                 *old_text,
+             GError                    **error)
+{
+  g_autoptr(JsonNode) root = load_object (old_text, error);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *url = g_strconcat (context->base_url, "/v1", NULL);
+  JsonObject *top, *providers, *entry, *settings;
+  JsonNode *version, *stamp;
+
+  if (root == NULL)
+    return NULL;
+  if (context->model == NULL)
+    {
+      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
+                   _("Cline keeps one model per provider: name one with --model"));
+      return NULL;
+    }
+  top = json_node_get_object (root);
+  version = json_object_get_member (top, "version");
+  if (version != NULL && !(JSON_NODE_HOLDS_VALUE (version) &&
+                           json_node_get_value_type (version) == G_TYPE_INT64 &&
+                           json_node_get_int (version) == 1))
+    {
+      g_set_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE,
+                   _("its \"version\" is not 1, the only one this setup knows; not changed"));
+      return NULL;
+    }
+  if (version == NULL)
+    json_object_set_int_member (top, "version", 1);
+  json_object_set_string_member (top, "lastUsedProvider", CLINE_PROVIDER);
+  if (child_object (top, "modes", error) == NULL ||
+      (providers = child_object (top, "providers", error)) == NULL ||
+      (entry = child_object (providers, CLINE_PROVIDER, error)) == NULL)
+    return NULL;
+  /* As text: json_node_copy () would share the object. */
+  if (json_object_has_member (entry, "settings"))
+    before = sy_json_write_like (json_object_get_member (entry, "settings"), NULL);
+  if ((settings = child_object (entry, "settings", error)) == NULL)
+    return NULL;
+  json_object_set_string_member (settings, "provider", CLINE_PROVIDER);
+  json_object_set_string_member (settings, "apiKey", client_key (context));
+  json_object_set_string_member (settings, "model", context->model);
+  json_object_set_string_member (settings, "baseUrl", url);
+  /* The time only when the settings change, so that setting up again
+   * changes nothing; or when it is not one Cline's schema takes (an ISO
+   * 8601 time in UTC, "Z"), which would make Cline drop the whole file. */
+  after = sy_json_write_like (json_object_get_member (entry, "settings"), NULL);
+  stamp = json_object_get_member (entry, "updatedAt");
+  if (g_strcmp0 (before, after) != 0 || !cline_time_ok (stamp))
+    {
+      g_autofree char *now = cline_now ();
+
+      json_object_set_string_member (entry, "updatedAt", now);
+    }
+  if (!json_object_has_member (entry, "tokenSource"))
+    json_object_set_string_member (entry, "tokenSource", "manual");
+  return dump_if_changed (root, old_text);
+}
+
+static const SyIntegrationFile cline_files[] = {
+  { ".cline/data/settings/providers.json", merge_cline },
+};
+
 /* The list ---------------------------------------------------------------- */
 
 static const SyIntegration tools[] = {
@@ -679,10 +781,11 @@ static const SyIntegration tools[] = {
   { "opencode", "OpenCode", opencode_files, G_N_ELEMENTS (opencode_files) },
   { "droid", "Factory Droid", droid_files, G_N_ELEMENTS (droid_files) },
   { "continue", "Continue", continue_files, G_N_ELEMENTS (continue_files) },
+  { "cline", "Cline", cline_files, G_N_ELEMENTS (cline_files) },
 };
 
 static const SyIntegration * const tool_list[] = {
-  &tools[0], &tools[1], &tools[2], &tools[3], &tools[4], &tools[5], NULL,
+  &tools[0], &tools[1], &tools[2], &tools[3], &tools[4], &tools[5], &tools[6], NULL,
 };
 
 const SyIntegration * const *
