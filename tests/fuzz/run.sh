@@ -10,9 +10,9 @@ corpus=$build/fuzz-corpus
 rm -rf "$corpus"
 python3 "$here/make-corpus.py" "$here/../translate/vectors" "$corpus"
 
-failed=0
-for target in "$build"/tests/fuzz/fuzz-*; do
-  [ -f "$target" ] && [ -x "$target" ] || continue
+# One target: its log in the build dir, "ok NAME (N runs)" or the failure.
+run_one() {
+  local target=$1 name seeds work
   name=$(basename "$target")          # fuzz-<kind>-<format>
   seeds=$corpus/${name#fuzz-}
   mkdir -p "$seeds"
@@ -23,8 +23,27 @@ for target in "$build"/tests/fuzz/fuzz-*; do
   else
     echo "FAIL $name: see $build/$name.log"
     tail -30 "$build/$name.log"
-    failed=1
+    rm -rf "$work"
+    return 1
   fi
   rm -rf "$work"
+}
+
+# As many targets at a time as there are processors: each is one process
+# for a fixed time, so the whole run takes time / processors.
+jobs=$(nproc 2>/dev/null || echo 1)
+failed=0
+pids=()
+for target in "$build"/tests/fuzz/fuzz-*; do
+  [ -f "$target" ] && [ -x "$target" ] || continue
+  if [ "${#pids[@]}" -ge "$jobs" ]; then
+    wait "${pids[0]}" || failed=1
+    pids=("${pids[@]:1}")
+  fi
+  run_one "$target" &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do
+  wait "$pid" || failed=1
 done
 exit $failed
