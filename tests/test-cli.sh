@@ -16,11 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0
-failed=0
-ok()     { n=$((n+1)); echo "ok $n $1"; }
-not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check()  { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "command: $*"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
 

@@ -16,12 +16,7 @@ T=$(mktemp -d /tmp/sy-container.XXXXXX)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$T"' EXIT
 
-n=0
-failed=0
-ok()     { n=$((n+1)); echo "ok $n $1"; }
-not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip()   { n=$((n+1)); echo "ok $n $1 # SKIP $2"; }
-check()  { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "command: $*"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
 

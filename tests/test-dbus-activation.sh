@@ -16,10 +16,7 @@ OBJ=/io/github/switchyard/Switchyard
 T=$(mktemp -d /tmp/sy-activation.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-n=0
-failed=0
-ok()     { n=$((n+1)); echo "ok $n $1"; }
-not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$(dirname "$0")/tap.sh"
 check()  {
   local name=$1; shift
   if "$@" >"$T/out" 2>&1; then ok "$name"; else not_ok "$name" "command: $*"; sed 's/^/#   /' "$T/out"; fi

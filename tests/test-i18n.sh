@@ -16,11 +16,7 @@ PO=$SRC/po
 T=$(mktemp -d /tmp/sy-i18n.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-n=0
-failed=0
-ok()     { n=$((n+1)); echo "ok $n $1"; }
-skip()   { n=$((n+1)); echo "ok $n $1 # SKIP $2"; }
-not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$(dirname "$0")/tap.sh"
 # Runs "$@"; its output goes into the TAP diagnostics when it fails.
 check()  {
   local name=$1; shift

@@ -13,11 +13,7 @@ PAGE=${SY_MAN_PAGE:?}
 T=$(mktemp -d /tmp/sy-man.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-n=0
-failed=0
-ok()     { n=$((n+1)); echo "ok $n $1"; }
-skip()   { n=$((n+1)); echo "ok $n $1 # SKIP $2"; }
-not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
 

@@ -11,11 +11,7 @@ trap 'rm -rf "$T"' EXIT
 export HOME=$T/home XDG_STATE_HOME=$T/state XDG_CONFIG_HOME=$T/xdg
 mkdir -p "$HOME/.codex" "$XDG_CONFIG_HOME/switchyard"
 
-n=0
-failed=0
-ok()     { n=$((n+1)); echo "ok $n $1"; }
-not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check()  { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "command: $*"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
 
