@@ -96,6 +96,8 @@ typedef struct
   gboolean           completed;
   gulong             finished_id;
   gulong             wrote_id;
+  GString           *batch;       /* written, not yet handed to libsoup */
+  GSource           *flush;       /* hands the batch over, this loop iteration */
 } SoupSink;
 
 static void
@@ -292,6 +294,38 @@ soup_sink_begin (SySink     *sink,
   soup_server_message_unpause (self->msg);
 }
 
+/* What one upstream read produced (often many SSE events) goes to the
+ * client as one chunk: libsoup frames and sends each append on its own,
+ * and a send per event is most of a stream's cost. The batch is handed
+ * over at high priority in the same loop iteration, so nothing waits. */
+static void
+soup_sink_flush (SoupSink *self)
+{
+  gsize len;
+
+  if (self->flush != NULL)
+    {
+      g_source_destroy (self->flush);
+      g_clear_pointer (&self->flush, g_source_unref);
+    }
+  if (self->batch == NULL || self->batch->len == 0)
+    return;
+  len = self->batch->len;
+  soup_message_body_append_take (soup_server_message_get_response_body (self->msg),
+                                 (guchar *) g_string_free (g_steal_pointer (&self->batch), FALSE), len);
+  soup_server_message_unpause (self->msg);
+}
+
+static gboolean
+on_flush (gpointer data)
+{
+  SoupSink *self = data;
+
+  g_clear_pointer (&self->flush, g_source_unref);
+  soup_sink_flush (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 soup_sink_write (SySink     *sink,
                  const char *data,
@@ -304,9 +338,18 @@ soup_sink_write (SySink     *sink,
   self->pending += len;
   if (self->log != NULL)
     sy_request_log_client_append (self->log, data, len);
-  soup_message_body_append (soup_server_message_get_response_body (self->msg),
-                            SOUP_MEMORY_COPY, data, len);
-  soup_server_message_unpause (self->msg);
+  if (self->batch == NULL)
+    self->batch = g_string_sized_new (MAX (len, 4096));
+  g_string_append_len (self->batch, data, len);
+  if (self->flush == NULL)
+    {
+      g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+      self->flush = g_idle_source_new ();
+      g_source_set_priority (self->flush, G_PRIORITY_HIGH);
+      g_source_set_callback (self->flush, on_flush, self, NULL);
+      g_source_attach (self->flush, context);
+    }
 }
 
 static void
@@ -316,6 +359,7 @@ soup_sink_finish (SySink *sink)
 
   if (self->completed)
     return;
+  soup_sink_flush (self);
   self->completed = TRUE;
   soup_message_body_complete (soup_server_message_get_response_body (self->msg));
   soup_server_message_unpause (self->msg);
@@ -391,6 +435,13 @@ soup_sink_free (SoupSink *self)
 {
   g_clear_signal_handler (&self->finished_id, self->msg);
   g_clear_signal_handler (&self->wrote_id, self->msg);
+  if (self->flush != NULL)
+    {
+      g_source_destroy (self->flush);
+      g_clear_pointer (&self->flush, g_source_unref);
+    }
+  if (self->batch != NULL)
+    g_string_free (self->batch, TRUE);
   /* The pipeline may outlive us (a reference of its own): it lets go of
    * the log before the log goes to the writer. */
   if (self->pipeline != NULL)
