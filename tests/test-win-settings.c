@@ -990,10 +990,17 @@ test_tools (Fixture       *f,
   remove_claude ();
 }
 
-static gboolean
-dialog_open (gpointer data)
+/* The dialog of @type the window has open (transient for it), or NULL. */
+static GtkWidget *
+open_dialog (GType type)
 {
-  return gtk_window_get_transient_for (GTK_WINDOW (data)) != NULL;
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+  GtkWidget *dialog = NULL;
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type) && gtk_window_get_transient_for (l->data) != NULL)
+      dialog = l->data;
+  return dialog;
 }
 
 /* The buttons: Connect opens a dialog with the preview; its Connect
@@ -1005,8 +1012,7 @@ test_tools_dialogs (Fixture       *f,
   g_autofree char *path = claude_path ();
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *restored = NULL;
-  GList *toplevels;
-  GtkWidget *dialog = NULL, *view;
+  GtkWidget *dialog, *view;
   GtkTextIter start, end;
   g_autofree char *text = NULL;
 
@@ -1016,11 +1022,7 @@ test_tools_dialogs (Fixture       *f,
 
   gtk_button_clicked (GTK_BUTTON (app_test_find (named (f, "claude-code"), GTK_TYPE_BUTTON, "Connect…")));
   app_test_spin_for (100);
-  toplevels = gtk_window_list_toplevels ();
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (GTK_IS_DIALOG (l->data) && dialog_open (l->data))
-      dialog = l->data;
-  g_list_free (toplevels);
+  dialog = open_dialog (GTK_TYPE_DIALOG);
   g_assert_nonnull (dialog);
   view = app_test_find (dialog, GTK_TYPE_TEXT_VIEW, NULL);
   g_assert_true (gtk_text_view_get_monospace (GTK_TEXT_VIEW (view)));
@@ -1037,12 +1039,7 @@ test_tools_dialogs (Fixture       *f,
   g_assert_true (g_file_set_contents (path, "{}\n", -1, NULL));
   gtk_button_clicked (GTK_BUTTON (app_test_find (named (f, "claude-code"), GTK_TYPE_BUTTON, "Disconnect")));
   app_test_spin_for (100);
-  dialog = NULL;
-  toplevels = gtk_window_list_toplevels ();
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (GTK_IS_MESSAGE_DIALOG (l->data) && dialog_open (l->data))
-      dialog = l->data;
-  g_list_free (toplevels);
+  dialog = open_dialog (GTK_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
   g_assert_nonnull (app_test_find (dialog, GTK_TYPE_LABEL, "Its files changed since — restore anyway?"));
   gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
@@ -1055,12 +1052,7 @@ test_tools_dialogs (Fixture       *f,
    * bar says so in words, nothing is written. */
   gtk_button_clicked (GTK_BUTTON (app_test_find (named (f, "claude-code"), GTK_TYPE_BUTTON, "Connect…")));
   app_test_spin_for (100);
-  dialog = NULL;
-  toplevels = gtk_window_list_toplevels ();
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (GTK_IS_DIALOG (l->data) && dialog_open (l->data))
-      dialog = l->data;
-  g_list_free (toplevels);
+  dialog = open_dialog (GTK_TYPE_DIALOG);
   g_assert_nonnull (dialog);
   g_assert_true (g_file_set_contents (path, "{ not json", -1, NULL));
   gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
@@ -1076,12 +1068,7 @@ test_tools_dialogs (Fixture       *f,
   /* Droid needs a model: Connect waits until one is typed. */
   gtk_button_clicked (GTK_BUTTON (app_test_find (named (f, "droid"), GTK_TYPE_BUTTON, "Connect…")));
   app_test_spin_for (100);
-  dialog = NULL;
-  toplevels = gtk_window_list_toplevels ();
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (GTK_IS_DIALOG (l->data) && dialog_open (l->data))
-      dialog = l->data;
-  g_list_free (toplevels);
+  dialog = open_dialog (GTK_TYPE_DIALOG);
   g_assert_nonnull (dialog);
   g_assert_false (gtk_widget_get_sensitive (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
                                                                                 GTK_RESPONSE_ACCEPT)));
