@@ -169,6 +169,21 @@ restore (Fixture    *f,
   g_assert_no_error (error);
 }
 
+/* Setting up @tool_id is refused with a parse error (whose message has
+ * @says, when not NULL). */
+static void
+assert_refused (Fixture    *f,
+                const char *tool_id,
+                const char *says)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (sy_integration_apply (sy_integration_lookup (tool_id), &f->context, NULL, &error));
+  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
+  if (says != NULL)
+    g_assert_nonnull (strstr (error->message, says));
+}
+
 #define CLAUDE_ORIGINAL \
   "{\n" \
   "    \"permissions\": { \"allow\": [\"Bash(ls)\"] },\n" \
@@ -438,13 +453,10 @@ static void
 test_codex_broken (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *kept = NULL;
 
   put (f, ".codex/config.toml", "model = \"unterminated\n");
-  g_assert_false (sy_integration_apply (sy_integration_lookup ("codex"), &f->context, NULL, &error));
-  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
-  g_assert_true (strstr (error->message, "config.toml") != NULL);
+  assert_refused (f, "codex", "config.toml");
   kept = get (f, ".codex/config.toml");
   g_assert_cmpstr (kept, ==, "model = \"unterminated\n");
   g_assert_false (g_file_test (f->state, G_FILE_TEST_EXISTS));
@@ -551,8 +563,6 @@ static void
 test_droid (Fixture       *f,
             gconstpointer  data)
 {
-  const SyIntegration *tool = sy_integration_lookup ("droid");
-  g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   g_autoptr(JsonObject) root = NULL;
   JsonArray *models;
@@ -562,10 +572,7 @@ test_droid (Fixture       *f,
        "{\"customModels\": [{\"model\": \"mine\", \"baseUrl\": \"https://x/v1\", \"apiKey\": \"k\", \"provider\": \"openai\"}],"
        " \"diffMode\": \"github\"}");
   /* Droid lists models one by one: without --model it says so. */
-  g_assert_false (sy_integration_apply (tool, &f->context, NULL, &error));
-  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
-  g_assert_true (strstr (error->message, "--model") != NULL);
-  g_clear_error (&error);
+  assert_refused (f, "droid", "--model");
 
   f->context.model = "claude-sonnet-4-5";
   apply (f, "droid", TRUE);
@@ -661,9 +668,7 @@ test_continue (Fixture       *f,
   g_autofree char *created = NULL;
 
   put (f, ".continue/config.yaml", CONTINUE_ORIGINAL);
-  g_assert_false (sy_integration_apply (tool, &f->context, NULL, &error));
-  g_assert_true (strstr (error->message, "--model") != NULL);
-  g_clear_error (&error);
+  assert_refused (f, "continue", "--model");
 
   f->context.model = "gpt-5";
   apply (f, "continue", TRUE);
@@ -696,9 +701,7 @@ test_continue (Fixture       *f,
 
   /* A flow list is left alone; no file: a new config. */
   put (f, ".continue/config.yaml", "name: x\nmodels: []\n");
-  g_assert_false (sy_integration_apply (tool, &f->context, NULL, &error));
-  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
-  g_clear_error (&error);
+  assert_refused (f, "continue", NULL);
   put (f, ".continue/config.yaml", "name: x\nschema: v1\n");
   apply (f, "continue", TRUE);
   created = get (f, ".continue/config.yaml");
@@ -725,22 +728,17 @@ static void
 test_not_json (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *kept = NULL;
 
   put (f, ".claude/settings.json", "{ not json");
-  g_assert_false (sy_integration_apply (sy_integration_lookup ("claude-code"), &f->context, NULL, &error));
-  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
+  assert_refused (f, "claude-code", NULL);
   kept = get (f, ".claude/settings.json");
   g_assert_cmpstr (kept, ==, "{ not json");
 
   /* A comment would be lost on the way back: refused, with where. */
-  g_clear_error (&error);
   g_clear_pointer (&kept, g_free);
   put (f, ".claude/settings.json", "{\n  \"a\": 1,\n  // mine\n  \"b\": 2\n}\n");
-  g_assert_false (sy_integration_apply (sy_integration_lookup ("claude-code"), &f->context, NULL, &error));
-  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
-  g_assert_nonnull (strstr (error->message, "line 3, column 3"));
+  assert_refused (f, "claude-code", "line 3, column 3");
   kept = get (f, ".claude/settings.json");
   g_assert_cmpstr (kept, ==, "{\n  \"a\": 1,\n  // mine\n  \"b\": 2\n}\n");
 }
@@ -927,7 +925,6 @@ test_cline (Fixture       *f,
             gconstpointer  data)
 {
   const SyIntegration *tool = sy_integration_lookup ("cline");
-  g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   g_autofree char *again = NULL;
   g_autofree char *after = NULL;
@@ -939,10 +936,7 @@ test_cline (Fixture       *f,
 
   put (f, CLINE_PATH, CLINE_ORIGINAL);
   /* One model per provider: without --model it says so, and writes nothing. */
-  g_assert_false (sy_integration_apply (tool, &f->context, NULL, &error));
-  g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
-  g_assert_true (strstr (error->message, "--model") != NULL);
-  g_clear_error (&error);
+  assert_refused (f, "cline", "--model");
   g_assert_false (g_file_test (f->state, G_FILE_TEST_EXISTS));
 
   f->context.model = "sy-model";
@@ -1055,7 +1049,6 @@ static void
 test_cline_refused (Fixture       *f,
                     gconstpointer  data)
 {
-  const SyIntegration *tool = sy_integration_lookup ("cline");
   const char *cases[] = {
     "{\"version\": 2, \"providers\": {}}\n",
     "{\"version\": 1, \"providers\": []}\n",
@@ -1065,12 +1058,10 @@ test_cline_refused (Fixture       *f,
   f->context.model = "sy-model";
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GError) error = NULL;
       g_autofree char *after = NULL;
 
       put (f, CLINE_PATH, cases[i]);
-      g_assert_false (sy_integration_apply (tool, &f->context, NULL, &error));
-      g_assert_error (error, SY_INTEGRATION_ERROR, SY_INTEGRATION_ERROR_PARSE);
+      assert_refused (f, "cline", NULL);
       after = get (f, CLINE_PATH);
       g_assert_cmpstr (after, ==, cases[i]);
     }
