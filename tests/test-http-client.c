@@ -48,6 +48,10 @@ typedef struct
   guint              endless_chunks;
   guint              slow_chunks;
   guint              slow_source;
+
+  /* /held: answered only once two are in (or on a timeout) */
+  GPtrArray         *held;
+  guint              max_held;
 } Fixture;
 
 static guint8
@@ -176,6 +180,25 @@ slow_write_next (gpointer user_data)
 }
 
 static void
+release_held (Fixture *fx)
+{
+  while (fx->held->len > 0)
+    {
+      SoupServerMessage *msg = g_ptr_array_steal_index (fx->held, 0);
+
+      soup_server_message_unpause (msg);
+      g_object_unref (msg);
+    }
+}
+
+static gboolean
+release_held_late (gpointer user_data)
+{
+  release_held (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 server_cb (SoupServer        *server,
            SoupServerMessage *msg,
            const char        *path,
@@ -259,6 +282,19 @@ server_cb (SoupServer        *server,
       track_stream (fx, msg);
       fx->slow_source = g_timeout_add (400, slow_write_next, fx);
     }
+  else if (g_str_equal (path, "/held"))
+    {
+      /* Nothing is answered until a second request is in: a client that
+       * queues the second behind the first answer never gets there. */
+      soup_server_message_pause (msg);
+      soup_message_headers_append (resp, "Connection", "close");
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "held", 4);
+      g_ptr_array_add (fx->held, g_object_ref (msg));
+      fx->max_held = MAX (fx->max_held, fx->held->len);
+      if (fx->held->len == 2)
+        release_held (fx);
+    }
   else if (g_str_equal (path, "/stall"))
     {
       /* Headers, then nothing at all. */
@@ -300,6 +336,7 @@ fixture_setup (Fixture       *fx,
   g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (loopback, 0);
 
   fx->remote_ports = g_array_new (FALSE, FALSE, sizeof (guint16));
+  fx->held = g_ptr_array_new_with_free_func (g_object_unref);
   fx->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (fx->server, NULL, server_cb, fx, NULL);
 
@@ -350,6 +387,7 @@ fixture_teardown (Fixture       *fx,
   g_clear_pointer (&fx->seen_accept_encoding, g_free);
   g_clear_pointer (&fx->seen_body, g_bytes_unref);
   g_clear_pointer (&fx->remote_ports, g_array_unref);
+  g_clear_pointer (&fx->held, g_ptr_array_unref);
 }
 
 /* Spinning the main loop */
@@ -1086,6 +1124,30 @@ test_keep_alive (Fixture       *fx,
                     g_array_index (fx->remote_ports, guint16, 1));
 }
 
+/* Two requests at once to one plain-HTTP host (a local model server) go
+ * out at once, each on its own connection: they used to wait for the
+ * first connection to say whether it could carry both (HTTP/2), which
+ * over plain HTTP queued every request behind the one before. */
+static void
+test_concurrent_plain_http (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(Result) a = result_new (fx);
+  g_autoptr(Result) b = result_new (fx);
+  G_GNUC_UNUSED g_autoptr(SyHttpTransfer) ta = start_request (fx, a, "GET", "/held", NULL, NULL, 0);
+  G_GNUC_UNUSED g_autoptr(SyHttpTransfer) tb = start_request (fx, b, "GET", "/held", NULL, NULL, 0);
+  guint late = g_timeout_add (5000, release_held_late, fx);
+
+  spin_until (a->n_done > 0 && b->n_done > 0, 30000);
+  if (fx->max_held == 2)
+    g_source_remove (late);
+  g_assert_no_error (a->error);
+  g_assert_no_error (b->error);
+  g_assert_cmpmem (a->body->data, a->body->len, "held", 4);
+  g_assert_cmpmem (b->body->data, b->body->len, "held", 4);
+  g_assert_cmpuint (fx->max_held, ==, 2);
+}
+
 static void
 test_gzip (Fixture       *fx,
            gconstpointer  data)
@@ -1235,6 +1297,7 @@ main (int   argc,
   ADD ("/http-client/bad-request", test_bad_request, NULL);
   ADD ("/http-client/proxy", test_proxy, NULL);
   ADD ("/http-client/keep-alive", test_keep_alive, NULL);
+  ADD ("/http-client/concurrent-plain-http", test_concurrent_plain_http, NULL);
   ADD ("/http-client/gzip", test_gzip, NULL);
   ADD ("/http-client/parallel", test_parallel, NULL);
   ADD ("/http-client/reentrancy", test_reentrancy, NULL);

@@ -89,6 +89,7 @@ struct _SyHttpClient
   GPtrArray    *pending_add;  /* SyHttpTransfer* (unowned: held by transfers) */
   GPtrArray    *graveyard;    /* SyHttpTransfer* (a ref): cancelled inside curl */
   guint         in_curl;
+  gboolean      shut_down;    /* disposed: no new transfers */
 };
 
 G_DEFINE_FINAL_TYPE (SyHttpClient, sy_http_client, G_TYPE_OBJECT)
@@ -947,12 +948,22 @@ const char *
 sy_http_transfer_get_header (SyHttpTransfer *self,
                              const char     *name)
 {
-  g_autofree char *key = NULL;
+  char key[128];
+  gsize i;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  key = g_ascii_strdown (name, -1);
+  /* Names are stored lower-case; this is asked several times an answer. */
+  for (i = 0; name[i] != '\0' && i < sizeof key - 1; i++)
+    key[i] = g_ascii_tolower (name[i]);
+  if (name[i] != '\0')
+    {
+      g_autofree char *long_key = g_ascii_strdown (name, -1);
+
+      return g_hash_table_lookup (self->response_headers, long_key);
+    }
+  key[i] = '\0';
   return g_hash_table_lookup (self->response_headers, key);
 }
 
@@ -969,6 +980,24 @@ compare_lines (gconstpointer a,
   return strcmp (*(char * const *) a, *(char * const *) b);
 }
 
+gboolean
+sy_http_transfer_has_header_prefix (SyHttpTransfer     *self,
+                                    const char * const *prefixes)
+{
+  GHashTableIter iter;
+  gpointer name;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (prefixes != NULL, FALSE);
+
+  g_hash_table_iter_init (&iter, self->response_headers);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    for (guint i = 0; prefixes[i] != NULL; i++)
+      if (g_str_has_prefix (name, prefixes[i]))
+        return TRUE;
+  return FALSE;
+}
+
 char **
 sy_http_transfer_dup_headers (SyHttpTransfer *self)
 {
@@ -981,7 +1010,7 @@ sy_http_transfer_dup_headers (SyHttpTransfer *self)
   lines = g_ptr_array_new_full (g_hash_table_size (self->response_headers) + 1, NULL);
   g_hash_table_iter_init (&iter, self->response_headers);
   while (g_hash_table_iter_next (&iter, &name, &value))
-    g_ptr_array_add (lines, g_strdup_printf ("%s: %s", (char *) name, (char *) value));
+    g_ptr_array_add (lines, g_strconcat (name, ": ", value, NULL));
   /* The table has no order of its own: sorted, two records compare. */
   g_ptr_array_sort (lines, compare_lines);
   g_ptr_array_add (lines, NULL);
@@ -1120,6 +1149,23 @@ build_headers (SyHttpTransfer     *t,
   return TRUE;
 }
 
+/* libcurl (and with it OpenSSL, whose set-up touches some 3 MB of its
+ * code and tables) is set up by the first transfer, not at start: an idle
+ * proxy, or one that never goes upstream, does not pay for it. */
+static void
+client_ensure_multi (SyHttpClient *self)
+{
+  if (self->multi != NULL || self->shut_down)
+    return;
+  ensure_curl_initialized ();
+  self->multi = curl_multi_init ();
+  curl_multi_setopt (self->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+  curl_multi_setopt (self->multi, CURLMOPT_SOCKETDATA, self);
+  curl_multi_setopt (self->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+  curl_multi_setopt (self->multi, CURLMOPT_TIMERDATA, self);
+  curl_multi_setopt (self->multi, CURLMOPT_PIPELINING, (long) CURLPIPE_MULTIPLEX);
+}
+
 SyHttpTransfer *
 sy_http_client_start (SyHttpClient            *self,
                       const SyHttpRequestInfo *info,
@@ -1139,12 +1185,13 @@ sy_http_client_start (SyHttpClient            *self,
   g_return_val_if_fail (callbacks != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (self->multi == NULL)
+  if (self->shut_down)
     {
       g_set_error_literal (error, SY_CORE_ERROR, SY_CORE_ERROR_HTTP_FAILED,
                            "HTTP client is shut down");
       return NULL;
     }
+  client_ensure_multi (self);
 
   method = info->method ? info->method : (info->body ? "POST" : "GET");
   if (!is_token (method))
@@ -1190,7 +1237,12 @@ sy_http_client_start (SyHttpClient            *self,
   curl_easy_setopt (easy, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
   curl_easy_setopt (easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
-  curl_easy_setopt (easy, CURLOPT_PIPEWAIT, 1L);
+  /* Over TLS a new transfer waits for a connection being opened to the
+   * same host, which may turn out to speak HTTP/2 and carry both. Plain
+   * http:// is HTTP/1.1 here (a local model server, a relay): waiting
+   * there queued every concurrent request behind the one before it. */
+  if (g_ascii_strncasecmp (info->url, "https:", 6) == 0)
+    curl_easy_setopt (easy, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt (easy, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt (easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt (easy, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -1281,6 +1333,7 @@ sy_http_client_dispose (GObject *object)
 
   g_assert (self->in_curl == 0);
 
+  self->shut_down = TRUE;
   if (self->multi != NULL)
     {
       GHashTableIter iter;
@@ -1341,21 +1394,12 @@ sy_http_client_class_init (SyHttpClientClass *klass)
 static void
 sy_http_client_init (SyHttpClient *self)
 {
-  ensure_curl_initialized ();
-
   self->context = g_main_context_ref_thread_default ();
   self->sockets = g_ptr_array_new ();
   self->transfers = g_hash_table_new_full (NULL, NULL,
                                            (GDestroyNotify) sy_http_transfer_unref, NULL);
   self->pending_add = g_ptr_array_new ();
   self->graveyard = g_ptr_array_new ();
-
-  self->multi = curl_multi_init ();
-  curl_multi_setopt (self->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-  curl_multi_setopt (self->multi, CURLMOPT_SOCKETDATA, self);
-  curl_multi_setopt (self->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-  curl_multi_setopt (self->multi, CURLMOPT_TIMERDATA, self);
-  curl_multi_setopt (self->multi, CURLMOPT_PIPELINING, (long) CURLPIPE_MULTIPLEX);
 }
 
 SyHttpClient *

@@ -66,6 +66,10 @@ const char     *sy_http_transfer_get_content_type (SyHttpTransfer      *self);
 /* The final answer's headers as "name: value" strings (names lower-case,
  * sorted, a repeated header once with its last value), NULL-terminated. */
 char          **sy_http_transfer_dup_headers  (SyHttpTransfer          *self);
+/* Whether the final answer has a header whose (lower-case) name starts
+ * with one of @prefixes (NULL-terminated, lower-case). */
+gboolean        sy_http_transfer_has_header_prefix (SyHttpTransfer     *self,
+                                                    const char * const *prefixes);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyHttpTransfer, sy_http_transfer_unref)
 
