@@ -1004,6 +1004,48 @@ test_pool_file (void)
   g_rmdir (dir);
 }
 
+/* Every name the header reader asks for: each answers "rejected"-ish
+ * text so that every branch (the refusal's claim too) is taken. */
+static const char *
+lookup_record (gpointer    data,
+               const char *name)
+{
+  GPtrArray *asked = data;
+
+  g_ptr_array_add (asked, g_strdup (name));
+  if (g_str_has_suffix (name, "-status"))
+    return "rejected";
+  if (g_str_has_suffix (name, "-claim"))
+    return "five_hour";
+  return "0.5";
+}
+
+/* The pipeline skips the reader for answers with no header starting with
+ * one of sy_quota_header_prefixes(): a family read without its prefix
+ * listed would silently never be read. */
+static void
+test_header_prefixes (void)
+{
+  g_autoptr(GPtrArray) asked = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) windows = sy_quota_from_headers ("claude", lookup_record, asked, NOW);
+  const char * const *prefixes = sy_quota_header_prefixes ();
+
+  g_assert_cmpuint (asked->len, >, 10);
+  g_assert_cmpuint (windows->len, >, 0);
+  for (guint i = 0; i < asked->len; i++)
+    {
+      const char *name = g_ptr_array_index (asked, i);
+      gboolean covered = FALSE;
+
+      for (guint j = 0; prefixes[j] != NULL; j++)
+        covered = covered || g_str_has_prefix (name, prefixes[j]);
+      g_test_message ("asked for %s", name);
+      g_assert_true (covered);
+      for (const char *c = name; *c != '\0'; c++)
+        g_assert_false (g_ascii_isupper (*c));   /* the transfer keeps names lower-case */
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1011,6 +1053,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/quota/claude/headers", test_claude_headers);
+  g_test_add_func ("/quota/header-prefixes", test_header_prefixes);
   g_test_add_func ("/quota/claude/rejected", test_claude_rejected);
   g_test_add_func ("/quota/codex/headers", test_codex_headers);
   g_test_add_func ("/quota/codex/event", test_codex_event);

@@ -34,9 +34,71 @@ sniff (SyFormat    format,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = sy_json_parse (json, strlen (json), &error);
+  SyIrUsage skimmed = *usage;
 
   g_assert_no_error (error);
   g_assert_true (sy_usage_sniff (format, node, usage));
+  /* The skimming reader finds the same, from the text. */
+  g_assert_true (sy_usage_sniff_text (format, json, strlen (json), &skimmed));
+  g_assert_cmpmem (&skimmed, sizeof skimmed, usage, sizeof *usage);
+}
+
+/* Documents where a careless skim goes wrong: the parsed document and the
+ * skim must agree on every one. */
+static void
+test_skim_agrees (void)
+{
+  static const struct { SyFormat format; const char *json; gboolean found; } cases[] = {
+    /* A tool's input (an object in Messages) has its own "usage" first. */
+    { SY_FORMAT_CLAUDE, "{\"content\":[{\"type\":\"tool_use\",\"input\":{\"usage\":{\"input_tokens\":999}}}],"
+      "\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}", TRUE },
+    /* Quotes, braces and the word itself inside strings. */
+    { SY_FORMAT_OPENAI, "{\"choices\":[{\"message\":{\"content\":\"say \\\"usage\\\":{\\\"prompt_tokens\\\":7} }{[\"}}],"
+      "\"usage\" : {\"prompt_tokens\":3,\"completion_tokens\":4,\"total_tokens\":7}}", TRUE },
+    /* Escaped backslash right before a closing quote. */
+    { SY_FORMAT_OPENAI, "{\"id\":\"a\\\\\",\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}", TRUE },
+    /* The top level's usage wins over message.usage, wherever it stands. */
+    { SY_FORMAT_CLAUDE, "{\"usage\":{\"output_tokens\":8},\"message\":{\"usage\":{\"input_tokens\":1}}}", TRUE },
+    { SY_FORMAT_CLAUDE, "{\"message\":{\"usage\":{\"input_tokens\":1}},\"usage\":{\"output_tokens\":8}}", TRUE },
+    /* Deeper than message/response: not where any format keeps it. */
+    { SY_FORMAT_OPENAI, "{\"choices\":[{\"usage\":{\"prompt_tokens\":1}}],\"x\":{\"y\":{\"usage\":{\"prompt_tokens\":2}}}}",
+      FALSE },
+    { SY_FORMAT_OPENAI, "{\"usage\":null,\"choices\":[]}", FALSE },
+    /* Gemini through Cloud Code, numbers as floats and exponents. */
+    { SY_FORMAT_GEMINI_CLI, "{\"response\":{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"}\"}]}}],"
+      "\"usageMetadata\":{\"promptTokenCount\":1.2e1,\"candidatesTokenCount\":4,\"totalTokenCount\":16.0}}}", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = sy_json_parse (cases[i].json, strlen (cases[i].json), &error);
+      SyIrUsage parsed, skimmed;
+
+      g_test_message ("case %u: %s", i, cases[i].json);
+      g_assert_no_error (error);
+      sy_ir_usage_init (&parsed);
+      sy_ir_usage_init (&skimmed);
+      g_assert_cmpint (sy_usage_sniff (cases[i].format, node, &parsed), ==, cases[i].found);
+      g_assert_cmpint (sy_usage_sniff_text (cases[i].format, cases[i].json, strlen (cases[i].json), &skimmed),
+                       ==, cases[i].found);
+      g_assert_cmpmem (&skimmed, sizeof skimmed, &parsed, sizeof parsed);
+    }
+
+  /* Not a JSON object, or cut short: nothing, no crash. */
+  {
+    static const char * const broken[] = { "", "[1,2]", "{\"usage\":{\"prompt_tokens\":1}", "{\"a\":\"x",
+                                           "{\"a\" 1}", "{\"usage\":{\"prompt_tokens\":}}", "nul" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (broken); i++)
+      {
+        SyIrUsage u;
+
+        sy_ir_usage_init (&u);
+        g_assert_false (sy_usage_sniff_text (SY_FORMAT_OPENAI, broken[i], strlen (broken[i]), &u));
+        g_assert_false (sy_ir_usage_is_set (&u));
+      }
+  }
 }
 
 static void
@@ -101,5 +163,6 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/usage-sniff/worth-parsing", test_worth_parsing);
   g_test_add_func ("/usage-sniff/formats", test_formats);
+  g_test_add_func ("/usage-sniff/skim-agrees", test_skim_agrees);
   return g_test_run ();
 }

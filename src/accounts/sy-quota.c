@@ -427,8 +427,15 @@ lookup_header (SyQuotaHeaderLookup  lookup,
                const char          *format,
                const char          *part)
 {
-  g_autofree char *name = g_strdup_printf ("%s%s", format, part);
+  /* Every name here is short and fixed: a buffer on the stack (this runs
+   * on each upstream answer that carries quota headers). */
+  char name[96];
+  gsize a = strlen (format), b = strlen (part);
 
+  if (a + b >= sizeof name)
+    return NULL;
+  memcpy (name, format, a);
+  memcpy (name + a, part, b + 1);
   return lookup (data, name);
 }
 
@@ -445,11 +452,13 @@ claude_from_headers (SyQuotaHeaderLookup  lookup,
   for (guint i = 0; i < G_N_ELEMENTS (claude_windows); i++)
     {
       const ClaudeWindow *cw = &claude_windows[i];
-      g_autofree char *prefix = g_strdup_printf ("anthropic-ratelimit-unified-%s-", cw->tag);
-      const char *window_status = lookup_header (lookup, data, prefix, "status");
+      char prefix[64];
+      const char *window_status;
       double utilization;
       double remaining = -1;
 
+      g_snprintf (prefix, sizeof prefix, "anthropic-ratelimit-unified-%s-", cw->tag);
+      window_status = lookup_header (lookup, data, prefix, "status");
       reset_us = 0;
       if (parse_number (lookup_header (lookup, data, prefix, "utilization"), &utilization) &&
           utilization >= 0)
@@ -528,11 +537,14 @@ codex_from_headers (SyQuotaHeaderLookup  lookup,
 
   for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
     {
-      g_autofree char *prefix = g_strdup_printf ("x-codex-%s-", slots[i]);
+      char prefix[32];
       double used = -1, minutes = 0, after;
       gint64 reset_us = 0;
-      gboolean have_used = parse_number (lookup_header (lookup, data, prefix, "used-percent"), &used);
+      gboolean have_used;
       SyQuotaWindow *window;
+
+      g_snprintf (prefix, sizeof prefix, "x-codex-%s-", slots[i]);
+      have_used = parse_number (lookup_header (lookup, data, prefix, "used-percent"), &used);
 
       if (!parse_number (lookup_header (lookup, data, prefix, "window-minutes"), &minutes))
         minutes = 0;
@@ -545,6 +557,14 @@ codex_from_headers (SyQuotaHeaderLookup  lookup,
       if (window != NULL)
         g_ptr_array_add (out, window);
     }
+}
+
+const char * const *
+sy_quota_header_prefixes (void)
+{
+  static const char * const prefixes[] = { "anthropic-ratelimit-unified-", "x-codex-", NULL };
+
+  return prefixes;
 }
 
 GPtrArray *

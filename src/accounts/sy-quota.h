@@ -82,6 +82,11 @@ SyQuotaWindow *sy_quota_window_from_json (JsonNode          *node);
 /* Passive readers. Each returns the windows found (SyQuotaWindow*, free
  * func set; empty when none), never NULL. @provider is the provider name
  * ("claude", "codex", "gemini-cli", "antigravity", ...). */
+/* Every header sy_quota_from_headers() reads starts with one of these
+ * (lower-case; NULL-terminated): an answer without any has nothing for it
+ * to read, which a caller can tell with one pass over the headers instead
+ * of the reader's eighteen lookups. */
+const char * const *sy_quota_header_prefixes (void);
 GPtrArray     *sy_quota_from_headers    (const char          *provider,
                                          SyQuotaHeaderLookup  lookup,
                                          gpointer             data,

@@ -12,6 +12,15 @@ G_BEGIN_DECLS
 void   sy_log_init              (gboolean    debug);
 void   sy_log_set_debug         (gboolean    debug);
 gboolean sy_log_get_debug       (void);
+
+/* g_debug() that costs one test when debug logging is off: GLib formats
+ * a message before any writer can drop it, and these run on every
+ * request. */
+#define sy_debug(...)                          \
+  G_STMT_START {                               \
+    if (G_UNLIKELY (sy_log_get_debug ()))      \
+      g_debug (__VA_ARGS__);                   \
+  } G_STMT_END
 void   sy_log_add_secret        (const char *secret);
 /* A secret no longer in use (a replaced token): no longer looked for. */
 void   sy_log_remove_secret     (const char *secret);

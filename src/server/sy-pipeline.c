@@ -316,13 +316,9 @@ sniff_usage (SyPipeline *self,
              const char *data,
              gsize       len)
 {
-  g_autoptr(JsonNode) node = NULL;
-
   if (self->usage_store == NULL || !sy_usage_sniff_worth_parsing (data, len))
     return;
-  node = sy_json_parse (data, len, NULL);
-  if (node != NULL)
-    sy_usage_sniff (sy_provider_get_format (self->provider), node, &self->usage);
+  sy_usage_sniff_text (sy_provider_get_format (self->provider), data, len, &self->usage);
 }
 
 /* -- Quota read from the traffic ------------------------------------------- */
@@ -1076,8 +1072,9 @@ on_response (SyHttpTransfer *transfer,
 
       sy_request_log_upstream_response (self->log, status, (const char * const *) headers);
     }
-  take_quota (self, sy_quota_from_headers (self->route->account->provider, transfer_header, transfer,
-                                           g_get_real_time ()));
+  if (sy_http_transfer_has_header_prefix (transfer, sy_quota_header_prefixes ()))
+    take_quota (self, sy_quota_from_headers (self->route->account->provider, transfer_header, transfer,
+                                             g_get_real_time ()));
 
   if (status < 400)
     {
@@ -1114,7 +1111,7 @@ on_response (SyHttpTransfer *transfer,
   else
     self->mode = MODE_BUFFER;
 
-  g_debug ("[%s] upstream answered %u (%s)", self->req.request_id, status,
+  sy_debug ("[%s] upstream answered %u (%s)", self->req.request_id, status,
            content_type ? content_type : "no content type");
 }
 
@@ -1186,7 +1183,7 @@ on_data (SyHttpTransfer *transfer,
                self->sink->vtable->get_pending (self->sink) > SY_PIPELINE_HIGH_WATER)
         {
           self->paused = TRUE;
-          g_debug ("[%s] client is slow: upstream paused", self->req.request_id);
+          sy_debug ("[%s] client is slow: upstream paused", self->req.request_id);
           sy_http_transfer_pause (self->transfer);
         }
       sy_pipeline_unref (self);
@@ -1367,7 +1364,7 @@ prepare_translated (SyPipeline *self,
           const SyCodec *client = sy_codec_for_format (self->req.format);
           g_autoptr(JsonNode) out = client->encode_count_response (estimate_tokens (self->ir));
 
-          g_debug ("[%s] %s has no token counter: estimated locally", self->req.request_id,
+          sy_debug ("[%s] %s has no token counter: estimated locally", self->req.request_id,
                    sy_provider_get_name (self->provider));
           respond_json (self, 200, out);
           return TRUE;
@@ -1399,7 +1396,7 @@ prepare_passthrough (SyPipeline *self)
   if (!ensure_ir (self, &error))
     {
       /* The upstream will judge the body; the suffix alone is not worth a 400. */
-      g_debug ("[%s] reasoning suffix ignored: %s", self->req.request_id, error->message);
+      sy_debug ("[%s] reasoning suffix ignored: %s", self->req.request_id, error->message);
       return TRUE;
     }
   if (!resolve_reasoning (self, self->req.format, &changed, &error))
@@ -1460,7 +1457,7 @@ apply_payload_rules (SyPipeline *self,
   changed = sy_payload_rules_apply (rules, json_node_get_object (body),
                                     sy_provider_get_format (self->provider) == SY_FORMAT_GEMINI_CLI,
                                     protocol, self->route->upstream_model, self->req.model);
-  g_debug ("[%s] payload rules changed %u path(s)", self->req.request_id, changed);
+  sy_debug ("[%s] payload rules changed %u path(s)", self->req.request_id, changed);
 }
 
 static gboolean
@@ -1525,7 +1522,7 @@ start_attempt (SyPipeline *self)
   info.connect_timeout_s = self->config->upstream_connect_timeout;
   info.idle_timeout_s = self->config->upstream_idle_timeout;
 
-  g_debug ("[%s] model %s -> %s as %s (%s, %s)", self->req.request_id, self->req.model,
+  sy_debug ("[%s] model %s -> %s as %s (%s, %s)", self->req.request_id, self->req.model,
            self->route->account->id, self->route->upstream_model,
            self->req.stream ? "stream" : "single answer",
            self->translate ? "translated" : "same format");
@@ -1671,7 +1668,7 @@ on_retry_timer (gpointer user_data)
   self->round++;
   self->n_tried = 0;
   g_hash_table_remove_all (self->tried);
-  g_debug ("[%s] retry round %u", self->req.request_id, self->round);
+  sy_debug ("[%s] retry round %u", self->req.request_id, self->round);
   try_next_route (self);
 }
 
@@ -1874,7 +1871,7 @@ attempt_failed (SyPipeline *self,
 
   if (failure.request_invalid)
     {
-      g_debug ("[%s] the upstream refused the request itself: no other account is tried",
+      sy_debug ("[%s] the upstream refused the request itself: no other account is tried",
                self->req.request_id);
       respond_final (self);
       return;
@@ -1932,7 +1929,7 @@ sy_pipeline_sink_drained (SyPipeline *self)
   if (self->paused && self->transfer != NULL && !self->cancelled)
     {
       self->paused = FALSE;
-      g_debug ("[%s] client caught up: upstream resumed", self->req.request_id);
+      sy_debug ("[%s] client caught up: upstream resumed", self->req.request_id);
       sy_http_transfer_resume (self->transfer);
     }
 }

@@ -25,4 +25,16 @@ gboolean sy_usage_sniff              (SyFormat    format,
                                       JsonNode   *node,
                                       SyIrUsage  *usage);
 
+/* The same from the raw text of a whole answer or one event's data,
+ * without building the whole document: the members "usage" and
+ * "usageMetadata" of the top-level object (or of its "message" or
+ * "response" object) are found by skimming, and only their value is
+ * parsed. The answer of sy_usage_sniff() on the parsed document, at a
+ * fraction of the cost (a pass-through answer is otherwise never parsed).
+ * FALSE for text that is not a JSON object. */
+gboolean sy_usage_sniff_text         (SyFormat    format,
+                                      const char *data,
+                                      gsize       len,
+                                      SyIrUsage  *usage);
+
 G_END_DECLS
