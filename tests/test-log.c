@@ -252,6 +252,43 @@ test_listener_threads (void)
   heard_clear (&h);
 }
 
+/* The remembered line's stamp: ISO 8601 to the millisecond with the zone,
+ * the time it was logged (the date part is formatted once a second). */
+static gint64
+logged_at (const char *text)
+{
+  g_auto(GStrv) recent = NULL;
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *stamp = NULL;
+  g_autofree char *expected_tail = g_strdup_printf (" MESSAGE sy-test: %s", text);
+
+  g_log ("sy-test", G_LOG_LEVEL_MESSAGE, "%s", text);
+  recent = sy_log_dup_recent (1);
+  g_assert_true (g_regex_match_simple ("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}"
+                                       "([+-][0-9]{2}:[0-9]{2}|Z) ", recent[0], 0, 0));
+  g_assert_true (g_str_has_suffix (recent[0], expected_tail));
+  stamp = g_strndup (recent[0], strchr (recent[0], ' ') - recent[0]);
+  dt = g_date_time_new_from_iso8601 (stamp, NULL);
+  g_assert_nonnull (dt);
+  return g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+}
+
+static void
+test_stamp (void)
+{
+  gint64 before = g_get_real_time ();
+  gint64 first = logged_at ("stamp one");
+  gint64 second;
+
+  /* Milliseconds: truncated, never ahead of the clock. */
+  g_assert_cmpint (first, >=, before - 1000);
+  g_assert_cmpint (first, <=, g_get_real_time ());
+  g_usleep (1100 * 1000);
+  second = logged_at ("stamp two");
+  g_assert_cmpint (second - first, >=, 1000 * 1000);
+  g_assert_cmpint (second, <=, g_get_real_time ());
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -263,6 +300,7 @@ main (int   argc,
   g_test_add_func ("/log/registered", test_registered);
   g_test_add_func ("/log/registered-holders", test_registered_holders);
   g_test_add_func ("/log/shapes", test_shapes);
+  g_test_add_func ("/log/stamp", test_stamp);
   g_test_add_func ("/log/listener", test_listener);
   g_test_add_func ("/log/listener-with-recent", test_listener_with_recent);
   g_test_add_func ("/log/listener-threads", test_listener_threads);

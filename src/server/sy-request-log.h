@@ -13,8 +13,9 @@
  *
  * Secrets: the values of auth headers (Authorization, x-api-key,
  * x-goog-api-key, cookies, any *key*, *token*, *secret* header) are
- * masked as they are recorded, and so are secret query parameters; at
- * writing every line and body also goes through sy_log_mask_secrets().
+ * masked when the record is written (a dropped record is never
+ * formatted), and so are secret query parameters; every line and body
+ * also goes through sy_log_mask_secrets().
  * Bodies are kept up to SY_REQUEST_LOG_BODY_LIMIT bytes per request (all
  * bodies together), the rest marked as truncated. A body passed as GBytes
  * is kept by reference, not copied; pieces (the _append calls) are copied.
@@ -33,6 +34,10 @@
 G_BEGIN_DECLS
 
 #define SY_REQUEST_LOG_BODY_LIMIT (10 * 1024 * 1024)
+/* Without request-log only a failed request's record is written, and
+ * every request keeps its record until it ends: what a long stream copies
+ * into it stays small (an error log needs the start and the error). */
+#define SY_REQUEST_LOG_FAILURE_BODY_LIMIT (1024 * 1024)
 
 typedef struct _SyRequestLog SyRequestLog;
 

@@ -28,6 +28,7 @@
 #include "sy-management.h"
 #include "sy-pipeline.h"
 #include "sy-request-log.h"
+#include "sy-log.h"
 #include "sy-server.h"
 
 struct _SyServer
@@ -791,6 +792,8 @@ begin_request_log (SyServer          *self,
   path = g_uri_get_query (uri) != NULL ? g_strconcat (g_uri_get_path (uri), "?", g_uri_get_query (uri), NULL)
                                        : g_strdup (g_uri_get_path (uri));
   log = sy_request_log_begin (id, soup_server_message_get_method (msg), path);
+  if (!config->request_log)
+    sy_request_log_set_body_limit (log, SY_REQUEST_LOG_FAILURE_BODY_LIMIT);
   headers = header_lines (soup_server_message_get_request_headers (msg));
   sy_request_log_client_request (log, (const char * const *) headers, body);
   return log;
@@ -916,13 +919,13 @@ handle_generate (SyServer          *self,
       switch (sy_amp_decide (self->registry, preq.model, &mapped))
         {
         case SY_AMP_SERVE_PROXY:
-          g_debug ("[%s] amp: %s is not served here: to the Amp upstream", request_id, preq.model);
+          sy_debug ("[%s] amp: %s is not served here: to the Amp upstream", request_id, preq.model);
           start_amp_proxy (self, msg, g_uri_get_path (soup_server_message_get_uri (msg)), raw, request->api_key,
                            route->format, preq.model, TRUE, g_steal_pointer (&log));
           sy_pipeline_request_clear (&preq);
           return;
         case SY_AMP_SERVE_MAPPED:
-          g_debug ("[%s] amp: %s served as %s", request_id, preq.model, mapped);
+          sy_debug ("[%s] amp: %s served as %s", request_id, preq.model, mapped);
           if (route->format != SY_FORMAT_GEMINI)
             json_object_set_string_member (obj, "model", mapped);
           amp_requested = g_steal_pointer (&preq.model);
@@ -945,7 +948,7 @@ handle_generate (SyServer          *self,
   preq.route_label = g_strdup_printf ("%s %s", soup_server_message_get_method (msg),
                                       g_uri_get_path (soup_server_message_get_uri (msg)));
 
-  g_debug ("[%s] %s %s model=%s stream=%s", preq.request_id,
+  sy_debug ("[%s] %s %s model=%s stream=%s", preq.request_id,
            soup_server_message_get_method (msg), g_uri_get_path (soup_server_message_get_uri (msg)),
            preq.model, preq.stream ? "yes" : "no");
 
@@ -1270,7 +1273,7 @@ on_request_aborted (SoupServer        *server,
                     SoupServerMessage *msg,
                     SyServer          *self)
 {
-  g_debug ("client closed the connection during %s %s", soup_server_message_get_method (msg),
+  sy_debug ("client closed the connection during %s %s", soup_server_message_get_method (msg),
            g_uri_get_path (soup_server_message_get_uri (msg)));
 }
 
