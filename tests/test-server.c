@@ -1604,6 +1604,39 @@ test_unsafe_bind (void)
   sy_service_stop (keyed);
 }
 
+/* Connections the server has not accepted yet wait in the kernel's queue:
+ * 64 at once all get in while the main loop is busy elsewhere. With GLib's
+ * default queue of 10 the rest waited for the SYN to be sent again (1 s).
+ * Each connect here gives up after 1 s. */
+static void
+test_listen_backlog (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyService) service = sy_service_new_from_string ("host: 127.0.0.1\nport: 0\n", &error);
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (sy_service_start (service, &error));
+  g_assert_no_error (error);
+  address = g_inet_socket_address_new (loopback, (guint16) sy_service_get_port (service));
+
+  /* The main loop does not run: nothing is accepted meanwhile. */
+  for (guint i = 0; i < 64; i++)
+    {
+      GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (sockets, sock);
+      g_socket_set_timeout (sock, 1);
+      g_socket_connect (sock, address, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_ptr_array_set_size (sockets, 0);
+  sy_service_stop (service);
+}
+
 typedef struct
 {
   guint     reloaded;
@@ -2333,6 +2366,7 @@ main (int   argc,
   ADD ("/server/no-retry-after-first-byte", test_no_retry_after_first_byte, first_byte_config);
   ADD ("/server/stream-opens-with-error", test_stream_opens_with_error, cooldown_config);
   g_test_add_func ("/server/unsafe-bind", test_unsafe_bind);
+  g_test_add_func ("/server/listen-backlog", test_listen_backlog);
   g_test_add_func ("/server/no-accounts", test_no_accounts);
   g_test_add_func ("/server/file-reload", test_file_reload);
 

@@ -1379,6 +1379,74 @@ sy_server_get_registry (SyServer *self)
   return self->registry;
 }
 
+/* The kernel's queue of connections not yet accepted. GLib's default is
+ * 10: a burst of new connections (an IDE opening a dozen requests at once,
+ * a load test) overflowed it and the rest waited a second for the SYN to
+ * be sent again. nginx asks for 511; the kernel caps it at somaxconn. */
+#define SY_LISTEN_BACKLOG 1024
+
+static gboolean
+listen_on (SyServer      *self,
+           GInetAddress  *address,
+           guint          port,
+           guint         *bound_port,
+           GError       **error)
+{
+  GSocketFamily family = g_inet_address_get_family (address);
+  g_autoptr(GSocket) sock = NULL;
+  g_autoptr(GSocketAddress) saddr = g_inet_socket_address_new (address, port);
+  g_autoptr(GSocketAddress) local = NULL;
+
+  sock = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (sock == NULL)
+    return FALSE;
+  /* An IPv6 socket for "::" takes IPv4 too unless told not to; the IPv4
+   * one is bound on its own. */
+  if (family == G_SOCKET_FAMILY_IPV6 && !g_socket_set_option (sock, IPPROTO_IPV6, IPV6_V6ONLY, 1, error))
+    return FALSE;
+  if (!g_socket_bind (sock, saddr, TRUE, error))
+    return FALSE;
+  g_socket_set_listen_backlog (sock, SY_LISTEN_BACKLOG);
+  if (!g_socket_listen (sock, error))
+    return FALSE;
+  if (!soup_server_listen_socket (self->soup, sock, 0, error))
+    return FALSE;
+  local = g_socket_get_local_address (sock, NULL);
+  if (bound_port != NULL && G_IS_INET_SOCKET_ADDRESS (local))
+    *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  return TRUE;
+}
+
+/* IPv4 on @v4 and IPv6 on @v6 on one port (the one IPv4 got, for port 0);
+ * a machine without IPv6 is served on IPv4 alone. */
+static gboolean
+listen_pair (SyServer      *self,
+             GInetAddress  *v4,
+             GInetAddress  *v6,
+             guint          port,
+             GError       **error)
+{
+  guint bound = port;
+  g_autoptr(GError) v6_error = NULL;
+
+  if (!listen_on (self, v4, port, &bound, error))
+    return FALSE;
+  if (!listen_on (self, v6, bound, NULL, &v6_error))
+    {
+      if (g_error_matches (v6_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED) ||
+          g_error_matches (v6_error, G_IO_ERROR, G_IO_ERROR_FAILED) ||
+          g_error_matches (v6_error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE))
+        g_debug ("no IPv6 listener: %s", v6_error->message);
+      else
+        {
+          g_propagate_error (error, g_steal_pointer (&v6_error));
+          soup_server_disconnect (self->soup);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 sy_server_listen (SyServer    *self,
                   const char  *host,
@@ -1394,14 +1462,23 @@ sy_server_listen (SyServer    *self,
     sy_server_disconnect (self);
 
   if (host == NULL || *host == '\0')
-    ok = soup_server_listen_all (self->soup, port, 0, error);
+    {
+      g_autoptr(GInetAddress) v4 = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GInetAddress) v6 = g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
+
+      ok = listen_pair (self, v4, v6, port, error);
+    }
   else if (g_ascii_strcasecmp (host, "localhost") == 0)
-    ok = soup_server_listen_local (self->soup, port, 0, error);
+    {
+      g_autoptr(GInetAddress) v4 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GInetAddress) v6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+
+      ok = listen_pair (self, v4, v6, port, error);
+    }
   else
     {
       g_autofree char *bare = g_strdup (host);
       g_autoptr(GInetAddress) addr = NULL;
-      g_autoptr(GSocketAddress) saddr = NULL;
 
       /* "[::1]" -> "::1" */
       if (bare[0] == '[' && bare[strlen (bare) - 1] == ']')
@@ -1417,8 +1494,7 @@ sy_server_listen (SyServer    *self,
                        "'localhost', or \"\" for all interfaces)", host);
           return FALSE;
         }
-      saddr = g_inet_socket_address_new (addr, port);
-      ok = soup_server_listen (self->soup, saddr, 0, error);
+      ok = listen_on (self, addr, port, NULL, error);
     }
 
   if (!ok)
