@@ -279,6 +279,9 @@ def main():
     ap.add_argument("--events", type=int, default=200)
     ap.add_argument("--streams", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--out", default="bench/results")
+    ap.add_argument("--hold", action="store_true",
+                    help="start the fake upstream, the nginx hop and Switchyard, print where they listen "
+                         "and wait (for profiling with perf or callgrind by hand)")
     args = ap.parse_args()
     concs = [int(c) for c in args.concurrency.split(",")]
 
@@ -314,6 +317,13 @@ def main():
             "nginx": {"url": f"http://127.0.0.1:{hop_port}", "pids": lambda: children(hop.pid)},
             "switchyard": {"url": f"http://127.0.0.1:{sy_port}", "pids": lambda: [sy.pid]},
         }
+        if args.hold:
+            print(f"fake upstream http://127.0.0.1:{fake_port}  nginx hop http://127.0.0.1:{hop_port}  "
+                  f"Switchyard http://127.0.0.1:{sy_port} (pid {sy.pid}, config {config})", flush=True)
+            for name, client_path, client_body, _ in paths(False) + paths(True):
+                print(f"  {name}: POST {client_path} {client_body}")
+            signal.sigwait([signal.SIGINT, signal.SIGTERM])
+            return 0
         rows = []
         cells = paths(False) + (paths(True) if args.streams else [])
         for name, client_path, client_body, (up_path, up_body) in cells:
