@@ -2268,6 +2268,164 @@ test_stream_opens_with_error (Fixture       *f,
   g_assert_cmpint (ms.reason, ==, SY_FAILURE_TRANSIENT);
 }
 
+/* A raw HTTP/1.1 exchange on its own thread (the service runs on this
+ * one): the whole answer as bytes, and whether the server's end of the
+ * connection had TCP_NODELAY while it was open (-1: not known here). */
+typedef struct
+{
+  guint     port;
+  char     *request;
+  GString  *answer;
+  int       nodelay;
+  guint     client_port;   /* set by the thread once connected */
+  gboolean  done;
+} RawExchange;
+
+#ifdef __linux__
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+/* The server's socket for the client connection from @client_port: this
+ * process's own descriptors (the service is in-process). */
+static int
+server_nodelay (guint port,
+                guint client_port)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      int fd = atoi (name);
+      struct sockaddr_in local, peer;
+      socklen_t len = sizeof local, plen = sizeof peer;
+      int value = 0;
+      socklen_t vlen = sizeof value;
+
+      if (getsockname (fd, (struct sockaddr *) &local, &len) != 0 || local.sin_family != AF_INET ||
+          ntohs (local.sin_port) != port ||
+          getpeername (fd, (struct sockaddr *) &peer, &plen) != 0 || ntohs (peer.sin_port) != client_port)
+        continue;
+      if (getsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &value, &vlen) == 0)
+        return value != 0;
+    }
+  return -1;
+}
+#endif
+
+static gpointer
+raw_exchange_thread (gpointer data)
+{
+  RawExchange *x = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  GInputStream *in;
+  char buf[4096];
+  gssize n;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) x->port, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (conn, NULL);
+
+    g_atomic_int_set (&x->client_port, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  }
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                            x->request, strlen (x->request), NULL, NULL, &error));
+  g_assert_no_error (error);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, &error)) > 0)
+    g_string_append_len (x->answer, buf, n);
+  g_assert_no_error (error);
+  g_atomic_int_set (&x->done, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+/* The chunks of a chunked HTTP/1.1 answer; the body joined into @body. */
+static guint
+count_chunks (const char *answer,
+              GString    *body)
+{
+  const char *p = strstr (answer, "\r\n\r\n");
+  guint chunks = 0;
+
+  g_assert_nonnull (p);
+  g_assert_nonnull (strstr (answer, "Transfer-Encoding: chunked"));
+  p += 4;
+  for (;;)
+    {
+      char *end = NULL;
+      guint64 size = g_ascii_strtoull (p, &end, 16);
+
+      g_assert_true (end != p && g_str_has_prefix (end, "\r\n"));
+      if (size == 0)
+        return chunks;
+      chunks++;
+      g_string_append_len (body, end + 2, (gssize) size);
+      p = end + 2 + size;
+      g_assert_true (g_str_has_prefix (p, "\r\n"));
+      p += 2;
+    }
+}
+
+/* What one upstream read delivers goes to the client as one chunk, not
+ * an HTTP chunk (and a TCP send) per SSE event; and the client's
+ * connection has TCP_NODELAY, so a lone paced event is not held back. */
+static void
+test_stream_batched (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GString) sse = g_string_new (NULL);
+  g_autoptr(GString) body = g_string_new (NULL);
+  const char *req_body = "{\"model\":\"o/echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  RawExchange x = { sy_service_get_port (f->service), NULL, g_string_new (NULL), -1, 0, FALSE };
+  GThread *thread;
+  guint chunks;
+
+  for (guint i = 0; i < 50; i++)
+    g_string_append_printf (sse, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ev%u \"}}]}\n\n", i);
+  g_string_append (sse, "data: [DONE]\n\n");
+  fake_upstream_script_full (f->upstream, "echo", NULL, 200, NULL, "text/event-stream", sse->str);
+
+  x.request = g_strdup_printf ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Authorization: Bearer " CLIENT_KEY "\r\nContent-Type: application/json\r\n"
+                               "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                               strlen (req_body), req_body);
+  thread = g_thread_new ("raw-client", raw_exchange_thread, &x);
+  while (!g_atomic_int_get (&x.done))
+    {
+      g_main_context_iteration (NULL, TRUE);
+#ifdef __linux__
+      /* Between iterations the server's socket for this client is open
+       * (from its accept to its close): the highest value seen. */
+      if (g_atomic_int_get (&x.client_port) != 0)
+        x.nodelay = MAX (x.nodelay, server_nodelay (x.port, g_atomic_int_get (&x.client_port)));
+#endif
+    }
+  g_thread_join (thread);
+
+  g_assert_true (g_str_has_prefix (x.answer->str, "HTTP/1.1 200"));
+  chunks = count_chunks (x.answer->str, body);
+  g_test_message ("%u chunks for 51 events", chunks);
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autofree char *token = g_strdup_printf ("\"ev%u \"", i);
+
+      g_assert_nonnull (strstr (body->str, token));
+    }
+  g_assert_true (g_str_has_suffix (body->str, "data: [DONE]\n\n"));
+  /* One for the upstream's read (two if its body came in two reads). */
+  g_assert_cmpuint (chunks, <=, 3);
+#ifdef __linux__
+  g_assert_cmpint (x.nodelay, ==, 1);
+#endif
+  g_free (x.request);
+  g_string_free (x.answer, TRUE);
+}
+
 static const char *first_byte_config =
   "routing: {strategy: fill-first}\n"
   "%%\n"
@@ -2337,6 +2495,7 @@ main (int   argc,
   ADD ("/server/responses", test_responses, NULL);
   ADD ("/server/gemini", test_gemini, NULL);
   ADD ("/server/streams", test_streams, NULL);
+  ADD ("/server/stream-batched", test_stream_batched, NULL);
   ADD ("/server/stream-cancel", test_stream_cancel, NULL);
   ADD ("/server/reload-during-stream", test_reload_during_stream, NULL);
   ADD ("/server/dispose-during-stream", test_dispose_during_stream, NULL);

@@ -255,9 +255,12 @@ process_lines (SySseReader *self,
             }
         }
 
-      for (eol = p; eol < len; eol++)
-        if (s[eol] == '\n' || s[eol] == '\r')
-          break;
+      /* strcspn is the C library's vectorised scan; the buffer is a
+       * GString, so NUL-terminated, and a NUL inside a line only restarts
+       * the scan past it. */
+      eol = p + strcspn (s + p, "\r\n");
+      while (eol < len && s[eol] == '\0')
+        eol = eol + 1 + strcspn (s + eol + 1, "\r\n");
 
       if (eol == len)
         {

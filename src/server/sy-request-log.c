@@ -176,8 +176,9 @@ body_append (SyRequestLog *self,
       /* More after a whole body: from here on a copy. */
       body->data = g_bytes_unref_to_array (g_steal_pointer (&body->whole));
     }
+  /* A stream arrives an event at a time: room for many at once. */
   if (body->data == NULL)
-    body->data = g_byte_array_new ();
+    body->data = g_byte_array_sized_new ((guint) MIN (self->budget, 16 * 1024));
   if (take > 0)
     g_byte_array_append (body->data, (const guint8 *) data, (guint) take);
   self->budget -= take;

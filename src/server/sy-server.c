@@ -340,9 +340,19 @@ soup_sink_write (SySink     *sink,
   self->pending += len;
   if (self->log != NULL)
     sy_request_log_client_append (self->log, data, len);
+  /* One upstream read is at most 16 KB (curl's buffer): room for it at
+   * once, and a plain copy while it fits (g_string_append_len goes
+   * through g_string_insert_len's checks, once per SSE event). */
   if (self->batch == NULL)
-    self->batch = g_string_sized_new (MAX (len, 4096));
-  g_string_append_len (self->batch, data, len);
+    self->batch = g_string_sized_new (MAX (len, 16 * 1024));
+  if (self->batch->allocated_len - self->batch->len > len)
+    {
+      memcpy (self->batch->str + self->batch->len, data, len);
+      self->batch->len += len;
+      self->batch->str[self->batch->len] = '\0';
+    }
+  else
+    g_string_append_len (self->batch, data, len);
   if (self->flush == NULL)
     {
       g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();

@@ -39,9 +39,17 @@ sy_usage_sniff_worth_parsing (const char *data,
 
   if (data == NULL)
     return FALSE;
-  while (p < end && (p = g_strstr_len (p, end - p, "\"usage")) != NULL)
+  /* Every event of a relayed stream comes here: memchr for the 'u' of
+   * "usage" (a rare letter in JSON punctuation and keys), then a compare;
+   * g_strstr_len with a length searches byte by byte. */
+  while (p < end && (p = memchr (p, 'u', (gsize) (end - p))) != NULL)
     {
-      p += 6;
+      if (p == data || p[-1] != '"' || end - p < 5 || memcmp (p, "usage", 5) != 0)
+        {
+          p++;
+          continue;
+        }
+      p += 5;
       if (end - p >= 8 && memcmp (p, "Metadata", 8) == 0)
         p += 8;
       if (p >= end || *p != '"')
