@@ -30,15 +30,26 @@ PROMPT = [{"role": "user", "content": "Say hello"}]
 
 # --- the fake upstream's answers -------------------------------------------
 
+# Each answer formatted as its API writes it: OpenAI and Anthropic compact,
+# Google with a space after each colon (decoders may read the usual shape
+# faster, so the bench must not use a shape no upstream sends).
+def compact(obj):
+    return json.dumps(obj, separators=(",", ":"))
+
+
+def google(obj):
+    return json.dumps(obj, separators=(",", ": "))
+
+
 def openai_json():
-    return json.dumps({"id": "chatcmpl-b", "object": "chat.completion", "created": 1, "model": "m",
+    return compact({"id": "chatcmpl-b", "object": "chat.completion", "created": 1, "model": "m",
                        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello there"},
                                     "finish_reason": "stop"}],
                        "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}})
 
 
 def openai_sse(n):
-    chunk = lambda delta, finish: "data: " + json.dumps(
+    chunk = lambda delta, finish: "data: " + compact(
         {"id": "chatcmpl-b", "object": "chat.completion.chunk", "created": 1, "model": "m",
          "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}) + "\n\n"
     out = chunk({"role": "assistant", "content": ""}, None)
@@ -48,13 +59,13 @@ def openai_sse(n):
 
 
 def claude_json():
-    return json.dumps({"id": "msg_b", "type": "message", "role": "assistant", "model": "m",
+    return compact({"id": "msg_b", "type": "message", "role": "assistant", "model": "m",
                        "content": [{"type": "text", "text": "Hello there"}], "stop_reason": "end_turn",
                        "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 2}})
 
 
 def claude_sse(n):
-    ev = lambda name, data: f"event: {name}\ndata: {json.dumps(data)}\n\n"
+    ev = lambda name, data: f"event: {name}\ndata: {compact(data)}\n\n"
     out = ev("message_start", {"type": "message_start", "message": {
         "id": "msg_b", "type": "message", "role": "assistant", "model": "m", "content": [],
         "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 0}}})
@@ -70,20 +81,21 @@ def claude_sse(n):
 
 
 def gemini_json():
-    return json.dumps({"candidates": [{"content": {"role": "model", "parts": [{"text": "Hello there"}]},
+    return google({"candidates": [{"content": {"role": "model", "parts": [{"text": "Hello there"}]},
                                        "finishReason": "STOP", "index": 0}],
                        "usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": 2, "totalTokenCount": 7},
                        "modelVersion": "gemini-m"})
 
 
 def gemini_sse(n):
-    part = lambda text, last: "data: " + json.dumps(
-        {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "index": 0,
-                         **({"finishReason": "STOP"} if last else {})}],
-         **({"usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": n, "totalTokenCount": n + 5}}
-            if last else {}),
-         "modelVersion": "gemini-m"}) + "\r\n\r\n"
-    return "".join(part(f"tok{i} ", i == n - 1) for i in range(n))
+    # Gemini repeats usageMetadata (the prompt's count) in every chunk.
+    part = lambda i, text, last: "data: " + google(
+        {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"},
+                         **({"finishReason": "STOP"} if last else {}), "index": 0}],
+         "usageMetadata": {"promptTokenCount": 5, **({"candidatesTokenCount": n} if last else {}),
+                           "totalTokenCount": n + 5 if last else 5},
+         "modelVersion": "gemini-m", "responseId": "resp-b"}) + "\r\n\r\n"
+    return "".join(part(i, f"tok{i} ", i == n - 1) for i in range(n))
 
 
 def fake_upstream_conf(workdir, events):

@@ -74,7 +74,8 @@ class Fake:
     def chunk(text):
         return ("data: " + json.dumps({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
                                        "choices": [{"index": 0, "delta": {"content": text},
-                                                    "finish_reason": None}]}) + "\n\n").encode()
+                                                    "finish_reason": None}]},
+                                      separators=(",", ":")) + "\n\n").encode()
 
     async def handle(self, reader, writer):
         try:
@@ -115,7 +116,8 @@ class Fake:
                 self.open_streams -= 1
             final = json.dumps({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
                                 "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                                "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}})
+                                "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}},
+                               separators=(",", ":"))
             writer.write(f"data: {final}\n\ndata: [DONE]\n\n".encode())
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):

@@ -2601,8 +2601,13 @@ claude_decoder_feed (SyStreamDecoder *decoder,
     ;
   if (i == len || (len - i >= 6 && strncmp (data + i, "[DONE]", 6) == 0))
     return TRUE;
-  if (self->failed || decoder_fast_delta (self, data + i, len - i))
+  if (self->failed)
     return TRUE;
+  if (!self->parent.ctx->no_fast_path && decoder_fast_delta (self, data + i, len - i))
+    {
+      self->parent.fast_events++;
+      return TRUE;
+    }
 
   node = sy_json_parse (data, len, &parse_error);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))

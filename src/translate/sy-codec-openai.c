@@ -18,6 +18,7 @@
 
 #include "sy-codec.h"
 #include "sy-json.h"
+#include "sy-json-scan.h"
 #include "sy-thinking.h"
 
 #define MAX_TOOL_NAME 64
@@ -1836,469 +1837,6 @@ encode_response (const SyIrResponse *response,
   return root;
 }
 
-/* ----------------------------------------------------- chunk reader */
-
-/*
- * Stream chunks are small JSON objects arriving by the thousand, and a
- * general-purpose DOM costs far more than the translation itself. The
- * stream decoder reads each chunk with this small validating scanner
- * instead: one pass records every value as a token (subtrees are
- * contiguous, each token knows where its subtree ends), and members are
- * then looked up in place. Strings are only unescaped when used.
- */
-
-#define CHUNK_MAX_DEPTH 64
-
-typedef enum
-{
-  TOK_OBJECT,
-  TOK_ARRAY,
-  TOK_STRING,
-  TOK_NUMBER,
-  TOK_TRUE,
-  TOK_FALSE,
-  TOK_NULL,
-} TokType;
-
-typedef struct
-{
-  guint8  type;
-  guint8  escaped;        /* STRING: contains backslash escapes */
-  guint32 start;          /* STRING, NUMBER: first byte (after the quote) */
-  guint32 end;            /* STRING, NUMBER: one past the last byte */
-  guint32 count;          /* OBJECT: members; ARRAY: elements */
-  guint32 next;           /* index of the first token after this subtree */
-} Tok;
-
-typedef struct
-{
-  const char *text;
-  gsize       len;
-  gsize       pos;
-  GArray     *toks;       /* Tok */
-} Chunk;
-
-#define TOK(c, i) (&g_array_index ((c)->toks, Tok, (i)))
-
-static void
-chunk_skip_ws (Chunk *c)
-{
-  while (c->pos < c->len)
-    {
-      char ch = c->text[c->pos];
-
-      if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r')
-        break;
-      c->pos++;
-    }
-}
-
-static guint
-chunk_add (Chunk   *c,
-           TokType  type)
-{
-  guint index = c->toks->len;
-  Tok *tok;
-
-  g_array_set_size (c->toks, index + 1);
-  tok = TOK (c, index);
-  memset (tok, 0, sizeof *tok);
-  tok->type = type;
-  return index;
-}
-
-static gboolean
-chunk_scan_string (Chunk *c)
-{
-  guint index = chunk_add (c, TOK_STRING);
-  gsize pos = c->pos + 1;   /* after the opening quote */
-  gboolean escaped = FALSE;
-  gboolean ascii = TRUE;
-
-  TOK (c, index)->start = pos;
-  while (pos < c->len)
-    {
-      unsigned char ch = (unsigned char) c->text[pos];
-
-      if (ch == '"')
-        {
-          Tok *tok = TOK (c, index);
-
-          /* Outside strings the grammar only admits ASCII: checking the
-           * strings that have other bytes validates the whole chunk. */
-          if (!ascii && !g_utf8_validate_len (c->text + tok->start, pos - tok->start, NULL))
-            return FALSE;
-          tok->end = pos;
-          tok->escaped = escaped;
-          tok->next = index + 1;
-          c->pos = pos + 1;
-          return TRUE;
-        }
-      if (ch < 0x20)
-        return FALSE;
-      if (ch >= 0x80)
-        ascii = FALSE;
-      else if (ch == '\\')
-        {
-          escaped = TRUE;
-          if (++pos >= c->len)
-            return FALSE;
-          switch (c->text[pos])
-            {
-            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-              break;
-            case 'u':
-              if (pos + 4 >= c->len ||
-                  !g_ascii_isxdigit (c->text[pos + 1]) || !g_ascii_isxdigit (c->text[pos + 2]) ||
-                  !g_ascii_isxdigit (c->text[pos + 3]) || !g_ascii_isxdigit (c->text[pos + 4]))
-                return FALSE;
-              pos += 4;
-              break;
-            default:
-              return FALSE;
-            }
-        }
-      pos++;
-    }
-  return FALSE;
-}
-
-static gboolean
-chunk_digits (Chunk *c)
-{
-  gsize start = c->pos;
-
-  while (c->pos < c->len && g_ascii_isdigit (c->text[c->pos]))
-    c->pos++;
-  return c->pos > start;
-}
-
-static gboolean
-chunk_scan_number (Chunk *c)
-{
-  guint index = chunk_add (c, TOK_NUMBER);
-  gsize start = c->pos;
-
-  if (c->text[c->pos] == '-')
-    c->pos++;
-  if (c->pos < c->len && c->text[c->pos] == '0')
-    c->pos++;
-  else if (!chunk_digits (c))
-    return FALSE;
-  if (c->pos < c->len && c->text[c->pos] == '.')
-    {
-      c->pos++;
-      if (!chunk_digits (c))
-        return FALSE;
-    }
-  if (c->pos < c->len && (c->text[c->pos] == 'e' || c->text[c->pos] == 'E'))
-    {
-      c->pos++;
-      if (c->pos < c->len && (c->text[c->pos] == '+' || c->text[c->pos] == '-'))
-        c->pos++;
-      if (!chunk_digits (c))
-        return FALSE;
-    }
-  TOK (c, index)->start = start;
-  TOK (c, index)->end = c->pos;
-  TOK (c, index)->next = index + 1;
-  return TRUE;
-}
-
-static gboolean
-chunk_scan_literal (Chunk      *c,
-                    const char *word,
-                    TokType     type)
-{
-  gsize n = strlen (word);
-  guint index;
-
-  if (c->len - c->pos < n || memcmp (c->text + c->pos, word, n) != 0)
-    return FALSE;
-  index = chunk_add (c, type);
-  TOK (c, index)->next = index + 1;
-  c->pos += n;
-  return TRUE;
-}
-
-static gboolean chunk_scan_value (Chunk *c,
-                                  int    depth);
-
-static gboolean
-chunk_scan_container (Chunk *c,
-                      int    depth)
-{
-  gboolean object = c->text[c->pos] == '{';
-  char close = object ? '}' : ']';
-  guint index = chunk_add (c, object ? TOK_OBJECT : TOK_ARRAY);
-  guint32 count = 0;
-
-  if (depth >= CHUNK_MAX_DEPTH)
-    return FALSE;
-  c->pos++;
-  chunk_skip_ws (c);
-  if (c->pos < c->len && c->text[c->pos] == close)
-    c->pos++;
-  else
-    for (;;)
-      {
-        if (object)
-          {
-            if (c->pos >= c->len || c->text[c->pos] != '"' || !chunk_scan_string (c))
-              return FALSE;
-            chunk_skip_ws (c);
-            if (c->pos >= c->len || c->text[c->pos] != ':')
-              return FALSE;
-            c->pos++;
-          }
-        if (!chunk_scan_value (c, depth + 1))
-          return FALSE;
-        count++;
-        chunk_skip_ws (c);
-        if (c->pos >= c->len)
-          return FALSE;
-        if (c->text[c->pos] == close)
-          {
-            c->pos++;
-            break;
-          }
-        if (c->text[c->pos] != ',')
-          return FALSE;
-        c->pos++;
-        chunk_skip_ws (c);
-      }
-  TOK (c, index)->count = count;
-  TOK (c, index)->next = c->toks->len;
-  return TRUE;
-}
-
-static gboolean
-chunk_scan_value (Chunk *c,
-                  int    depth)
-{
-  chunk_skip_ws (c);
-  if (c->pos >= c->len)
-    return FALSE;
-  switch (c->text[c->pos])
-    {
-    case '{':
-    case '[':
-      return chunk_scan_container (c, depth);
-    case '"':
-      return chunk_scan_string (c);
-    case 't':
-      return chunk_scan_literal (c, "true", TOK_TRUE);
-    case 'f':
-      return chunk_scan_literal (c, "false", TOK_FALSE);
-    case 'n':
-      return chunk_scan_literal (c, "null", TOK_NULL);
-    default:
-      if (c->text[c->pos] == '-' || g_ascii_isdigit (c->text[c->pos]))
-        return chunk_scan_number (c);
-      return FALSE;
-    }
-}
-
-/* Reads one JSON text; FALSE if it is not exactly one valid value. */
-static gboolean
-chunk_scan (Chunk      *c,
-            const char *text,
-            gsize       len)
-{
-  c->text = text;
-  c->len = len;
-  c->pos = 0;
-  g_array_set_size (c->toks, 0);
-  if (len > G_MAXUINT32 || !chunk_scan_value (c, 0))
-    return FALSE;
-  chunk_skip_ws (c);
-  return c->pos == c->len;
-}
-
-static guint
-hex_value (char ch)
-{
-  return g_ascii_xdigit_value (ch);
-}
-
-/* Appends the unescaped text of a STRING token to @out. */
-static void
-chunk_append_string (Chunk   *c,
-                     guint    index,
-                     GString *out)
-{
-  const Tok *tok = TOK (c, index);
-  const char *p = c->text + tok->start;
-  const char *end = c->text + tok->end;
-  const char *run = p;
-
-  if (!tok->escaped)
-    {
-      g_string_append_len (out, p, end - p);
-      return;
-    }
-  while (p < end)
-    {
-      gunichar u;
-
-      if (*p != '\\')
-        {
-          p++;
-          continue;
-        }
-      g_string_append_len (out, run, p - run);
-      p++;
-      switch (*p)
-        {
-        case 'b': g_string_append_c (out, '\b'); break;
-        case 'f': g_string_append_c (out, '\f'); break;
-        case 'n': g_string_append_c (out, '\n'); break;
-        case 'r': g_string_append_c (out, '\r'); break;
-        case 't': g_string_append_c (out, '\t'); break;
-        case 'u':
-          u = hex_value (p[1]) << 12 | hex_value (p[2]) << 8 | hex_value (p[3]) << 4 | hex_value (p[4]);
-          p += 4;
-          if (u >= 0xd800 && u < 0xdc00 && end - p >= 7 && p[1] == '\\' && p[2] == 'u')
-            {
-              gunichar low = hex_value (p[3]) << 12 | hex_value (p[4]) << 8 | hex_value (p[5]) << 4 | hex_value (p[6]);
-
-              if (low >= 0xdc00 && low < 0xe000)
-                {
-                  u = 0x10000 + ((u - 0xd800) << 10) + (low - 0xdc00);
-                  p += 6;
-                }
-            }
-          if (u >= 0xd800 && u < 0xe000)
-            u = 0xfffd;   /* a lone surrogate */
-          g_string_append_unichar (out, u);
-          break;
-        default:          /* '"', '\\', '/' */
-          g_string_append_c (out, *p);
-          break;
-        }
-      p++;
-      run = p;
-    }
-  g_string_append_len (out, run, end - run);
-}
-
-/* The unescaped text of a STRING token in @scratch (overwritten), or NULL
- * if @index is not a string. */
-static const char *
-chunk_string (Chunk   *c,
-              int      index,
-              GString *scratch)
-{
-  if (index < 0 || TOK (c, index)->type != TOK_STRING)
-    return NULL;
-  g_string_truncate (scratch, 0);
-  chunk_append_string (c, index, scratch);
-  return scratch->str;
-}
-
-static gboolean
-chunk_key_is (Chunk      *c,
-              guint       index,
-              const char *key,
-              gsize       key_len)
-{
-  const Tok *tok = TOK (c, index);
-  g_autoptr(GString) unescaped = NULL;
-
-  if (!tok->escaped)
-    return tok->end - tok->start == key_len && memcmp (c->text + tok->start, key, key_len) == 0;
-  unescaped = g_string_new (NULL);
-  chunk_append_string (c, index, unescaped);
-  return unescaped->len == key_len && memcmp (unescaped->str, key, key_len) == 0;
-}
-
-/* The value of member @key of the object at @object, -1 if absent, null,
- * or @object is not an object. */
-static int
-chunk_get (Chunk      *c,
-           int         object,
-           const char *key)
-{
-  gsize key_len = strlen (key);
-  guint index;
-  guint32 i;
-
-  if (object < 0 || TOK (c, object)->type != TOK_OBJECT)
-    return -1;
-  index = object + 1;
-  for (i = 0; i < TOK (c, object)->count; i++)
-    {
-      guint value = index + 1;
-
-      if (chunk_key_is (c, index, key, key_len))
-        return TOK (c, value)->type == TOK_NULL ? -1 : (int) value;
-      index = TOK (c, value)->next;
-    }
-  return -1;
-}
-
-static int
-chunk_get_typed (Chunk      *c,
-                 int         object,
-                 const char *key,
-                 TokType     type)
-{
-  int index = chunk_get (c, object, key);
-
-  return index >= 0 && TOK (c, index)->type == type ? index : -1;
-}
-
-/* Elements of an array: first = chunk_first (c, a), then chunk_after (c, e). */
-static int
-chunk_first (Chunk *c,
-             int    array)
-{
-  if (array < 0 || TOK (c, array)->count == 0)
-    return -1;
-  return array + 1;
-}
-
-static int
-chunk_after (Chunk *c,
-             int    array,
-             int    element)
-{
-  guint next = TOK (c, element)->next;
-
-  return next < TOK (c, array)->next ? (int) next : -1;
-}
-
-/* An integral number (1, 1.0, 1e3), as json-glib reads them. */
-static gboolean
-chunk_int (Chunk  *c,
-           int     index,
-           gint64 *value)
-{
-  const Tok *tok;
-  char buf[64];
-  gsize n;
-  double d;
-
-  if (index < 0 || TOK (c, index)->type != TOK_NUMBER)
-    return FALSE;
-  tok = TOK (c, index);
-  n = tok->end - tok->start;
-  if (n >= sizeof buf)
-    return FALSE;
-  memcpy (buf, c->text + tok->start, n);
-  buf[n] = '\0';
-  if (strpbrk (buf, ".eE") == NULL)
-    {
-      *value = g_ascii_strtoll (buf, NULL, 10);
-      return TRUE;
-    }
-  d = g_ascii_strtod (buf, NULL);
-  if (d != (double) (gint64) d)
-    return FALSE;
-  *value = (gint64) d;
-  return TRUE;
-}
-
 /* ------------------------------------------------------- stream decoder */
 
 typedef struct
@@ -2314,7 +1852,7 @@ typedef struct
 typedef struct
 {
   SyStreamDecoder  parent;
-  Chunk            chunk;
+  SyJsonScan            chunk;
   GString         *text;    /* scratch: the string being emitted */
   GString         *name;    /* scratch: a tool name */
   GArray          *calls;   /* DecoderCall */
@@ -2363,11 +1901,11 @@ decoder_find_call (OpenaiDecoder *self,
                    int            delta,
                    const char    *id)
 {
-  Chunk *c = &self->chunk;
+  SyJsonScan *c = &self->chunk;
   gint64 key;
   guint i;
 
-  if (chunk_int (c, chunk_get (c, delta, "index"), &key))
+  if (sy_json_scan_int (c, sy_json_scan_get (c, delta, "index"), &key))
     {
       for (i = 0; i < self->calls->len; i++)
         if (g_array_index (self->calls, DecoderCall, i).key == key)
@@ -2422,10 +1960,10 @@ static void
 decoder_tool_call (OpenaiDecoder *self,
                    int            delta)
 {
-  Chunk *c = &self->chunk;
-  int function = chunk_get_typed (c, delta, "function", TOK_OBJECT);
-  g_autofree char *id = g_strdup (chunk_string (c, chunk_get (c, delta, "id"), self->text));
-  const char *name = chunk_string (c, chunk_get (c, function, "name"), self->name);
+  SyJsonScan *c = &self->chunk;
+  int function = sy_json_scan_get_typed (c, delta, "function", SY_JSON_TOK_OBJECT);
+  g_autofree char *id = g_strdup (sy_json_scan_string (c, sy_json_scan_get (c, delta, "id"), self->text));
+  const char *name = sy_json_scan_string (c, sy_json_scan_get (c, function, "name"), self->name);
   const char *arguments;
   DecoderCall *call;
   SyIrEvent event;
@@ -2464,7 +2002,7 @@ decoder_tool_call (OpenaiDecoder *self,
         g_string_free (g_steal_pointer (&call->pending), TRUE);
     }
 
-  arguments = chunk_string (c, chunk_get (c, function, "arguments"), self->text);
+  arguments = sy_json_scan_string (c, sy_json_scan_get (c, function, "arguments"), self->text);
   if (arguments == NULL || *arguments == '\0')
     return;
   if (!call->started)
@@ -2485,11 +2023,11 @@ static void
 decoder_tool_calls (OpenaiDecoder *self,
                     int            array)
 {
-  Chunk *c = &self->chunk;
+  SyJsonScan *c = &self->chunk;
   int element;
 
-  for (element = chunk_first (c, array); element >= 0; element = chunk_after (c, array, element))
-    if (TOK (c, element)->type == TOK_OBJECT)
+  for (element = sy_json_scan_first (c, array); element >= 0; element = sy_json_scan_after (c, array, element))
+    if (SY_JSON_TOK (c, element)->type == SY_JSON_TOK_OBJECT)
       decoder_tool_call (self, element);
 }
 
@@ -2497,13 +2035,13 @@ static void
 decoder_images (OpenaiDecoder *self,
                 int            array)
 {
-  Chunk *c = &self->chunk;
+  SyJsonScan *c = &self->chunk;
   int element;
 
-  for (element = chunk_first (c, array); element >= 0; element = chunk_after (c, array, element))
+  for (element = sy_json_scan_first (c, array); element >= 0; element = sy_json_scan_after (c, array, element))
     {
-      int image_url = chunk_get_typed (c, element, "image_url", TOK_OBJECT);
-      const char *url = chunk_string (c, chunk_get (c, image_url, "url"), self->text);
+      int image_url = sy_json_scan_get_typed (c, element, "image_url", SY_JSON_TOK_OBJECT);
+      const char *url = sy_json_scan_string (c, sy_json_scan_get (c, image_url, "url"), self->text);
       g_autofree char *mime_type = NULL;
       g_autofree char *data = NULL;
       SyIrEvent event;
@@ -2523,23 +2061,23 @@ decoder_collect_reasoning (OpenaiDecoder *self,
                            int            index,
                            GString       *out)
 {
-  Chunk *c = &self->chunk;
+  SyJsonScan *c = &self->chunk;
   int element;
 
   if (index < 0)
     return;
-  switch (TOK (c, index)->type)
+  switch (SY_JSON_TOK (c, index)->type)
     {
-    case TOK_STRING:
-      chunk_append_string (c, index, out);
+    case SY_JSON_TOK_STRING:
+      sy_json_scan_append_string (c, index, out);
       break;
-    case TOK_OBJECT:
-      index = chunk_get_typed (c, index, "text", TOK_STRING);
+    case SY_JSON_TOK_OBJECT:
+      index = sy_json_scan_get_typed (c, index, "text", SY_JSON_TOK_STRING);
       if (index >= 0)
-        chunk_append_string (c, index, out);
+        sy_json_scan_append_string (c, index, out);
       break;
-    case TOK_ARRAY:
-      for (element = chunk_first (c, index); element >= 0; element = chunk_after (c, index, element))
+    case SY_JSON_TOK_ARRAY:
+      for (element = sy_json_scan_first (c, index); element >= 0; element = sy_json_scan_after (c, index, element))
         decoder_collect_reasoning (self, element, out);
       break;
     default:
@@ -2551,20 +2089,20 @@ static void
 decoder_usage (OpenaiDecoder *self,
                int            object)
 {
-  Chunk *c = &self->chunk;
+  SyJsonScan *c = &self->chunk;
   SyIrEvent event;
   gint64 value;
 
   sy_ir_event_init (&event, SY_IR_EVENT_USAGE);
-  if (chunk_int (c, chunk_get (c, object, "prompt_tokens"), &value))
+  if (sy_json_scan_int (c, sy_json_scan_get (c, object, "prompt_tokens"), &value))
     event.usage.input_tokens = value;
-  if (chunk_int (c, chunk_get (c, object, "completion_tokens"), &value))
+  if (sy_json_scan_int (c, sy_json_scan_get (c, object, "completion_tokens"), &value))
     event.usage.output_tokens = value;
-  if (chunk_int (c, chunk_get (c, object, "total_tokens"), &value))
+  if (sy_json_scan_int (c, sy_json_scan_get (c, object, "total_tokens"), &value))
     event.usage.total_tokens = value;
-  if (chunk_int (c, chunk_get (c, chunk_get (c, object, "prompt_tokens_details"), "cached_tokens"), &value))
+  if (sy_json_scan_int (c, sy_json_scan_get (c, sy_json_scan_get (c, object, "prompt_tokens_details"), "cached_tokens"), &value))
     event.usage.cached_tokens = value;
-  if (chunk_int (c, chunk_get (c, chunk_get (c, object, "completion_tokens_details"), "reasoning_tokens"), &value))
+  if (sy_json_scan_int (c, sy_json_scan_get (c, sy_json_scan_get (c, object, "completion_tokens_details"), "reasoning_tokens"), &value))
     event.usage.reasoning_tokens = value;
   if (event.usage.total_tokens == SY_IR_UNSET && event.usage.input_tokens != SY_IR_UNSET &&
       event.usage.output_tokens != SY_IR_UNSET)
@@ -2578,19 +2116,19 @@ static int
 decoder_choice (OpenaiDecoder *self,
                 int            chunk)
 {
-  Chunk *c = &self->chunk;
-  int choices = chunk_get_typed (c, chunk, "choices", TOK_ARRAY);
+  SyJsonScan *c = &self->chunk;
+  int choices = sy_json_scan_get_typed (c, chunk, "choices", SY_JSON_TOK_ARRAY);
   int first = -1;
   int element;
   gint64 index;
 
-  for (element = chunk_first (c, choices); element >= 0; element = chunk_after (c, choices, element))
+  for (element = sy_json_scan_first (c, choices); element >= 0; element = sy_json_scan_after (c, choices, element))
     {
-      if (TOK (c, element)->type != TOK_OBJECT)
+      if (SY_JSON_TOK (c, element)->type != SY_JSON_TOK_OBJECT)
         continue;
       if (first < 0)
         first = element;
-      if (chunk_int (c, chunk_get (c, element, "index"), &index) && index == 0)
+      if (sy_json_scan_int (c, sy_json_scan_get (c, element, "index"), &index) && index == 0)
         return element;
     }
   return first;
@@ -2658,7 +2196,7 @@ decoder_feed (SyStreamDecoder *parent,
               GError         **error)
 {
   OpenaiDecoder *self = (OpenaiDecoder *) parent;
-  Chunk *c = &self->chunk;
+  SyJsonScan *c = &self->chunk;
   const char *text;
   int choice;
   int delta;
@@ -2676,12 +2214,12 @@ decoder_feed (SyStreamDecoder *parent,
   if (len - i >= 6 && strncmp (data + i, "[DONE]", 6) == 0)
     return TRUE;
 
-  if (!chunk_scan (c, data, len))
+  if (!sy_json_scan_read (c, data, len))
     return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream chunk is not valid JSON (or not UTF-8)");
-  if (TOK (c, 0)->type != TOK_OBJECT)
+  if (SY_JSON_TOK (c, 0)->type != SY_JSON_TOK_OBJECT)
     return sy_translate_fail (error, SY_TRANSLATE_ERROR_UPSTREAM, "upstream chunk: expected a JSON object");
 
-  if (chunk_get (c, 0, "error") >= 0)
+  if (sy_json_scan_get (c, 0, "error") >= 0)
     {
       decoder_error (self, data, len);
       return TRUE;
@@ -2689,26 +2227,26 @@ decoder_feed (SyStreamDecoder *parent,
 
   if (!self->started)
     {
-      g_autofree char *id = g_strdup (chunk_string (c, chunk_get (c, 0, "id"), self->text));
-      const char *model = chunk_string (c, chunk_get (c, 0, "model"), self->name);
+      g_autofree char *id = g_strdup (sy_json_scan_string (c, sy_json_scan_get (c, 0, "id"), self->text));
+      const char *model = sy_json_scan_string (c, sy_json_scan_get (c, 0, "model"), self->name);
       SyIrEvent event;
 
       self->started = TRUE;
       sy_ir_event_init (&event, SY_IR_EVENT_START);
       event.id = id;
       event.model = model;
-      if (!chunk_int (c, chunk_get (c, 0, "created"), &event.created))
+      if (!sy_json_scan_int (c, sy_json_scan_get (c, 0, "created"), &event.created))
         event.created = SY_IR_UNSET;
       decoder_emit (self, &event);
     }
 
   choice = decoder_choice (self, 0);
-  delta = chunk_get_typed (c, choice, "delta", TOK_OBJECT);
+  delta = sy_json_scan_get_typed (c, choice, "delta", SY_JSON_TOK_OBJECT);
   if (delta >= 0)
     {
-      node = chunk_get (c, delta, "reasoning_content");
+      node = sy_json_scan_get (c, delta, "reasoning_content");
       if (node < 0)
-        node = chunk_get (c, delta, "reasoning");
+        node = sy_json_scan_get (c, delta, "reasoning");
       if (node >= 0)
         {
           g_string_truncate (self->text, 0);
@@ -2716,24 +2254,24 @@ decoder_feed (SyStreamDecoder *parent,
           decoder_emit_text (self, SY_IR_EVENT_THINKING, self->text->str, self->text->len);
         }
 
-      text = chunk_string (c, chunk_get (c, delta, "content"), self->text);
+      text = sy_json_scan_string (c, sy_json_scan_get (c, delta, "content"), self->text);
       if (text != NULL)
         decoder_emit_text (self, SY_IR_EVENT_TEXT, text, self->text->len);
 
-      node = chunk_get_typed (c, delta, "images", TOK_ARRAY);
+      node = sy_json_scan_get_typed (c, delta, "images", SY_JSON_TOK_ARRAY);
       if (node >= 0)
         decoder_images (self, node);
 
-      node = chunk_get_typed (c, delta, "tool_calls", TOK_ARRAY);
+      node = sy_json_scan_get_typed (c, delta, "tool_calls", SY_JSON_TOK_ARRAY);
       if (node >= 0)
         decoder_tool_calls (self, node);
     }
 
-  text = chunk_string (c, chunk_get (c, choice, "finish_reason"), self->text);
+  text = sy_json_scan_string (c, sy_json_scan_get (c, choice, "finish_reason"), self->text);
   if (text != NULL && !self->finished)
     decoder_finish_event (self, finish_from_string (text), text);
 
-  node = chunk_get_typed (c, 0, "usage", TOK_OBJECT);
+  node = sy_json_scan_get_typed (c, 0, "usage", SY_JSON_TOK_OBJECT);
   if (node >= 0)
     decoder_usage (self, node);
   return TRUE;
@@ -2757,7 +2295,7 @@ decoder_free (SyStreamDecoder *parent)
 {
   OpenaiDecoder *self = (OpenaiDecoder *) parent;
 
-  g_array_unref (self->chunk.toks);
+  sy_json_scan_clear (&self->chunk);
   g_string_free (self->text, TRUE);
   g_string_free (self->name, TRUE);
   g_array_unref (self->calls);
@@ -2777,7 +2315,7 @@ stream_decoder_new (SyTranslateCtx *ctx,
   self->parent.ctx = ctx;
   self->parent.emit = emit;
   self->parent.emit_data = emit_data;
-  self->chunk.toks = g_array_sized_new (FALSE, FALSE, sizeof (Tok), 64);
+  sy_json_scan_init (&self->chunk);
   self->text = g_string_sized_new (256);
   self->name = g_string_sized_new (64);
   self->calls = g_array_new (FALSE, TRUE, sizeof (DecoderCall));

@@ -53,6 +53,7 @@ typedef struct
   JsonNode           *client_body;      /* the client's JSON request (Responses echoes fields) */
   gint64              now;              /* unix seconds, for "created" fields */
   gboolean            deterministic;    /* tests: ids are counters, not random */
+  gboolean            no_fast_path;     /* tests: stream decoders read every event the general way */
   guint               counter;
 
   /* private */
@@ -119,6 +120,7 @@ struct _SyStreamDecoder
   void     (*free)   (SyStreamDecoder *self);
 
   SyTranslateCtx *ctx;
+  guint           fast_events;  /* events read on a fast path (tests, profiling) */
   SyIrEmitFunc    emit;
   gpointer        emit_data;
 };

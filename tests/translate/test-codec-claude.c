@@ -1191,11 +1191,37 @@ collect_event (const SyIrEvent *event,
   json_array_add_element (user_data, sy_ir_event_to_json (event));
 }
 
-/* Feeds SSE @text to a Claude stream decoder; the IR events as JSON. */
+static JsonNode *decode_stream_with (const char     *text,
+                                     SyTranslateCtx *ctx,
+                                     GError        **error);
+
+/* Feeds SSE @text to a Claude stream decoder; the IR events as JSON. Each
+ * stream is decoded with and without the fast path: the same events. */
 static JsonNode *
 decode_stream (const char     *text,
                SyTranslateCtx *ctx,
                GError        **error)
+{
+  guint counter = ctx->counter;
+  g_autoptr(GError) general_error = NULL;
+  g_autoptr(JsonNode) general = NULL;
+  JsonNode *fast;
+
+  ctx->no_fast_path = TRUE;
+  general = decode_stream_with (text, ctx, &general_error);
+  ctx->no_fast_path = FALSE;
+  ctx->counter = counter;
+  fast = decode_stream_with (text, ctx, error);
+  g_assert_true ((general == NULL) == (fast == NULL));
+  if (fast != NULL)
+    tt_assert_json_equal (fast, general);
+  return fast;
+}
+
+static JsonNode *
+decode_stream_with (const char     *text,
+                    SyTranslateCtx *ctx,
+                    GError        **error)
 {
   g_autoptr(GPtrArray) frames = tt_sse_parse (text, strlen (text));
   JsonArray *events = json_array_new ();

@@ -852,17 +852,21 @@ collect_event (const SyIrEvent *event,
   json_array_add_element (user_data, sy_ir_event_to_json (event));
 }
 
-/* Feeds each of @chunks (NULL-terminated) as one SSE data; returns the IR events. */
 static JsonNode *
-decode_stream (const SyCodec  *codec,
-               SyTranslateCtx *ctx,
-               const char    **chunks)
+decode_stream_with (const SyCodec  *codec,
+                    SyTranslateCtx *ctx,
+                    const char    **chunks,
+                    gboolean        fast,
+                    guint          *fast_events)
 {
   JsonArray *events = json_array_new ();
-  g_autoptr(SyStreamDecoder) decoder = codec->stream_decoder_new (ctx, collect_event, events);
+  g_autoptr(SyStreamDecoder) decoder = NULL;
   JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  guint counter = ctx->counter;
   guint i;
 
+  ctx->no_fast_path = !fast;
+  decoder = codec->stream_decoder_new (ctx, collect_event, events);
   for (i = 0; chunks[i] != NULL; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -872,7 +876,92 @@ decode_stream (const SyCodec  *codec,
     }
   g_assert_true (sy_stream_decoder_finish (decoder, NULL));
   json_node_take_array (node, events);
+  if (fast_events != NULL)
+    *fast_events = decoder->fast_events;
+  if (!fast)
+    ctx->counter = counter;   /* the same ids on the second run */
+  ctx->no_fast_path = FALSE;
   return node;
+}
+
+/* Feeds each of @chunks (NULL-terminated) as one SSE data; returns the IR
+ * events. Every stream is decoded twice, with and without the fast path:
+ * the events must be the same. */
+static JsonNode *
+decode_stream (const SyCodec  *codec,
+               SyTranslateCtx *ctx,
+               const char    **chunks)
+{
+  g_autoptr(JsonNode) general = decode_stream_with (codec, ctx, chunks, FALSE, NULL);
+  JsonNode *fast = decode_stream_with (codec, ctx, chunks, TRUE, NULL);
+
+  tt_assert_json_equal (fast, general);
+  return fast;
+}
+
+/* The fast path reads the usual chunks, as Gemini spaces them, and
+ * gives what the general reader gives on them and on everything around
+ * them; anything it does not handle falls through to the general reader. */
+static void
+test_stream_fast_path (void)
+{
+  static const struct { const char *chunk; gboolean fast; } cases[] = {
+    /* Gemini's own spacing, usage in every chunk */
+    { "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hel\"}],\"role\": \"model\"},\"index\": 0}],"
+      "\"usageMetadata\": {\"promptTokenCount\": 7,\"totalTokenCount\": 7},\"modelVersion\": \"gemini-2.5-pro\","
+      "\"responseId\": \"r-1\",\"createTime\": \"2025-01-02T03:04:05Z\"}", TRUE },
+    { "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"lo \\u00e9\\ud83d\\ude00 \\\"q\\\"\\n\"}]}}]}", TRUE },
+    /* thoughts, a non-object part, an empty text, a string that is not true */
+    { "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"think\",\"thought\":true},7,{\"text\":\"\"},"
+      "{\"text\":\"said\",\"thought\":\"true\"},{\"text\":\"also\",\"thought\":false}]}}]}", TRUE },
+    /* the Cloud Code envelope; numbers written as floats */
+    { "{\"response\":{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]}}],"
+      "\"usageMetadata\":{\"promptTokenCount\":1.0,\"candidatesTokenCount\":2e0,\"thoughtsTokenCount\":3,"
+      "\"cachedContentTokenCount\":1.5}},\"traceId\":\"t\"}", TRUE },
+    /* a candidate without parts, null members */
+    { "{\"candidates\":[{\"content\":null,\"finishReason\":null}],\"usageMetadata\":null}", TRUE },
+    /* what the general reader takes: a call, a signature, inline data */
+    { "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"},{\"functionCall\":{\"name\":\"f\",\"args\":{}}}]}}]}",
+      FALSE },
+    { "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"s\",\"thoughtSignature\":\"SIG\"}]}}]}", FALSE },
+    { "{\"candidates\":[{\"content\":{\"parts\":[{\"inline_data\":{\"mime_type\":\"image/png\",\"data\":\"AA\"}}]}}]}",
+      FALSE },
+    /* no candidate: a prompt blocked, or a bare usage chunk */
+    { "{\"usageMetadata\":{\"promptTokenCount\":3}}", FALSE },
+    { "{\"candidates\":[\"odd\"]}", FALSE },
+    /* the end */
+    { "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"!\"}],\"role\": \"model\"},\"finishReason\": \"MAX_TOKENS\","
+      "\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 7,\"candidatesTokenCount\": 4,\"totalTokenCount\": 11}}",
+      TRUE },
+  };
+  g_autoptr(SyTranslateCtx) ctx = new_ctx (SY_FORMAT_OPENAI, SY_FORMAT_GEMINI);
+  const char *chunks[G_N_ELEMENTS (cases) + 1];
+  guint expected_fast = 0, fast_events = 0;
+  g_autoptr(JsonNode) general = NULL;
+  g_autoptr(JsonNode) fast = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      chunks[i] = cases[i].chunk;
+      expected_fast += cases[i].fast;
+    }
+  chunks[G_N_ELEMENTS (cases)] = NULL;
+  general = decode_stream_with (sy_codec_gemini (), ctx, chunks, FALSE, NULL);
+  fast = decode_stream_with (sy_codec_gemini (), ctx, chunks, TRUE, &fast_events);
+  tt_assert_json_equal (fast, general);
+  g_assert_cmpuint (fast_events, ==, expected_fast);
+
+  /* Each chunk alone too (the first chunk of a stream starts it). */
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *one[] = { cases[i].chunk, NULL };
+      g_autoptr(JsonNode) a = decode_stream_with (sy_codec_gemini (), ctx, one, FALSE, NULL);
+      g_autoptr(JsonNode) b = decode_stream_with (sy_codec_gemini (), ctx, one, TRUE, &fast_events);
+
+      g_test_message ("chunk %u", i);
+      tt_assert_json_equal (b, a);
+      g_assert_cmpuint (fast_events, ==, cases[i].fast);
+    }
 }
 
 static void
@@ -1369,6 +1458,7 @@ main (int argc, char **argv)
   g_test_add_func ("/codec-gemini/encode-response", test_encode_response);
   g_test_add_func ("/codec-gemini/response/round-trip", test_response_round_trip);
   g_test_add_func ("/codec-gemini/stream/decoder", test_stream_decoder);
+  g_test_add_func ("/codec-gemini/stream/fast-path", test_stream_fast_path);
   g_test_add_func ("/codec-gemini/stream/decoder-edges", test_stream_decoder_edges);
   g_test_add_func ("/codec-gemini/stream/encoder", test_stream_encoder);
   g_test_add_func ("/codec-gemini/stream/encoder-error", test_stream_encoder_error);
