@@ -178,7 +178,7 @@ body_append (SyRequestLog *self,
     }
   /* A stream arrives an event at a time: room for many at once. */
   if (body->data == NULL)
-    body->data = g_byte_array_sized_new ((guint) MIN (self->budget, 16 * 1024));
+    body->data = g_byte_array_sized_new ((guint) MIN (self->budget, 4096));
   if (take > 0)
     g_byte_array_append (body->data, (const guint8 *) data, (guint) take);
   self->budget -= take;

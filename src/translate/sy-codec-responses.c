@@ -2856,11 +2856,15 @@ responses_decoder_feed (SyStreamDecoder *decoder,
   if (i == len || (len - i >= 6 && strncmp (data + i, "[DONE]", 6) == 0))
     return TRUE;
 
-  if (scan_flat_event (data + i, len - i, &self->flat, self->key) &&
+  if (!self->parent.ctx->no_fast_path &&
+      scan_flat_event (data + i, len - i, &self->flat, self->key) &&
       decoder_delta (self, self->flat.type->str,
                      self->flat.has_item_id ? self->flat.item_id->str : NULL,
                      self->flat.output_index, self->flat.part_index, self->flat.delta->str))
-    return TRUE;
+    {
+      self->parent.fast_events++;
+      return TRUE;
+    }
 
   root = sy_json_parse (data, len, &parse_error);
   if (root == NULL)
