@@ -462,10 +462,10 @@ sy_sse_append_event (GString    *out,
    * line in the reader, so all three split here. */
   for (;;)
     {
-      gsize end = start;
-
-      while (end < len && data[end] != '\n' && data[end] != '\r')
-        end++;
+      /* Compact JSON has no line ends at all: memchr finds that at once. */
+      const char *nl = memchr (data + start, '\n', len - start);
+      const char *cr = memchr (data + start, '\r', (gsize) ((nl != NULL ? nl : data + len) - (data + start)));
+      gsize end = cr != NULL ? (gsize) (cr - data) : nl != NULL ? (gsize) (nl - data) : len;
 
       g_string_append (out, "data: ");
       g_string_append_len (out, data + start, end - start);

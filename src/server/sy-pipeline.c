@@ -339,6 +339,24 @@ take_quota (SyPipeline *self,
   g_ptr_array_unref (windows);
 }
 
+/* "rate_limits" in the first bytes of an event (every event comes here):
+ * memchr for its first letter, not g_strstr_len's byte-by-byte compare. */
+static gboolean
+has_rate_limits (const char *data,
+                 gsize       len)
+{
+  const char *end = data + len;
+  const char *p = data;
+
+  while ((p = memchr (p, 'r', (gsize) (end - p))) != NULL)
+    {
+      if ((gsize) (end - p) >= 11 && memcmp (p, "rate_limits", 11) == 0)
+        return TRUE;
+      p++;
+    }
+  return FALSE;
+}
+
 /* Codex reports its windows in an event of the stream. */
 static void
 sniff_quota_event (SyPipeline       *self,
@@ -348,7 +366,7 @@ sniff_quota_event (SyPipeline       *self,
 
   if (event->data_len == 0 ||
       !((event->event != NULL && strstr (event->event, "rate_limits") != NULL) ||
-        g_strstr_len (event->data, (gssize) MIN (event->data_len, 64), "rate_limits") != NULL))
+        has_rate_limits (event->data, MIN (event->data_len, 64))))
     return;
   node = sy_json_parse (event->data, event->data_len, NULL);
   if (node != NULL)

@@ -2849,9 +2849,15 @@ encoder_delta (ClaudeEncoder *self,
 {
   GString *buf = self->buf;
 
+  /* Once per streamed token: appended piece by piece, no printf. */
   g_string_truncate (buf, 0);
-  g_string_append_printf (buf, "{\"type\":\"content_block_delta\",\"index\":%u,"
-                          "\"delta\":{\"type\":\"%s\",\"%s\":", self->next_index - 1, type, field);
+  g_string_append (buf, "{\"type\":\"content_block_delta\",\"index\":");
+  sy_json_append_uint (buf, self->next_index - 1);
+  g_string_append (buf, ",\"delta\":{\"type\":\"");
+  g_string_append (buf, type);
+  g_string_append (buf, "\",\"");
+  g_string_append (buf, field);
+  g_string_append (buf, "\":");
   sy_json_append_string (buf, text, len);
   g_string_append (buf, "}}");
   encoder_send_buf (self, "content_block_delta");

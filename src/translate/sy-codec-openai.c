@@ -2345,20 +2345,6 @@ typedef struct
 } OpenaiEncoder;
 
 static void
-append_uint (GString *out,
-             guint    value)
-{
-  char digits[16];
-  int n = 0;
-
-  do
-    digits[n++] = '0' + value % 10;
-  while ((value /= 10) > 0);
-  while (n > 0)
-    g_string_append_c (out, digits[--n]);
-}
-
-static void
 append_json_cstring (GString    *out,
                      const char *text)
 {
@@ -2566,7 +2552,7 @@ encoder_encode (SyStreamEncoder *parent,
         break;
       chunk_begin (self);
       g_string_append (self->out, "{\"tool_calls\":[{\"index\":");
-      append_uint (self->out, event->index);
+      sy_json_append_uint (self->out, event->index);
       g_string_append (self->out, ",\"function\":{\"arguments\":");
       sy_json_append_string (self->out, event->text, event_text_len (event));
       g_string_append (self->out, "}}]}");

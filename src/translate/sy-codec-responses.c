@@ -3084,23 +3084,6 @@ event_new (const char *type)
   return object;
 }
 
-static void
-append_uint (GString *out,
-             guint64  value)
-{
-  char digits[24];
-  int n = 0;
-
-  do
-    {
-      digits[n++] = (char) ('0' + value % 10);
-      value /= 10;
-    }
-  while (value > 0);
-  while (n > 0)
-    g_string_append_c (out, digits[--n]);
-}
-
 /* The hot path: a delta event written without building a JSON tree. */
 static void
 encoder_delta (ResponsesEncoder *self,
@@ -3119,7 +3102,7 @@ encoder_delta (ResponsesEncoder *self,
   g_string_append (f, "\",\"item_id\":");
   sy_json_append_string (f, item_id, strlen (item_id));
   g_string_append (f, ",\"output_index\":");
-  append_uint (f, output_index);
+  sy_json_append_uint (f, output_index);
   if (index_name != NULL)
     {
       g_string_append (f, ",\"");
@@ -3129,7 +3112,7 @@ encoder_delta (ResponsesEncoder *self,
   g_string_append (f, ",\"delta\":");
   sy_json_append_string (f, text, len);
   g_string_append (f, ",\"sequence_number\":");
-  append_uint (f, (guint64) ++self->sequence);
+  sy_json_append_uint (f, (guint64) ++self->sequence);
   g_string_append_c (f, '}');
   encoder_send (self, type, f);
 }

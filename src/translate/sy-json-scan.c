@@ -26,16 +26,24 @@ skip_ws (SyJsonScan *c)
 }
 
 static guint
-add_tok (SyJsonScan   *c,
+add_tok (SyJsonScan    *c,
          SyJsonTokType  type)
 {
-  guint index = c->toks->len;
+  guint index = c->n_toks;
   SyJsonTok *tok;
 
-  g_array_set_size (c->toks, index + 1);
-  tok = SY_JSON_TOK (c, index);
-  memset (tok, 0, sizeof *tok);
+  /* Once per value of every event: no GArray call, no memset. */
+  if (G_UNLIKELY (index == c->allocated))
+    {
+      c->allocated = MAX (c->allocated * 2, 64);
+      c->toks = g_renew (SyJsonTok, c->toks, c->allocated);
+    }
+  c->n_toks = index + 1;
+  tok = &c->toks[index];
   tok->type = type;
+  tok->escaped = 0;
+  tok->start = tok->end = tok->count = 0;
+  tok->next = index + 1;
   return index;
 }
 
@@ -50,7 +58,20 @@ scan_string (SyJsonScan *c)
   SY_JSON_TOK (c, index)->start = pos;
   while (pos < c->len)
     {
-      unsigned char ch = (unsigned char) c->text[pos];
+      unsigned char ch;
+
+      /* The run of plain ASCII between quotes and escapes (most of any
+       * string) in a tight loop. */
+      while (pos < c->len)
+        {
+          ch = (unsigned char) c->text[pos];
+          if (ch == '"' || ch == '\\' || ch < 0x20 || ch >= 0x80)
+            break;
+          pos++;
+        }
+      if (pos >= c->len)
+        break;
+      ch = (unsigned char) c->text[pos];
 
       if (ch == '"')
         {
@@ -200,7 +221,7 @@ scan_container (SyJsonScan *c,
         skip_ws (c);
       }
   SY_JSON_TOK (c, index)->count = count;
-  SY_JSON_TOK (c, index)->next = c->toks->len;
+  SY_JSON_TOK (c, index)->next = c->n_toks;
   return TRUE;
 }
 
@@ -240,7 +261,7 @@ sy_json_scan_read (SyJsonScan      *c,
   c->text = text;
   c->len = len;
   c->pos = 0;
-  g_array_set_size (c->toks, 0);
+  c->n_toks = 0;
   if (len > G_MAXUINT32 || !scan_value (c, 0))
     return FALSE;
   skip_ws (c);
@@ -443,11 +464,11 @@ void
 sy_json_scan_init (SyJsonScan *c)
 {
   memset (c, 0, sizeof *c);
-  c->toks = g_array_sized_new (FALSE, FALSE, sizeof (SyJsonTok), 64);
 }
 
 void
 sy_json_scan_clear (SyJsonScan *c)
 {
-  g_clear_pointer (&c->toks, g_array_unref);
+  g_clear_pointer (&c->toks, g_free);
+  c->n_toks = c->allocated = 0;
 }

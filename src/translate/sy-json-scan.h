@@ -44,10 +44,12 @@ typedef struct
   const char *text;
   gsize       len;
   gsize       pos;
-  GArray     *toks;       /* SyJsonTok */
+  SyJsonTok  *toks;
+  guint       n_toks;
+  guint       allocated;
 } SyJsonScan;
 
-#define SY_JSON_TOK(c, i) (&g_array_index ((c)->toks, SyJsonTok, (i)))
+#define SY_JSON_TOK(c, i) (&(c)->toks[(i)])
 
 /* An empty scanner (its token array allocated) / its memory freed. */
 void        sy_json_scan_init          (SyJsonScan *c);

@@ -1024,3 +1024,19 @@ sy_json_write (JsonNode *node,
     *len = out->len;
   return g_string_free (out, FALSE);
 }
+
+void
+sy_json_append_uint (GString *out,
+                     guint64  value)
+{
+  char digits[24];
+  int n = sizeof digits;
+
+  do
+    {
+      digits[--n] = (char) ('0' + value % 10);
+      value /= 10;
+    }
+  while (value > 0);
+  g_string_append_len (out, digits + n, (gssize) (sizeof digits - n));
+}

@@ -49,6 +49,10 @@ void      sy_json_write_pretty (JsonNode   *node,
 
 /* @len bytes of UTF-8 @text as a JSON string literal (quotes included),
  * appended to @out: what the stream encoders write by hand. */
+/* @value in decimal (the hot paths of the stream encoders: no printf). */
+void      sy_json_append_uint (GString    *out,
+                               guint64     value);
+
 void      sy_json_append_string (GString    *out,
                                  const char *text,
                                  gsize       len);
