@@ -334,6 +334,8 @@ def main():
                   f"Switchyard http://127.0.0.1:{sy_port} (pid {sy.pid}, config {config})", flush=True)
             for name, client_path, client_body, _ in paths(False) + paths(True):
                 print(f"  {name}: POST {client_path} {client_body}")
+            # Blocked first, so that sigwait takes them and the cleanup below runs.
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT, signal.SIGTERM])
             signal.sigwait([signal.SIGINT, signal.SIGTERM])
             return 0
         rows = []

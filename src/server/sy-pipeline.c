@@ -1130,7 +1130,7 @@ on_response (SyHttpTransfer *transfer,
     self->mode = MODE_BUFFER;
 
   sy_debug ("[%s] upstream answered %u (%s)", self->req.request_id, status,
-           content_type ? content_type : "no content type");
+            content_type ? content_type : "no content type");
 }
 
 static void
@@ -1383,7 +1383,7 @@ prepare_translated (SyPipeline *self,
           g_autoptr(JsonNode) out = client->encode_count_response (estimate_tokens (self->ir));
 
           sy_debug ("[%s] %s has no token counter: estimated locally", self->req.request_id,
-                   sy_provider_get_name (self->provider));
+                    sy_provider_get_name (self->provider));
           respond_json (self, 200, out);
           return TRUE;
         }
@@ -1541,9 +1541,9 @@ start_attempt (SyPipeline *self)
   info.idle_timeout_s = self->config->upstream_idle_timeout;
 
   sy_debug ("[%s] model %s -> %s as %s (%s, %s)", self->req.request_id, self->req.model,
-           self->route->account->id, self->route->upstream_model,
-           self->req.stream ? "stream" : "single answer",
-           self->translate ? "translated" : "same format");
+            self->route->account->id, self->route->upstream_model,
+            self->req.stream ? "stream" : "single answer",
+            self->translate ? "translated" : "same format");
 
   sy_pipeline_ref (self);   /* held by the transfer until done or cancel */
   self->n_attempts++;
@@ -1890,7 +1890,7 @@ attempt_failed (SyPipeline *self,
   if (failure.request_invalid)
     {
       sy_debug ("[%s] the upstream refused the request itself: no other account is tried",
-               self->req.request_id);
+                self->req.request_id);
       respond_final (self);
       return;
     }

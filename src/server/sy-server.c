@@ -959,8 +959,8 @@ handle_generate (SyServer          *self,
                                       g_uri_get_path (soup_server_message_get_uri (msg)));
 
   sy_debug ("[%s] %s %s model=%s stream=%s", preq.request_id,
-           soup_server_message_get_method (msg), g_uri_get_path (soup_server_message_get_uri (msg)),
-           preq.model, preq.stream ? "yes" : "no");
+            soup_server_message_get_method (msg), g_uri_get_path (soup_server_message_get_uri (msg)),
+            preq.model, preq.stream ? "yes" : "no");
 
   soup_server_message_pause (msg);
   sink = soup_sink_new (self, msg);
@@ -1284,7 +1284,7 @@ on_request_aborted (SoupServer        *server,
                     SyServer          *self)
 {
   sy_debug ("client closed the connection during %s %s", soup_server_message_get_method (msg),
-           g_uri_get_path (soup_server_message_get_uri (msg)));
+            g_uri_get_path (soup_server_message_get_uri (msg)));
 }
 
 /* ---------------------------------------------------------------------- */
