@@ -17,12 +17,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import fmt, free_port, status_kb, stop, wait_port
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PROMPT = [{"role": "user", "content": "Say hello"}]
@@ -201,23 +202,6 @@ openai-compatibility:
 
 # --- processes ----------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
 def cpu_ticks(pids):
     total = 0
     for pid in pids:
@@ -225,14 +209,6 @@ def cpu_ticks(pids):
             fields = f.read().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total
-
-
-def status_kb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def children(pid):
@@ -246,7 +222,8 @@ def start_nginx(workdir, port, locations, fake_port, workers):
         f.write(nginx_main_conf(workdir, port, {"locations": locations, "fake_port": fake_port}, workers))
     proc = subprocess.Popen(["nginx", "-p", workdir, "-c", conf, "-g", "daemon off;"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(port)
+    if not wait_port(port, proc=proc):
+        raise RuntimeError(f"nginx did not start on {port}")
     return proc
 
 
@@ -320,7 +297,8 @@ def main():
         sy = subprocess.Popen([args.switchyard, "--headless", "--config", config], env=env,
                               stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "sy.log"), "w"))
         procs.append(sy)
-        wait_port(sy_port)
+        if not wait_port(sy_port, proc=sy):
+            raise RuntimeError(f"Switchyard did not start: see {os.path.join(workdir, 'sy.log')}")
         time.sleep(1.0)
         idle_rss = status_kb(sy.pid, "VmRSS")
 
@@ -364,18 +342,8 @@ def main():
         peak_rss = status_kb(sy.pid, "VmHWM")
         report(rows, idle_rss, peak_rss, args)
     finally:
-        for p in reversed(procs):
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(procs)
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def fmt(v, digits=1):
-    return "–" if v is None else f"{v:.{digits}f}"
 
 
 def report(rows, idle_rss, peak_rss, args):

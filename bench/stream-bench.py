@@ -23,29 +23,15 @@ import os
 import re
 import resource
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+from benchlib import fmt, free_port, pss_kb, status_kb, stop, wait_port
+
 MARK = re.compile(rb"ev(\d+)ev")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def status_kb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def pct(values, p):
@@ -232,15 +218,8 @@ def start_switchyard(binary, workdir, port, fake_port, env_extra=None, args=("--
         env.update(env_extra)
     proc = subprocess.Popen([binary, *args, "--config", config], env=env, stdout=subprocess.DEVNULL,
                             stderr=open(os.path.join(workdir, f"sy-{port}.log"), "w"))
-    end = time.time() + 20
-    while time.time() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.2):
-                return proc, config
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
+    if wait_port(port, 20, proc):
+        return proc, config
     raise RuntimeError(f"Switchyard did not start: {open(os.path.join(workdir, f'sy-{port}.log')).read()}")
 
 
@@ -266,13 +245,8 @@ http {{
 """)
     proc = subprocess.Popen(["nginx", "-p", workdir, "-c", conf, "-g", "daemon off;"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    end = time.time() + 10
-    while time.time() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.2):
-                return proc
-        except OSError:
-            time.sleep(0.05)
+    if wait_port(port, 10, proc):
+        return proc
     raise RuntimeError("nginx did not start")
 
 
@@ -403,31 +377,10 @@ async def main_async(args):
         facts["peak_rss_mb"] = status_kb(sy.pid, "VmHWM") / 1024
         report(rows, facts, args)
     finally:
-        for p in reversed(procs):
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(procs)
         server.close()
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
-
-
-def pss_kb(pid):
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def fmt(v, digits=2):
-    return "–" if v is None else f"{v:.{digits}f}"
 
 
 def report(rows, facts, args, tray_only=False):
@@ -452,7 +405,7 @@ def report(rows, facts, args, tray_only=False):
                "| target | c | streams | first event p50 | p99 | event delay p50 | p99 | max |",
                "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for r in rows:
-            md.append(f"| {r['target']} | {r['c']} | {r['streams']} | {fmt(r['first_p50'])} | {fmt(r['first_p99'])} | "
+            md.append(f"| {r['target']} | {r['c']} | {r['streams']} | {fmt(r['first_p50'], 2)} | {fmt(r['first_p99'], 2)} | "
                       f"{fmt(r['delay_p50'], 3)} | {fmt(r['delay_p99'], 3)} | {fmt(r['delay_max'], 3)} |")
         md += ["",
                f"- Idle (headless): RSS {facts['idle_rss_mb']:.1f} MB, PSS {facts['idle_pss_mb']:.1f} MB, "

@@ -1725,6 +1725,24 @@ emit_text (GeminiDecoder *self,
   emit (self, &event);
 }
 
+/* The candidate's finishReason, as a FINISH event. */
+static void
+emit_finish (GeminiDecoder *self,
+             const char    *reason)
+{
+  SyIrEvent event;
+
+  sy_ir_event_init (&event, SY_IR_EVENT_FINISH);
+  event.finish = finish_from_gemini (reason);
+  if (event.finish == SY_IR_FINISH_UNSET)
+    event.finish = SY_IR_FINISH_STOP;
+  if (self->saw_call && event.finish == SY_IR_FINISH_STOP)
+    event.finish = SY_IR_FINISH_TOOL_CALLS;
+  event.native_finish = reason;
+  self->finished = TRUE;
+  emit (self, &event);
+}
+
 static void
 decode_stream_part (GeminiDecoder *self,
                     JsonObject    *part)
@@ -1858,17 +1876,7 @@ decode_stream_chunk (GeminiDecoder *self,
       return;
     }
   if (reason != NULL)
-    {
-      sy_ir_event_init (&event, SY_IR_EVENT_FINISH);
-      event.finish = finish_from_gemini (reason);
-      if (event.finish == SY_IR_FINISH_UNSET)
-        event.finish = SY_IR_FINISH_STOP;
-      if (self->saw_call && event.finish == SY_IR_FINISH_STOP)
-        event.finish = SY_IR_FINISH_TOOL_CALLS;
-      event.native_finish = reason;
-      self->finished = TRUE;
-      emit (self, &event);
-    }
+    emit_finish (self, reason);
 }
 
 /* The fast path. Nearly every chunk of a stream is text parts and the
@@ -1965,17 +1973,7 @@ decoder_fast_chunk (GeminiDecoder *self,
 
   reason = sy_json_scan_string (c, sy_json_scan_get (c, candidate, "finishReason"), self->text);
   if (reason != NULL)
-    {
-      sy_ir_event_init (&event, SY_IR_EVENT_FINISH);
-      event.finish = finish_from_gemini (reason);
-      if (event.finish == SY_IR_FINISH_UNSET)
-        event.finish = SY_IR_FINISH_STOP;
-      if (self->saw_call && event.finish == SY_IR_FINISH_STOP)
-        event.finish = SY_IR_FINISH_TOOL_CALLS;
-      event.native_finish = reason;
-      self->finished = TRUE;
-      emit (self, &event);
-    }
+    emit_finish (self, reason);
   return TRUE;
 }
 
