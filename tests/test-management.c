@@ -1276,6 +1276,45 @@ id_of_log (const char *name)
   return g_strndup (dash + 1, strlen (dash + 1) - strlen (".log"));
 }
 
+/* Without request-log every request keeps a record until it ends, in case
+ * it fails: what it copies of bodies stops at 1 MB (an error log needs the
+ * start and the error; a long stream must not hold itself in memory). */
+static void
+test_request_log_body_budget (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_state_dir (), "switchyard", "logs", NULL);
+  g_autoptr(GPtrArray) before = list_request_logs (dir, "error-");
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GString) big = g_string_new ("{\"error\":{\"message\":\"");
+  g_auto(HttpResponse) failed = { 0 };
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  for (guint i = 0; i < before->len; i++)
+    {
+      g_autofree char *old = g_build_filename (dir, g_ptr_array_index (before, i), NULL);
+
+      g_assert_cmpint (g_remove (old), ==, 0);
+    }
+  while (big->len < 3 * 1024 * 1024)
+    g_string_append (big, "overloaded ");
+  g_string_append (big, "\"}}");
+  fake_upstream_script (f->upstream, "echo", NULL, 500, NULL, big->str);
+
+  client_post (f, "/v1/chat/completions", CHAT_BODY ("echo", "false"), &failed);
+  g_assert_cmpuint (failed.status, ==, 500);
+  wait_for_request_logs (f);
+  after = list_request_logs (dir, "error-");
+  g_assert_cmpuint (after->len, ==, 1);
+  path = g_build_filename (dir, g_ptr_array_index (after, 0), NULL);
+  g_assert_true (g_file_get_contents (path, &text, &len, NULL));
+  g_assert_nonnull (strstr (text, "[truncated: "));
+  g_assert_cmpuint (len, <, SY_REQUEST_LOG_FAILURE_BODY_LIMIT + 256 * 1024);
+  g_assert_cmpuint (len, >, SY_REQUEST_LOG_FAILURE_BODY_LIMIT / 2);
+}
+
 static void
 test_request_log_errors (Fixture       *f,
                          gconstpointer  data)
@@ -1569,6 +1608,8 @@ main (int   argc,
   g_test_add ("/management/control-panel", Fixture, KEYED, fixture_setup, test_control_panel, fixture_teardown);
 
   g_test_add ("/management/reset-quota", Fixture, KEYED, fixture_setup, test_reset_quota, fixture_teardown);
+  g_test_add ("/management/request-log/body-budget", Fixture, KEYED, fixture_setup,
+              test_request_log_body_budget, fixture_teardown);
   g_test_add ("/management/request-log/errors", Fixture, KEYED, fixture_setup, test_request_log_errors,
               fixture_teardown);
   g_test_add ("/management/request-log/all", Fixture, KEYED "request-log: true\nlogs-dir: \".\"\n",
