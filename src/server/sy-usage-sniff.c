@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "sy-json.h"
+#include "sy-json-scan.h"
 #include "sy-usage-sniff.h"
 
 /* A member "usage" or "usageMetadata" whose value is an object: OpenAI
@@ -214,158 +215,23 @@ sy_usage_sniff (SyFormat   format,
   return ok;
 }
 
-/* -- Skimming ------------------------------------------------------------ */
+/* -- From the text ------------------------------------------------------- */
 
-typedef struct
+/* The usage object under @key of @object (or of its "message" or
+ * "response" object, as the sniffers look): its token, or -1. */
+static int
+usage_token (SyJsonScan *c,
+             const char *key)
 {
-  const char *p;
-  const char *end;
-} Skim;
+  int found = sy_json_scan_get_typed (c, 0, key, SY_JSON_TOK_OBJECT);
 
-static void
-skim_ws (Skim *s)
-{
-  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-    s->p++;
-}
-
-/* Past a string whose opening quote is at s->p; FALSE when unterminated. */
-static gboolean
-skim_string (Skim *s)
-{
-  for (s->p++; s->p < s->end; s->p++)
-    {
-      if (*s->p == '\\')
-        s->p++;
-      else if (*s->p == '"')
-        {
-          s->p++;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-/* Past one value of any kind (its syntax is the full reader's business). */
-static gboolean
-skim_value (Skim *s)
-{
-  guint depth = 0;
-
-  skim_ws (s);
-  if (s->p >= s->end)
-    return FALSE;
-  if (*s->p == '"')
-    return skim_string (s);
-  if (*s->p != '{' && *s->p != '[')
-    {
-      while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']')
-        s->p++;
-      return s->p < s->end;
-    }
-  while (s->p < s->end)
-    {
-      switch (*s->p)
-        {
-        case '"':
-          if (!skim_string (s))
-            return FALSE;
-          continue;
-        case '{':
-        case '[':
-          depth++;
-          break;
-        case '}':
-        case ']':
-          if (--depth == 0)
-            {
-              s->p++;
-              return TRUE;
-            }
-          break;
-        default:
-          break;
-        }
-      s->p++;
-    }
-  return FALSE;
-}
-
-typedef struct
-{
-  const char *start;   /* the value's text; NULL: not found */
-  gsize       len;
-  const char *key;     /* "usage" or "usageMetadata" */
-} Found;
-
-static gboolean
-key_is (const char *key_start,
-        const char *key_end,
-        const char *name)
-{
-  gsize n = strlen (name);
-
-  return (gsize) (key_end - key_start) == n && memcmp (key_start, name, n) == 0;
-}
-
-/* The members of the object at s->p: usage found directly goes to @top;
- * with @descend, usage of a "message" or "response" object to @nested. */
-static gboolean
-skim_object (Skim    *s,
-             gboolean descend,
-             Found   *top,
-             Found   *nested)
-{
-  skim_ws (s);
-  if (s->p >= s->end || *s->p != '{')
-    return FALSE;
-  s->p++;
-  for (;;)
-    {
-      const char *key_start, *key_end;
-
-      skim_ws (s);
-      if (s->p < s->end && *s->p == '}')
-        return TRUE;
-      if (s->p >= s->end || *s->p != '"')
-        return FALSE;
-      key_start = s->p + 1;
-      if (!skim_string (s))
-        return FALSE;
-      key_end = s->p - 1;
-      skim_ws (s);
-      if (s->p >= s->end || *s->p != ':')
-        return FALSE;
-      s->p++;
-      skim_ws (s);
-      if (s->p < s->end && *s->p == '{' && top->start == NULL &&
-          (key_is (key_start, key_end, "usage") || key_is (key_start, key_end, "usageMetadata")))
-        {
-          top->start = s->p;
-          top->key = key_is (key_start, key_end, "usage") ? "usage" : "usageMetadata";
-          if (!skim_value (s))
-            return FALSE;
-          top->len = (gsize) (s->p - top->start);
-        }
-      else if (descend && s->p < s->end && *s->p == '{' && nested->start == NULL &&
-               (key_is (key_start, key_end, "message") || key_is (key_start, key_end, "response")))
-        {
-          Found none = { NULL, 0, NULL };
-
-          if (!skim_object (s, FALSE, nested, &none))
-            return FALSE;
-          s->p++;   /* its closing brace */
-        }
-      else if (!skim_value (s))
-        return FALSE;
-      skim_ws (s);
-      if (s->p < s->end && *s->p == ',')
-        {
-          s->p++;
-          continue;
-        }
-      return s->p < s->end && *s->p == '}';
-    }
+  if (found < 0)
+    found = sy_json_scan_get_typed (c, sy_json_scan_get_typed (c, 0, "message", SY_JSON_TOK_OBJECT),
+                                    key, SY_JSON_TOK_OBJECT);
+  if (found < 0)
+    found = sy_json_scan_get_typed (c, sy_json_scan_get_typed (c, 0, "response", SY_JSON_TOK_OBJECT),
+                                    key, SY_JSON_TOK_OBJECT);
+  return found;
 }
 
 gboolean
@@ -374,24 +240,32 @@ sy_usage_sniff_text (SyFormat    format,
                      gsize       len,
                      SyIrUsage  *usage)
 {
-  Skim s = { data, data + len };
-  Found top = { NULL, 0, NULL }, nested = { NULL, 0, NULL };
-  const Found *use;
+  SyJsonScan c;
+  const char *key = "usage";
+  int found = -1;
   g_autoptr(JsonNode) value = NULL;
   g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
 
-  if (data == NULL || !skim_object (&s, TRUE, &top, &nested))
+  if (data == NULL)
     return FALSE;
-  /* The top level's own usage first, as the sniffers read the document. */
-  use = top.start != NULL ? &top : &nested;
-  if (use->start == NULL)
-    return FALSE;
-  value = sy_json_read (use->start, (gssize) use->len, NULL);
+  /* The token scanner reads the whole text (and checks it) without
+   * building anything; only the usage object becomes a tree. */
+  sy_json_scan_init (&c);
+  if (sy_json_scan_read (&c, data, len) && SY_JSON_TOK (&c, 0)->type == SY_JSON_TOK_OBJECT)
+    {
+      found = usage_token (&c, key);
+      if (found < 0)
+        found = usage_token (&c, key = "usageMetadata");
+    }
+  if (found >= 0)
+    value = sy_json_read (data + SY_JSON_TOK (&c, found)->start,
+                          (gssize) (SY_JSON_TOK (&c, found)->end - SY_JSON_TOK (&c, found)->start), NULL);
+  sy_json_scan_clear (&c);
   if (value == NULL)
     return FALSE;
   object = json_object_new ();
-  json_object_set_member (object, use->key, g_steal_pointer (&value));
+  json_object_set_member (object, key, g_steal_pointer (&value));
   root = json_node_init_object (json_node_alloc (), object);
   json_object_unref (object);
   return sy_usage_sniff (format, root, usage);

@@ -26,12 +26,12 @@ gboolean sy_usage_sniff              (SyFormat    format,
                                       SyIrUsage  *usage);
 
 /* The same from the raw text of a whole answer or one event's data,
- * without building the whole document: the members "usage" and
- * "usageMetadata" of the top-level object (or of its "message" or
- * "response" object) are found by skimming, and only their value is
- * parsed. The answer of sy_usage_sniff() on the parsed document, at a
- * fraction of the cost (a pass-through answer is otherwise never parsed).
- * FALSE for text that is not a JSON object. */
+ * without building the whole document: the text is read with the token
+ * scanner, and only the value of "usage" or "usageMetadata" (of the top
+ * object, else of its "message" or "response" object) is parsed. The
+ * answer of sy_usage_sniff() on the parsed document, at a fraction of the
+ * cost (a pass-through answer is otherwise never parsed). FALSE for text
+ * that is not a JSON object. */
 gboolean sy_usage_sniff_text         (SyFormat    format,
                                       const char *data,
                                       gsize       len,

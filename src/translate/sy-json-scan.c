@@ -188,6 +188,7 @@ scan_container (SyJsonScan *c,
 
   if (depth >= MAX_DEPTH)
     return FALSE;
+  SY_JSON_TOK (c, index)->start = c->pos;
   c->pos++;
   skip_ws (c);
   if (c->pos < c->len && c->text[c->pos] == close)
@@ -221,6 +222,7 @@ scan_container (SyJsonScan *c,
         skip_ws (c);
       }
   SY_JSON_TOK (c, index)->count = count;
+  SY_JSON_TOK (c, index)->end = c->pos;
   SY_JSON_TOK (c, index)->next = c->n_toks;
   return TRUE;
 }

@@ -33,8 +33,8 @@ typedef struct
 {
   guint8  type;
   guint8  escaped;        /* STRING: contains backslash escapes */
-  guint32 start;          /* STRING, NUMBER: first byte (after the quote) */
-  guint32 end;            /* STRING, NUMBER: one past the last byte */
+  guint32 start;          /* STRING, NUMBER: first byte (after the quote); OBJECT, ARRAY: the bracket */
+  guint32 end;            /* one past the last byte (the closing bracket's, for OBJECT, ARRAY) */
   guint32 count;          /* OBJECT: members; ARRAY: elements */
   guint32 next;           /* index of the first token after this subtree */
 } SyJsonTok;
