@@ -308,9 +308,9 @@ sy_log_remove_listener (guint id)
     removed.destroy (removed.user_data);
 }
 
-/* "2025-06-01T12:34:56.789+02:00": a zone, so a reader elsewhere (the
- * management API's after=) gets the instant right. */
-/* The local date, time and zone of one second, formatted once: a line
+/* Lines carry "2025-06-01T12:34:56.789+02:00": a zone, so a reader
+ * elsewhere (the management API's after=) gets the instant right. The
+ * local date, time and zone of one second are formatted once: a line
  * costs two small prints, not three GDateTime formats (this runs on every
  * request's summary line). Each thread keeps its own. */
 typedef struct

@@ -1,14 +1,12 @@
 /* sy-request-log.c: one request's record, written to the log dir
  *
  * Recording happens on the main loop and only copies (bodies within a
- * budget, headers and URLs as they were); a body given
+ * budget, headers and URLs with their secret values already masked, so
+ * no second copy of a key or token lives in the record); a body given
  * whole (the client's request, an upstream request) is not even copied:
  * the record keeps a reference to the caller's bytes, cut to the budget.
- * Formatting, the masking of secret headers and query parameters, the
- * full masking pass and the file I/O happen on one writer thread, so
- * files are written and pruned one at a time — and a record that is
- * dropped (a request that went well, without request-log) costs no
- * masking at all: most records are.
+ * Formatting, the full masking pass and the file I/O happen on one writer
+ * thread, so files are written and pruned one at a time.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -68,8 +66,14 @@ name_is_secret (const char *name,
 {
   static const char * const parts[] = { "key", "token", "secret", "auth", "cookie", "password",
                                         "session", "signature", NULL };
-  g_autofree char *lower = g_ascii_strdown (name, (gssize) len);
+  char stack[128];
+  g_autofree char *heap = NULL;
+  char *lower = len < sizeof stack ? stack : (heap = g_malloc (len + 1));
 
+  /* Every header of every request comes here: no allocation for a name. */
+  for (gsize i = 0; i < len; i++)
+    lower[i] = g_ascii_tolower (name[i]);
+  lower[len] = '\0';
   for (guint i = 0; parts[i] != NULL; i++)
     if (strstr (lower, parts[i]) != NULL)
       return TRUE;
@@ -146,11 +150,15 @@ sy_request_log_redact_url (const char *url)
   return g_string_free (out, FALSE);
 }
 
-/* Kept as given: masked when the record is written (append_headers). */
 static char **
-copy_headers (const char * const *headers)
+redact_headers (const char * const *headers)
 {
-  return headers != NULL ? g_strdupv ((char **) headers) : g_new0 (char *, 1);
+  GPtrArray *out = g_ptr_array_new ();
+
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
+    g_ptr_array_add (out, sy_request_log_redact_header (headers[i]));
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
 }
 
 /* ------------------------------------------------------------ recording */
@@ -235,7 +243,7 @@ sy_request_log_begin (const char *id,
 
   self->id = g_strdup (id ? id : "-");
   self->method = g_strdup (method ? method : "-");
-  self->path = g_strdup (path ? path : "-");   /* masked when written */
+  self->path = sy_request_log_redact_url (path ? path : "-");
   self->started_real = g_get_real_time ();
   self->started_mono = g_get_monotonic_time ();
   self->attempts = g_ptr_array_new_with_free_func ((GDestroyNotify) attempt_free);
@@ -278,7 +286,7 @@ sy_request_log_client_request (SyRequestLog       *self,
                                GBytes             *body)
 {
   g_strfreev (self->headers);
-  self->headers = copy_headers (headers);
+  self->headers = redact_headers (headers);
   if (body != NULL)
     body_set_bytes (self, &self->body, body);
 }
@@ -291,8 +299,8 @@ sy_request_log_upstream_request (SyRequestLog       *self,
 {
   Attempt *a = g_new0 (Attempt, 1);
 
-  a->url = g_strdup (url);   /* masked when written */
-  a->headers = copy_headers (headers);
+  a->url = sy_request_log_redact_url (url);
+  a->headers = redact_headers (headers);
   if (body != NULL)
     body_set_bytes (self, &a->body, body);
   g_ptr_array_add (self->attempts, a);
@@ -307,7 +315,7 @@ sy_request_log_upstream_response (SyRequestLog       *self,
 
   a->status = status;
   g_strfreev (a->response_headers);
-  a->response_headers = headers ? copy_headers (headers) : NULL;
+  a->response_headers = headers ? redact_headers (headers) : NULL;
 }
 
 void
@@ -335,7 +343,7 @@ sy_request_log_client_response (SyRequestLog       *self,
 {
   self->status = status;
   g_strfreev (self->response_headers);
-  self->response_headers = headers ? copy_headers (headers) : NULL;
+  self->response_headers = headers ? redact_headers (headers) : NULL;
 }
 
 void
@@ -366,9 +374,7 @@ append_headers (GString    *out,
 {
   for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
     {
-      g_autofree char *line = sy_request_log_redact_header (headers[i]);
-
-      g_string_append (out, line);
+      g_string_append (out, headers[i]);
       g_string_append_c (out, '\n');
     }
 }
@@ -411,11 +417,10 @@ format_record (SyRequestLog *self)
   GString *out = g_string_new (NULL);
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (self->started_real / G_USEC_PER_SEC);
   g_autofree char *time = dt ? g_date_time_format_iso8601 (dt) : g_strdup ("-");
-  g_autofree char *path = sy_request_log_redact_url (self->path);
 
   g_string_append (out, "=== REQUEST INFO ===\n");
   g_string_append_printf (out, "Request-ID: %s\nTime: %s\nMethod: %s\nPath: %s\n",
-                          self->id, time, self->method, path);
+                          self->id, time, self->method, self->path);
   g_string_append_printf (out, "Status: %u\nDuration: %.1f ms\nUpstream attempts: %u\n\n",
                           self->status, self->duration_us / 1000.0, self->attempts->len);
   g_string_append (out, "=== HEADERS ===\n");
@@ -426,9 +431,9 @@ format_record (SyRequestLog *self)
   for (guint i = 0; i < self->attempts->len; i++)
     {
       Attempt *a = g_ptr_array_index (self->attempts, i);
-      g_autofree char *url = a->url ? sy_request_log_redact_url (a->url) : g_strdup ("-");
 
-      g_string_append_printf (out, "\n=== API REQUEST %u ===\nURL: %s\nHeaders:\n", i + 1, url);
+      g_string_append_printf (out, "\n=== API REQUEST %u ===\nURL: %s\nHeaders:\n", i + 1,
+                              a->url ? a->url : "-");
       append_headers (out, a->headers);
       g_string_append (out, "Body:\n");
       append_body (out, &a->body);

@@ -13,9 +13,8 @@
  *
  * Secrets: the values of auth headers (Authorization, x-api-key,
  * x-goog-api-key, cookies, any *key*, *token*, *secret* header) are
- * masked when the record is written (a dropped record is never
- * formatted), and so are secret query parameters; every line and body
- * also goes through sy_log_mask_secrets().
+ * masked as they are recorded, and so are secret query parameters; at
+ * writing every line and body also goes through sy_log_mask_secrets().
  * Bodies are kept up to SY_REQUEST_LOG_BODY_LIMIT bytes per request (all
  * bodies together), the rest marked as truncated. A body passed as GBytes
  * is kept by reference, not copied; pieces (the _append calls) are copied.
