@@ -1449,8 +1449,8 @@ masked_text (const char         *text,
              gsize               len,
              const char * const *secrets)
 {
-  g_autofree char *copy = g_strndup (text, len);
-  GString *str = g_string_new (copy);
+  GString *str = g_string_new_len (text, len);
+  char *out;
 
   for (gsize i = 0; secrets != NULL && secrets[i] != NULL; i++)
     if (strstr (str->str, secrets[i]) != NULL)
@@ -1459,10 +1459,9 @@ masked_text (const char         *text,
 
         g_string_replace (str, secrets[i], masked, 0);
       }
-  sy_secret_wipe (copy, len);
-  copy = sy_log_mask_secrets (str->str);
+  out = sy_log_mask_secrets (str->str);
   sy_secret_string_free (str);
-  return g_steal_pointer (&copy);
+  return out;
 }
 
 static GError *
