@@ -15,6 +15,7 @@
 
 #include "sy-auth-dir.h"
 #include "sy-auth-files.h"
+#include "sy-secret.h"
 
 #define DEFAULT_DELAY_MS 1000
 
@@ -199,11 +200,7 @@ sy_auth_dir_get_file (SyAuthDir    *self,
 static void
 wipe_free (char *secret)
 {
-  if (secret != NULL)
-    {
-      memset (secret, 0, strlen (secret));
-      g_free (secret);
-    }
+  sy_secret_free (secret);
 }
 
 static char *

@@ -17,6 +17,7 @@
 
 #include "sy-auth-files.h"
 #include "sy-login-private.h"
+#include "sy-secret.h"
 
 /* Gemini CLI's public client and Google's token endpoint: CLIProxyAPI's
  * gemini files carry them, and renew with them. */
@@ -88,11 +89,7 @@ sy_auth_file_type_for (const char *provider)
 static void
 wipe_free (char *secret)
 {
-  if (secret != NULL)
-    {
-      memset (secret, 0, strlen (secret));
-      g_free (secret);
-    }
+  sy_secret_free (secret);
 }
 
 /* An empty string is no value. */
@@ -1252,7 +1249,7 @@ sy_auth_export (GPtrArray   *credentials,
       if (g_file_get_contents (path, &existing, NULL, NULL))
         {
           original = sy_auth_file_parse (existing, -1, NULL);
-          memset (existing, 0, strlen (existing));
+          sy_secret_wipe (existing, strlen (existing));
           if (original != NULL &&
               g_ascii_strcasecmp (sy_login_json_string (original, "type") ? sy_login_json_string (original, "type") : "",
                                   sy_auth_file_type_for (sy_credential_get_provider (credential))) != 0)

@@ -11,6 +11,7 @@
 
 #include "sy-credential.h"
 #include "sy-log.h"
+#include "sy-secret.h"
 
 struct _SyCredential
 {
@@ -53,9 +54,9 @@ wipe (char **secret)
       /* Replaced or freed: the log masking need not look for it any more
        * (its list would otherwise grow with every renewal). */
       sy_log_remove_secret (*secret);
-      /* Tokens do not linger in freed memory. */
-      memset (*secret, 0, strlen (*secret));
-      g_clear_pointer (secret, g_free);
+      /* Tokens do not linger in freed memory (a memset() before the free
+       * is a dead store the compiler may drop). */
+      sy_secret_clear (secret);
     }
 }
 

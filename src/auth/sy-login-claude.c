@@ -15,6 +15,7 @@
 
 #include "sy-clock.h"
 #include "sy-login-private.h"
+#include "sy-secret.h"
 
 /* Public constants of Claude Code's own sign-in. */
 #define CLAUDE_CLIENT_ID "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
@@ -88,7 +89,7 @@ on_claude_code (GObject      *source,
   fields[12] = NULL;
   sy_oauth_post_async (self->http, token_url, SY_OAUTH_JSON, fields, headers, self->config->proxy_url,
                        g_task_get_cancellable (task), on_claude_tokens, g_object_ref (task));
-  memset (code, 0, strlen (code));
+  sy_secret_wipe (code, strlen (code));
 }
 
 static gboolean

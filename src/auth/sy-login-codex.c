@@ -17,6 +17,7 @@
 
 #include "sy-clock.h"
 #include "sy-login-private.h"
+#include "sy-secret.h"
 
 /* Public constants of the Codex CLI's own sign-in. */
 #define CODEX_CLIENT_ID       "app_EMoamEEZ73f0CkXaXp7hrann"
@@ -171,7 +172,7 @@ on_codex_code (GObject      *source,
       return;
     }
   exchange_code (self, task, code, self->verifier, self->redirect_uri);
-  memset (code, 0, strlen (code));
+  sy_secret_wipe (code, strlen (code));
 }
 
 static gboolean

@@ -18,6 +18,7 @@
 #include "sy-cloud-code.h"
 #include "sy-http-fetch.h"
 #include "sy-login-google.h"
+#include "sy-secret.h"
 
 #define GOOGLE_AUTHORIZE_HOST "https://accounts.google.com"
 #define GOOGLE_TOKEN_HOST     "https://oauth2.googleapis.com"
@@ -58,9 +59,7 @@ google_url (const char *auth_base,
 static void
 wipe (char *secret)
 {
-  if (secret != NULL)
-    memset (secret, 0, strlen (secret));
-  g_free (secret);
+  sy_secret_free (secret);
 }
 
 static char *
@@ -731,7 +730,7 @@ on_code (GObject      *source,
   fields[10] = NULL;
   sy_oauth_post_async (flow->http, url, SY_OAUTH_FORM, fields, NULL, flow->config->proxy_url,
                        g_task_get_cancellable (task), on_tokens, g_object_ref (task));
-  memset (code, 0, strlen (code));
+  sy_secret_wipe (code, strlen (code));
 }
 
 gboolean

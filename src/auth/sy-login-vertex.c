@@ -24,6 +24,7 @@
 
 #include "sy-login-channels.h"
 #include "sy-login-private.h"
+#include "sy-secret.h"
 
 #define VERTEX_SCOPE        "https://www.googleapis.com/auth/cloud-platform"
 #define VERTEX_GRANT        "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -267,7 +268,7 @@ sy_vertex_credential_new (const char  *key_json,
   /* No access token yet, and due at once: the service mints one as soon
    * as it has the login. */
   sy_credential_set_tokens (credential, NULL, stored, NULL, now, now);
-  memset (stored, 0, strlen (stored));
+  sy_secret_wipe (stored, strlen (stored));
   return credential;
 }
 
@@ -331,7 +332,7 @@ vertex_refresh (SyHttpClient *http,
   fields[4] = NULL;
   sy_oauth_post_async (http, url, SY_OAUTH_FORM, fields, NULL, config ? config->proxy_url : NULL,
                        g_task_get_cancellable (task), on_vertex_token, task);
-  memset (assertion, 0, strlen (assertion));
+  sy_secret_wipe (assertion, strlen (assertion));
 }
 
 const SyLoginProvider sy_login_vertex = {

@@ -12,6 +12,7 @@
 
 #include "sy-clock.h"
 #include "sy-login-private.h"
+#include "sy-secret.h"
 
 static const SyLoginProvider * const providers[] = {
   &sy_login_claude,
@@ -158,9 +159,7 @@ sy_login_flow_finalize (GObject *object)
   g_free (self->api_base);
   g_free (self->url);
   g_free (self->state);
-  if (self->verifier != NULL)
-    memset (self->verifier, 0, strlen (self->verifier));
-  g_free (self->verifier);
+  sy_secret_clear (&self->verifier);   /* the PKCE verifier */
   g_free (self->redirect_uri);
   g_free (self->user_code);
   if (self->data_free != NULL)

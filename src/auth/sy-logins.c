@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "sy-logins.h"
+#include "sy-secret.h"
 
 struct _SyLogins
 {
@@ -186,11 +187,7 @@ on_one_loaded (GObject      *source,
       g_warning ("Login %s: %s", sy_credential_get_id (one->credential), reason);
       sy_credential_set_status (one->credential, SY_CREDENTIAL_NEEDS_LOGIN, reason);
     }
-  if (secret != NULL)
-    {
-      memset (secret, 0, strlen (secret));
-      g_free (secret);
-    }
+  sy_secret_free (secret);
   data->pending--;
   if (data->pending == 0)
     load_complete (one->task);
@@ -397,8 +394,7 @@ store_credential (SyLogins            *self,
   g_object_set_data (G_OBJECT (task), "sy-add", GINT_TO_POINTER (add));
   sy_token_store_save_async (self->store, sy_credential_get_provider (credential),
                              sy_credential_get_id (credential), secret, cancellable, on_secret_saved, task);
-  memset (secret, 0, strlen (secret));
-  g_free (secret);
+  sy_secret_free (secret);
 }
 
 void

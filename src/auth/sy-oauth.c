@@ -19,6 +19,8 @@
 #include <openssl/rand.h>
 
 #include "sy-oauth.h"
+#include "sy-log.h"
+#include "sy-secret.h"
 
 #define DEFAULT_CALLBACK_PATH    "/callback"
 #define DEFAULT_WAIT_S           300
@@ -1157,7 +1159,8 @@ typedef struct
   char   *log_url;
   char   *proxy_url;
   GStrv   headers;
-  GBytes *body;
+  GBytes *body;      /* refresh_token=, code=, code_verifier=: wiped when the last holder lets go */
+  GStrv   secrets;   /* the values of those fields, to keep out of error messages */
 } PostRequest;
 
 static void
@@ -1166,8 +1169,9 @@ post_request_free (PostRequest *req)
   g_free (req->url);
   g_free (req->log_url);
   g_free (req->proxy_url);
-  g_strfreev (req->headers);
+  sy_secret_strfreev (req->headers);
   g_clear_pointer (&req->body, g_bytes_unref);
+  sy_secret_strfreev (req->secrets);
   g_free (req);
 }
 
@@ -1196,7 +1200,7 @@ encode_fields (SyOAuthEncoding     encoding,
         json_object_set_string_member (object, fields[i], fields[i + 1]);
       json_node_take_object (root, object);
       text = json_to_string (root, FALSE);
-      return g_bytes_new_take (text, strlen (text));
+      return sy_secret_bytes_new_take (text, strlen (text));
     }
   else
     {
@@ -1212,8 +1216,35 @@ encode_fields (SyOAuthEncoding     encoding,
           g_string_append_uri_escaped (form, fields[i + 1], NULL, FALSE);
         }
       len = form->len;
-      return g_bytes_new_take (g_string_free (form, FALSE), len);
+      return sy_secret_bytes_new_take (g_string_free (form, FALSE), len);
     }
+}
+
+/* The fields of a token request whose values are secrets. */
+static gboolean
+is_secret_field (const char *name)
+{
+  static const char * const names[] = {
+    "refresh_token", "code", "code_verifier", "client_secret", "assertion", "device_code",
+    "access_token", "id_token", "password",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strcmp (name, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static GStrv
+secret_field_values (const char * const *fields)
+{
+  GPtrArray *values = g_ptr_array_new ();
+
+  for (gsize i = 0; fields != NULL && fields[i] != NULL; i += 2)
+    if (is_secret_field (fields[i]) && fields[i + 1] != NULL && *fields[i + 1] != '\0')
+      g_ptr_array_add (values, g_strdup (fields[i + 1]));
+  g_ptr_array_add (values, NULL);
+  return (GStrv) g_ptr_array_free (values, FALSE);
 }
 
 static PostRequest *
@@ -1233,6 +1264,7 @@ post_request_new (const char         *url,
   req->log_url = url_for_log (url);
   req->proxy_url = g_strdup (proxy_url);
   req->body = encode_fields (encoding, fields);
+  req->secrets = secret_field_values (fields);
 
   for (i = 0; headers != NULL && headers[i] != NULL; i++)
     {
@@ -1276,7 +1308,8 @@ post_call_free (PostCall *call)
       sy_http_transfer_cancel (call->transfer);
       sy_http_transfer_unref (call->transfer);
     }
-  g_byte_array_unref (call->body);
+  /* A token answer: access and refresh tokens. */
+  sy_secret_byte_array_unref (call->body);
   g_free (call);
 }
 
@@ -1407,9 +1440,34 @@ answer_error (JsonObject  *object,
     *description = string_member (object, "message");
 }
 
+/* @text without the request's secrets (@secrets: a refused refresh token
+ * that the endpoint quotes back) nor any the log knows, before it is cut
+ * to length: a cut would leave a piece of a secret the masking no longer
+ * recognises. */
+static char *
+masked_text (const char         *text,
+             gsize               len,
+             const char * const *secrets)
+{
+  GString *str = g_string_new_len (text, len);
+  char *out;
+
+  for (gsize i = 0; secrets != NULL && secrets[i] != NULL; i++)
+    if (strstr (str->str, secrets[i]) != NULL)
+      {
+        g_autofree char *masked = sy_mask_secret (secrets[i]);
+
+        g_string_replace (str, secrets[i], masked, 0);
+      }
+  out = sy_log_mask_secrets (str->str);
+  sy_secret_string_free (str);
+  return out;
+}
+
 static GError *
-exchange_error (PostCall   *call,
-                JsonObject *object)
+exchange_error (PostCall           *call,
+                JsonObject         *object,
+                const char * const *secrets)
 {
   const char *code;
   const char *description;
@@ -1419,9 +1477,17 @@ exchange_error (PostCall   *call,
 
   answer_error (object, &code, &description);
   if (code != NULL)
-    shown_code = printable_text (code, strlen (code), MAX_SHOWN_TEXT);
+    {
+      g_autofree char *masked = masked_text (code, strlen (code), secrets);
+
+      shown_code = printable_text (masked, strlen (masked), MAX_SHOWN_TEXT);
+    }
   if (description != NULL)
-    shown_description = printable_text (description, strlen (description), MAX_SHOWN_TEXT);
+    {
+      g_autofree char *masked = masked_text (description, strlen (description), secrets);
+
+      shown_description = printable_text (masked, strlen (masked), MAX_SHOWN_TEXT);
+    }
 
   if (shown_code != NULL && shown_description != NULL)
     return g_error_new (SY_OAUTH_ERROR, SY_OAUTH_ERROR_EXCHANGE,
@@ -1433,7 +1499,11 @@ exchange_error (PostCall   *call,
                         call->status, shown_code ? shown_code : shown_description);
 
   if (call->body->len > 0)
-    snippet = printable_text ((const char *) call->body->data, call->body->len, 160);
+    {
+      g_autofree char *masked = masked_text ((const char *) call->body->data, call->body->len, secrets);
+
+      snippet = printable_text (masked, strlen (masked), 160);
+    }
   if (!is_empty (snippet))
     return g_error_new (SY_OAUTH_ERROR, SY_OAUTH_ERROR_EXCHANGE,
                         "Token endpoint answered HTTP %u: %s", call->status, snippet);
@@ -1489,7 +1559,7 @@ post_op_done_cb (PostCall     *call,
       object = post_call_parse (call);
       g_debug ("POST %s: HTTP %u", op->request->log_url, call->status);
       if (!status_ok (call->status))
-        result_error = exchange_error (call, object);
+        result_error = exchange_error (call, object, (const char * const *) op->request->secrets);
       else if (object == NULL)
         result_error = g_error_new (SY_OAUTH_ERROR, SY_OAUTH_ERROR_INVALID,
                                     "Token endpoint answered HTTP %u without a JSON object",
@@ -1714,7 +1784,7 @@ device_poll_answer_cb (PostCall     *call,
         result_error = g_error_new (SY_OAUTH_ERROR, SY_OAUTH_ERROR_INVALID,
                                     "Token endpoint answered HTTP %u without a token", status);
       else
-        result_error = exchange_error (call, object);
+        result_error = exchange_error (call, object, (const char * const *) poll->request->secrets);
     }
   g_clear_pointer (&poll->call, post_call_free);
 

@@ -13,6 +13,7 @@
 
 #include "sy-core-error.h"
 #include "sy-http-client.h"
+#include "sy-secret.h"
 
 /*
  * How this works
@@ -98,6 +99,7 @@ static void client_flush          (SyHttpClient   *self);
 static void transfer_suspend_socket (SyHttpTransfer *t);
 static void transfer_restore_socket (SyHttpTransfer *t);
 static void transfer_start_idle   (SyHttpTransfer *t);
+static void wipe_slist_free       (struct curl_slist *list);
 static void transfer_stop_sources (SyHttpTransfer *t);
 
 static void
@@ -364,12 +366,22 @@ sy_http_transfer_unref (SyHttpTransfer *self)
   g_assert (self->easy == NULL);
 
   transfer_stop_sources (self);
-  g_clear_pointer (&self->request_headers, curl_slist_free_all);
+  g_clear_pointer (&self->request_headers, wipe_slist_free);
   g_clear_pointer (&self->body, g_bytes_unref);
   g_clear_pointer (&self->response_headers, g_hash_table_unref);
   g_clear_pointer (&self->last_header, g_free);
   g_clear_pointer (&self->host_port, g_free);
   g_free (self);
+}
+
+/* curl_slist_append() copies each "Name: value": the Authorization,
+ * x-api-key and x-goog-api-key copies are wiped before the list goes. */
+static void
+wipe_slist_free (struct curl_slist *list)
+{
+  for (struct curl_slist *l = list; l != NULL; l = l->next)
+    sy_secret_wipe (l->data, strlen (l->data));
+  curl_slist_free_all (list);
 }
 
 static void
@@ -403,7 +415,7 @@ transfer_release_easy (SyHttpTransfer *t)
     curl_multi_remove_handle (self->multi, t->easy);
   t->in_multi = FALSE;
   g_clear_pointer (&t->easy, curl_easy_cleanup);
-  g_clear_pointer (&t->request_headers, curl_slist_free_all);
+  g_clear_pointer (&t->request_headers, wipe_slist_free);
   g_clear_pointer (&t->body, g_bytes_unref);
   t->client = NULL;
 }

@@ -19,6 +19,7 @@
 
 #include "sy-log.h"
 #include "sy-log-file.h"
+#include "sy-secret.h"
 
 static GMutex     secrets_lock;
 static GPtrArray *secrets;
@@ -76,7 +77,7 @@ sy_log_add_secret (const char *secret)
   g_mutex_lock (&secrets_lock);
   if (secrets == NULL)
     {
-      secrets = g_ptr_array_new_with_free_func (g_free);
+      secrets = g_ptr_array_new_with_free_func (sy_secret_free);
       secret_uses = g_hash_table_new (g_str_hash, g_str_equal);
     }
   if (g_hash_table_lookup_extended (secret_uses, secret, &key, &uses))
@@ -106,8 +107,7 @@ sy_log_remove_secret (const char *secret)
       else
         {
           g_hash_table_remove (secret_uses, key);
-          memset (key, 0, strlen (key));
-          g_ptr_array_remove (secrets, key);
+          g_ptr_array_remove (secrets, key);   /* wiped by its free function */
         }
     }
   g_mutex_unlock (&secrets_lock);

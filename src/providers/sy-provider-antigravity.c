@@ -24,6 +24,7 @@
 
 #include "sy-cloud-code.h"
 #include "sy-provider.h"
+#include "sy-secret.h"
 
 typedef struct { SyProvider parent_instance; } SyProviderAntigravity;
 typedef struct { SyProviderClass parent_class; } SyProviderAntigravityClass;
@@ -163,7 +164,7 @@ sy_provider_antigravity_build_request (SyProvider            *provider,
   JsonObject *body = JSON_NODE_HOLDS_OBJECT (call->body) ? json_node_get_object (call->body) : NULL;
   const char *token = credential ? sy_credential_get_access_token (credential) : NULL;
   const char *action;
-  g_autofree char *bearer = NULL;
+  sy_autowipe char *bearer = NULL;
   g_autofree char *agent = NULL;
 
   if (credential == NULL)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sy-provider.h"
+#include "sy-secret.h"
 
 #define CLAUDE_CODE_SYSTEM "You are Claude Code, Anthropic's official CLI for Claude."
 #define OAUTH_BETA         "oauth-2025-04-20"
@@ -80,7 +81,7 @@ build_oauth_request (const SyProviderCall  *call,
   SyCredential *credential = call->account->credential;
   const char *token = sy_credential_get_access_token (credential);
   const char *agent = call->client_header ? call->client_header (call->client_header_data, "user-agent") : NULL;
-  g_autofree char *bearer = NULL;
+  sy_autowipe char *bearer = NULL;
   g_autofree char *betas = NULL;
 
   if (token == NULL || sy_credential_get_status (credential) == SY_CREDENTIAL_NEEDS_LOGIN)
@@ -137,7 +138,7 @@ sy_provider_claude_build_request (SyProvider            *provider,
     sy_upstream_request_add_header (request, "x-api-key", key);
   else
     {
-      g_autofree char *bearer = g_strdup_printf ("Bearer %s", key);
+      sy_autowipe char *bearer = g_strdup_printf ("Bearer %s", key);
       sy_upstream_request_add_header (request, "Authorization", bearer);
     }
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "sy-provider.h"
+#include "sy-secret.h"
 
 #define CHATGPT_API        "https://chatgpt.com"
 #define CODEX_ORIGINATOR   "codex-tui"
@@ -136,7 +137,7 @@ build_login_request (const SyProviderCall  *call,
   const char *originator = client_header (call, "originator");
   const char *agent = client_header (call, "user-agent");
   JsonObject *body = JSON_NODE_HOLDS_OBJECT (call->body) ? json_node_get_object (call->body) : NULL;
-  g_autofree char *bearer = NULL;
+  sy_autowipe char *bearer = NULL;
   g_autofree char *session = NULL;
 
   if (token == NULL || sy_credential_get_status (credential) == SY_CREDENTIAL_NEEDS_LOGIN)
@@ -180,7 +181,7 @@ sy_provider_codex_build_request (SyProvider            *provider,
                                  SyUpstreamRequest     *request,
                                  GError               **error)
 {
-  g_autofree char *bearer = NULL;
+  sy_autowipe char *bearer = NULL;
 
   if (call->account->credential != NULL)
     return build_login_request (call, request, error);

@@ -22,6 +22,7 @@
 
 #include "sy-cloud-code.h"
 #include "sy-provider.h"
+#include "sy-secret.h"
 
 typedef struct { SyProvider parent_instance; } SyProviderGeminiCli;
 typedef struct { SyProviderClass parent_class; } SyProviderGeminiCliClass;
@@ -51,7 +52,7 @@ sy_provider_gemini_cli_build_request (SyProvider            *provider,
   const char *token = credential ? sy_credential_get_access_token (credential) : NULL;
   const char *project;
   const char *action;
-  g_autofree char *bearer = NULL;
+  sy_autowipe char *bearer = NULL;
   g_autofree char *agent = NULL;
 
   if (credential == NULL)

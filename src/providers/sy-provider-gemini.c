@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "sy-provider.h"
+#include "sy-secret.h"
 
 typedef struct { SyProvider parent_instance; } SyProviderGemini;
 typedef struct { SyProviderClass parent_class; const char *path_format; } SyProviderGeminiClass;
@@ -81,7 +82,7 @@ sy_provider_vertex_build_request (SyProvider            *provider,
   g_autofree char *model = NULL;
   g_autofree char *project_part = NULL;
   g_autofree char *location_part = NULL;
-  g_autofree char *bearer = NULL;
+  sy_autowipe char *bearer = NULL;
 
   if (credential == NULL)
     return sy_provider_gemini_build_request (provider, call, base_url, request, error);

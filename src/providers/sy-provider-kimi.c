@@ -21,6 +21,7 @@
 
 #include "sy-login-channels.h"
 #include "sy-provider.h"
+#include "sy-secret.h"
 
 typedef struct { SyProvider parent_instance; } SyProviderKimi;
 typedef struct { SyProviderClass parent_class; } SyProviderKimiClass;
@@ -37,7 +38,7 @@ sy_provider_kimi_build_request (SyProvider            *provider,
   SyCredential *credential = call->account->credential;
   const char *token = credential ? sy_credential_get_access_token (credential) : NULL;
   const char *model = call->upstream_model;
-  g_autofree char *bearer = NULL;
+  sy_autowipe char *bearer = NULL;
   g_auto(GStrv) headers = NULL;
 
   if (token == NULL || sy_credential_get_status (credential) == SY_CREDENTIAL_NEEDS_LOGIN)

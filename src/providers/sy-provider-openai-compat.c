@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "sy-provider.h"
+#include "sy-secret.h"
 
 typedef struct { SyProvider parent_instance; } SyProviderOpenaiCompat;
 typedef struct { SyProviderClass parent_class; } SyProviderOpenaiCompatClass;
@@ -28,7 +29,7 @@ sy_provider_openai_compat_build_request (SyProvider            *provider,
     sy_upstream_request_add_header (request, "Cache-Control", "no-cache");
   if (key != NULL && *key != '\0')
     {
-      g_autofree char *bearer = g_strdup_printf ("Bearer %s", key);
+      sy_autowipe char *bearer = g_strdup_printf ("Bearer %s", key);
       sy_upstream_request_add_header (request, "Authorization", bearer);
     }
 

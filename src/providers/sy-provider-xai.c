@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "sy-provider.h"
+#include "sy-secret.h"
 
 /* What the chat proxy checks: a Grok CLI token, from a Grok CLI version it knows. */
 #define XAI_TOKEN_AUTH      "xai-grok-cli"
@@ -43,7 +44,7 @@ sy_provider_xai_build_request (SyProvider            *provider,
   };
   SyCredential *credential = call->account->credential;
   const char *token = credential ? sy_credential_get_access_token (credential) : NULL;
-  g_autofree char *bearer = NULL;
+  sy_autowipe char *bearer = NULL;
 
   if (token == NULL || sy_credential_get_status (credential) == SY_CREDENTIAL_NEEDS_LOGIN)
     {

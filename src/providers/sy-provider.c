@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sy-provider.h"
+#include "sy-secret.h"
 
 G_DEFINE_ABSTRACT_TYPE (SyProvider, sy_provider, G_TYPE_OBJECT)
 
@@ -89,8 +90,9 @@ sy_upstream_request_add_header (SyUpstreamRequest *request,
 {
   gsize name_len = strlen (name);
 
+  /* Authorization, x-api-key, x-goog-api-key: wiped with the request. */
   if (request->headers == NULL)
-    request->headers = g_ptr_array_new_with_free_func (g_free);
+    request->headers = g_ptr_array_new_with_free_func (sy_secret_free);
 
   /* One value per name: a later header replaces an earlier one. */
   for (guint i = 0; i < request->headers->len; i++)

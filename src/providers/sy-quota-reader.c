@@ -34,6 +34,7 @@
 #include "sy-log.h"
 #include "sy-login-channels.h"
 #include "sy-quota-reader.h"
+#include "sy-secret.h"
 
 #define MAX_ANSWER_SIZE   (1024 * 1024)
 #define MAX_SHOWN_TEXT    200
@@ -915,7 +916,7 @@ build_call (Read       *read,
             GPtrArray  *headers,
             GBytes    **body)
 {
-  g_autofree char *bearer = g_strconcat ("Authorization: Bearer ", read->token, NULL);
+  sy_autowipe char *bearer = g_strconcat ("Authorization: Bearer ", read->token, NULL);
   g_autofree char *agent = NULL;
   char *url = NULL;
 

@@ -790,6 +790,9 @@ sy_amp_sink_free (SySink *sink)
 
 /* Bytes of a whole (not streamed) answer kept to read its usage from. */
 #define SNIFF_LIMIT (4 * 1024 * 1024)
+/* Bytes of an error answer held back and masked whole (past it, each
+ * piece is masked as it comes). */
+#define ERROR_HOLD_LIMIT (1024 * 1024)
 
 struct _SyAmpProxy
 {
@@ -816,6 +819,7 @@ struct _SyAmpProxy
   gint64             began_real;
   gint64             first_byte;
   guint              status;       /* for the usage row */
+  GString           *error_body;   /* an error answer, held back to be masked whole */
   gboolean           recorded;
   void             (*finished) (SyAmpProxy *proxy,
                                 gpointer    data);
@@ -1073,6 +1077,8 @@ proxy_free (Proxy *self)
     self->finished (self, self->finished_data);
   g_clear_object (&self->usage);
   g_string_free (self->sniffed, TRUE);
+  if (self->error_body != NULL)
+    g_string_free (self->error_body, TRUE);
   g_free (self->model);
   g_free (self->client_key);
   g_free (self->account);
@@ -1100,6 +1106,30 @@ respond_unreachable (Proxy      *self,
     }
 }
 
+/* Appends @len bytes at @data to the client's answer with every key and
+ * token the log knows masked: an error answer from ampcode.com (or a proxy
+ * on the way) that quotes the request would otherwise show the Amp key. */
+static void
+append_masked (Proxy      *self,
+               const char *data,
+               gsize       len)
+{
+  g_autofree char *text = g_strndup (data, len);
+  g_autofree char *masked = sy_log_mask_secrets (text);
+
+  soup_message_body_append (soup_server_message_get_response_body (self->msg), SOUP_MEMORY_COPY,
+                            masked, strlen (masked));
+}
+
+static void
+flush_error_body (Proxy *self)
+{
+  if (self->error_body == NULL || self->error_body->len == 0)
+    return;
+  append_masked (self, self->error_body->str, self->error_body->len);
+  g_string_truncate (self->error_body, 0);
+}
+
 static void
 on_proxy_response (SyHttpTransfer *transfer,
                    guint           status,
@@ -1115,12 +1145,19 @@ on_proxy_response (SyHttpTransfer *transfer,
   self->status = status;
   self->sse = type != NULL && strstr (type, "event-stream") != NULL;
   soup_server_message_set_status (self->msg, status, NULL);
+  if (status >= 400)
+    self->error_body = g_string_new (NULL);
   for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
     {
       g_auto(GStrv) kv = g_strsplit (lines[i], ": ", 2);
 
       if (kv[0] != NULL && kv[1] != NULL && !skip_response_header (kv[0]))
-        soup_message_headers_append (headers, kv[0], kv[1]);
+        {
+          /* A header may quote the request too. */
+          g_autofree char *value = sy_log_mask_secrets (kv[1]);
+
+          soup_message_headers_append (headers, kv[0], value);
+        }
     }
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
   soup_message_body_set_accumulate (soup_server_message_get_response_body (self->msg), FALSE);
@@ -1147,7 +1184,20 @@ on_proxy_data (SyHttpTransfer *transfer,
       sy_request_log_upstream_append (self->log, data, len);
       sy_request_log_client_append (self->log, data, len);
     }
-  soup_message_body_append (soup_server_message_get_response_body (self->msg), SOUP_MEMORY_COPY, data, len);
+  if (self->error_body != NULL && self->error_body->len + len <= ERROR_HOLD_LIMIT)
+    {
+      /* Held until the answer ends (a secret may span two pieces). */
+      g_string_append_len (self->error_body, data, len);
+      self->pending -= len;
+      return;
+    }
+  if (self->error_body != NULL)
+    {
+      flush_error_body (self);
+      append_masked (self, data, len);
+    }
+  else
+    soup_message_body_append (soup_server_message_get_response_body (self->msg), SOUP_MEMORY_COPY, data, len);
   soup_server_message_unpause (self->msg);
   /* A slow client: let the upstream wait rather than buffer without end. */
   if (self->pending > SY_PIPELINE_HIGH_WATER && !sy_http_transfer_is_paused (transfer))
@@ -1162,6 +1212,7 @@ on_proxy_done (SyHttpTransfer *transfer,
   Proxy *self = user_data;
 
   self->done = TRUE;
+  flush_error_body (self);
   if (error != NULL && !self->began)
     {
       g_message ("amp upstream: %s", error->message);

@@ -129,6 +129,38 @@ is_secret_header (const char *name)
          g_ascii_strcasecmp (name, "proxy-authorization") == 0;
 }
 
+static gboolean
+is_proxy_name (const char *name)
+{
+  return name != NULL && (g_ascii_strcasecmp (name, "proxy-url") == 0 || g_ascii_strcasecmp (name, "proxy_url") == 0);
+}
+
+/* @url without its password (GUri's "user@host" form), or NULL when it
+ * has none. */
+static char *
+proxy_without_password (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, NULL);
+
+  if (uri == NULL || g_uri_get_password (uri) == NULL)
+    return NULL;
+  return g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD);
+}
+
+/* A proxy URL's password, in /config and in the key lists (an entry's
+ * proxy-url) as in /proxy-url: not shown. */
+static void
+mask_proxy_node (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      g_autofree char *shown = proxy_without_password (json_node_get_string (node));
+
+      if (shown != NULL)
+        json_node_set_string (node, shown);
+    }
+}
+
 static void
 mask_string_node (JsonNode *node)
 {
@@ -158,6 +190,8 @@ mask_tree (JsonNode   *node,
 
           if ((headers && is_secret_header (m->data)) || is_secret_name (m->data))
             mask_string_node (child);
+          else if (is_proxy_name (m->data))
+            mask_proxy_node (child);
           else
             mask_tree (child, m->data);
         }
@@ -189,7 +223,8 @@ collect_secrets (JsonNode   *node,
     return;
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     {
-      if (name != NULL && (is_secret_name (name) || is_secret_header (name) || strcmp (name, "api-keys") == 0))
+      if (name != NULL && (is_secret_name (name) || is_secret_header (name) || strcmp (name, "api-keys") == 0 ||
+                           is_proxy_name (name)))
         g_ptr_array_add (out, (gpointer) json_node_get_string (node));
     }
   else if (JSON_NODE_HOLDS_OBJECT (node))
@@ -232,6 +267,28 @@ unmask_one (const char *value,
   return found;
 }
 
+/* The proxy URL of @secrets that @value is with its password hidden;
+ * NULL when none or several. */
+static const char *
+unmask_proxy (const char *value,
+              GPtrArray  *secrets)
+{
+  const char *found = NULL;
+
+  for (guint i = 0; value != NULL && i < secrets->len; i++)
+    {
+      g_autofree char *shown = proxy_without_password (g_ptr_array_index (secrets, i));
+
+      if (shown != NULL && strcmp (shown, value) == 0)
+        {
+          if (found != NULL && strcmp (found, g_ptr_array_index (secrets, i)) != 0)
+            return NULL;
+          found = g_ptr_array_index (secrets, i);
+        }
+    }
+  return found;
+}
+
 /* Puts back, in place, masked keys under @node that match one of @secrets. */
 static void
 unmask_tree (JsonNode   *node,
@@ -244,6 +301,8 @@ unmask_tree (JsonNode   *node,
 
       if (name != NULL && (is_secret_name (name) || is_secret_header (name) || strcmp (name, "api-keys") == 0) &&
           (key = unmask_one (json_node_get_string (node), secrets)) != NULL)
+        json_node_set_string (node, key);
+      else if (is_proxy_name (name) && (key = unmask_proxy (json_node_get_string (node), secrets)) != NULL)
         json_node_set_string (node, key);
     }
   else if (JSON_NODE_HOLDS_OBJECT (node))

@@ -508,36 +508,57 @@ record_error (SyPipeline *self,
   self->err_content_type = g_strdup (content_type);
 }
 
+/* An upstream's error answer as the client may see it: an upstream that
+ * quotes the request it refused (a gateway echoing its Authorization
+ * header, a proxy's error page) would otherwise hand our keys and tokens
+ * to the client. Every key and token the log knows is masked. */
+static GBytes *
+masked_error_body (GBytes *body)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (body, &len);
+  g_autofree char *text = NULL;
+  char *masked;
+
+  /* Error answers are text (JSON, HTML); one with a NUL is cut there. */
+  text = g_strndup (data, len);
+  masked = sy_log_mask_secrets (text);
+  return g_bytes_new_take (masked, strlen (masked));
+}
+
 static void
 respond_recorded_error (SyPipeline *self)
 {
   g_autofree char *message = NULL;
+  g_autoptr(GBytes) body = NULL;
   guint status = self->err_status ? self->err_status : 502;
 
   self->done = TRUE;
+  if (self->err_body != NULL)
+    body = masked_error_body (self->err_body);
 
   /* An upstream of the client's own format already speaks its error shape. */
-  if (self->err_rank == RANK_UPSTREAM && self->err_body != NULL &&
+  if (self->err_rank == RANK_UPSTREAM && body != NULL &&
       self->err_format == self->req.format &&
       self->err_content_type != NULL && strstr (self->err_content_type, "json") != NULL)
     {
       g_autoptr(JsonParser) parser = json_parser_new_immutable ();
 
-      if (json_parser_load_from_data (parser, g_bytes_get_data (self->err_body, NULL),
-                                      g_bytes_get_size (self->err_body), NULL))
+      if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                      g_bytes_get_size (body), NULL))
         {
-          self->sink->vtable->respond (self->sink, status, "application/json", self->err_body);
+          self->sink->vtable->respond (self->sink, status, "application/json", body);
           return;
         }
     }
 
-  if (self->err_body != NULL)
-    message = sy_format_error_message_from_body (g_bytes_get_data (self->err_body, NULL),
-                                                 g_bytes_get_size (self->err_body));
+  if (body != NULL)
+    message = sy_format_error_message_from_body (g_bytes_get_data (body, NULL),
+                                                 g_bytes_get_size (body));
   if (message == NULL || *message == '\0')
     {
       g_free (message);
-      message = g_strdup (self->err_message ? self->err_message : "upstream request failed");
+      message = sy_log_mask_secrets (self->err_message ? self->err_message : "upstream request failed");
     }
 
   sy_pipeline_respond_error (self->sink, self->req.format, status, message, NULL, NULL);
@@ -554,8 +575,11 @@ status_for_transport_error (const GError *error)
 static void
 write_stream_error (SyPipeline *self,
                     guint       status,
-                    const char *message)
+                    const char *unmasked)
 {
+  /* It may quote an upstream's answer: see masked_error_body(). */
+  g_autofree char *message = sy_log_mask_secrets (unmasked);
+
   self->stream_error = status;
   log_attempt_error (self, message);
   if (self->req.gemini_raw)

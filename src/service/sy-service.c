@@ -117,19 +117,43 @@ check_bind_safety (SyService  *self,
   return TRUE;
 }
 
+/* The password of a proxy URL ("http://user:password@host"). */
+static void
+register_proxy_password (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (url == NULL || strchr (url, '@') == NULL)
+    return;
+  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  if (uri != NULL && g_uri_get_password (uri) != NULL)
+    sy_log_add_secret (g_uri_get_password (uri));
+}
+
 static void
 register_secrets (SyConfig *config)
 {
+  JsonNode *management = sy_config_lookup (config, "remote-management.secret-key");
+
   for (guint i = 0; config->api_keys[i] != NULL; i++)
     sy_log_add_secret (config->api_keys[i]);
+  register_proxy_password (config->proxy_url);
   for (guint i = 0; i < config->upstreams->len; i++)
     {
       SyUpstreamEntry *entry = g_ptr_array_index (config->upstreams, i);
 
       sy_log_add_secret (entry->api_key);
+      register_proxy_password (entry->proxy_url);
       for (guint h = 0; h < entry->n_headers; h++)
         sy_log_add_secret (entry->headers[h].value);
     }
+  /* The management key: the environment's, and the config's while it is
+   * still plain text (it becomes a bcrypt hash at load). */
+  sy_log_add_secret (g_getenv ("MANAGEMENT_PASSWORD"));
+  if (management != NULL && JSON_NODE_HOLDS_VALUE (management) &&
+      json_node_get_value_type (management) == G_TYPE_STRING &&
+      !sy_secret_is_bcrypt (json_node_get_string (management)))
+    sy_log_add_secret (json_node_get_string (management));
   /* Amp's keys for ampcode.com: masked wherever a line might quote them. */
   {
     JsonNode *key = sy_config_ampcode (config, "upstream-api-key");
