@@ -697,16 +697,18 @@ run_headless (SyService *service)
       return g_error_matches (error, SY_SERVICE_ERROR, SY_SERVICE_ERROR_UNSAFE_BIND) ? EXIT_CONFIG : 1;
     }
 
+#ifdef G_OS_UNIX
+  /* Before saying where it listens: whoever waits for that line may stop
+   * it at once, and that must still end with the usage flushed. */
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_unix_signal_add (SIGHUP, on_reload_signal, service);
+#endif
   url = sy_service_dup_url (service);
   g_message ("Listening on %s (%u accounts, %u models; config %s)", url,
              sy_service_get_n_accounts (service), sy_service_get_n_models (service),
              sy_service_get_config_path (service));
 
-#ifdef G_OS_UNIX
-  g_unix_signal_add (SIGINT, on_quit_signal, loop);
-  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
-  g_unix_signal_add (SIGHUP, on_reload_signal, service);
-#endif
 #ifdef G_OS_WIN32
   if (sy_console_win32_on_interrupt (on_console_interrupt, loop) != 0)
     g_debug ("no console handler: Ctrl+C ends the process");

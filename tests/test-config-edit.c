@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include <glib/gstdio.h>
 
@@ -1015,6 +1016,83 @@ test_write_atomic (void)
   rm_rf (dir);
 }
 
+/* A file (or, with @is_dir, a directory) @age_s seconds old. */
+static char *
+make_entry (const char *dir,
+            const char *name,
+            gint64      age_s,
+            gboolean    is_dir)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  struct utimbuf times;
+
+  if (is_dir)
+    g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+  else
+    g_assert_true (g_file_set_contents (path, "left\n", -1, NULL));
+  times.actime = times.modtime = (time_t) (g_get_real_time () / G_USEC_PER_SEC - age_s);
+  g_assert_cmpint (g_utime (path, &times), ==, 0);
+  return path;
+}
+
+static void
+test_stale_temps (void)
+{
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *real_dir = g_build_filename (dir, "real", NULL);
+  g_autofree char *path = g_build_filename (dir, "config.yaml", NULL);
+  g_autofree char *link = g_build_filename (dir, "link.yaml", NULL);
+  /* what writes killed before their rename left, a minute old or more */
+  g_autofree char *dead = make_entry (dir, ".config.yaml.Ab12Cd.tmp", 120, FALSE);
+  g_autofree char *dead2 = make_entry (dir, ".config.yaml.zzzzzz.tmp", 61, FALSE);
+  /* a write that may be under way in another process */
+  g_autofree char *young = make_entry (dir, ".config.yaml.Xy34Zw.tmp", 5, FALSE);
+  /* not ours to remove, however old */
+  const char *others[] = {
+    "config.yaml.backup", ".config.yaml.backup", "config.yaml.Ab12Cd", ".config.yaml.Ab12Cd",
+    ".config.yaml.Ab12Cd.tmp~", ".config.yaml.Ab1-Cd.tmp", ".config.yaml.Ab12C.tmp",
+    ".other.yaml.Ab12Cd.tmp", "x.config.yaml.Ab12Cd.tmp",
+  };
+  g_autofree char *a_dir = make_entry (dir, ".config.yaml.Dir123.tmp", 120, TRUE);
+  g_autofree char *behind_link = NULL;
+
+  g_assert_true (g_file_set_contents (path, "port: 1\n", -1, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    g_free (make_entry (dir, others[i], 3600, FALSE));
+
+  g_assert_cmpuint (sy_config_remove_stale_temps (path), ==, 2);
+  g_assert_false (g_file_test (dead, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (dead2, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (young, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (a_dir, G_FILE_TEST_IS_DIR));
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      g_autofree char *other = g_build_filename (dir, others[i], NULL);
+
+      g_assert_true (g_file_test (other, G_FILE_TEST_EXISTS));
+    }
+  /* the config file itself, the young one, the directory, the others */
+  g_assert_cmpuint (count_entries (dir), ==, 3 + G_N_ELEMENTS (others));
+  g_assert_cmpuint (sy_config_remove_stale_temps (path), ==, 0);
+
+  /* through a symbolic link: beside the target, where the writes go */
+  g_assert_cmpint (g_mkdir (real_dir, 0700), ==, 0);
+  g_assert_cmpint (symlink ("real/target.yaml", link), ==, 0);
+  behind_link = make_entry (real_dir, ".target.yaml.Qq11Ww.tmp", 120, FALSE);
+  g_free (make_entry (dir, ".link.yaml.Qq11Ww.tmp", 120, FALSE));
+  g_assert_cmpuint (sy_config_remove_stale_temps (link), ==, 1);
+  g_assert_false (g_file_test (behind_link, G_FILE_TEST_EXISTS));
+
+  /* a missing directory is no error */
+  {
+    g_autofree char *missing = g_build_filename (dir, "nope", "config.yaml", NULL);
+
+    g_assert_cmpuint (sy_config_remove_stale_temps (missing), ==, 0);
+  }
+
+  rm_rf (dir);
+}
+
 static void
 test_edit_file (void)
 {
@@ -1082,6 +1160,7 @@ main (int   argc,
   g_test_add_func ("/config-edit/errors", test_errors);
   g_test_add_func ("/config-edit/get-scalar", test_get_scalar);
   g_test_add_func ("/config-edit/write-atomic", test_write_atomic);
+  g_test_add_func ("/config-edit/stale-temps", test_stale_temps);
   g_test_add_func ("/config-edit/edit-file", test_edit_file);
 
   return g_test_run ();

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sy-account-pool.h"
+#include "sy-config-edit.h"
 
 #define SAVE_DELAY_MS 500
 /* Quota windows change with nearly every answer: they are saved with the
@@ -34,6 +35,9 @@ struct _SyAccountPool
   gboolean      dirty;        /* something to save */
   gboolean      urgent;       /* ... and not only quota windows */
   GCancellable *cancellable;
+  guint64       serial;       /* of the latest serialization */
+  GMutex        write_lock;   /* a worker's write, the flush on the main thread */
+  guint64       written;      /* under write_lock: serial of what the file holds */
 };
 
 static void sy_account_pool_list_model_init (GListModelInterface *iface);
@@ -101,6 +105,7 @@ sy_account_pool_finalize (GObject *object)
   g_hash_table_unref (self->saved);
   g_clear_object (&self->cancellable);
   g_free (self->path);
+  g_mutex_clear (&self->write_lock);
   sy_clock_unref (self->clock);
 
   G_OBJECT_CLASS (sy_account_pool_parent_class)->finalize (object);
@@ -122,6 +127,7 @@ sy_account_pool_init (SyAccountPool *self)
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->saved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
   self->cancellable = g_cancellable_new ();
+  g_mutex_init (&self->write_lock);
 }
 
 SyAccountPool *
@@ -199,16 +205,81 @@ serialize (SyAccountPool *self)
 static void schedule_save_in (SyAccountPool *self,
                               guint          delay_ms);
 
+typedef struct
+{
+  char    *path;
+  GBytes  *bytes;
+  guint64  serial;
+} Write;
+
+static void
+write_free (gpointer data)
+{
+  Write *w = data;
+
+  g_free (w->path);
+  g_bytes_unref (w->bytes);
+  g_free (w);
+}
+
+/* Any thread. Replaced whole (a kill leaves the old file or the new one);
+ * a serialization older than what the file holds already (a worker's write
+ * that lost the race to the flush at exit) is dropped. */
+static gboolean
+write_file (SyAccountPool  *self,
+            const char     *path,
+            GBytes         *bytes,
+            guint64         serial,
+            GError        **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&self->write_lock);
+  if (serial > self->written)
+    {
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                       "Could not create %s: %s", dir, g_strerror (saved_errno));
+          ok = FALSE;
+        }
+      else
+        ok = sy_config_write_atomic (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), error);
+      if (ok)
+        self->written = serial;
+    }
+  g_mutex_unlock (&self->write_lock);
+  return ok;
+}
+
+static void
+write_in_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  Write *w = task_data;
+  GError *error = NULL;
+
+  if (write_file (source_object, w->path, w->bytes, w->serial, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
 static void
 on_written (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr(SyAccountPool) self = user_data;
+  SyAccountPool *self = SY_ACCOUNT_POOL (source);
   g_autoptr(GError) error = NULL;
 
   self->writing = FALSE;
-  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
@@ -222,8 +293,8 @@ static gboolean
 on_save_timeout (gpointer user_data)
 {
   SyAccountPool *self = user_data;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GTask) task = NULL;
+  Write *w;
 
   self->save_source = 0;
   if (self->path == NULL || !self->dirty)
@@ -234,16 +305,13 @@ on_save_timeout (gpointer user_data)
   self->dirty = FALSE;
   self->urgent = FALSE;
   self->writing = TRUE;
-  file = g_file_new_for_path (self->path);
-  {
-    g_autofree char *dir = g_path_get_dirname (self->path);
-
-    /* A failure shows as the write's own error just below. */
-    g_mkdir_with_parents (dir, 0700);
-  }
-  bytes = serialize (self);
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_PRIVATE,
-                                       self->cancellable, on_written, g_object_ref (self));
+  w = g_new0 (Write, 1);
+  w->path = g_strdup (self->path);
+  w->bytes = serialize (self);
+  w->serial = ++self->serial;
+  task = g_task_new (self, self->cancellable, on_written, NULL);
+  g_task_set_task_data (task, w, write_free);
+  g_task_run_in_thread (task, write_in_thread);
   return G_SOURCE_REMOVE;
 }
 
@@ -279,7 +347,6 @@ sy_account_pool_flush (SyAccountPool  *self,
                        GError        **error)
 {
   g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *dir = NULL;
 
   g_clear_handle_id (&self->save_source, g_source_remove);
   if (self->path == NULL)
@@ -287,17 +354,7 @@ sy_account_pool_flush (SyAccountPool  *self,
   self->dirty = FALSE;
   self->urgent = FALSE;
   bytes = serialize (self);
-  dir = g_path_get_dirname (self->path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Could not create %s: %s", dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-  return g_file_set_contents_full (self->path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  return write_file (self, self->path, bytes, ++self->serial, error);
 }
 
 static void
@@ -331,6 +388,7 @@ sy_account_pool_set_state_file (SyAccountPool  *self,
   self->path = g_strdup (path);
   if (path == NULL)
     return TRUE;
+  sy_config_remove_stale_temps (path);
 
   if (!g_file_get_contents (path, &text, &len, &local_error))
     {

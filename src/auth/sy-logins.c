@@ -11,6 +11,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "sy-config-edit.h"
 #include "sy-logins.h"
 #include "sy-secret.h"
 
@@ -124,7 +125,9 @@ write_accounts (SyLogins  *self,
                    "Could not create %s: %s", dir, g_strerror (saved_errno));
       return FALSE;
     }
-  if (!g_file_set_contents_full (self->path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+  /* A kill at any moment leaves the old file or the new one, and a
+   * temporary file that the next start removes. */
+  if (!sy_config_write_atomic (self->path, text, strlen (text), error))
     return FALSE;
   g_free (self->written);
   self->written = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
@@ -212,6 +215,7 @@ sy_logins_load_async (SyLogins            *self,
 
   data->loaded = g_ptr_array_new_with_free_func (g_object_unref);
   g_task_set_task_data (task, data, load_data_free);
+  sy_config_remove_stale_temps (self->path);
   if (!g_file_get_contents (self->path, &text, NULL, &error))
     {
       if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))

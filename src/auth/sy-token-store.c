@@ -47,6 +47,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "sy-config-edit.h"
 #include "sy-token-store.h"
 
 /* The keyring: the OS's own store, or the Secret Service (see the top).
@@ -447,8 +448,7 @@ key_from_key_file (SyTokenStore  *self,
   g_clear_error (&local);
   if (!random_bytes (key, KEY_LEN, error) || !ensure_dir (self, error))
     return FALSE;
-  if (!g_file_set_contents_full (self->key_path, (const char *) key, KEY_LEN,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local))
+  if (!sy_config_write_atomic (self->key_path, (const char *) key, KEY_LEN, &local))
     {
       g_set_error (error, SY_TOKEN_STORE_ERROR, SY_TOKEN_STORE_ERROR_IO,
                    "Cannot write the key file: %s", local->message);
@@ -786,8 +786,9 @@ file_write_map (SyTokenStore  *self,
   OPENSSL_cleanse (plain, plain_len);
   g_free (plain);
 
-  if (ok && !g_file_set_contents_full (self->enc_path, (const char *) data, len,
-                                       G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local))
+  /* Replaced whole, never in place: a kill at any moment leaves the old
+   * map or the new one (and a temporary file the next open removes). */
+  if (ok && !sy_config_write_atomic (self->enc_path, (const char *) data, len, &local))
     {
       g_set_error (error, SY_TOKEN_STORE_ERROR, SY_TOKEN_STORE_ERROR_IO,
                    "Cannot write the token file: %s", local->message);
@@ -1339,6 +1340,8 @@ open_start (SyTokenStore *self,
 
   if (passphrase != NULL && *passphrase != '\0')
     self->passphrase = g_strdup (passphrase);
+  sy_config_remove_stale_temps (self->enc_path);
+  sy_config_remove_stale_temps (self->key_path);
 
   /* FILE probes too: a file written with the keyring's key is read with
    * it, even when a passphrase is preferred for writing now. */

@@ -35,6 +35,11 @@
 #define MAX_DEPTH      64   /* as the loader's limit */
 #define MAX_LINK_HOPS  40
 
+/* sy_config_write_atomic()'s temporary file: ".NAME.XXXXXX.tmp" beside NAME */
+#define TEMP_SUFFIX    ".tmp"
+/* A write takes milliseconds: a temporary file this old is a dead one's. */
+#define STALE_TEMP_US  (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
+
 /* ------------------------------------------------------------------------ */
 /* The parsed text                                                           */
 
@@ -1534,7 +1539,9 @@ sy_config_write_atomic (const char  *path,
 
   dir = g_path_get_dirname (target);
   base = g_path_get_basename (target);
-  tmp = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
+  /* A name no one else uses: sy_config_remove_stale_temps() removes what a
+   * write killed before its rename left */
+  tmp = g_strdup_printf ("%s/.%s.XXXXXX" TEMP_SUFFIX, dir, base);
   fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
     return set_io_error (error, tmp, errno);
@@ -1589,4 +1596,76 @@ sy_config_write_atomic (const char  *path,
     }
   return TRUE;
 #endif
+}
+
+/* ".NAME.XXXXXX.tmp", the X letters or digits as g_mkstemp() makes them */
+static gboolean
+is_temp_of (const char *name,
+            const char *base)
+{
+  gsize base_len = strlen (base);
+
+  if (strlen (name) != 1 + base_len + 1 + 6 + strlen (TEMP_SUFFIX) ||
+      name[0] != '.' || strncmp (name + 1, base, base_len) != 0 || name[1 + base_len] != '.')
+    return FALSE;
+  name += 1 + base_len + 1;
+  for (guint i = 0; i < 6; i++)
+    if (!g_ascii_isalnum (name[i]))
+      return FALSE;
+  return strcmp (name + 6, TEMP_SUFFIX) == 0;
+}
+
+/**
+ * sy_config_remove_stale_temps:
+ * @path: a file written with sy_config_write_atomic()
+ *
+ * Returns: how many temporary files were removed
+ */
+guint
+sy_config_remove_stale_temps (const char *path)
+{
+  g_autofree char *target = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autoptr(GDir) listing = NULL;
+  gint64 now = g_get_real_time ();
+  const char *name;
+  guint removed = 0;
+
+  g_return_val_if_fail (path != NULL, 0);
+
+#ifdef G_OS_UNIX
+  if ((target = resolve_links (path, NULL)) == NULL)
+    return 0;
+#else
+  target = g_strdup (path);
+#endif
+  dir = g_path_get_dirname (target);
+  base = g_path_get_basename (target);
+  if ((listing = g_dir_open (dir, 0, NULL)) == NULL)
+    return 0;
+  while ((name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *temp = NULL;
+      GStatBuf st;
+
+      if (!is_temp_of (name, base))
+        continue;
+      temp = g_build_filename (dir, name, NULL);
+      /* A younger one may be another process's write under way (a sign-in
+       * from the command line while the service runs). */
+      if (g_lstat (temp, &st) != 0 || !S_ISREG (st.st_mode) ||
+          now - (gint64) st.st_mtime * G_USEC_PER_SEC < STALE_TEMP_US)
+        continue;
+#ifdef G_OS_UNIX
+      if (st.st_uid != geteuid ())
+        continue;
+#endif
+      if (g_unlink (temp) == 0)
+        {
+          g_info ("Removed %s, left by a write that was cut short", temp);
+          removed++;
+        }
+    }
+  return removed;
 }

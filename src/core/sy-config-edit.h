@@ -54,4 +54,10 @@ gboolean  sy_config_write_atomic    (const char         *path,
                                      gsize               len,
                                      GError            **error);
 
+/* Removes the temporary files that writes of @path by
+ * sy_config_write_atomic() left when the process was killed before their
+ * rename; only those a minute old, as a younger one may be another
+ * process's write under way. */
+guint     sy_config_remove_stale_temps (const char      *path);
+
 G_END_DECLS

@@ -1740,6 +1740,9 @@ sy_service_start (SyService  *self,
   open_usage (self);
   sy_quota_poller_start (self->quota_poller);
 
+  /* What edits killed before their rename left beside config.yaml */
+  if (self->path != NULL)
+    sy_config_remove_stale_temps (self->path);
   if (self->path != NULL && self->monitor == NULL)
     {
       g_autoptr(GError) monitor_error = NULL;
