@@ -928,6 +928,53 @@ test_provider_entries (void)
   g_assert_cmpstr (sy_upstream_kind_to_string (SY_UPSTREAM_VERTEX), ==, "vertex");
 }
 
+/* client-limits and the request deadlines: defaults, overrides per key. */
+static void
+test_client_limits (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyConfig) defaults = sy_config_new_from_data ("", -1, "d.yaml", &error);
+  g_autoptr(SyConfig) cfg = sy_config_new_from_data (
+    "api-keys: [a, b, c]\n"
+    "request-header-timeout: 5\n"
+    "request-body-timeout: 0\n"
+    "client-limits:\n"
+    "  requests-per-minute: 60\n"
+    "  concurrent-requests: 4\n"
+    "  keys:\n"
+    "    \" b \": {requests-per-minute: 600}\n"
+    "    c: {requests-per-minute: 0, concurrent-requests: 0}\n", -1, "c.yaml", &error);
+  g_autoptr(SyConfig) bad = NULL;
+  int rate = -1, concurrent = -1;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (defaults->request_header_timeout, ==, 30);
+  g_assert_cmpint (defaults->request_body_timeout, ==, 60);
+  sy_config_client_limits (defaults, "a", &rate, &concurrent);
+  g_assert_cmpint (rate, ==, 0);
+  g_assert_cmpint (concurrent, ==, 0);
+
+  g_assert_cmpint (cfg->request_header_timeout, ==, 5);
+  g_assert_cmpint (cfg->request_body_timeout, ==, 0);
+  sy_config_client_limits (cfg, "a", &rate, &concurrent);
+  g_assert_cmpint (rate, ==, 60);
+  g_assert_cmpint (concurrent, ==, 4);
+  sy_config_client_limits (cfg, NULL, &rate, &concurrent);
+  g_assert_cmpint (rate, ==, 60);
+  /* What an override leaves out is the default; 0 is unlimited. */
+  sy_config_client_limits (cfg, "b", &rate, &concurrent);
+  g_assert_cmpint (rate, ==, 600);
+  g_assert_cmpint (concurrent, ==, 4);
+  sy_config_client_limits (cfg, "c", &rate, &concurrent);
+  g_assert_cmpint (rate, ==, 0);
+  g_assert_cmpint (concurrent, ==, 0);
+
+  bad = sy_config_new_from_data ("client-limits:\n  concurrent-requests: many\n", -1, "b.yaml", &error);
+  g_assert_null (bad);
+  g_assert_error (error, SY_CORE_ERROR, SY_CORE_ERROR_CONFIG_INVALID);
+  g_assert_true (g_str_has_prefix (error->message, "b.yaml:2:24: 'client-limits.concurrent-requests'"));
+}
+
 static void
 test_secrets_not_in_messages (void)
 {
@@ -948,6 +995,9 @@ test_secrets_not_in_messages (void)
     "ampcode:\n  upstream-api-key: SECRET-amp\n  upstream-api-keys: {SECRET-client: SECRET-up}\n  x: 1\n",
     "claude-api-key:\n  - api-key: \"SECRET-unterminated\n",
     "api-keys: [SECRET-a, SECRET-b\n",
+    "client-limits:\n  keys:\n    SECRET-k: {requests-per-minute: -1}\n",
+    "client-limits:\n  keys:\n    SECRET-k: 5\n",
+    "client-limits:\n  keys:\n    SECRET-k: {bogus: 1}\n",
   };
   guint messages = 0;
 
@@ -1323,6 +1373,7 @@ main (int   argc,
   g_test_add_func ("/config/openai-compat", test_openai_compat);
   g_test_add_func ("/config/provider-entries", test_provider_entries);
   g_test_add_func ("/config/secrets-not-in-messages", test_secrets_not_in_messages);
+  g_test_add_func ("/config/client-limits", test_client_limits);
   g_test_add_func ("/config/host-is-loopback", test_host_is_loopback);
   g_test_add_func ("/config/ensure-file", test_ensure_file);
 

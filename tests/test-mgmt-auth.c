@@ -1680,6 +1680,114 @@ test_oauth_callback (Fixture       *f,
   g_assert_cmpstr (again.text, ==, "{\"status\":\"error\",\"error\":\"unknown or expired state\"}");
 }
 
+/* A sign-in that is over no longer listens for its redirect: sent again,
+ * nothing takes it. (Another program may have taken the port since: then
+ * there is nothing to tell.) */
+static void
+assert_listener_gone (const char *location)
+{
+  g_autoptr(GUri) uri = g_uri_parse (location, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (uri);
+  address = g_inet_socket_address_new (lo, (guint16) g_uri_get_port (uri));
+  if (g_socket_connect (sock, address, NULL, &error))
+    g_test_message ("port %d was taken again by another listener", g_uri_get_port (uri));
+  else
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+}
+
+static gboolean
+both_replied (gpointer data)
+{
+  Reply *r = data;
+
+  return r[0].done && r[1].done;
+}
+
+/* Each state is good for one callback: the same code and state again,
+ * while its exchange runs, after its success, or after the sign-in
+ * failed, starts no second token exchange. */
+static void
+test_oauth_once (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(JsonNode) started = start_codex (f);
+  const char *state = http_json_string (started, "state");
+  g_autoptr(SoupMessage) consent = browse (f, http_json_string (started, "url"), FALSE);
+  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (consent), "Location");
+  g_autofree char *body = g_strdup_printf ("{\"provider\":\"codex\",\"redirect_url\":\"%s\"}", location);
+  Reply twice[2] = { { 0 }, { 0 } };
+  g_auto(HttpResponse) after = { 0 };
+  g_autoptr(JsonNode) failing = NULL;
+  g_autoptr(SoupMessage) failing_consent = NULL;
+  g_autoptr(GHashTable) params = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *failing_body = NULL;
+  g_auto(HttpResponse) after_failure = { 0 };
+  g_autoptr(SoupMessage) forged_msg = NULL;
+  const char *failing_location;
+
+  /* Twice at once: one delivers, the other finds it delivered (or
+   * done). */
+  for (guint i = 0; i < G_N_ELEMENTS (twice); i++)
+    {
+      g_autofree char *url = g_strconcat (f->base, "/v0/management/oauth-callback", NULL);
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Bearer " MGMT_KEY);
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_reply, &twice[i]);
+    }
+  g_assert_true (http_spin_until (both_replied, twice, 15000));
+  for (guint i = 0; i < G_N_ELEMENTS (twice); i++)
+    {
+      const Reply *other = &twice[1 - i];
+
+      if (twice[i].status == 200)
+        g_assert_true (other->status == 409 || other->status == 404);
+    }
+  g_assert_true (twice[0].status == 200 || twice[1].status == 200);
+  wait_status (f, state, "ok");
+  g_assert_cmpuint (f->n_codex_tokens, ==, 1);
+
+  /* After the success. */
+  mgmt (f, "POST", "/oauth-callback", body, &after);
+  g_assert_cmpuint (after.status, ==, 404);
+  assert_listener_gone (location);
+  /* Time for a wrongly started exchange to show: none comes. */
+  http_spin_for (300);
+  g_assert_cmpuint (f->n_codex_tokens, ==, 1);
+
+  /* A sign-in that failed (a forged redirect came first) does not take
+   * its genuine answer afterwards. */
+  failing = start_codex (f);
+  failing_consent = browse (f, http_json_string (failing, "url"), FALSE);
+  failing_location = soup_message_headers_get_one (soup_message_get_response_headers (failing_consent), "Location");
+  {
+    const char *url = http_json_string (failing, "url");
+
+    params = g_uri_parse_params (strchr (url, '?') + 1, -1, "&", G_URI_PARAMS_NONE, NULL);
+  }
+  forged = g_strdup_printf ("%s?code=forged-code&state=ffffffffffffffffffffffffffffffff",
+                            (const char *) g_hash_table_lookup (params, "redirect_uri"));
+  forged_msg = browse (f, forged, TRUE);
+  g_assert_cmpuint (soup_message_get_status (forged_msg), ==, 400);
+  wait_status (f, http_json_string (failing, "state"), "error");
+  assert_listener_gone (failing_location);
+  failing_body = g_strdup_printf ("{\"provider\":\"codex\",\"redirect_url\":\"%s\"}", failing_location);
+  mgmt (f, "POST", "/oauth-callback", failing_body, &after_failure);
+  g_assert_cmpuint (after_failure.status, ==, 409);
+  http_spin_for (300);
+  g_assert_cmpuint (f->n_codex_tokens, ==, 1);
+  g_free (twice[0].text);
+  g_free (twice[1].text);
+}
+
 static void
 test_oauth_errors (Fixture       *f,
                    gconstpointer  data)
@@ -2004,6 +2112,7 @@ main (int   argc,
   g_test_add ("/mgmt-auth/oauth-codex", Fixture, NULL, fixture_setup, test_oauth_codex, fixture_teardown);
   g_test_add ("/mgmt-auth/oauth-callback", Fixture, NULL, fixture_setup, test_oauth_callback, fixture_teardown);
   g_test_add ("/mgmt-auth/oauth-errors", Fixture, NULL, fixture_setup, test_oauth_errors, fixture_teardown);
+  g_test_add ("/mgmt-auth/oauth-once", Fixture, NULL, fixture_setup, test_oauth_once, fixture_teardown);
   g_test_add ("/mgmt-auth/oauth-denied", Fixture, NULL, fixture_setup, test_oauth_denied, fixture_teardown);
   g_test_add ("/mgmt-auth/oauth-kimi", Fixture, NULL, fixture_setup, test_oauth_kimi, fixture_teardown);
   g_test_add ("/mgmt-auth/discontinued", Fixture, NULL, fixture_setup, test_discontinued, fixture_teardown);

@@ -1830,6 +1830,63 @@ static const Field payload_fields[] = {
   F_END
 };
 
+static const Field client_limit_fields[] = {
+  F_INT ("requests-per-minute", SyClientLimit, requests_per_minute, 0, G_MAXINT),
+  F_INT ("concurrent-requests", SyClientLimit, concurrent_requests, 0, G_MAXINT),
+  F_END
+};
+
+/* client-limits.keys: { "<client key>": {requests-per-minute, concurrent-requests} } */
+static gboolean
+field_client_limit_keys (Loader       *l,
+                         const char   *what,
+                         yaml_node_t  *value,
+                         gpointer      target,
+                         GError      **error)
+{
+  SyConfig *cfg = target;
+  g_autoptr(GArray) pairs = NULL;
+  g_autoptr(GArray) limits = g_array_new (FALSE, TRUE, sizeof (SyClientLimit));
+
+  if (!check_container (l, value, what, YAML_MAPPING_NODE, error))
+    return FALSE;
+  if (node_is_null (value))
+    return TRUE;
+  if ((pairs = mapping_pairs (l, value, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < pairs->len; i++)
+    {
+      Pair *pair = &g_array_index (pairs, Pair, i);
+      SyClientLimit limit = { NULL, -1, -1 };
+      /* Not the key itself: it is a secret. */
+      g_autofree char *where = g_strdup_printf ("%s[%u]", what, i);
+
+      if (!check_container (l, pair->value, where, YAML_MAPPING_NODE, error) ||
+          (!node_is_null (pair->value) &&
+           !parse_fields (l, pair->value, client_limit_fields, where, &limit, error)))
+        {
+          for (guint j = 0; j < limits->len; j++)
+            g_free (g_array_index (limits, SyClientLimit, j).key);
+          return FALSE;
+        }
+      limit.key = g_strstrip (g_strdup (scalar_text (pair->key)));
+      g_array_append_val (limits, limit);
+    }
+  for (guint j = 0; j < cfg->n_client_limit_keys; j++)
+    g_free (cfg->client_limit_keys[j].key);
+  g_free (cfg->client_limit_keys);
+  cfg->n_client_limit_keys = limits->len;
+  cfg->client_limit_keys = (SyClientLimit *) (gpointer) g_array_free (g_steal_pointer (&limits), FALSE);
+  return TRUE;
+}
+
+static const Field client_limits_fields[] = {
+  F_INT ("requests-per-minute", SyConfig, client_requests_per_minute, 0, G_MAXINT),
+  F_INT ("concurrent-requests", SyConfig, client_concurrent_requests, 0, G_MAXINT),
+  F_CUSTOM ("keys", field_client_limit_keys),
+  F_END
+};
+
 static const Field top_fields[] = {
   F_CUSTOM ("host", field_host),
   F_INT ("port", SyConfig, port, 0, 65535),
@@ -1892,6 +1949,9 @@ static const Field top_fields[] = {
   { "usage-retention-days", T_INT, -1, 0, G_MAXINT, NULL, NULL },
   F_ROOT ("logs-dir", T_STRING),
   F_ROOT ("desktop-notifications", T_BOOL),  /* the tray app; sy-notifier.c */
+  F_MAP ("client-limits", client_limits_fields),
+  F_INT ("request-header-timeout", SyConfig, request_header_timeout, 0, G_MAXINT),
+  F_INT ("request-body-timeout", SyConfig, request_body_timeout, 0, G_MAXINT),
   F_END
 };
 
@@ -1916,6 +1976,8 @@ config_alloc (void)
   self->auth_auto_refresh_workers = 16;
   self->antigravity_signature_cache_enabled = TRUE;
   self->usage_statistics_enabled = TRUE;   /* on by default: the charts need it */
+  self->request_header_timeout = 30;
+  self->request_body_timeout = 60;
   return self;
 }
 
@@ -2201,7 +2263,29 @@ sy_config_unref (SyConfig *self)
   g_clear_pointer (&self->upstreams, g_ptr_array_unref);
   g_clear_pointer (&self->root, json_node_unref);
   g_strfreev (self->warnings);
+  for (guint i = 0; i < self->n_client_limit_keys; i++)
+    g_free (self->client_limit_keys[i].key);
+  g_free (self->client_limit_keys);
   g_free (self);
+}
+
+void
+sy_config_client_limits (SyConfig   *self,
+                         const char *key,
+                         int        *requests_per_minute,
+                         int        *concurrent_requests)
+{
+  *requests_per_minute = self->client_requests_per_minute;
+  *concurrent_requests = self->client_concurrent_requests;
+  for (guint i = 0; key != NULL && i < self->n_client_limit_keys; i++)
+    if (strcmp (self->client_limit_keys[i].key, key) == 0)
+      {
+        if (self->client_limit_keys[i].requests_per_minute >= 0)
+          *requests_per_minute = self->client_limit_keys[i].requests_per_minute;
+        if (self->client_limit_keys[i].concurrent_requests >= 0)
+          *concurrent_requests = self->client_limit_keys[i].concurrent_requests;
+        return;
+      }
 }
 
 /**

@@ -57,6 +57,14 @@ typedef struct
   guint           line;            /* 1-based line of the entry in the file */
 } SyUpstreamEntry;
 
+/* client-limits.keys: one client API key's own limits (-1: client-limits' own). */
+typedef struct
+{
+  char *key;
+  int   requests_per_minute;
+  int   concurrent_requests;
+} SyClientLimit;
+
 typedef struct _SyConfig SyConfig;
 
 /* Read-only after construction: fields may be read directly. */
@@ -102,6 +110,14 @@ struct _SyConfig
   gboolean          enable_gemini_cli_endpoint;
   gboolean          antigravity_signature_cache_enabled; /* default TRUE */
   gboolean          antigravity_signature_bypass_strict;
+  /* Abuse limits (Switchyard only): per client API key, per client address
+   * without api-keys; 0 = unlimited / never. */
+  int               client_requests_per_minute;
+  int               client_concurrent_requests;
+  SyClientLimit    *client_limit_keys;      /* client-limits.keys, n_client_limit_keys of them */
+  guint             n_client_limit_keys;
+  int               request_header_timeout; /* seconds for a request head; default 30 */
+  int               request_body_timeout;   /* seconds without a body byte; default 60 */
 };
 
 #define SY_TYPE_CONFIG (sy_config_get_type ())
@@ -129,6 +145,11 @@ char            *sy_config_endpoint           (SyConfig        *self,
  * borrowed, NULL when neither is set. */
 JsonNode        *sy_config_ampcode            (SyConfig        *self,
                                                const char      *key);
+/* The limits for a client API key (NULL: a client without one). */
+void             sy_config_client_limits      (SyConfig        *self,
+                                               const char      *key,
+                                               int             *requests_per_minute,
+                                               int             *concurrent_requests);
 gboolean         sy_host_is_loopback          (const char      *host);
 const char      *sy_upstream_kind_to_string   (SyUpstreamKind   kind);
 const char      *sy_config_default_text       (void);

@@ -23,8 +23,10 @@
 
 #include "sy-amp.h"
 #include "sy-api-key.h"
+#include "sy-clock.h"
 #include "sy-format.h"
 #include "sy-json.h"
+#include "sy-limits.h"
 #include "sy-management.h"
 #include "sy-pipeline.h"
 #include "sy-request-log.h"
@@ -44,6 +46,7 @@ struct _SyServer
   gboolean      listening;
   GPtrArray    *sinks;        /* SoupSink*: requests with a pipeline */
   GPtrArray    *proxies;      /* SyAmpProxy*: Amp calls to the Amp upstream */
+  SyLimiter    *limiter;      /* client-limits */
 };
 
 G_DEFINE_FINAL_TYPE (SyServer, sy_server, G_TYPE_OBJECT)
@@ -145,6 +148,23 @@ respond_error (SoupServerMessage *msg,
   g_autofree char *body = sy_format_error_body (format, status, message, type, code);
 
   set_json_response (msg, status, body, strlen (body));
+}
+
+/* The request's path for a log line. libsoup hands it over decoded: a
+ * %0a would start a forged line of its own, other bytes garble the log.
+ * As it is when it is printable ASCII, else %-escaped into *copy. */
+static const char *
+printable_path (SoupServerMessage  *msg,
+                char              **copy)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *path = uri != NULL ? g_uri_get_path (uri) : "-";
+
+  *copy = NULL;
+  for (const char *p = path; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+      return *copy = g_uri_escape_string (path, "/:@!$&'()*+,;=", FALSE);
+  return path;
 }
 
 static void
@@ -997,6 +1017,87 @@ handle_management (SyServer          *self,
   sy_management_handle (self->management, self->registry, self->http, msg, path, query, body);
 }
 
+/* ---------------------------------------------------------------------- */
+/* client-limits                                                           */
+
+/* What reaches a model counts; lists, health and management do not. */
+static gboolean
+route_is_limited (const Route *route)
+{
+  return route->kind == ROUTE_GENERATE ||
+         (route->kind == ROUTE_AMP_PROXY && route->amp == SY_AMP_ROUTE_PROVIDER);
+}
+
+static void
+on_limited_finished (SoupServerMessage *msg,
+                     gpointer           data)
+{
+  /* Done, answered or cut off: the slot is free for the client's next. */
+  g_object_set_data (G_OBJECT (msg), "sy-limit-slot", NULL);
+}
+
+/* TRUE: the request may go on (holding a slot until its message is
+ * finished); else a 429 in the client's format was set. */
+static gboolean
+check_client_limits (SyServer          *self,
+                     SoupServerMessage *msg,
+                     const Route       *route,
+                     Request           *request,
+                     SyConfig          *config)
+{
+  const char *remote = soup_server_message_get_remote_host (msg);
+  g_autofree char *who = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *retry = NULL;
+  g_autofree char *path_copy = NULL;
+  SyLimitSlot *slot = NULL;
+  SyLimitResult result;
+  guint retry_after = 0;
+  int rate = 0, concurrent = 0;
+  const char *whose;
+
+  sy_config_client_limits (config, request->api_key, &rate, &concurrent);
+  if (rate <= 0 && concurrent <= 0)
+    return TRUE;
+  /* Without api-keys (a loopback server) each address is a client. */
+  if (request->api_key != NULL)
+    who = g_strconcat ("key:", request->api_key, NULL);
+  else
+    who = g_strconcat ("addr:", remote ? remote : "-", NULL);
+  result = sy_limiter_acquire (self->limiter, who, rate, concurrent, sy_clock_now (sy_clock_get_default ()),
+                               &slot, &retry_after);
+  if (result == SY_LIMIT_OK)
+    {
+      if (slot != NULL)
+        {
+          g_object_set_data_full (G_OBJECT (msg), "sy-limit-slot", slot, (GDestroyNotify) sy_limit_slot_release);
+          g_signal_connect (msg, "finished", G_CALLBACK (on_limited_finished), NULL);
+        }
+      return TRUE;
+    }
+
+  whose = request->api_key != NULL ? "this API key" : "this client address";
+  if (result == SY_LIMIT_RATE)
+    message = g_strdup_printf ("Rate limit reached for %s: %d requests per minute "
+                               "(client-limits requests-per-minute); try again in %u s",
+                               whose, rate, retry_after);
+  else
+    message = g_strdup_printf ("Too many requests at once for %s: at most %d "
+                               "(client-limits concurrent-requests); try again when one has finished",
+                               whose, concurrent);
+  shown = request->api_key != NULL ? sy_mask_secret (request->api_key) : g_strdup (remote ? remote : "-");
+  g_info ("client limit: %s refused for %s %s (%s)", printable_path (msg, &path_copy),
+          request->api_key != NULL ? "key" : "address", shown,
+          result == SY_LIMIT_RATE ? "requests-per-minute" : "concurrent-requests");
+  retry = g_strdup_printf ("%u", retry_after);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", retry);
+  respond_error (msg, route->format, 429, message, NULL, "rate_limit_exceeded");
+  /* libsoup 3.2 knows no phrase for 429. */
+  soup_server_message_set_status (msg, 429, "Too Many Requests");
+  return FALSE;
+}
+
 static void
 handle_request (SoupServer        *server,
                 SoupServerMessage *msg,
@@ -1090,6 +1191,9 @@ handle_request (SoupServer        *server,
           break;
         }
     }
+
+  if (route_is_limited (route) && !check_client_limits (self, msg, route, request, config))
+    return;
 
   switch (route->kind)
     {
@@ -1264,6 +1368,238 @@ early_handler (SoupServer        *server,
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), request);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Deadlines for what the client sends                                     */
+
+/* From the moment libsoup waits for a request (a new connection, or the
+ * next request on a kept-alive one) its head must be complete within
+ * request-header-timeout, and its body may not stall for longer than
+ * request-body-timeout. Once the answer begins nothing is timed here: a
+ * stream runs as long as it runs. A connection past its deadline is shut
+ * down under libsoup, which then drops it as a client that went away.
+ *
+ * libsoup announces the next request on a kept-alive connection only once
+ * its first bytes are in: the wait for them is timed on the socket, from
+ * the end of the request before. (libsoup itself refuses a head over
+ * 64 KB: it closes the connection.) */
+typedef struct
+{
+  SoupServerMessage *msg;        /* owns this (as data) */
+  GSocket           *socket;
+  GSource           *timer;
+  guint              header_s;
+  guint              body_s;
+  gint64             progress;   /* monotonic time of the last body bytes */
+  gboolean           reading_body;
+} Deadline;
+
+static void
+deadline_stop (Deadline *d)
+{
+  if (d->timer == NULL)
+    return;
+  g_source_destroy (d->timer);
+  g_clear_pointer (&d->timer, g_source_unref);
+}
+
+static void
+deadline_free (Deadline *d)
+{
+  deadline_stop (d);
+  g_clear_object (&d->socket);
+  g_free (d);
+}
+
+static void deadline_arm (Deadline *d,
+                          gint64    delay_us);
+
+static void
+deadline_close (Deadline   *d,
+                const char *why)
+{
+  const char *remote = soup_server_message_get_remote_host (d->msg);
+
+  g_info ("closing the connection from %s: %s", remote ? remote : "-", why);
+  g_socket_shutdown (d->socket, TRUE, TRUE, NULL);
+}
+
+static gboolean
+on_deadline (gpointer data)
+{
+  Deadline *d = data;
+  gint64 late;
+
+  g_clear_pointer (&d->timer, g_source_unref);
+  if (!d->reading_body)
+    {
+      g_autofree char *why = g_strdup_printf ("no complete request head within %u s (request-header-timeout)",
+                                              d->header_s);
+
+      deadline_close (d, why);
+      return G_SOURCE_REMOVE;
+    }
+  /* Bytes came meanwhile: wait for the rest of the time from the last. */
+  late = g_get_monotonic_time () - d->progress;
+  if (late < (gint64) d->body_s * G_USEC_PER_SEC)
+    {
+      deadline_arm (d, (gint64) d->body_s * G_USEC_PER_SEC - late);
+      return G_SOURCE_REMOVE;
+    }
+  {
+    Request *request = g_object_get_data (G_OBJECT (d->msg), "sy-request");
+    g_autofree char *message = g_strdup_printf ("The request body stalled: no data for %u s "
+                                                "(request-body-timeout)", d->body_s);
+    g_autofree char *body = sy_format_error_body (request ? request->route.format : SY_FORMAT_OPENAI, 408,
+                                                  message, NULL, "request_timeout");
+    g_autofree char *answer = g_strdup_printf ("HTTP/1.1 408 Request Timeout\r\n"
+                                               "Content-Type: application/json\r\n"
+                                               "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                               "Connection: close\r\n\r\n%s",
+                                               strlen (body), body);
+
+    /* Nothing of an answer has been written while the body is read: the
+     * 408 goes straight to the socket (best effort), then it closes. */
+    g_socket_send (d->socket, answer, strlen (answer), NULL, NULL);
+    deadline_close (d, message);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+deadline_arm (Deadline *d,
+              gint64    delay_us)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+  deadline_stop (d);
+  d->timer = g_timeout_source_new ((guint) MAX (1, (delay_us + 999) / 1000));
+  g_source_set_callback (d->timer, on_deadline, d, NULL);
+  g_source_set_static_name (d->timer, "[sy-server] request deadline");
+  g_source_attach (d->timer, context);
+}
+
+/* A kept-alive connection between requests (data of its GSocket, which it
+ * does not reference: the socket's end ends it). */
+typedef struct
+{
+  GSocket *socket;
+  GSource *timer;
+  guint    seconds;
+} IdleDeadline;
+
+static void
+idle_deadline_free (IdleDeadline *idle)
+{
+  g_source_destroy (idle->timer);
+  g_source_unref (idle->timer);
+  g_free (idle);
+}
+
+static gboolean
+on_idle_deadline (gpointer data)
+{
+  IdleDeadline *idle = data;
+
+  g_debug ("closing a kept-alive connection: no new request within %u s (request-header-timeout)",
+           idle->seconds);
+  g_socket_shutdown (idle->socket, TRUE, TRUE, NULL);
+  /* Frees @idle (and this source, which is done). */
+  g_object_set_data (G_OBJECT (idle->socket), "sy-idle-deadline", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+idle_deadline_start (GSocket *socket,
+                     guint    seconds)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  IdleDeadline *idle = g_new0 (IdleDeadline, 1);
+
+  idle->socket = socket;
+  idle->seconds = seconds;
+  idle->timer = g_timeout_source_new (seconds * 1000);
+  g_source_set_callback (idle->timer, on_idle_deadline, idle, NULL);
+  g_source_set_static_name (idle->timer, "[sy-server] keep-alive deadline");
+  g_source_attach (idle->timer, context);
+  g_object_set_data_full (G_OBJECT (socket), "sy-idle-deadline", idle, (GDestroyNotify) idle_deadline_free);
+}
+
+static void
+idle_deadline_cancel (GSocket *socket)
+{
+  if (socket != NULL)
+    g_object_set_data (G_OBJECT (socket), "sy-idle-deadline", NULL);
+}
+
+static void
+on_deadline_got_headers (SoupServerMessage *msg,
+                         Deadline          *d)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+
+  deadline_stop (d);
+  idle_deadline_cancel (d->socket);
+  if (d->body_s == 0 ||
+      !(encoding == SOUP_ENCODING_CHUNKED ||
+        (encoding == SOUP_ENCODING_CONTENT_LENGTH && soup_message_headers_get_content_length (headers) > 0)))
+    return;
+  d->reading_body = TRUE;
+  d->progress = g_get_monotonic_time ();
+  deadline_arm (d, (gint64) d->body_s * G_USEC_PER_SEC);
+}
+
+static void
+on_deadline_got_chunk (SoupServerMessage *msg,
+                       GBytes            *chunk,
+                       Deadline          *d)
+{
+  d->progress = g_get_monotonic_time ();
+}
+
+/* The body is in, or the answer has begun: nothing more to wait for. */
+static void
+on_deadline_done (SoupServerMessage *msg,
+                  Deadline          *d)
+{
+  d->reading_body = FALSE;
+  deadline_stop (d);
+}
+
+static void
+on_deadline_finished (SoupServerMessage *msg,
+                      gpointer           data)
+{
+  g_object_set_data (G_OBJECT (msg), "sy-deadline", NULL);
+}
+
+static void
+on_request_started (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    SyServer          *self)
+{
+  SyConfig *config = sy_registry_get_config (self->registry);
+  GSocket *socket = soup_server_message_get_socket (msg);
+  Deadline *d;
+
+  idle_deadline_cancel (socket);
+  if (socket == NULL || (config->request_header_timeout <= 0 && config->request_body_timeout <= 0))
+    return;
+  d = g_new0 (Deadline, 1);
+  d->msg = msg;
+  d->socket = g_object_ref (socket);
+  d->header_s = (guint) MAX (config->request_header_timeout, 0);
+  d->body_s = (guint) MAX (config->request_body_timeout, 0);
+  g_object_set_data_full (G_OBJECT (msg), "sy-deadline", d, (GDestroyNotify) deadline_free);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_deadline_got_headers), d);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_deadline_got_chunk), d);
+  g_signal_connect (msg, "got-body", G_CALLBACK (on_deadline_done), d);
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (on_deadline_done), d);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_deadline_finished), NULL);
+  if (d->header_s > 0)
+    deadline_arm (d, (gint64) d->header_s * G_USEC_PER_SEC);
+}
+
 static void
 on_request_finished (SoupServer        *server,
                      SoupServerMessage *msg,
@@ -1271,11 +1607,18 @@ on_request_finished (SoupServer        *server,
 {
   Request *request = g_object_get_data (G_OBJECT (msg), "sy-request");
   double ms = request ? (g_get_monotonic_time () - request->started) / 1000.0 : 0;
+  SyConfig *config = sy_registry_get_config (self->registry);
+  GSocket *socket = soup_server_message_get_socket (msg);
+  g_autofree char *path_copy = NULL;
+
+  /* The connection may carry another request: how long it may wait for it. */
+  if (socket != NULL && config->request_header_timeout > 0 && g_socket_is_connected (socket))
+    idle_deadline_start (socket, (guint) config->request_header_timeout);
 
   /* The path only: a query may carry ?key=. */
   g_info ("%u | %.1f ms | %s | %s %s", soup_server_message_get_status (msg), ms,
           soup_server_message_get_remote_host (msg) ? soup_server_message_get_remote_host (msg) : "-",
-          soup_server_message_get_method (msg), g_uri_get_path (soup_server_message_get_uri (msg)));
+          soup_server_message_get_method (msg), printable_path (msg, &path_copy));
 }
 
 static void
@@ -1283,8 +1626,10 @@ on_request_aborted (SoupServer        *server,
                     SoupServerMessage *msg,
                     SyServer          *self)
 {
+  g_autofree char *path_copy = NULL;
+
   sy_debug ("client closed the connection during %s %s", soup_server_message_get_method (msg),
-            g_uri_get_path (soup_server_message_get_uri (msg)));
+            printable_path (msg, &path_copy));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1314,6 +1659,7 @@ sy_server_finalize (GObject *object)
   g_assert (self->sinks->len == 0 && self->proxies->len == 0);
   g_ptr_array_unref (self->sinks);
   g_ptr_array_unref (self->proxies);
+  sy_limiter_unref (self->limiter);
 
   G_OBJECT_CLASS (sy_server_parent_class)->finalize (object);
 }
@@ -1332,6 +1678,7 @@ sy_server_init (SyServer *self)
 {
   self->sinks = g_ptr_array_new ();
   self->proxies = g_ptr_array_new ();
+  self->limiter = sy_limiter_new ();
 }
 
 SyServer *
@@ -1345,6 +1692,7 @@ sy_server_new (SyHttpClient *http,
   self->soup = soup_server_new ("server-header", "switchyard/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  g_signal_connect_object (self->soup, "request-started", G_CALLBACK (on_request_started), self, 0);
   g_signal_connect_object (self->soup, "request-finished", G_CALLBACK (on_request_finished), self, 0);
   g_signal_connect_object (self->soup, "request-aborted", G_CALLBACK (on_request_aborted), self, 0);
 
