@@ -920,6 +920,7 @@ test_path_traversal (Fixture       *f,
   g_autofree char *evil_above = g_build_filename (parent, EVIL, NULL);
   static const char upload_text[] = AUTH_FILE ("uploaded@x.com");
   g_auto(RawAnswer) log_ok = { 0 };
+  g_auto(RawAnswer) twice = { 0 };
   g_auto(RawAnswer) id_ok = { 0 };
   g_auto(RawAnswer) download_ok = { 0 };
   g_auto(RawAnswer) panel_ok = { 0 };
@@ -929,6 +930,13 @@ test_path_traversal (Fixture       *f,
   raw_exchange (f, "GET", "/v0/management/request-error-logs/" ERROR_LOG, NULL, NULL, &log_ok);
   g_assert_cmpuint (log_ok.status, ==, 200);
   g_assert_nonnull (strstr (log_ok.text, "served-error-log"));
+  /* A name is decoded once (by the HTTP server): "%2531" is the name
+   * "%31", not "1", so an escape cannot be smuggled past a check made
+   * between two decodings. */
+  raw_exchange (f, "GET", "/v0/management/request-error-logs/"
+                "error-20260101T000000-abcd%2531234.log", NULL, NULL, &twice);
+  g_assert_cmpuint (twice.status, ==, 400);
+  g_assert_null (strstr (twice.text, "served-error-log"));
   raw_exchange (f, "GET", "/v0/management/request-log-by-id/abcd1234", NULL, NULL, &id_ok);
   g_assert_cmpuint (id_ok.status, ==, 200);
   g_assert_nonnull (strstr (id_ok.text, "served-error-log"));

@@ -809,8 +809,11 @@ sy_management_handle (SyManagement      *self,
     }
 
   request->route = route->path;
-  request->tail = tail ? g_uri_unescape_string (tail, NULL) : NULL;
-  if (tail != NULL && request->tail == NULL)
+  /* libsoup hands over the path decoded once, all but "%2F"; decoding
+   * again would turn "%252e" into "." after the checks saw "%2e". No name
+   * served here has a '%', so one that still holds an escape is refused. */
+  request->tail = g_strdup (tail);
+  if (tail != NULL && strchr (tail, '%') != NULL)
     {
       sy_mgmt_reply_error (request, 400, "invalid name", NULL);
       return;
