@@ -42,7 +42,11 @@
 #include "sy-usage-sniff.h"
 
 #define ERROR_BODY_LIMIT   (1024 * 1024)
-#define BUFFERED_LIMIT     (256 * 1024 * 1024)
+/* The most held of an answer that must be read whole before the client gets
+ * anything (a single answer, or an upstream stream collected into one): far
+ * above any real answer (images included), low enough that a broken
+ * upstream cannot take the machine's memory. */
+#define ANSWER_LIMIT       (64 * 1024 * 1024)
 
 typedef enum
 {
@@ -107,6 +111,7 @@ struct _SyPipeline
   SySseReader       *sse;
   guint              n_events;        /* upstream events received */
   guint              n_frames;        /* client frames written */
+  gsize              collected;       /* bytes of a stream read into the collector */
   gboolean           saw_done;
 
   /* Translation: the client's request in the IR (decoded once), and the
@@ -450,6 +455,7 @@ clear_attempt (SyPipeline *self)
   self->upstream_status = 0;
   self->n_events = 0;
   self->n_frames = 0;
+  self->collected = 0;
   self->saw_done = FALSE;
   self->paused = FALSE;
 }
@@ -1168,6 +1174,22 @@ stop_transfer (SyPipeline *self)
     }
 }
 
+/* An answer that must be held whole outgrew ANSWER_LIMIT: nothing was
+ * sent yet, so the client gets an error saying so. */
+static void
+answer_too_large (SyPipeline *self)
+{
+  g_autofree char *message = g_strdup_printf ("the upstream's answer is larger than %d MiB, the most "
+                                              "held for a single answer", ANSWER_LIMIT >> 20);
+
+  g_info ("[%s] %s", self->req.request_id, message);
+  sy_pipeline_ref (self);
+  stop_transfer (self);
+  record_error (self, RANK_TRANSPORT, 502, message, NULL, NULL);
+  respond_recorded_error (self);
+  sy_pipeline_unref (self);
+}
+
 static void
 on_data (SyHttpTransfer *transfer,
          const char     *data,
@@ -1189,19 +1211,21 @@ on_data (SyHttpTransfer *transfer,
       break;
 
     case MODE_BUFFER:
-      if (self->buffer->len + len > BUFFERED_LIMIT)
+      if (self->buffer->len + len > ANSWER_LIMIT)
         {
-          sy_pipeline_ref (self);
-          stop_transfer (self);
-          record_error (self, RANK_TRANSPORT, 502, "upstream answer exceeds the size limit", NULL, NULL);
-          respond_recorded_error (self);
-          sy_pipeline_unref (self);
+          answer_too_large (self);
           return;
         }
       g_byte_array_append (self->buffer, (const guint8 *) data, len);
       break;
 
     case MODE_STREAM:
+      /* A stream collected into a single answer is held whole too. */
+      if (self->collector != NULL && (self->collected += len) > ANSWER_LIMIT)
+        {
+          answer_too_large (self);
+          return;
+        }
       sy_pipeline_ref (self);
       if (!sy_sse_reader_feed (self->sse, data, len, &error) && !self->cancelled &&
                !(self->translate && (self->stream_ended || self->decode_error != NULL)))
@@ -1345,9 +1369,24 @@ on_done (SyHttpTransfer *transfer,
             translate_whole_answer (self, body);
             return;
           }
+        /* Relayed as it is, but only if it is JSON at all: a sign-in page
+         * or a cut-off answer with status 200 is the upstream failing,
+         * not an answer (and nothing reached the client yet). The same
+         * read finds the usage. */
+        if (self->upstream_status < 400 &&
+            !sy_usage_sniff_answer (sy_provider_get_format (self->provider), g_bytes_get_data (body, NULL),
+                                    g_bytes_get_size (body), self->usage_store ? &self->usage : NULL))
+          {
+            g_autofree char *message =
+              g_strdup_printf ("the upstream answered %u with a body that is not JSON (%s)", self->upstream_status,
+                               content_type ? content_type : "no content type");
+
+            g_info ("[%s] %s: %s", self->req.request_id, self->route->account->id, message);
+            record_error (self, RANK_UPSTREAM, 502, message, NULL, NULL);
+            attempt_failed (self, 502, NULL, NULL, message);
+            return;
+          }
         self->done = TRUE;
-        if (self->upstream_status < 400)
-          sniff_usage (self, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
         self->sink->vtable->respond (self->sink, self->upstream_status,
                                      content_type ? content_type : "application/json", body);
       }

@@ -234,34 +234,26 @@ usage_token (SyJsonScan *c,
   return found;
 }
 
-gboolean
-sy_usage_sniff_text (SyFormat    format,
-                     const char *data,
-                     gsize       len,
-                     SyIrUsage  *usage)
+/* The usage of a text the scanner read as one object, into @usage. */
+static gboolean
+sniff_scanned (SyFormat    format,
+               SyJsonScan *c,
+               const char *data,
+               SyIrUsage  *usage)
 {
-  SyJsonScan c;
   const char *key = "usage";
-  int found = -1;
+  int found;
   g_autoptr(JsonNode) value = NULL;
   g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
 
-  if (data == NULL)
+  found = usage_token (c, key);
+  if (found < 0)
+    found = usage_token (c, key = "usageMetadata");
+  if (found < 0)
     return FALSE;
-  /* The token scanner reads the whole text (and checks it) without
-   * building anything; only the usage object becomes a tree. */
-  sy_json_scan_init (&c);
-  if (sy_json_scan_read (&c, data, len) && SY_JSON_TOK (&c, 0)->type == SY_JSON_TOK_OBJECT)
-    {
-      found = usage_token (&c, key);
-      if (found < 0)
-        found = usage_token (&c, key = "usageMetadata");
-    }
-  if (found >= 0)
-    value = sy_json_read (data + SY_JSON_TOK (&c, found)->start,
-                          (gssize) (SY_JSON_TOK (&c, found)->end - SY_JSON_TOK (&c, found)->start), NULL);
-  sy_json_scan_clear (&c);
+  value = sy_json_read (data + SY_JSON_TOK (c, found)->start,
+                        (gssize) (SY_JSON_TOK (c, found)->end - SY_JSON_TOK (c, found)->start), NULL);
   if (value == NULL)
     return FALSE;
   object = json_object_new ();
@@ -269,4 +261,43 @@ sy_usage_sniff_text (SyFormat    format,
   root = json_node_init_object (json_node_alloc (), object);
   json_object_unref (object);
   return sy_usage_sniff (format, root, usage);
+}
+
+gboolean
+sy_usage_sniff_text (SyFormat    format,
+                     const char *data,
+                     gsize       len,
+                     SyIrUsage  *usage)
+{
+  SyJsonScan c;
+  gboolean found = FALSE;
+
+  if (data == NULL)
+    return FALSE;
+  /* The token scanner reads the whole text (and checks it) without
+   * building anything; only the usage object becomes a tree. */
+  sy_json_scan_init (&c);
+  if (sy_json_scan_read (&c, data, len) && SY_JSON_TOK (&c, 0)->type == SY_JSON_TOK_OBJECT)
+    found = sniff_scanned (format, &c, data, usage);
+  sy_json_scan_clear (&c);
+  return found;
+}
+
+gboolean
+sy_usage_sniff_answer (SyFormat    format,
+                       const char *data,
+                       gsize       len,
+                       SyIrUsage  *usage)
+{
+  SyJsonScan c;
+  gboolean object;
+
+  if (data == NULL || len == 0)
+    return FALSE;
+  sy_json_scan_init (&c);
+  object = sy_json_scan_read (&c, data, len) && SY_JSON_TOK (&c, 0)->type == SY_JSON_TOK_OBJECT;
+  if (object && usage != NULL)
+    sniff_scanned (format, &c, data, usage);
+  sy_json_scan_clear (&c);
+  return object;
 }

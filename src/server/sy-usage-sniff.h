@@ -37,4 +37,12 @@ gboolean sy_usage_sniff_text         (SyFormat    format,
                                       gsize       len,
                                       SyIrUsage  *usage);
 
+/* A whole answer relayed in its own format: TRUE when it is one JSON
+ * object (every format's answer is one), and then, with @usage not NULL,
+ * the usage it reports merged into @usage from the same single read. */
+gboolean sy_usage_sniff_answer       (SyFormat    format,
+                                      const char *data,
+                                      gsize       len,
+                                      SyIrUsage  *usage);
+
 G_END_DECLS

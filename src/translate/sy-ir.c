@@ -424,6 +424,8 @@ struct _SyIrCollector
   GHashTable   *calls;          /* index -> SyIrPart* (borrowed from response->parts) */
   GHashTable   *call_args;      /* index -> GString* */
   SyIrPart     *open;           /* the TEXT or THINKING part being extended */
+  gsize         open_len;       /* strlen (open->text) */
+  gsize         open_size;      /* bytes allocated for open->text */
   gboolean      failed;
   guint         error_status;
   char         *error_message;
@@ -460,22 +462,32 @@ collector_open (SyIrCollector *collector,
     {
       collector->open = sy_ir_part_new (type);
       collector->open->text = g_strdup ("");
+      collector->open_len = 0;
+      collector->open_size = 1;
       g_ptr_array_add (collector->response->parts, collector->open);
     }
   return collector->open;
 }
 
+/* The open part's length is kept and its buffer grows by doubling: a long
+ * answer comes in thousands of deltas, and a strlen and an exact realloc
+ * per delta made collecting it quadratic. */
 static void
-append_text (char       **into,
-             const char  *text,
-             gsize        len)
+collector_append (SyIrCollector *collector,
+                  SyIrPartType   type,
+                  const char    *text,
+                  gsize          len)
 {
-  gsize old = *into ? strlen (*into) : 0;
-  char *grown = g_realloc (*into, old + len + 1);
+  SyIrPart *part = collector_open (collector, type);
 
-  memcpy (grown + old, text, len);
-  grown[old + len] = '\0';
-  *into = grown;
+  if (collector->open_len + len + 1 > collector->open_size)
+    {
+      collector->open_size = MAX (collector->open_size * 2, collector->open_len + len + 1);
+      part->text = g_realloc (part->text, collector->open_size);
+    }
+  memcpy (part->text + collector->open_len, text, len);
+  collector->open_len += len;
+  part->text[collector->open_len] = '\0';
 }
 
 static void
@@ -519,9 +531,8 @@ sy_ir_collector_add (const SyIrEvent *event,
       if (event->text == NULL)
         break;
       len = event->text_len ? event->text_len : strlen (event->text);
-      append_text (&collector_open (collector, event->type == SY_IR_EVENT_TEXT
-                                    ? SY_IR_PART_TEXT : SY_IR_PART_THINKING)->text,
-                   event->text, len);
+      collector_append (collector, event->type == SY_IR_EVENT_TEXT ? SY_IR_PART_TEXT : SY_IR_PART_THINKING,
+                        event->text, len);
       break;
 
     case SY_IR_EVENT_SIGNATURE:
