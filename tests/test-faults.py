@@ -993,8 +993,8 @@ async def client_faults(run):
     report(why is None, "client: a 2.5 MiB chunked body: 413 or closed", why)
 
     # A keep-alive connection the client closes while it is idle must be
-    # closed by the server too. libsoup before 3.3 does not notice (its
-    # commit d20c6601): a TODO until the distributions have it.
+    # closed by the server too (libsoup before 3.3 does not drop it by
+    # itself; the server watches idle connections for that).
     conns = []
     for _ in range(20):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -1007,7 +1007,7 @@ async def client_faults(run):
         writer.close()
     fds_closed = await settle(sy, fds_open - 20, 3)
     report(fds_closed <= fds_open - 20, f"client: 20 idle keep-alive connections closed by the client are closed "
-           f"by the server ({fds_open} -> {fds_closed} descriptors) # TODO libsoup < 3.3 leaks them (CLOSE_WAIT)")
+           f"by the server ({fds_open} -> {fds_closed} descriptors)")
 
     # Garbage after a valid request on a keep-alive connection.
     rnd = random.Random(11)

@@ -1479,11 +1479,19 @@ deadline_arm (Deadline *d,
 }
 
 /* A kept-alive connection between requests (data of its GSocket, which it
- * does not reference: the socket's end ends it). */
+ * does not reference: the socket's end ends it).
+ *
+ * Between requests the connection is also watched for the client closing
+ * it: libsoup before 3.3 notices that end but never drops the connection,
+ * so each one a client closed while idle would keep its descriptor (in
+ * CLOSE_WAIT) for the life of the process. Nothing of libsoup's is in
+ * flight then, so closing the socket here frees the descriptor; libsoup
+ * sees a closed socket if it looks again. */
 typedef struct
 {
   GSocket *socket;
   GSource *timer;
+  GSource *watch;     /* readable: the next request, or the client's close */
   guint    seconds;
 } IdleDeadline;
 
@@ -1492,7 +1500,23 @@ idle_deadline_free (IdleDeadline *idle)
 {
   g_source_destroy (idle->timer);
   g_source_unref (idle->timer);
+  if (idle->watch != NULL)
+    {
+      g_source_destroy (idle->watch);
+      g_source_unref (idle->watch);
+    }
   g_free (idle);
+}
+
+/* Ends the idle connection: its descriptor goes now (frees @idle). */
+static void
+idle_close (IdleDeadline *idle)
+{
+  GSocket *socket = idle->socket;
+
+  g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  g_socket_close (socket, NULL);
+  g_object_set_data (G_OBJECT (socket), "sy-idle-deadline", NULL);
 }
 
 static gboolean
@@ -1502,9 +1526,34 @@ on_idle_deadline (gpointer data)
 
   g_debug ("closing a kept-alive connection: no new request within %u s (request-header-timeout)",
            idle->seconds);
-  g_socket_shutdown (idle->socket, TRUE, TRUE, NULL);
-  /* Frees @idle (and this source, which is done). */
-  g_object_set_data (G_OBJECT (idle->socket), "sy-idle-deadline", NULL);
+  idle_close (idle);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_idle_readable (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      data)
+{
+  IdleDeadline *idle = data;
+  char byte;
+  GInputVector vector = { &byte, 1 };
+  gint flags = G_SOCKET_MSG_PEEK;
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL, &flags, NULL, &error);
+  if (n > 0)
+    {
+      /* The next request: libsoup reads it; the deadline keeps running
+       * until its head is in. */
+      g_source_destroy (idle->watch);
+      g_clear_pointer (&idle->watch, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  idle_close (idle);
   return G_SOURCE_REMOVE;
 }
 
@@ -1517,10 +1566,22 @@ idle_deadline_start (GSocket *socket,
 
   idle->socket = socket;
   idle->seconds = seconds;
-  idle->timer = g_timeout_source_new (seconds * 1000);
-  g_source_set_callback (idle->timer, on_idle_deadline, idle, NULL);
+  if (seconds > 0)
+    {
+      idle->timer = g_timeout_source_new (seconds * 1000);
+      g_source_set_callback (idle->timer, on_idle_deadline, idle, NULL);
+    }
+  else
+    {
+      /* No deadline: a timer that never fires keeps the code simple. */
+      idle->timer = g_timeout_source_new_seconds (G_MAXUINT / 1000);
+    }
   g_source_set_static_name (idle->timer, "[sy-server] keep-alive deadline");
   g_source_attach (idle->timer, context);
+  idle->watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (idle->watch, G_SOURCE_FUNC (on_idle_readable), idle, NULL);
+  g_source_set_static_name (idle->watch, "[sy-server] keep-alive close watch");
+  g_source_attach (idle->watch, context);
   g_object_set_data_full (G_OBJECT (socket), "sy-idle-deadline", idle, (GDestroyNotify) idle_deadline_free);
 }
 
@@ -1600,6 +1661,21 @@ on_request_started (SoupServer        *server,
     deadline_arm (d, (gint64) d->header_s * G_USEC_PER_SEC);
 }
 
+/* Whether libsoup keeps the connection for another request (its own
+ * check is private in libsoup 3.2). */
+static gboolean
+is_keepalive (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *out = soup_server_message_get_response_headers (msg);
+
+  if (soup_message_headers_header_contains (out, "Connection", "close") ||
+      soup_message_headers_header_contains (in, "Connection", "close"))
+    return FALSE;
+  return soup_server_message_get_http_version (msg) != SOUP_HTTP_1_0 ||
+         soup_message_headers_header_contains (in, "Connection", "Keep-Alive");
+}
+
 static void
 on_request_finished (SoupServer        *server,
                      SoupServerMessage *msg,
@@ -1612,8 +1688,8 @@ on_request_finished (SoupServer        *server,
   g_autofree char *path_copy = NULL;
 
   /* The connection may carry another request: how long it may wait for it. */
-  if (socket != NULL && config->request_header_timeout > 0 && g_socket_is_connected (socket))
-    idle_deadline_start (socket, (guint) config->request_header_timeout);
+  if (socket != NULL && g_socket_is_connected (socket) && is_keepalive (msg))
+    idle_deadline_start (socket, (guint) MAX (config->request_header_timeout, 0));
 
   /* The path only: a query may carry ?key=. */
   g_info ("%u | %.1f ms | %s | %s %s", soup_server_message_get_status (msg), ms,
