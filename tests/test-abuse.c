@@ -18,6 +18,7 @@
 #include "mgmt-test-util.h"
 #include "switchyard.h"
 #include "sy-clock.h"
+#include "sy-server.h"
 #include "sy-service-logins.h"
 
 #define KEY_A      "sk-client-a-canary-71d3e9"
@@ -729,6 +730,108 @@ test_loopback_default (void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Lockout after invalid client keys                                       */
+
+#define GOOD_KEY "sk-client-lockout-good-5e1f"
+
+static guint
+keyed_status (SoupSession *session,
+              const char  *base,
+              const char  *method,
+              const char  *path,
+              const char  *key,
+              const char  *body,
+              HttpResponse *out)
+{
+  g_autofree char *url = g_strconcat (base, path, NULL);
+  g_autofree char *auth = g_strconcat ("Authorization: Bearer ", key, NULL);
+  const char *headers[] = { auth, NULL };
+
+  http_request (session, method, url, body ? "application/json" : NULL, body, body ? strlen (body) : 0,
+                headers, out);
+  return out->status;
+}
+
+static guint
+models_status (SoupSession *session,
+               const char  *base,
+               const char  *key)
+{
+  g_auto(HttpResponse) r = { 0 };
+
+  return keyed_status (session, base, "GET", "/v1/models", key, NULL, &r);
+}
+
+static void
+test_lockout_client_keys (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyService) service = NULL;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, "proxy-resolver", NULL, NULL);
+  g_autofree char *outside = mgmt_outside_address ();
+  g_autofree char *remote = NULL;
+  g_autofree char *local = NULL;
+  SyClock *clock = sy_clock_new_manual (g_get_real_time ());
+  g_auto(HttpResponse) banned = { 0 };
+  g_auto(HttpResponse) banned_claude = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) claude_root = NULL;
+  const char *message;
+
+  if (outside == NULL)
+    {
+      sy_clock_unref (clock);
+      g_test_skip ("this machine has no address but loopback");
+      return;
+    }
+  sy_clock_set_default (clock);
+  service = sy_service_new_from_string ("host: 0.0.0.0\nport: 0\napi-keys: [\"" GOOD_KEY "\"]\n", &error);
+  g_assert_no_error (error);
+  g_assert_true (sy_service_start (service, &error));
+  g_assert_no_error (error);
+  remote = g_strdup_printf ("http://%s:%u", outside, sy_service_get_port (service));
+  local = g_strdup_printf ("http://127.0.0.1:%u", sy_service_get_port (service));
+
+  /* Failures short of the limit, then the right key: the count starts over. */
+  for (guint i = 0; i + 1 < SY_SERVER_KEY_FAILURES; i++)
+    g_assert_cmpuint (models_status (session, remote, "sk-guess"), ==, 401);
+  g_assert_cmpuint (models_status (session, remote, GOOD_KEY), ==, 200);
+  for (guint i = 0; i + 1 < SY_SERVER_KEY_FAILURES; i++)
+    g_assert_cmpuint (models_status (session, remote, "sk-guess"), ==, 401);
+  g_assert_cmpuint (models_status (session, remote, GOOD_KEY), ==, 200);
+
+  /* The limit in a row: the address is refused, the right key too, in the
+   * client's format, with the time left. */
+  for (guint i = 0; i < SY_SERVER_KEY_FAILURES; i++)
+    g_assert_cmpuint (models_status (session, remote, "sk-guess"), ==, 401);
+  g_assert_cmpuint (keyed_status (session, remote, "GET", "/v1/models", GOOD_KEY, NULL, &banned), ==, 403);
+  g_assert_cmpstr (soup_message_headers_get_one (banned.headers, "Retry-After"), ==, "900");
+  root = http_response_json (&banned);
+  message = json_node_get_string (http_json_at (root, "error.message"));
+  g_assert_nonnull (strstr (message, "Too many invalid API keys"));
+  g_assert_null (strstr (banned.text, GOOD_KEY));
+  g_assert_cmpuint (keyed_status (session, remote, "POST", "/v1/messages", GOOD_KEY,
+                                  "{\"model\":\"x\",\"max_tokens\":1,\"messages\":[]}", &banned_claude), ==, 403);
+  claude_root = http_response_json (&banned_claude);
+  g_assert_cmpstr (json_node_get_string (http_json_at (claude_root, "type")), ==, "error");
+
+  /* Loopback is never locked out (every local tool shares it). */
+  for (guint i = 0; i < 3 * SY_SERVER_KEY_FAILURES; i++)
+    g_assert_cmpuint (models_status (session, local, "sk-guess"), ==, 401);
+  g_assert_cmpuint (models_status (session, local, GOOD_KEY), ==, 200);
+
+  /* The ban ends. */
+  sy_clock_advance (clock, SY_SERVER_KEY_BAN_US - G_USEC_PER_SEC);
+  g_assert_cmpuint (models_status (session, remote, GOOD_KEY), ==, 403);
+  sy_clock_advance (clock, G_USEC_PER_SEC);
+  g_assert_cmpuint (models_status (session, remote, GOOD_KEY), ==, 200);
+
+  sy_service_stop (service);
+  sy_clock_set_default (NULL);
+  sy_clock_unref (clock);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Path traversal                                                          */
 
 #define ERROR_LOG  "error-20260101T000000-abcd1234.log"
@@ -1080,6 +1183,7 @@ main (int   argc,
        "api-keys: [\"" KEY_A "\"]\nrequest-header-timeout: 1\nrequest-body-timeout: 1\n");
   ADD ("/abuse/huge-heads", test_huge_heads, NULL);
   g_test_add_func ("/abuse/loopback-default", test_loopback_default);
+  g_test_add_func ("/abuse/lockout/client-keys", test_lockout_client_keys);
   g_test_add ("/abuse/path-traversal", Fixture, NULL, traversal_setup, test_path_traversal, traversal_teardown);
 
   status = g_test_run ();

@@ -206,3 +206,122 @@ sy_limiter_get_in_flight (SyLimiter  *self,
 
   return client != NULL ? client->in_flight : 0;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Lockout after invalid keys                                              */
+
+typedef struct
+{
+  guint  failures;
+  gint64 last_us;
+  gint64 banned_until;
+} Offender;
+
+struct _SyLockout
+{
+  GHashTable *offenders;   /* who -> Offender */
+  guint       max_failures;
+  gint64      ban_us;
+};
+
+/* Offenders remembered at most: beyond it, those not banned and not heard
+ * from for a ban's length are forgotten first, then all not banned. */
+#define MAX_OFFENDERS 4096
+
+SyLockout *
+sy_lockout_new (guint  max_failures,
+                gint64 ban_us)
+{
+  SyLockout *self = g_new0 (SyLockout, 1);
+
+  self->offenders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->max_failures = MAX (max_failures, 1);
+  self->ban_us = ban_us;
+  return self;
+}
+
+void
+sy_lockout_free (SyLockout *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->offenders);
+  g_free (self);
+}
+
+gint64
+sy_lockout_check (SyLockout  *self,
+                  const char *who,
+                  gint64      now_us)
+{
+  Offender *o = g_hash_table_lookup (self->offenders, who);
+
+  if (o == NULL || o->banned_until == 0)
+    return 0;
+  if (now_us < o->banned_until)
+    return o->banned_until - now_us;
+  g_hash_table_remove (self->offenders, who);
+  return 0;
+}
+
+typedef struct
+{
+  gint64 now_us;
+  gint64 idle_us;
+} SweepData;
+
+static gboolean
+offender_is_idle (gpointer key,
+                  gpointer value,
+                  gpointer user_data)
+{
+  Offender *o = value;
+  SweepData *d = user_data;
+
+  return o->banned_until <= d->now_us && d->now_us - o->last_us >= d->idle_us;
+}
+
+gboolean
+sy_lockout_fail (SyLockout  *self,
+                 const char *who,
+                 gint64      now_us)
+{
+  Offender *o = g_hash_table_lookup (self->offenders, who);
+
+  if (o == NULL)
+    {
+      if (g_hash_table_size (self->offenders) >= MAX_OFFENDERS)
+        {
+          SweepData d = { now_us, self->ban_us };
+
+          g_hash_table_foreach_remove (self->offenders, offender_is_idle, &d);
+          d.idle_us = 0;
+          if (g_hash_table_size (self->offenders) >= MAX_OFFENDERS)
+            g_hash_table_foreach_remove (self->offenders, offender_is_idle, &d);
+        }
+      o = g_new0 (Offender, 1);
+      g_hash_table_insert (self->offenders, g_strdup (who), o);
+    }
+  /* Failures a ban's length apart do not add up. */
+  if (o->last_us != 0 && now_us - o->last_us >= self->ban_us)
+    o->failures = 0;
+  o->last_us = now_us;
+  if (++o->failures < self->max_failures)
+    return FALSE;
+  o->failures = 0;
+  o->banned_until = now_us + self->ban_us;
+  return TRUE;
+}
+
+void
+sy_lockout_succeed (SyLockout  *self,
+                    const char *who)
+{
+  g_hash_table_remove (self->offenders, who);
+}
+
+guint
+sy_lockout_get_n_offenders (SyLockout *self)
+{
+  return g_hash_table_size (self->offenders);
+}

@@ -40,6 +40,26 @@ guint         sy_limiter_get_n_clients (SyLimiter   *self);
 guint         sy_limiter_get_in_flight (SyLimiter   *self,
                                         const char  *who);
 
+/* Lockout of a client that keeps sending invalid keys: the
+ * @max_failures-th failure within @ban_us of the one before bans @who for
+ * @ban_us; a success forgets its failures. Memory bounded. */
+typedef struct _SyLockout SyLockout;
+
+SyLockout    *sy_lockout_new          (guint         max_failures,
+                                       gint64        ban_us);
+void          sy_lockout_free         (SyLockout   *self);
+/* 0 when @who may try; otherwise the time (µs) its ban has left. */
+gint64        sy_lockout_check        (SyLockout   *self,
+                                       const char  *who,
+                                       gint64       now_us);
+/* Counts a failure; TRUE when it started a ban. */
+gboolean      sy_lockout_fail         (SyLockout   *self,
+                                       const char  *who,
+                                       gint64       now_us);
+void          sy_lockout_succeed      (SyLockout   *self,
+                                       const char  *who);
+guint         sy_lockout_get_n_offenders (SyLockout *self);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyLimiter, sy_limiter_unref)
 
 G_END_DECLS

@@ -47,6 +47,7 @@ struct _SyServer
   GPtrArray    *sinks;        /* SoupSink*: requests with a pipeline */
   GPtrArray    *proxies;      /* SyAmpProxy*: Amp calls to the Amp upstream */
   SyLimiter    *limiter;      /* client-limits */
+  SyLockout    *lockout;      /* addresses sending invalid client keys */
 };
 
 G_DEFINE_FINAL_TYPE (SyServer, sy_server, G_TYPE_OBJECT)
@@ -1098,6 +1099,60 @@ check_client_limits (SyServer          *self,
   return FALSE;
 }
 
+/* The client's API key. A client on another machine that sends
+ * SY_SERVER_KEY_FAILURES invalid keys in a row is refused for
+ * SY_SERVER_KEY_BAN_US whatever it sends: a key cannot be guessed at the
+ * speed of the network. Loopback clients are never locked out: every local
+ * tool shares that address, and one misconfigured tool would lock out
+ * all the others. TRUE when the request may go on. */
+static gboolean
+check_client_key (SyServer          *self,
+                  SoupServerMessage *msg,
+                  const Route       *route,
+                  Request           *request,
+                  GHashTable        *query,
+                  SyConfig          *config)
+{
+  const char *remote = soup_server_message_get_remote_host (msg);
+  gboolean lockable = remote != NULL && !sy_host_is_loopback (remote);
+  gint64 now = sy_clock_now (sy_clock_get_default ());
+  gint64 left = lockable ? sy_lockout_check (self->lockout, remote, now) : 0;
+
+  if (left > 0)
+    {
+      guint retry_after = (guint) ((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+      g_autofree char *retry = g_strdup_printf ("%u", retry_after);
+      g_autofree char *message =
+        g_strdup_printf ("Too many invalid API keys from this address: refused for %u more minutes",
+                         (retry_after + 59) / 60);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", retry);
+      respond_error (msg, route->format, 403, message, NULL, "invalid_api_key");
+      return FALSE;
+    }
+
+  switch (sy_api_key_check ((const char * const *) config->api_keys, header_lookup, msg, query,
+                             &request->api_key))
+    {
+    case SY_API_KEY_MISSING:
+      respond_error (msg, route->format, 401,
+                     "Missing API key: send it as 'Authorization: Bearer <key>', 'x-api-key' "
+                     "or 'x-goog-api-key'", NULL, "invalid_api_key");
+      return FALSE;
+    case SY_API_KEY_INVALID:
+      if (lockable && sy_lockout_fail (self->lockout, remote, now))
+        g_message ("client keys: %s refused for %d minutes after %d invalid API keys", remote,
+                   (int) (SY_SERVER_KEY_BAN_US / G_USEC_PER_SEC / 60), SY_SERVER_KEY_FAILURES);
+      respond_error (msg, route->format, 401, "Invalid API key", NULL, "invalid_api_key");
+      return FALSE;
+    case SY_API_KEY_OK:
+    default:
+      if (lockable && config->api_keys[0] != NULL)
+        sy_lockout_succeed (self->lockout, remote);
+      return TRUE;
+    }
+}
+
 static void
 handle_request (SoupServer        *server,
                 SoupServerMessage *msg,
@@ -1173,24 +1228,9 @@ handle_request (SoupServer        *server,
       return;
     }
 
-  if (route_needs_key (route->kind) && route->amp != SY_AMP_ROUTE_PROXY_ROOT)
-    {
-      switch (sy_api_key_check ((const char * const *) config->api_keys, header_lookup, msg, query,
-                                 &request->api_key))
-        {
-        case SY_API_KEY_MISSING:
-          respond_error (msg, route->format, 401,
-                         "Missing API key: send it as 'Authorization: Bearer <key>', 'x-api-key' "
-                         "or 'x-goog-api-key'", NULL, "invalid_api_key");
-          return;
-        case SY_API_KEY_INVALID:
-          respond_error (msg, route->format, 401, "Invalid API key", NULL, "invalid_api_key");
-          return;
-        case SY_API_KEY_OK:
-        default:
-          break;
-        }
-    }
+  if (route_needs_key (route->kind) && route->amp != SY_AMP_ROUTE_PROXY_ROOT &&
+      !check_client_key (self, msg, route, request, query, config))
+    return;
 
   if (route_is_limited (route) && !check_client_limits (self, msg, route, request, config))
     return;
@@ -1736,6 +1776,7 @@ sy_server_finalize (GObject *object)
   g_ptr_array_unref (self->sinks);
   g_ptr_array_unref (self->proxies);
   sy_limiter_unref (self->limiter);
+  sy_lockout_free (self->lockout);
 
   G_OBJECT_CLASS (sy_server_parent_class)->finalize (object);
 }
@@ -1755,6 +1796,7 @@ sy_server_init (SyServer *self)
   self->sinks = g_ptr_array_new ();
   self->proxies = g_ptr_array_new ();
   self->limiter = sy_limiter_new ();
+  self->lockout = sy_lockout_new (SY_SERVER_KEY_FAILURES, SY_SERVER_KEY_BAN_US);
 }
 
 SyServer *

@@ -14,6 +14,12 @@ G_BEGIN_DECLS
 
 #define SY_TYPE_SERVER (sy_server_get_type ())
 
+/* A client on another machine that sends this many invalid API keys in a
+ * row (each within the ban's length of the one before) is refused for
+ * that long. Loopback clients are never locked out. */
+#define SY_SERVER_KEY_FAILURES 10
+#define SY_SERVER_KEY_BAN_US   (G_GINT64_CONSTANT (15) * 60 * G_USEC_PER_SEC)
+
 G_DECLARE_FINAL_TYPE (SyServer, sy_server, SY, SERVER, GObject)
 
 SyServer   *sy_server_new              (SyHttpClient  *http,
