@@ -23,7 +23,7 @@
 # After every kill accounts.json and the account-state file must parse.
 #
 # Env: SY_BINARY (the switchyard binary); SY_CRASH_KILLS (kills per scenario,
-# default 25); SY_CRASH_SEED (to replay a run: the seed is printed);
+# default 25; 10 under ASan, where each start takes seconds); SY_CRASH_SEED (to replay a run: the seed is printed);
 # SY_CRASH_ONLY (tokens, config or usage: that scenario alone).
 # SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -45,7 +45,7 @@ import time
 import urllib.parse
 
 SY = os.environ.get("SY_BINARY")
-KILLS = int(os.environ.get("SY_CRASH_KILLS", "25"))
+KILLS = int(os.environ.get("SY_CRASH_KILLS", "10" if "ASAN_OPTIONS" in os.environ else "25"))
 ONLY = os.environ.get("SY_CRASH_ONLY", "")
 SEED = int(os.environ.get("SY_CRASH_SEED", str(int(time.time() * 1000) % 1000000)))
 MGMT_KEY = "crash-test-management-key-0123456789"
