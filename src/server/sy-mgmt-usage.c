@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sy-management-private.h"
+#include "sy-mgmt-bodies.h"
 #include "sy-usage.h"
 
 static SyUsageStore *
@@ -142,16 +143,12 @@ token (JsonObject *tokens,
 }
 
 /* Calls @func for every detail of a snapshot. */
-typedef void (*DetailFunc) (const char *api,
-                            const char *model,
-                            JsonObject *detail,
-                            gint64      time_us,
-                            gpointer    user_data);
+typedef SyMgmtDetailFunc DetailFunc;
 
-static void
-for_each_detail (JsonNode   *snapshot,
-                 DetailFunc  func,
-                 gpointer    user_data)
+void
+sy_mgmt_for_each_detail (JsonNode        *snapshot,
+                         SyMgmtDetailFunc func,
+                         gpointer         user_data)
 {
   JsonObject *apis;
   g_autoptr(GList) api_names = NULL;
@@ -199,11 +196,11 @@ for_each_detail (JsonNode   *snapshot,
     }
 }
 
-static char *
-detail_key (const char *api,
-            const char *model,
-            JsonObject *detail,
-            gint64      time_us)
+char *
+sy_mgmt_detail_key (const char *api,
+                    const char *model,
+                    JsonObject *detail,
+                    gint64      time_us)
 {
   JsonObject *tokens = sy_mgmt_object_member (detail, "tokens");
 
@@ -223,7 +220,7 @@ collect_key (const char *api,
              gint64      time_us,
              gpointer    user_data)
 {
-  g_hash_table_add (user_data, detail_key (api, model, detail, time_us));
+  g_hash_table_add (user_data, sy_mgmt_detail_key (api, model, detail, time_us));
 }
 
 typedef struct
@@ -241,7 +238,7 @@ add_detail (const char *api,
             gpointer    user_data)
 {
   AddCtx *ctx = user_data;
-  char *key = detail_key (api, model, detail, time_us);
+  char *key = sy_mgmt_detail_key (api, model, detail, time_us);
   JsonObject *tokens = sy_mgmt_object_member (detail, "tokens");
   gboolean failed = json_object_get_boolean_member_with_default (detail, "failed", FALSE);
   SyUsageRecord record = { 0 };
@@ -327,9 +324,38 @@ on_import_existing (GObject      *source,
       sy_mgmt_reply_error (op->request, 500, "usage_failed", error->message);
       return;
     }
-  for_each_detail (existing, collect_key, seen);
-  for_each_detail (op->import, add_detail, &ctx);
+  sy_mgmt_for_each_detail (existing, collect_key, seen);
+  sy_mgmt_for_each_detail (op->import, add_detail, &ctx);
   sy_usage_store_flush_async (SY_USAGE_STORE (source), NULL, on_import_flushed, g_steal_pointer (&op));
+}
+
+JsonNode *
+sy_mgmt_import_parse (JsonNode *body,
+                      GError  **error)
+{
+  JsonObject *obj;
+  JsonNode *snapshot;
+  gint64 version;
+
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid body");
+      return NULL;
+    }
+  obj = json_node_get_object (body);
+  version = json_object_get_int_member_with_default (obj, "version", 0);
+  if (version != 0 && version != 1)
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "unsupported version");
+      return NULL;
+    }
+  snapshot = json_object_get_member (obj, "usage");
+  if (snapshot == NULL || !JSON_NODE_HOLDS_OBJECT (snapshot))
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid body\n'usage' must be an object");
+      return NULL;
+    }
+  return snapshot;
 }
 
 static void
@@ -337,29 +363,15 @@ handle_import (SyMgmtRequest *request)
 {
   SyUsageStore *usage = usage_or_reply (request);
   g_autoptr(JsonNode) body = NULL;
-  JsonObject *obj;
+  g_autoptr(GError) error = NULL;
   JsonNode *snapshot;
-  gint64 version;
   ImportOp *op;
 
   if (usage == NULL || (body = sy_mgmt_body_json (request)) == NULL)
     return;
-  if (!JSON_NODE_HOLDS_OBJECT (body))
+  if ((snapshot = sy_mgmt_import_parse (body, &error)) == NULL)
     {
-      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-      return;
-    }
-  obj = json_node_get_object (body);
-  version = json_object_get_int_member_with_default (obj, "version", 0);
-  if (version != 0 && version != 1)
-    {
-      sy_mgmt_reply_error (request, 400, "unsupported version", NULL);
-      return;
-    }
-  snapshot = json_object_get_member (obj, "usage");
-  if (snapshot == NULL || !JSON_NODE_HOLDS_OBJECT (snapshot))
-    {
-      sy_mgmt_reply_error (request, 400, "invalid body", "'usage' must be an object");
+      sy_mgmt_reply_gerror (request, error);
       return;
     }
 
