@@ -314,6 +314,56 @@ sy_mgmt_array_member (JsonObject *object,
   return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
+/* What json_object_get_*_member_with_default() return, without their
+ * critical for a member that is an object or an array. */
+static JsonNode *
+value_member (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? node : NULL;
+}
+
+const char *
+sy_mgmt_string_with_default (JsonObject *object,
+                             const char *name,
+                             const char *fallback)
+{
+  JsonNode *node = value_member (object, name);
+
+  return node != NULL ? json_node_get_string (node) : fallback;
+}
+
+gint64
+sy_mgmt_int_with_default (JsonObject *object,
+                          const char *name,
+                          gint64      fallback)
+{
+  JsonNode *node = value_member (object, name);
+
+  return node != NULL ? json_node_get_int (node) : fallback;
+}
+
+gboolean
+sy_mgmt_boolean_with_default (JsonObject *object,
+                              const char *name,
+                              gboolean    fallback)
+{
+  JsonNode *node = value_member (object, name);
+
+  return node != NULL ? json_node_get_boolean (node) : fallback;
+}
+
+const char *
+sy_mgmt_string_element (JsonArray *array,
+                        guint      index)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  return JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
+}
+
 gboolean
 sy_mgmt_parse_time (const char *text,
                     gint64     *out_us)

@@ -1841,7 +1841,7 @@ sy_mgmt_delete_names (GBytes     *body,
   JsonNode *root;
   JsonArray *list = NULL;
 
-  if (!json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
+  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL ||
       (!JSON_NODE_HOLDS_ARRAY (root) && !JSON_NODE_HOLDS_OBJECT (root)))
     {
@@ -2504,8 +2504,9 @@ sy_mgmt_callback_parse (GBytes         *body_bytes,
         }
       if (*cb->error == '\0' && (r_error != NULL || r_description != NULL))
         {
+          /* "error=" may be there and empty, with no description. */
           g_free (cb->error);
-          cb->error = g_strstrip (g_strdup (r_error && *r_error ? r_error : r_description));
+          cb->error = g_strstrip (g_strdup (r_error && *r_error ? r_error : r_description ? r_description : ""));
         }
     }
   if (*cb->state == '\0')

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "sy-management-private.h"
+#include "sy-usage.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,22 @@ void         sy_mgmt_reply_gerror      (SyMgmtRequest *request,
 /* The body as JSON; 400 "invalid body" when empty or not JSON. */
 JsonNode    *sy_mgmt_body_parse        (GBytes        *body,
                                         GError       **error);
+
+/* json_object_get_{string,int,boolean}_member_with_default() and
+ * json_array_get_string_element() for what a client sent: the same
+ * values, without their critical when a member or an element is an object
+ * or an array (the default, NULL). */
+const char  *sy_mgmt_string_with_default  (JsonObject   *object,
+                                           const char   *name,
+                                           const char   *fallback);
+gint64       sy_mgmt_int_with_default     (JsonObject   *object,
+                                           const char   *name,
+                                           gint64        fallback);
+gboolean     sy_mgmt_boolean_with_default (JsonObject   *object,
+                                           const char   *name,
+                                           gboolean      fallback);
+const char  *sy_mgmt_string_element       (JsonArray    *array,
+                                           guint         index);
 
 /* -- sy-mgmt-config.c: PUT/PATCH/DELETE of a setting ------------------------- */
 
@@ -187,5 +204,12 @@ char        *sy_mgmt_detail_key        (const char    *api,
                                         const char    *model,
                                         JsonObject    *detail,
                                         gint64         time_us);
+
+/* The usage record a detail is imported as (its strings borrowed). */
+void         sy_mgmt_detail_record     (const char    *api,
+                                        const char    *model,
+                                        JsonObject    *detail,
+                                        gint64         time_us,
+                                        SyUsageRecord *record);
 
 G_END_DECLS

@@ -608,12 +608,12 @@ same_entry (JsonNode *a,
     return json_node_equal (a, b);
   x = json_node_get_object (a);
   y = json_node_get_object (b);
-  return g_strcmp0 (json_object_get_string_member_with_default (x, "api-key", NULL),
-                    json_object_get_string_member_with_default (y, "api-key", NULL)) == 0 &&
-         g_strcmp0 (json_object_get_string_member_with_default (x, "base-url", NULL),
-                    json_object_get_string_member_with_default (y, "base-url", NULL)) == 0 &&
-         g_strcmp0 (json_object_get_string_member_with_default (x, "name", NULL),
-                    json_object_get_string_member_with_default (y, "name", NULL)) == 0;
+  return g_strcmp0 (sy_mgmt_string_with_default (x, "api-key", NULL),
+                    sy_mgmt_string_with_default (y, "api-key", NULL)) == 0 &&
+         g_strcmp0 (sy_mgmt_string_with_default (x, "base-url", NULL),
+                    sy_mgmt_string_with_default (y, "base-url", NULL)) == 0 &&
+         g_strcmp0 (sy_mgmt_string_with_default (x, "name", NULL),
+                    sy_mgmt_string_with_default (y, "name", NULL)) == 0;
 }
 
 /* A copy of @items without repeats, keys put back where they were masked. */
@@ -682,8 +682,8 @@ find_entry (GHashTable *query,
 
       if (i != NULL && JSON_NODE_HOLDS_VALUE (i) && json_node_get_value_type (i) == G_TYPE_INT64)
         index_text = index_buf = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (i));
-      key = json_object_get_string_member_with_default (body, "match", key);
-      name = json_object_get_string_member_with_default (body, "name", name);
+      key = sy_mgmt_string_with_default (body, "match", key);
+      name = sy_mgmt_string_with_default (body, "name", name);
     }
   if (index_text != NULL)
     {
@@ -706,7 +706,7 @@ find_entry (GHashTable *query,
         continue;
       if (key != NULL)
         {
-          const char *k = json_object_get_string_member_with_default (entry, "api-key", NULL);
+          const char *k = sy_mgmt_string_with_default (entry, "api-key", NULL);
           JsonNode *entries = json_object_get_member (entry, "api-key-entries");
 
           match = g_strcmp0 (k, key) == 0;
@@ -716,14 +716,14 @@ find_entry (GHashTable *query,
                 JsonNode *e = json_array_get_element (json_node_get_array (entries), j);
 
                 match = JSON_NODE_HOLDS_OBJECT (e) &&
-                        g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (e),
-                                                                               "api-key", NULL), key) == 0;
+                        g_strcmp0 (sy_mgmt_string_with_default (json_node_get_object (e), "api-key", NULL),
+                                   key) == 0;
               }
           if (match && base != NULL)
-            match = g_strcmp0 (json_object_get_string_member_with_default (entry, "base-url", NULL), base) == 0;
+            match = g_strcmp0 (sy_mgmt_string_with_default (entry, "base-url", NULL), base) == 0;
         }
       else if (name != NULL)
-        match = g_ascii_strcasecmp (json_object_get_string_member_with_default (entry, "name", ""), name) == 0;
+        match = g_ascii_strcasecmp (sy_mgmt_string_with_default (entry, "name", ""), name) == 0;
       if (match)
         {
           n_found++;
@@ -754,7 +754,7 @@ check_vertex (JsonArray *items,
     {
       JsonNode *node = json_array_get_element (items, i);
       const char *key = JSON_NODE_HOLDS_OBJECT (node)
-                        ? json_object_get_string_member_with_default (json_node_get_object (node), "api-key", NULL)
+                        ? sy_mgmt_string_with_default (json_node_get_object (node), "api-key", NULL)
                         : NULL;
 
       if (key == NULL || *key == '\0')
@@ -822,7 +822,7 @@ sy_mgmt_list_change (const char   *route,
               const char *key = unmask_one (value, secrets) ? unmask_one (value, secrets) : value;
 
               for (guint j = 0; j < json_array_get_length (list) && index < 0; j++)
-                if (g_strcmp0 (json_array_get_string_element (list, j), key) == 0)
+                if (g_strcmp0 (sy_mgmt_string_element (list, j), key) == 0)
                   index = (int) j;
               if (index < 0)
                 return refuse (error, 404, "item not found", NULL);
@@ -857,9 +857,9 @@ sy_mgmt_list_change (const char   *route,
   if (!is_object_list (name))
     {
       JsonObject *obj = json_node_get_object (body);
-      const char *old = json_object_get_string_member_with_default (obj, "old", NULL);
-      const char *new_value = json_object_get_string_member_with_default (obj, "new", NULL);
-      const char *value = json_object_get_string_member_with_default (obj, "value", NULL);
+      const char *old = sy_mgmt_string_with_default (obj, "old", NULL);
+      const char *new_value = sy_mgmt_string_with_default (obj, "new", NULL);
+      const char *value = sy_mgmt_string_with_default (obj, "value", NULL);
       JsonNode *index = json_object_get_member (obj, "index");
 
       if (index != NULL && value != NULL && JSON_NODE_HOLDS_VALUE (index) &&
@@ -877,7 +877,7 @@ sy_mgmt_list_change (const char   *route,
           gboolean replaced = FALSE;
 
           for (guint j = 0; j < json_array_get_length (list) && !replaced; j++)
-            if (g_strcmp0 (json_array_get_string_element (list, j), key) == 0)
+            if (g_strcmp0 (sy_mgmt_string_element (list, j), key) == 0)
               {
                 json_node_set_string (json_array_get_element (list, j), new_value);
                 replaced = TRUE;
@@ -1020,11 +1020,11 @@ sy_mgmt_map_change (const char   *route,
   /* PATCH {"provider"|"channel": p, "models"|"aliases": [...]} */
   {
     JsonObject *obj = json_node_get_object (body);
-    const char *provider = json_object_get_string_member_with_default (obj, "provider", NULL);
+    const char *provider = sy_mgmt_string_with_default (obj, "provider", NULL);
     JsonNode *list = json_object_get_member (obj, alias ? "aliases" : "models");
 
     if (provider == NULL)
-      provider = json_object_get_string_member_with_default (obj, "channel", NULL);
+      provider = sy_mgmt_string_with_default (obj, "channel", NULL);
     if (provider == NULL || *provider == '\0' || list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
       return refuse (error, 400, "invalid body", NULL);
     if (json_array_get_length (json_node_get_array (list)) == 0)
@@ -1095,7 +1095,7 @@ entry_id (JsonNode   *entry,
           const char *id)
 {
   return JSON_NODE_HOLDS_OBJECT (entry)
-         ? json_object_get_string_member_with_default (json_node_get_object (entry), id, NULL) : NULL;
+         ? sy_mgmt_string_with_default (json_node_get_object (entry), id, NULL) : NULL;
 }
 
 gboolean
@@ -1121,9 +1121,10 @@ sy_mgmt_mappings_change (const char   *route,
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
 
+      /* Blank text parses, to no root at all. */
       if (json_parser_load_from_data (parser, g_bytes_get_data (body_bytes, NULL),
                                       g_bytes_get_size (body_bytes), NULL) &&
-          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+          json_parser_get_root (parser) != NULL && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         body = json_node_ref (json_parser_get_root (parser));
     }
   if (body != NULL)
@@ -1139,7 +1140,7 @@ sy_mgmt_mappings_change (const char   *route,
         return change_set (change, k->key, NULL);
       for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
         {
-          const char *id = json_array_get_string_element (json_node_get_array (value), i);
+          const char *id = sy_mgmt_string_element (json_node_get_array (value), i);
           const char *unmasked = k->secret ? unmask_one (id, secrets) : NULL;
 
           for (guint j = json_array_get_length (list); j > 0; j--)

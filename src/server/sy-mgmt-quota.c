@@ -328,12 +328,12 @@ sy_mgmt_reset_parse (JsonNode    *body,
       return FALSE;
     }
   obj = json_node_get_object (body);
-  *wanted = json_object_get_string_member_with_default (obj, "auth_index", NULL);
+  *wanted = sy_mgmt_string_with_default (obj, "auth_index", NULL);
   if (*wanted == NULL)
-    *wanted = json_object_get_string_member_with_default (obj, "authIndex", NULL);
+    *wanted = sy_mgmt_string_with_default (obj, "authIndex", NULL);
   if (*wanted == NULL)
-    *wanted = json_object_get_string_member_with_default (obj, "id", NULL);
-  *all = json_object_get_boolean_member_with_default (obj, "all", FALSE);
+    *wanted = sy_mgmt_string_with_default (obj, "id", NULL);
+  *all = sy_mgmt_boolean_with_default (obj, "all", FALSE);
   if (*wanted == NULL && !*all)
     {
       g_set_error_literal (error, SY_MGMT_ERROR, 400, "missing auth_index");

@@ -34,7 +34,7 @@ usage_or_reply (SyMgmtRequest *request)
 static gint64
 failed_count (JsonNode *snapshot)
 {
-  return json_object_get_int_member_with_default (json_node_get_object (snapshot), "failure_count", 0);
+  return sy_mgmt_int_with_default (json_node_get_object (snapshot), "failure_count", 0);
 }
 
 /* -- GET /usage, GET /usage/export ----------------------------------------- */
@@ -139,7 +139,7 @@ static gint64
 token (JsonObject *tokens,
        const char *name)
 {
-  return tokens ? json_object_get_int_member_with_default (tokens, name, 0) : 0;
+  return tokens ? sy_mgmt_int_with_default (tokens, name, 0) : 0;
 }
 
 /* Calls @func for every detail of a snapshot. */
@@ -187,7 +187,7 @@ sy_mgmt_for_each_detail (JsonNode        *snapshot,
 
               if (!JSON_NODE_HOLDS_OBJECT (d))
                 continue;
-              ts = json_object_get_string_member_with_default (json_node_get_object (d), "timestamp", NULL);
+              ts = sy_mgmt_string_with_default (json_node_get_object (d), "timestamp", NULL);
               if (!sy_mgmt_parse_time (ts, &time_us))
                 continue;
               func (a->data, m->data, json_node_get_object (d), time_us, user_data);
@@ -207,10 +207,36 @@ sy_mgmt_detail_key (const char *api,
   return g_strdup_printf ("%s|%s|%" G_GINT64_FORMAT "|%s|%d|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT
                           "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT,
                           api, model, time_us,
-                          json_object_get_string_member_with_default (detail, "source", ""),
-                          json_object_get_boolean_member_with_default (detail, "failed", FALSE),
+                          sy_mgmt_string_with_default (detail, "source", ""),
+                          sy_mgmt_boolean_with_default (detail, "failed", FALSE),
                           token (tokens, "input_tokens"), token (tokens, "output_tokens"),
                           token (tokens, "reasoning_tokens"), token (tokens, "cached_tokens"));
+}
+
+void
+sy_mgmt_detail_record (const char    *api,
+                       const char    *model,
+                       JsonObject    *detail,
+                       gint64         time_us,
+                       SyUsageRecord *record)
+{
+  JsonObject *tokens = sy_mgmt_object_member (detail, "tokens");
+  gboolean failed = sy_mgmt_boolean_with_default (detail, "failed", FALSE);
+  /* Milliseconds as the file says, microseconds within gint64. */
+  gint64 latency_ms = CLAMP (sy_mgmt_int_with_default (detail, "latency_ms", 0), G_MININT64 / 1000,
+                             G_MAXINT64 / 1000);
+
+  memset (record, 0, sizeof *record);
+  record->time_us = time_us;
+  record->key_label = (char *) api;
+  record->account_id = (char *) sy_mgmt_string_with_default (detail, "source", "");
+  record->model_served = strcmp (model, "unknown") == 0 ? NULL : (char *) model;
+  record->status = failed ? 500 : 200;
+  record->latency_us = latency_ms * 1000;
+  record->input_tokens = token (tokens, "input_tokens");
+  record->output_tokens = token (tokens, "output_tokens");
+  record->reasoning_tokens = token (tokens, "reasoning_tokens");
+  record->cached_tokens = token (tokens, "cached_tokens");
 }
 
 static void
@@ -239,8 +265,6 @@ add_detail (const char *api,
 {
   AddCtx *ctx = user_data;
   char *key = sy_mgmt_detail_key (api, model, detail, time_us);
-  JsonObject *tokens = sy_mgmt_object_member (detail, "tokens");
-  gboolean failed = json_object_get_boolean_member_with_default (detail, "failed", FALSE);
   SyUsageRecord record = { 0 };
 
   if (!g_hash_table_add (ctx->seen, key))
@@ -248,16 +272,7 @@ add_detail (const char *api,
       ctx->op->skipped++;
       return;
     }
-  record.time_us = time_us;
-  record.key_label = (char *) api;
-  record.account_id = (char *) json_object_get_string_member_with_default (detail, "source", "");
-  record.model_served = strcmp (model, "unknown") == 0 ? NULL : (char *) model;
-  record.status = failed ? 500 : 200;
-  record.latency_us = json_object_get_int_member_with_default (detail, "latency_ms", 0) * 1000;
-  record.input_tokens = token (tokens, "input_tokens");
-  record.output_tokens = token (tokens, "output_tokens");
-  record.reasoning_tokens = token (tokens, "reasoning_tokens");
-  record.cached_tokens = token (tokens, "cached_tokens");
+  sy_mgmt_detail_record (api, model, detail, time_us, &record);
   sy_usage_store_add (ctx->usage, &record);
   ctx->op->added++;
 }
@@ -283,8 +298,8 @@ on_import_totals (GObject      *source,
   json_builder_set_member_name (b, "skipped");
   json_builder_add_int_value (b, op->skipped);
   json_builder_set_member_name (b, "total_requests");
-  json_builder_add_int_value (b, json_object_get_int_member_with_default (json_node_get_object (snapshot),
-                                                                         "total_requests", 0));
+  json_builder_add_int_value (b, sy_mgmt_int_with_default (json_node_get_object (snapshot),
+                                                           "total_requests", 0));
   json_builder_set_member_name (b, "failed_requests");
   json_builder_add_int_value (b, failed_count (snapshot));
   json_builder_end_object (b);
@@ -343,7 +358,7 @@ sy_mgmt_import_parse (JsonNode *body,
       return NULL;
     }
   obj = json_node_get_object (body);
-  version = json_object_get_int_member_with_default (obj, "version", 0);
+  version = sy_mgmt_int_with_default (obj, "version", 0);
   if (version != 0 && version != 1)
     {
       g_set_error_literal (error, SY_MGMT_ERROR, 400, "unsupported version");
