@@ -4,7 +4,7 @@
 # of its input's syntax. Exits non-zero on the first crash, leak or timeout
 # (the reproducer is left in the build dir).
 set -euo pipefail
-build=$1
+build=$(cd "$1" && pwd)   # the targets run from there
 seconds=${2:-5}
 here=$(cd "$(dirname "$0")" && pwd)
 corpus=$build/fuzz-corpus
