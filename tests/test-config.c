@@ -379,6 +379,12 @@ static const BadCase bad_cases[] = {
     SY_CORE_ERROR_CONFIG_SYNTAX, "bad.yaml:1:7: found undefined alias" },
   { "control-char", "port: 1\nhost: \"a\x01\"\n",
     SY_CORE_ERROR_CONFIG_SYNTAX, "bad.yaml:2:9: control characters are not allowed" },
+  /* found by fuzzing: libyaml puts the end of a text without a final line
+   * break on a line after it */
+  { "no-final-newline", "request-retry: 3\nmax-re",
+    SY_CORE_ERROR_CONFIG_SYNTAX, "bad.yaml:2:7: could not find expected ':'" },
+  { "no-final-newline-cr", "request-retry: 3\rmax-re",
+    SY_CORE_ERROR_CONFIG_SYNTAX, "bad.yaml:2:7: could not find expected ':'" },
   /* shape */
   { "top-level-list", "- a\n- b\n",
     SY_CORE_ERROR_CONFIG_INVALID, "bad.yaml:1:1: the top level must be a mapping" },

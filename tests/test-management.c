@@ -884,6 +884,40 @@ test_config_maps (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (json_node_get_array (http_json_at (m3, "model-mappings"))), ==, 1);
 }
 
+/* Found by fuzzing: bodies the routes read with a critical (fatal here)
+ * on the way to their answer: a blank body, which parses as JSON to no
+ * root at all; an object or a list where a string, a number or a boolean
+ * was expected. */
+static void
+test_config_odd_bodies (Fixture       *f,
+                        gconstpointer  data)
+{
+  static const struct { const char *method; const char *path; const char *body; guint status; } cases[] = {
+    { "PUT", "/model-mappings", " \n", 400 },
+    { "PATCH", "/ampcode/model-mappings", " \n", 400 },
+    { "DELETE", "/ampcode/upstream-api-keys", " \n", 400 },
+    { "DELETE", "/model-mappings", " \n", 200 },   /* no list named: all cleared */
+    { "PATCH", "/api-keys", "{\"old\":[1],\"new\":{},\"value\":{}}", 400 },
+    { "PATCH", "/gemini-api-key", "{\"match\":{},\"name\":[],\"value\":{\"base-url\":\"x\"}}", 400 },
+    { "PATCH", "/oauth-model-alias", "{\"provider\":{},\"aliases\":[]}", 400 },
+    { "PUT", "/model-mappings", "{\"value\":[{\"from\":{}}]}", 400 },
+    { "DELETE", "/model-mappings", "{\"value\":[{},[]]}", 200 },
+    { "POST", "/reset-quota", "{\"auth_index\":{},\"all\":[]}", 400 },
+    { "POST", "/usage/import", "{\"version\":{},\"usage\":{\"apis\":{\"k\":{\"models\":{\"m\":{\"details\":"
+              "[{\"timestamp\":\"2026-01-02T03:04:05Z\",\"source\":{},\"failed\":[],\"latency_ms\":"
+              "9223372036854775807,\"tokens\":{\"input_tokens\":{}}}]}}}}}}", 200 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(HttpResponse) r = { 0 };
+
+      g_test_message ("%s %s %s", cases[i].method, cases[i].path, cases[i].body);
+      mgmt (f, cases[i].method, cases[i].path, MGMT_KEY, cases[i].body, &r);
+      g_assert_cmpuint (r.status, ==, cases[i].status);
+    }
+}
+
 static void
 test_config_yaml (Fixture       *f,
                   gconstpointer  data)
@@ -1595,6 +1629,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/management/config/maps", Fixture, KEYED, fixture_setup, test_config_maps, fixture_teardown);
   g_test_add ("/management/config/yaml", Fixture, KEYED, fixture_setup, test_config_yaml, fixture_teardown);
+  g_test_add ("/management/config/odd-bodies", Fixture, KEYED, fixture_setup, test_config_odd_bodies,
+              fixture_teardown);
 
   g_test_add ("/management/quota/passive", Fixture, KEYED, fixture_setup, test_quota_passive, fixture_teardown);
   g_test_add ("/management/logs", Fixture, KEYED "logging-to-file: true\n", fixture_setup, test_logs,

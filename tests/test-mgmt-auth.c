@@ -1823,6 +1823,17 @@ test_oauth_errors (Fixture       *f,
   g_assert_cmpstr (no_code.text, ==, "{\"status\":\"error\",\"error\":\"code or error is required\"}");
   mgmt (f, "POST", "/oauth-callback", "[1]", &invalid);
   g_assert_cmpstr (invalid.text, ==, "{\"status\":\"error\",\"error\":\"invalid body\"}");
+  /* Found by fuzzing: an empty error= in the redirect, without a
+   * description, left no error text at all (a NULL read). */
+  {
+    g_auto(HttpResponse) empty_error = { 0 };
+
+    mgmt (f, "POST", "/oauth-callback",
+          "{\"provider\":\"codex\",\"state\":\"abc\",\"redirect_url\":\"http://localhost/cb?error=\"}",
+          &empty_error);
+    g_assert_cmpuint (empty_error.status, ==, 400);
+    g_assert_cmpstr (empty_error.text, ==, "{\"status\":\"error\",\"error\":\"code or error is required\"}");
+  }
   mgmt (f, "GET", "/get-auth-status?state=a%2Fb", NULL, &status_bad);
   g_assert_cmpuint (status_bad.status, ==, 400);
   g_assert_cmpstr (status_bad.text, ==, "{\"status\":\"error\",\"error\":\"invalid state\"}");

@@ -20,6 +20,7 @@
 
 #include "sy-oauth.h"
 #include "sy-log.h"
+#include "sy-oauth-private.h"
 #include "sy-secret.h"
 
 #define DEFAULT_CALLBACK_PATH    "/callback"
@@ -854,6 +855,42 @@ state_error (gboolean missing)
                               : "The sign-in response's state is not the one sent (possible forgery): refused");
 }
 
+SyOAuthCallbackOutcome
+sy_oauth_callback_judge (GHashTable  *query,
+                         const char  *expected_state,
+                         char       **code,
+                         char       **page_text,
+                         GError     **error)
+{
+  g_auto(Redirect) r = { 0 };
+
+  *code = NULL;
+  *page_text = NULL;
+  if (query != NULL)
+    redirect_take_params (&r, query);
+  if (r.code == NULL && r.error == NULL)
+    return SY_OAUTH_CALLBACK_NOT_A_REDIRECT;
+
+  /* The state first: nothing from a forged redirect is used. */
+  if (r.param_state == NULL
+      || !state_equal (r.param_state, expected_state)
+      || (r.code_state != NULL && !state_equal (r.code_state, expected_state)))
+    {
+      g_propagate_error (error, state_error (r.param_state == NULL));
+      return SY_OAUTH_CALLBACK_FORGED;
+    }
+  if (r.error != NULL)
+    {
+      const char *what = r.error_description ? r.error_description : r.error;
+
+      *page_text = printable_text (what, strlen (what), MAX_SHOWN_TEXT);
+      g_propagate_error (error, denied_error (r.error, r.error_description));
+      return SY_OAUTH_CALLBACK_DENIED;
+    }
+  *code = g_steal_pointer (&r.code);
+  return SY_OAUTH_CALLBACK_CODE;
+}
+
 static void
 callback_handler (SoupServer        *server,
                   SoupServerMessage *msg,
@@ -863,7 +900,9 @@ callback_handler (SoupServer        *server,
 {
   SyOAuthCallback *self = user_data;
   const char *method = soup_server_message_get_method (msg);
-  g_auto(Redirect) r = { 0 };
+  g_autofree char *code = NULL;
+  g_autofree char *page_text = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (g_strcmp0 (path, self->path) != 0)
     {
@@ -884,41 +923,34 @@ callback_handler (SoupServer        *server,
       return;
     }
 
-  if (query != NULL)
-    redirect_take_params (&r, query);
-  if (r.code == NULL && r.error == NULL)
+  switch (sy_oauth_callback_judge (query, self->expected_state, &code, &page_text, &error))
     {
+    case SY_OAUTH_CALLBACK_NOT_A_REDIRECT:
       respond_page (msg, SOUP_STATUS_BAD_REQUEST, "Not a sign-in response",
                     "This address only receives the redirect that ends a sign-in started from Switchyard.");
       return;
-    }
-
-  /* The state first: nothing from a forged redirect is used. */
-  if (r.param_state == NULL
-      || !state_equal (r.param_state, self->expected_state)
-      || (r.code_state != NULL && !state_equal (r.code_state, self->expected_state)))
-    {
+    case SY_OAUTH_CALLBACK_FORGED:
       respond_page (msg, SOUP_STATUS_BAD_REQUEST, "Sign-in refused",
                     "This sign-in response does not belong to the sign-in Switchyard started "
                     "(its state check failed), so it was not used. "
                     "Start the sign-in again from Switchyard.");
-      callback_settle (self, NULL, state_error (r.param_state == NULL), TRUE);
-    }
-  else if (r.error != NULL)
-    {
-      const char *what = r.error_description ? r.error_description : r.error;
-      g_autofree char *shown = printable_text (what, strlen (what), MAX_SHOWN_TEXT);
-      g_autofree char *text = g_strdup_printf ("The provider answered: %s. You can close this tab "
-                                               "and start the sign-in again from Switchyard.", shown);
+      callback_settle (self, NULL, g_steal_pointer (&error), TRUE);
+      break;
+    case SY_OAUTH_CALLBACK_DENIED:
+      {
+        g_autofree char *text = g_strdup_printf ("The provider answered: %s. You can close this tab "
+                                                 "and start the sign-in again from Switchyard.", page_text);
 
-      respond_page (msg, SOUP_STATUS_OK, "Sign-in not completed", text);
-      callback_settle (self, NULL, denied_error (r.error, r.error_description), TRUE);
-    }
-  else
-    {
+        respond_page (msg, SOUP_STATUS_OK, "Sign-in not completed", text);
+        callback_settle (self, NULL, g_steal_pointer (&error), TRUE);
+      }
+      break;
+    case SY_OAUTH_CALLBACK_CODE:
+    default:
       respond_page (msg, SOUP_STATUS_OK, "Signed in",
                     "Signed in \u2014 you can close this tab and return to Switchyard.");
-      callback_settle (self, g_steal_pointer (&r.code), NULL, TRUE);
+      callback_settle (self, g_steal_pointer (&code), NULL, TRUE);
+      break;
     }
 
   g_signal_connect_object (msg, "finished", G_CALLBACK (page_finished_cb), self, 0);

@@ -2013,6 +2013,40 @@ config_finish (SyConfig *self)
     self->warnings = g_new0 (char *, 1);
 }
 
+/* Where @data ends: its last line (counted as libyaml counts them: "\r\n",
+ * "\r", "\n" and the Unicode line breaks) and the bytes on it, 0-based. */
+static void
+end_position (const char *data,
+              gsize       len,
+              gsize      *line,
+              gsize      *column)
+{
+  *line = 0;
+  *column = 0;
+  for (gsize i = 0; i < len; i++)
+    {
+      gsize width = 0;
+
+      if (data[i] == '\r')
+        width = i + 1 < len && data[i + 1] == '\n' ? 2 : 1;
+      else if (data[i] == '\n')
+        width = 1;
+      else if (len - i >= 2 && memcmp (data + i, "\xc2\x85", 2) == 0)
+        width = 2;
+      else if (len - i >= 3 && (memcmp (data + i, "\xe2\x80\xa8", 3) == 0 ||
+                                memcmp (data + i, "\xe2\x80\xa9", 3) == 0))
+        width = 3;
+      if (width > 0)
+        {
+          (*line)++;
+          *column = 0;
+          i += width - 1;
+        }
+      else
+        (*column)++;
+    }
+}
+
 static void
 set_syntax_error (yaml_parser_t  *parser,
                   const char     *filename,
@@ -2039,6 +2073,20 @@ set_syntax_error (yaml_parser_t  *parser,
             line++, column = 0;
           else
             column++;
+        }
+    }
+  else
+    {
+      gsize last_line;
+      gsize last_column;
+
+      /* At the end of a text without a final line break, libyaml starts
+       * a line of its own: the problem is at the end of the last one. */
+      end_position (data, len, &last_line, &last_column);
+      if (line > last_line)
+        {
+          line = last_line;
+          column = last_column;
         }
     }
 

@@ -24,6 +24,7 @@
 #include "sy-clock.h"
 #include "sy-log.h"
 #include "sy-management-private.h"
+#include "sy-mgmt-bodies.h"
 #include "sy-secret-hash.h"
 
 typedef struct
@@ -111,20 +112,34 @@ sy_mgmt_query (SyMgmtRequest *request,
   return request->query ? g_hash_table_lookup (request->query, name) : NULL;
 }
 
+G_DEFINE_QUARK (sy-mgmt-error-quark, sy_mgmt_error)
+
 JsonNode *
-sy_mgmt_body_json (SyMgmtRequest *request)
+sy_mgmt_body_parse (GBytes  *body,
+                    GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   gsize len = 0;
-  const char *data = g_bytes_get_data (request->body, &len);
+  const char *data = g_bytes_get_data (body, &len);
 
   if (len == 0 || !json_parser_load_from_data (parser, data, len, NULL) ||
       json_parser_get_root (parser) == NULL)
     {
-      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid body");
       return NULL;
     }
   return json_node_ref (json_parser_get_root (parser));
+}
+
+JsonNode *
+sy_mgmt_body_json (SyMgmtRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = sy_mgmt_body_parse (request->body, &error);
+
+  if (node == NULL)
+    sy_mgmt_reply_gerror (request, error);
+  return node;
 }
 
 void
@@ -187,6 +202,18 @@ sy_mgmt_reply_error (SyMgmtRequest *request,
     }
   json_builder_end_object (b);
   sy_mgmt_reply_builder (request, status, b);
+}
+
+void
+sy_mgmt_reply_gerror (SyMgmtRequest *request,
+                      const GError  *error)
+{
+  const char *newline = strchr (error->message, '\n');
+  g_autofree char *what = g_strndup (error->message, newline ? (gsize) (newline - error->message)
+                                                             : strlen (error->message));
+
+  g_return_if_fail (error->domain == SY_MGMT_ERROR);
+  sy_mgmt_reply_error (request, (guint) error->code, what, newline ? newline + 1 : NULL);
 }
 
 void
@@ -285,6 +312,56 @@ sy_mgmt_array_member (JsonObject *object,
   JsonNode *node = object ? json_object_get_member (object, name) : NULL;
 
   return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+/* What json_object_get_*_member_with_default() return, without their
+ * critical for a member that is an object or an array. */
+static JsonNode *
+value_member (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? node : NULL;
+}
+
+const char *
+sy_mgmt_string_with_default (JsonObject *object,
+                             const char *name,
+                             const char *fallback)
+{
+  JsonNode *node = value_member (object, name);
+
+  return node != NULL ? json_node_get_string (node) : fallback;
+}
+
+gint64
+sy_mgmt_int_with_default (JsonObject *object,
+                          const char *name,
+                          gint64      fallback)
+{
+  JsonNode *node = value_member (object, name);
+
+  return node != NULL ? json_node_get_int (node) : fallback;
+}
+
+gboolean
+sy_mgmt_boolean_with_default (JsonObject *object,
+                              const char *name,
+                              gboolean    fallback)
+{
+  JsonNode *node = value_member (object, name);
+
+  return node != NULL ? json_node_get_boolean (node) : fallback;
+}
+
+const char *
+sy_mgmt_string_element (JsonArray *array,
+                        guint      index)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  return JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
 }
 
 gboolean

@@ -40,6 +40,7 @@
 #include "sy-login-channels.h"
 #include "sy-logins.h"
 #include "sy-management-private.h"
+#include "sy-mgmt-bodies.h"
 #include "sy-oauth.h"
 #include "sy-quota.h"
 
@@ -908,12 +909,12 @@ edit_auth_file (Login     *login,
 }
 
 /* Body parsing with CLIProxyAPI's messages for these routes. */
-static JsonObject *
-body_object (SyMgmtRequest *request)
+JsonObject *
+sy_mgmt_body_object (GBytes *body)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   gsize len = 0;
-  const char *data = g_bytes_get_data (request->body, &len);
+  const char *data = g_bytes_get_data (body, &len);
   JsonNode *root;
 
   if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
@@ -922,21 +923,35 @@ body_object (SyMgmtRequest *request)
   return json_object_ref (json_node_get_object (root));
 }
 
-/* The login a status or fields patch names; NULL with the answer sent. */
-static Login *
-patched_login (SyMgmtRequest *request,
-               JsonObject    *body,
-               GPtrArray     *logins)
+static JsonObject *
+body_object (SyMgmtRequest *request)
+{
+  return sy_mgmt_body_object (request->body);
+}
+
+char *
+sy_mgmt_login_name (JsonObject *body,
+                    GError    **error)
 {
   const char *raw = string_member (body, "name");
   g_autofree char *name = raw ? g_strstrip (g_strdup (raw)) : NULL;
-  Login *login;
 
   if (name == NULL || *name == '\0')
     {
-      sy_mgmt_reply_error (request, 400, "name is required", NULL);
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "name is required");
       return NULL;
     }
+  return g_steal_pointer (&name);
+}
+
+/* The login named @name; NULL with the answer sent. */
+static Login *
+patched_login (SyMgmtRequest *request,
+               const char    *name,
+               GPtrArray     *logins)
+{
+  Login *login;
+
   login = find_login (logins, name);
   if (login == NULL)
     {
@@ -962,6 +977,27 @@ edit_disabled (JsonObject *file,
   return TRUE;
 }
 
+gboolean
+sy_mgmt_status_parse (JsonObject *body,
+                      char      **name,
+                      gboolean   *disabled,
+                      GError    **error)
+{
+  JsonNode *disabled_node = json_object_get_member (body, "disabled");
+
+  if (string_member (body, "name") != NULL && *string_member (body, "name") != '\0' &&
+      (disabled_node == NULL || !JSON_NODE_HOLDS_VALUE (disabled_node) ||
+       json_node_get_value_type (disabled_node) != G_TYPE_BOOLEAN))
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "disabled is required");
+      return FALSE;
+    }
+  if ((*name = sy_mgmt_login_name (body, error)) == NULL)
+    return FALSE;
+  *disabled = json_node_get_boolean (disabled_node);
+  return TRUE;
+}
+
 static void
 handle_status (SyMgmtRequest *request)
 {
@@ -970,7 +1006,7 @@ handle_status (SyMgmtRequest *request)
   g_autoptr(GPtrArray) accounts = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) answer = NULL;
-  JsonNode *disabled_node;
+  g_autofree char *name = NULL;
   gboolean disabled;
   Login *login;
 
@@ -980,17 +1016,13 @@ handle_status (SyMgmtRequest *request)
       return;
     }
   logins = collect_logins (request);
-  disabled_node = json_object_get_member (body, "disabled");
-  if (string_member (body, "name") != NULL && *string_member (body, "name") != '\0' &&
-      (disabled_node == NULL || !JSON_NODE_HOLDS_VALUE (disabled_node) ||
-       json_node_get_value_type (disabled_node) != G_TYPE_BOOLEAN))
+  if (!sy_mgmt_status_parse (body, &name, &disabled, &error))
     {
-      sy_mgmt_reply_error (request, 400, "disabled is required", NULL);
+      sy_mgmt_reply_gerror (request, error);
       return;
     }
-  if ((login = patched_login (request, body, logins)) == NULL)
+  if ((login = patched_login (request, name, logins)) == NULL)
     return;
-  disabled = json_node_get_boolean (disabled_node);
 
   if (login->path != NULL)
     {
@@ -1022,29 +1054,17 @@ handle_status (SyMgmtRequest *request)
 /* ====================================================================== */
 /* PATCH /auth-files/fields                                                */
 
-typedef struct
-{
-  gboolean    has_prefix;
-  char       *prefix;       /* "" removes */
-  gboolean    has_proxy;
-  char       *proxy_url;    /* "" removes */
-  JsonObject *headers;      /* name -> value; "" removes that header */
-  gboolean    has_priority;
-  gint64      priority;     /* 0 removes */
-  gboolean    has_note;
-  char       *note;         /* "" removes */
-} Fields;
+typedef SyMgmtFields Fields;
 
-static void
-fields_clear (Fields *f)
+void
+sy_mgmt_fields_clear (SyMgmtFields *f)
 {
   g_free (f->prefix);
   g_free (f->proxy_url);
   g_clear_pointer (&f->headers, json_object_unref);
   g_free (f->note);
+  memset (f, 0, sizeof *f);
 }
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Fields, fields_clear)
 
 /* @headers (may be NULL) with the patch's changes; NULL when none are left. */
 static JsonObject *
@@ -1120,6 +1140,13 @@ edit_fields (JsonObject *file,
   return TRUE;
 }
 
+void
+sy_mgmt_fields_edit (JsonObject   *file,
+                     SyMgmtFields *fields)
+{
+  edit_fields (file, fields);
+}
+
 static void
 apply_fields (SyCredential *credential,
               Fields       *f)
@@ -1166,44 +1193,33 @@ clean_prefix (const char *raw)
   return g_strndup (start, len);
 }
 
-static void
-handle_fields (SyMgmtRequest *request)
+gboolean
+sy_mgmt_fields_parse (JsonObject   *body,
+                      SyMgmtFields *f,
+                      GError      **error)
 {
-  g_autoptr(JsonObject) body = body_object (request);
-  g_autoptr(GPtrArray) logins = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(Fields) f = { 0 };
   JsonObject *headers;
   JsonNode *node;
-  Login *login;
-
-  if (body == NULL)
-    {
-      sy_mgmt_reply_error (request, 400, "invalid request body", NULL);
-      return;
-    }
-  logins = collect_logins (request);
-  if ((login = patched_login (request, body, logins)) == NULL)
-    return;
 
   if ((node = json_object_get_member (body, "prefix")) != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
       if (string_member (body, "prefix") == NULL)
         goto invalid;
-      f.has_prefix = TRUE;
-      f.prefix = clean_prefix (string_member (body, "prefix"));
-      if (strchr (f.prefix, '/') != NULL)
+      f->has_prefix = TRUE;
+      f->prefix = clean_prefix (string_member (body, "prefix"));
+      if (strchr (f->prefix, '/') != NULL)
         {
-          sy_mgmt_reply_error (request, 400, "invalid prefix", "a prefix is one path segment, without '/'");
-          return;
+          g_set_error_literal (error, SY_MGMT_ERROR, 400,
+                               "invalid prefix\na prefix is one path segment, without '/'");
+          return FALSE;
         }
     }
   if ((node = json_object_get_member (body, "proxy_url")) != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
       if (string_member (body, "proxy_url") == NULL)
         goto invalid;
-      f.has_proxy = TRUE;
-      f.proxy_url = g_strstrip (g_strdup (string_member (body, "proxy_url")));
+      f->has_proxy = TRUE;
+      f->proxy_url = g_strstrip (g_strdup (string_member (body, "proxy_url")));
     }
   if ((node = json_object_get_member (body, "headers")) != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
@@ -1216,25 +1232,60 @@ handle_fields (SyMgmtRequest *request)
         if (string_member (headers, l->data) == NULL)
           goto invalid;
       if (json_object_get_size (headers) > 0)
-        f.headers = json_object_ref (headers);
+        f->headers = json_object_ref (headers);
     }
   if ((node = json_object_get_member (body, "priority")) != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
         goto invalid;
-      f.has_priority = TRUE;
-      f.priority = json_node_get_int (node);
+      f->has_priority = TRUE;
+      f->priority = json_node_get_int (node);
     }
   if ((node = json_object_get_member (body, "note")) != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
       if (string_member (body, "note") == NULL)
         goto invalid;
-      f.has_note = TRUE;
-      f.note = g_strstrip (g_strdup (string_member (body, "note")));
+      f->has_note = TRUE;
+      f->note = g_strstrip (g_strdup (string_member (body, "note")));
     }
-  if (!f.has_prefix && !f.has_proxy && f.headers == NULL && !f.has_priority && !f.has_note)
+  if (!f->has_prefix && !f->has_proxy && f->headers == NULL && !f->has_priority && !f->has_note)
     {
-      sy_mgmt_reply_error (request, 400, "no fields to update", NULL);
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "no fields to update");
+      return FALSE;
+    }
+  return TRUE;
+
+invalid:
+  g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid request body");
+  return FALSE;
+}
+
+static void
+handle_fields (SyMgmtRequest *request)
+{
+  g_autoptr(JsonObject) body = body_object (request);
+  g_autoptr(GPtrArray) logins = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_auto(SyMgmtFields) f = { 0 };
+  Login *login;
+
+  if (body == NULL)
+    {
+      sy_mgmt_reply_error (request, 400, "invalid request body", NULL);
+      return;
+    }
+  logins = collect_logins (request);
+  if ((name = sy_mgmt_login_name (body, &error)) == NULL)
+    {
+      sy_mgmt_reply_gerror (request, error);
+      return;
+    }
+  if ((login = patched_login (request, name, logins)) == NULL)
+    return;
+  if (!sy_mgmt_fields_parse (body, &f, &error))
+    {
+      sy_mgmt_reply_gerror (request, error);
       return;
     }
   /* A proxy URL with a password is as secret as a token in the log. */
@@ -1259,10 +1310,6 @@ handle_fields (SyMgmtRequest *request)
     json_object_set_string_member (answer, "status", "ok");
     save_then_reply (request, login->credential, json_node_init_object (json_node_alloc (), answer));
   }
-  return;
-
-invalid:
-  sy_mgmt_reply_error (request, 400, "invalid request body", NULL);
 }
 
 /* ====================================================================== */
@@ -1783,6 +1830,41 @@ add_name (GPtrArray  *names,
   g_ptr_array_add (names, g_steal_pointer (&name));
 }
 
+gboolean
+sy_mgmt_delete_names (GBytes     *body,
+                      GPtrArray  *names,
+                      GError    **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len = 0;
+  const char *data = g_bytes_get_data (body, &len);
+  JsonNode *root;
+  JsonArray *list = NULL;
+
+  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL ||
+      (!JSON_NODE_HOLDS_ARRAY (root) && !JSON_NODE_HOLDS_OBJECT (root)))
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid request body");
+      return FALSE;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (root))
+    list = json_node_get_array (root);
+  else
+    {
+      add_name (names, string_member (json_node_get_object (root), "name"));
+      list = sy_mgmt_array_member (json_node_get_object (root), "names");
+    }
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *item = json_array_get_element (list, i);
+
+      if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
+        add_name (names, json_node_get_string (item));
+    }
+  return TRUE;
+}
+
 /* ?name=a&name=b: the query table keeps one value per key. */
 static void
 query_names (SyMgmtRequest *request,
@@ -1838,33 +1920,13 @@ handle_delete (SyMgmtRequest *request)
       query_names (request, op->names);
       if (op->names->len == 0 && g_bytes_get_size (request->body) > 0)
         {
-          g_autoptr(JsonParser) parser = json_parser_new ();
-          gsize len = 0;
-          const char *data = g_bytes_get_data (request->body, &len);
-          JsonNode *root;
-          JsonArray *list = NULL;
+          g_autoptr(GError) error = NULL;
 
-          if (!json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
-              (root = json_parser_get_root (parser)) == NULL ||
-              (!JSON_NODE_HOLDS_ARRAY (root) && !JSON_NODE_HOLDS_OBJECT (root)))
+          if (!sy_mgmt_delete_names (request->body, op->names, &error))
             {
-              sy_mgmt_reply_error (request, 400, "invalid request body", NULL);
+              sy_mgmt_reply_gerror (request, error);
               delete_op_free (op);
               return;
-            }
-          if (JSON_NODE_HOLDS_ARRAY (root))
-            list = json_node_get_array (root);
-          else
-            {
-              add_name (op->names, string_member (json_node_get_object (root), "name"));
-              list = sy_mgmt_array_member (json_node_get_object (root), "names");
-            }
-          for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
-            {
-              JsonNode *item = json_array_get_element (list, i);
-
-              if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
-                add_name (op->names, json_node_get_string (item));
             }
         }
       if (op->names->len == 0)
@@ -2375,35 +2437,37 @@ callback_provider (const char *raw)
   return NULL;
 }
 
-static void
-handle_oauth_callback (SyMgmtRequest *request)
+void
+sy_mgmt_callback_clear (SyMgmtCallback *callback)
 {
-  g_autoptr(JsonObject) body = body_object (request);
-  g_autofree char *state = NULL;
-  g_autofree char *code = NULL;
-  g_autofree char *error_text = NULL;
-  g_autofree char *paste = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *provider;
+  g_clear_pointer (&callback->state, g_free);
+  g_clear_pointer (&callback->code, g_free);
+  g_clear_pointer (&callback->error, g_free);
+  callback->provider = NULL;
+}
+
+gboolean
+sy_mgmt_callback_parse (GBytes         *body_bytes,
+                        SyMgmtCallback *cb,
+                        GError        **error)
+{
+  g_autoptr(JsonObject) body = sy_mgmt_body_object (body_bytes);
   const char *redirect;
-  const char *params[7];
-  guint n = 0;
-  Session *s;
 
   if (body == NULL)
     {
-      oauth_error (request, 400, "invalid body");
-      return;
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid body");
+      return FALSE;
     }
-  provider = callback_provider (string_member (body, "provider"));
-  if (provider == NULL)
+  cb->provider = callback_provider (string_member (body, "provider"));
+  if (cb->provider == NULL)
     {
-      oauth_error (request, 400, "unsupported provider");
-      return;
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "unsupported provider");
+      return FALSE;
     }
-  state = g_strstrip (g_strdup (string_member (body, "state") ? string_member (body, "state") : ""));
-  code = g_strstrip (g_strdup (string_member (body, "code") ? string_member (body, "code") : ""));
-  error_text = g_strstrip (g_strdup (string_member (body, "error") ? string_member (body, "error") : ""));
+  cb->state = g_strstrip (g_strdup (string_member (body, "state") ? string_member (body, "state") : ""));
+  cb->code = g_strstrip (g_strdup (string_member (body, "code") ? string_member (body, "code") : ""));
+  cb->error = g_strstrip (g_strdup (string_member (body, "error") ? string_member (body, "error") : ""));
   redirect = string_member (body, "redirect_url");
   if (redirect != NULL && *redirect != '\0')
     {
@@ -2417,8 +2481,8 @@ handle_oauth_callback (SyMgmtRequest *request)
 
       if (uri == NULL)
         {
-          oauth_error (request, 400, "invalid redirect_url");
-          return;
+          g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid redirect_url");
+          return FALSE;
         }
       q = query ? g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL) : NULL;
       if (q != NULL)
@@ -2428,38 +2492,77 @@ handle_oauth_callback (SyMgmtRequest *request)
           r_error = g_strdup (g_hash_table_lookup (q, "error"));
           r_description = g_strdup (g_hash_table_lookup (q, "error_description"));
         }
-      if (*state == '\0' && r_state != NULL)
+      if (*cb->state == '\0' && r_state != NULL)
         {
-          g_free (state);
-          state = g_strstrip (g_steal_pointer (&r_state));
+          g_free (cb->state);
+          cb->state = g_strstrip (g_steal_pointer (&r_state));
         }
-      if (*code == '\0' && r_code != NULL)
+      if (*cb->code == '\0' && r_code != NULL)
         {
-          g_free (code);
-          code = g_strstrip (g_steal_pointer (&r_code));
+          g_free (cb->code);
+          cb->code = g_strstrip (g_steal_pointer (&r_code));
         }
-      if (*error_text == '\0' && (r_error != NULL || r_description != NULL))
+      if (*cb->error == '\0' && (r_error != NULL || r_description != NULL))
         {
-          g_free (error_text);
-          error_text = g_strstrip (g_strdup (r_error && *r_error ? r_error : r_description));
+          /* "error=" may be there and empty, with no description. */
+          g_free (cb->error);
+          cb->error = g_strstrip (g_strdup (r_error && *r_error ? r_error : r_description ? r_description : ""));
         }
     }
-  if (*state == '\0')
+  if (*cb->state == '\0')
     {
-      oauth_error (request, 400, "state is required");
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "state is required");
+      return FALSE;
+    }
+  if (!state_is_valid (cb->state))
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid state");
+      return FALSE;
+    }
+  if (*cb->code == '\0' && *cb->error == '\0')
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "code or error is required");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+sy_mgmt_callback_paste (SyMgmtCallback *cb)
+{
+  const char *params[7];
+  guint n = 0;
+
+  if (*cb->code != '\0')
+    {
+      params[n++] = "code";
+      params[n++] = cb->code;
+    }
+  else
+    {
+      params[n++] = "error";
+      params[n++] = cb->error;
+    }
+  params[n++] = "state";
+  params[n++] = cb->state;
+  params[n] = NULL;
+  return sy_oauth_build_url ("", params);
+}
+
+static void
+handle_oauth_callback (SyMgmtRequest *request)
+{
+  g_auto(SyMgmtCallback) cb = { 0 };
+  g_autofree char *paste = NULL;
+  g_autoptr(GError) error = NULL;
+  Session *s;
+
+  if (!sy_mgmt_callback_parse (request->body, &cb, &error))
+    {
+      oauth_error (request, (guint) error->code, error->message);
       return;
     }
-  if (!state_is_valid (state))
-    {
-      oauth_error (request, 400, "invalid state");
-      return;
-    }
-  if (*code == '\0' && *error_text == '\0')
-    {
-      oauth_error (request, 400, "code or error is required");
-      return;
-    }
-  s = g_hash_table_lookup (sessions_of (request->mgmt), state);
+  s = g_hash_table_lookup (sessions_of (request->mgmt), cb.state);
   if (s == NULL)
     {
       oauth_error (request, 404, "unknown or expired state");
@@ -2470,27 +2573,14 @@ handle_oauth_callback (SyMgmtRequest *request)
       oauth_error (request, 409, "oauth flow is not pending");
       return;
     }
-  if (g_strcmp0 (s->provider, provider) != 0)
+  if (g_strcmp0 (s->provider, cb.provider) != 0)
     {
       oauth_error (request, 400, "provider does not match state");
       return;
     }
 
   /* To the sign-in's own listener, as a pasted redirect. */
-  if (*code != '\0')
-    {
-      params[n++] = "code";
-      params[n++] = code;
-    }
-  else
-    {
-      params[n++] = "error";
-      params[n++] = error_text;
-    }
-  params[n++] = "state";
-  params[n++] = state;
-  params[n] = NULL;
-  paste = sy_oauth_build_url ("", params);
+  paste = sy_mgmt_callback_paste (&cb);
   if (!sy_login_flow_deliver (s->flow, paste, &error))
     {
       if (g_error_matches (error, SY_OAUTH_ERROR, SY_OAUTH_ERROR_STATE))
@@ -2507,7 +2597,7 @@ handle_oauth_callback (SyMgmtRequest *request)
       node = json_node_init_object (json_node_alloc (), root);
       sy_mgmt_reply_json (request, 200, node);
     }
-  memset (code, 0, strlen (code));
+  memset (cb.code, 0, strlen (cb.code));
   memset (paste, 0, strlen (paste));
 }
 
@@ -2781,67 +2871,71 @@ account_by_index (SyRegistry *registry,
   return NULL;
 }
 
-static void
-handle_api_call (SyMgmtRequest *request)
+void
+sy_mgmt_api_call_clear (SyMgmtApiCall *call)
 {
-  g_autoptr(JsonObject) body = body_object (request);
+  g_clear_pointer (&call->method, g_free);
+  g_clear_pointer (&call->url, g_free);
+  g_clear_pointer (&call->auth_index, g_free);
+  g_clear_pointer (&call->data, g_bytes_unref);
+  g_clear_pointer (&call->names, g_ptr_array_unref);
+  g_clear_pointer (&call->values, g_ptr_array_unref);
+  call->wants_token = FALSE;
+}
+
+gboolean
+sy_mgmt_api_call_parse (GBytes        *body_bytes,
+                        SyMgmtApiCall *call,
+                        GError       **error)
+{
+  g_autoptr(JsonObject) body = sy_mgmt_body_object (body_bytes);
   g_autoptr(GUri) uri = NULL;
-  g_autofree char *method = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *auth_index = NULL;
   static const char * const index_keys[] = { "auth_index", "authIndex", "AuthIndex" };
   JsonObject *headers;
   const char *data;
-  ApiCall *call;
-  gint64 now = now_of (request);
 
   if (body == NULL || (json_object_has_member (body, "header") &&
                        !JSON_NODE_HOLDS_NULL (json_object_get_member (body, "header")) &&
                        sy_mgmt_object_member (body, "header") == NULL))
     {
-      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-      return;
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid body");
+      return FALSE;
     }
-  method = g_strstrip (g_ascii_strup (string_member (body, "method") ? string_member (body, "method") : "", -1));
-  if (*method == '\0')
+  call->method = g_strstrip (g_ascii_strup (string_member (body, "method") ? string_member (body, "method") : "",
+                                            -1));
+  if (*call->method == '\0')
     {
-      sy_mgmt_reply_error (request, 400, "missing method", NULL);
-      return;
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "missing method");
+      return FALSE;
     }
-  url = g_strstrip (g_strdup (string_member (body, "url") ? string_member (body, "url") : ""));
-  if (*url == '\0')
+  call->url = g_strstrip (g_strdup (string_member (body, "url") ? string_member (body, "url") : ""));
+  if (*call->url == '\0')
     {
-      sy_mgmt_reply_error (request, 400, "missing url", NULL);
-      return;
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "missing url");
+      return FALSE;
     }
-  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  uri = g_uri_parse (call->url, G_URI_FLAGS_ENCODED, NULL);
   if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
       (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0 &&
        g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0))
     {
-      sy_mgmt_reply_error (request, 400, "invalid url", NULL);
-      return;
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid url");
+      return FALSE;
     }
-  for (guint i = 0; i < G_N_ELEMENTS (index_keys) && auth_index == NULL; i++)
+  for (guint i = 0; i < G_N_ELEMENTS (index_keys) && call->auth_index == NULL; i++)
     {
       const char *value = string_member (body, index_keys[i]);
 
       if (value != NULL)
         {
-          auth_index = g_strstrip (g_strdup (value));
-          if (*auth_index == '\0')
-            g_clear_pointer (&auth_index, g_free);
+          call->auth_index = g_strstrip (g_strdup (value));
+          if (*call->auth_index == '\0')
+            g_clear_pointer (&call->auth_index, g_free);
         }
     }
 
-  call = g_new0 (ApiCall, 1);
-  call->request = sy_mgmt_request_ref (request);
-  call->method = g_steal_pointer (&method);
-  call->url = g_steal_pointer (&url);
   call->names = g_ptr_array_new_with_free_func (g_free);
   call->values = g_ptr_array_new_with_free_func (g_free);
-  call->body = g_byte_array_new ();
-  call->account = auth_index ? account_by_index (request->registry, auth_index) : NULL;
   data = string_member (body, "data");
   if (data != NULL && *data != '\0')
     call->data = g_bytes_new (data, strlen (data));
@@ -2862,6 +2956,33 @@ handle_api_call (SyMgmtRequest *request)
             call->wants_token = TRUE;
         }
     }
+  return TRUE;
+}
+
+static void
+handle_api_call (SyMgmtRequest *request)
+{
+  g_auto(SyMgmtApiCall) parsed = { 0 };
+  g_autoptr(GError) error = NULL;
+  ApiCall *call;
+  gint64 now = now_of (request);
+
+  if (!sy_mgmt_api_call_parse (request->body, &parsed, &error))
+    {
+      sy_mgmt_reply_gerror (request, error);
+      return;
+    }
+
+  call = g_new0 (ApiCall, 1);
+  call->request = sy_mgmt_request_ref (request);
+  call->method = g_steal_pointer (&parsed.method);
+  call->url = g_steal_pointer (&parsed.url);
+  call->names = g_steal_pointer (&parsed.names);
+  call->values = g_steal_pointer (&parsed.values);
+  call->body = g_byte_array_new ();
+  call->account = parsed.auth_index ? account_by_index (request->registry, parsed.auth_index) : NULL;
+  call->data = g_steal_pointer (&parsed.data);
+  call->wants_token = parsed.wants_token;
 
   sy_mgmt_request_pause (request);
   if (call->wants_token && call->account == NULL)

@@ -24,6 +24,7 @@
 #include "sy-core-error.h"
 #include "sy-log.h"
 #include "sy-management-private.h"
+#include "sy-mgmt-bodies.h"
 #include "sy-secret-hash.h"
 
 /* -- Reading and writing the file ------------------------------------------ */
@@ -465,19 +466,126 @@ normalise_strategy (const char *value)
   return NULL;
 }
 
-static void
-handle_scalar (SyMgmtRequest *request)
+/* A refusal: @status and the answer's "error" (and "message"). */
+static gboolean
+refuse (GError    **error,
+        guint       status,
+        const char *what,
+        const char *message)
 {
-  const Scalar *s = scalar_for (request->route);
+  if (message != NULL)
+    g_set_error (error, SY_MGMT_ERROR, (int) status, "%s\n%s", what, message);
+  else
+    g_set_error_literal (error, SY_MGMT_ERROR, (int) status, what);
+  return FALSE;
+}
+
+/* Write @value (a copy; NULL: remove the key) at @key. */
+static gboolean
+change_set (SyMgmtChange *change,
+            const char   *key,
+            JsonNode     *value)
+{
+  change->key = key;
+  change->keep = FALSE;
+  change->value = value != NULL ? sy_mgmt_json_dup (value) : NULL;
+  return TRUE;
+}
+
+static const char *
+query_get (GHashTable *query,
+           const char *name)
+{
+  return query != NULL ? g_hash_table_lookup (query, name) : NULL;
+}
+
+void
+sy_mgmt_change_clear (SyMgmtChange *change)
+{
+  g_clear_pointer (&change->value, json_node_unref);
+  change->key = NULL;
+  change->keep = FALSE;
+}
+
+/* Answers a change: writes it, or says why not. */
+static void
+reply_change (SyMgmtRequest *request,
+              gboolean       ok,
+              SyMgmtChange  *change,
+              const GError  *error)
+{
+  if (!ok)
+    sy_mgmt_reply_gerror (request, error);
+  else if (change->keep)
+    sy_mgmt_reply_ok (request);
+  else
+    save_value (request, change->key, change->value);
+}
+
+gboolean
+sy_mgmt_scalar_change (const char   *route,
+                       SyMgmtMethod  method,
+                       JsonNode     *current,
+                       GBytes       *body_bytes,
+                       SyMgmtChange *change,
+                       GError      **error)
+{
+  const Scalar *s = scalar_for (route);
   g_autoptr(JsonNode) body = NULL;
   JsonNode *value;
   GType want;
 
+  g_return_val_if_fail (s != NULL, FALSE);
+  if (method == SY_MGMT_DELETE)
+    return change_set (change, s->key, NULL);
+
+  if ((body = sy_mgmt_body_parse (body_bytes, error)) == NULL)
+    return FALSE;
+  value = JSON_NODE_HOLDS_OBJECT (body) ? json_object_get_member (json_node_get_object (body), "value") : NULL;
+  want = s->type == T_BOOL ? G_TYPE_BOOLEAN : s->type == T_INT ? G_TYPE_INT64 : G_TYPE_STRING;
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != want)
+    return refuse (error, 400, "invalid body", NULL);
+  if (is_secret_name (s->reply))
+    {
+      /* The masked key a GET showed, sent back unchanged: keep the key. */
+      g_autofree char *masked = current != NULL && JSON_NODE_HOLDS_VALUE (current) &&
+                                json_node_get_value_type (current) == G_TYPE_STRING
+                                ? sy_mask_secret (json_node_get_string (current)) : NULL;
+
+      if (masked != NULL && strcmp (masked, json_node_get_string (value)) == 0 &&
+          strcmp (masked, json_node_get_string (current)) != 0)
+        {
+          change->keep = TRUE;
+          return TRUE;
+        }
+    }
+  if (strcmp (s->key, "routing.strategy") == 0)
+    {
+      const char *strategy = normalise_strategy (json_node_get_string (value));
+      g_autoptr(JsonNode) normal = NULL;
+
+      if (strategy == NULL)
+        return refuse (error, 400, "invalid strategy", NULL);
+      normal = json_node_new (JSON_NODE_VALUE);
+      json_node_set_string (normal, strategy);
+      return change_set (change, s->key, normal);
+    }
+  return change_set (change, s->key, value);
+}
+
+static void
+handle_scalar (SyMgmtRequest *request)
+{
+  const Scalar *s = scalar_for (request->route);
+  g_auto(SyMgmtChange) change = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) current = NULL;
+  gboolean ok;
+
   g_assert (s != NULL);
   if (request->method == SY_MGMT_GET)
     {
-      g_autoptr(JsonNode) current = scalar_value (s, request->config);
-
+      current = scalar_value (s, request->config);
       if (s->type == T_STRING && strstr (s->key, "proxy") != NULL && JSON_NODE_HOLDS_VALUE (current))
         {
           /* A proxy URL may carry a password. */
@@ -495,51 +603,11 @@ handle_scalar (SyMgmtRequest *request)
       reply_member (request, s->reply, current);
       return;
     }
-  if (request->method == SY_MGMT_DELETE)
-    {
-      save_value (request, s->key, NULL);
-      return;
-    }
 
-  if ((body = sy_mgmt_body_json (request)) == NULL)
-    return;
-  value = JSON_NODE_HOLDS_OBJECT (body) ? json_object_get_member (json_node_get_object (body), "value") : NULL;
-  want = s->type == T_BOOL ? G_TYPE_BOOLEAN : s->type == T_INT ? G_TYPE_INT64 : G_TYPE_STRING;
-  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != want)
-    {
-      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-      return;
-    }
   if (is_secret_name (s->reply))
-    {
-      /* The masked key a GET showed, sent back unchanged: keep the key. */
-      g_autoptr(JsonNode) current = scalar_value (s, request->config);
-      g_autofree char *masked = JSON_NODE_HOLDS_VALUE (current) ? sy_mask_secret (json_node_get_string (current))
-                                                                 : NULL;
-
-      if (masked != NULL && strcmp (masked, json_node_get_string (value)) == 0 &&
-          strcmp (masked, json_node_get_string (current)) != 0)
-        {
-          sy_mgmt_reply_ok (request);
-          return;
-        }
-    }
-  if (strcmp (s->key, "routing.strategy") == 0)
-    {
-      const char *strategy = normalise_strategy (json_node_get_string (value));
-      g_autoptr(JsonNode) normal = NULL;
-
-      if (strategy == NULL)
-        {
-          sy_mgmt_reply_error (request, 400, "invalid strategy", NULL);
-          return;
-        }
-      normal = json_node_new (JSON_NODE_VALUE);
-      json_node_set_string (normal, strategy);
-      save_value (request, s->key, normal);
-      return;
-    }
-  save_value (request, s->key, value);
+    current = scalar_value (s, request->config);
+  ok = sy_mgmt_scalar_change (request->route, request->method, current, request->body, &change, &error);
+  reply_change (request, ok, &change, error);
 }
 
 /* -- Lists ---------------------------------------------------------------- */
@@ -561,10 +629,10 @@ parse_index (const char *text,
   return TRUE;
 }
 
-/* The body's list: an array, or {"items":[…]}; NULL (answered) when not. */
+/* The body's list: an array, or {"items":[…]}; NULL (with @error) when not. */
 static JsonArray *
-body_items (SyMgmtRequest *request,
-            JsonNode      *body)
+body_items (JsonNode  *body,
+            GError   **error)
 {
   JsonNode *items = body;
 
@@ -572,7 +640,7 @@ body_items (SyMgmtRequest *request,
     items = json_object_get_member (json_node_get_object (body), "items");
   if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
     {
-      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
+      refuse (error, 400, "invalid body", NULL);
       return NULL;
     }
   return json_node_get_array (items);
@@ -599,12 +667,12 @@ same_entry (JsonNode *a,
     return json_node_equal (a, b);
   x = json_node_get_object (a);
   y = json_node_get_object (b);
-  return g_strcmp0 (json_object_get_string_member_with_default (x, "api-key", NULL),
-                    json_object_get_string_member_with_default (y, "api-key", NULL)) == 0 &&
-         g_strcmp0 (json_object_get_string_member_with_default (x, "base-url", NULL),
-                    json_object_get_string_member_with_default (y, "base-url", NULL)) == 0 &&
-         g_strcmp0 (json_object_get_string_member_with_default (x, "name", NULL),
-                    json_object_get_string_member_with_default (y, "name", NULL)) == 0;
+  return g_strcmp0 (sy_mgmt_string_with_default (x, "api-key", NULL),
+                    sy_mgmt_string_with_default (y, "api-key", NULL)) == 0 &&
+         g_strcmp0 (sy_mgmt_string_with_default (x, "base-url", NULL),
+                    sy_mgmt_string_with_default (y, "base-url", NULL)) == 0 &&
+         g_strcmp0 (sy_mgmt_string_with_default (x, "name", NULL),
+                    sy_mgmt_string_with_default (y, "name", NULL)) == 0;
 }
 
 /* A copy of @items without repeats, keys put back where they were masked. */
@@ -648,18 +716,20 @@ is_object_list (const char *name)
   return strcmp (name, "api-keys") != 0;
 }
 
-/* The entry @request names by ?index= / ?api-key= [&base-url=] / ?name=, or
- * by the body's "index" / "match" / "name"; -1 (answered) when none. */
+
+/* The entry @query names by ?index= / ?api-key= [&base-url=] / ?name=, or
+ * by the body's "index" / "match" / "name"; -1 (with @error) when none. */
 static int
-find_entry (SyMgmtRequest *request,
-            JsonArray     *list,
-            JsonObject    *body,
-            GPtrArray     *secrets)
+find_entry (GHashTable *query,
+            JsonArray  *list,
+            JsonObject *body,
+            GPtrArray  *secrets,
+            GError    **error)
 {
-  const char *index_text = sy_mgmt_query (request, "index");
-  const char *key = sy_mgmt_query (request, "api-key");
-  const char *base = sy_mgmt_query (request, "base-url");
-  const char *name = sy_mgmt_query (request, "name");
+  const char *index_text = query_get (query, "index");
+  const char *key = query_get (query, "api-key");
+  const char *base = query_get (query, "base-url");
+  const char *name = query_get (query, "name");
   g_autofree char *index_buf = NULL;
   int found = -1;
   guint n_found = 0;
@@ -671,14 +741,14 @@ find_entry (SyMgmtRequest *request,
 
       if (i != NULL && JSON_NODE_HOLDS_VALUE (i) && json_node_get_value_type (i) == G_TYPE_INT64)
         index_text = index_buf = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (i));
-      key = json_object_get_string_member_with_default (body, "match", key);
-      name = json_object_get_string_member_with_default (body, "name", name);
+      key = sy_mgmt_string_with_default (body, "match", key);
+      name = sy_mgmt_string_with_default (body, "name", name);
     }
   if (index_text != NULL)
     {
       if (!parse_index (index_text, json_array_get_length (list), &index))
         {
-          sy_mgmt_reply_error (request, 404, "item not found", NULL);
+          refuse (error, 404, "item not found", NULL);
           return -1;
         }
       return (int) index;
@@ -695,7 +765,7 @@ find_entry (SyMgmtRequest *request,
         continue;
       if (key != NULL)
         {
-          const char *k = json_object_get_string_member_with_default (entry, "api-key", NULL);
+          const char *k = sy_mgmt_string_with_default (entry, "api-key", NULL);
           JsonNode *entries = json_object_get_member (entry, "api-key-entries");
 
           match = g_strcmp0 (k, key) == 0;
@@ -705,14 +775,14 @@ find_entry (SyMgmtRequest *request,
                 JsonNode *e = json_array_get_element (json_node_get_array (entries), j);
 
                 match = JSON_NODE_HOLDS_OBJECT (e) &&
-                        g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (e),
-                                                                               "api-key", NULL), key) == 0;
+                        g_strcmp0 (sy_mgmt_string_with_default (json_node_get_object (e), "api-key", NULL),
+                                   key) == 0;
               }
           if (match && base != NULL)
-            match = g_strcmp0 (json_object_get_string_member_with_default (entry, "base-url", NULL), base) == 0;
+            match = g_strcmp0 (sy_mgmt_string_with_default (entry, "base-url", NULL), base) == 0;
         }
       else if (name != NULL)
-        match = g_ascii_strcasecmp (json_object_get_string_member_with_default (entry, "name", ""), name) == 0;
+        match = g_ascii_strcasecmp (sy_mgmt_string_with_default (entry, "name", ""), name) == 0;
       if (match)
         {
           n_found++;
@@ -722,91 +792,88 @@ find_entry (SyMgmtRequest *request,
     }
   if (key == NULL && name == NULL)
     {
-      sy_mgmt_reply_error (request, 400, "missing index or value", NULL);
+      refuse (error, 400, "missing index or value", NULL);
       return -1;
     }
   if (n_found > 1 && key != NULL && base == NULL)
     {
-      sy_mgmt_reply_error (request, 400, "multiple items match api-key; base-url is required", NULL);
+      refuse (error, 400, "multiple items match api-key; base-url is required", NULL);
       return -1;
     }
   if (found < 0)
-    sy_mgmt_reply_error (request, 404, "item not found", NULL);
+    refuse (error, 404, "item not found", NULL);
   return found;
 }
 
 static gboolean
-check_vertex (SyMgmtRequest *request,
-              JsonArray     *items)
+check_vertex (JsonArray *items,
+              GError   **error)
 {
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       JsonNode *node = json_array_get_element (items, i);
       const char *key = JSON_NODE_HOLDS_OBJECT (node)
-                        ? json_object_get_string_member_with_default (json_node_get_object (node), "api-key", NULL)
+                        ? sy_mgmt_string_with_default (json_node_get_object (node), "api-key", NULL)
                         : NULL;
 
       if (key == NULL || *key == '\0')
         {
           g_autofree char *message = g_strdup_printf ("vertex-api-key[%u].api-key is required", i);
 
-          sy_mgmt_reply_error (request, 400, message, NULL);
-          return FALSE;
+          return refuse (error, 400, message, NULL);
         }
     }
   return TRUE;
 }
 
-static void
-handle_list (SyMgmtRequest *request)
+/* The list's value in the file, a copy: always an array. */
+static JsonNode *
+current_list (SyConfig   *config,
+              const char *name)
 {
-  const char *name = request->route + 1;
-  g_autofree char *text = NULL;
-  g_autoptr(SyConfig) config = NULL;
-  g_autoptr(JsonNode) current = NULL;
-  g_autoptr(JsonNode) body = NULL;
-  g_autoptr(GPtrArray) secrets = g_ptr_array_new ();
-  g_autoptr(JsonArray) list = NULL;
-  g_autoptr(JsonNode) result = NULL;
+  JsonNode *current = current_value (config, name);
 
-  if (request->method == SY_MGMT_GET)
-    {
-      JsonNode *set = sy_config_lookup (request->config, name);
-
-      current = set != NULL && JSON_NODE_HOLDS_ARRAY (set) ? sy_mgmt_json_dup (set) : array_node (json_array_new ());
-      mask_tree (current, name);
-      reply_member (request, name, current);
-      return;
-    }
-
-  if (!load_file (request, &text, &config))
-    return;
-  current = current_value (config, name);
   if (current == NULL || !JSON_NODE_HOLDS_ARRAY (current))
     {
       g_clear_pointer (&current, json_node_unref);
       current = array_node (json_array_new ());
     }
+  return current;
+}
+
+gboolean
+sy_mgmt_list_change (const char   *route,
+                     SyMgmtMethod  method,
+                     JsonNode     *current,
+                     GHashTable   *query,
+                     GBytes       *body_bytes,
+                     SyMgmtChange *change,
+                     GError      **error)
+{
+  const char *name = route + 1;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GPtrArray) secrets = g_ptr_array_new ();
+  g_autoptr(JsonArray) list = NULL;
+  g_autoptr(JsonNode) result = NULL;
+
+  g_return_val_if_fail (JSON_NODE_HOLDS_ARRAY (current), FALSE);
   collect_secrets (current, name, secrets);
   list = json_array_ref (json_node_get_array (current));
 
-  if (request->method == SY_MGMT_DELETE)
+  if (method == SY_MGMT_DELETE)
     {
-      const char *value = sy_mgmt_query (request, "value");
+      const char *value = query_get (query, "value");
       int index = -1;
 
       if (!is_object_list (name))
         {
-          const char *index_text = sy_mgmt_query (request, "index");
+          const char *index_text = query_get (query, "index");
           guint i;
 
           if (index_text != NULL)
             {
               if (!parse_index (index_text, json_array_get_length (list), &i))
-                {
-                  sy_mgmt_reply_error (request, 404, "item not found", NULL);
-                  return;
-                }
+                return refuse (error, 404, "item not found", NULL);
               index = (int) i;
             }
           else if (value != NULL)
@@ -814,55 +881,44 @@ handle_list (SyMgmtRequest *request)
               const char *key = unmask_one (value, secrets) ? unmask_one (value, secrets) : value;
 
               for (guint j = 0; j < json_array_get_length (list) && index < 0; j++)
-                if (g_strcmp0 (json_array_get_string_element (list, j), key) == 0)
+                if (g_strcmp0 (sy_mgmt_string_element (list, j), key) == 0)
                   index = (int) j;
               if (index < 0)
-                {
-                  sy_mgmt_reply_error (request, 404, "item not found", NULL);
-                  return;
-                }
+                return refuse (error, 404, "item not found", NULL);
             }
           else
-            {
-              sy_mgmt_reply_error (request, 400, "missing index or value", NULL);
-              return;
-            }
+            return refuse (error, 400, "missing index or value", NULL);
         }
-      else if ((index = find_entry (request, list, NULL, secrets)) < 0)
-        return;
+      else if ((index = find_entry (query, list, NULL, secrets, error)) < 0)
+        return FALSE;
       json_array_remove_element (list, (guint) index);
-      save_value (request, name, current);
-      return;
+      return change_set (change, name, current);
     }
 
-  if ((body = sy_mgmt_body_json (request)) == NULL)
-    return;
+  if ((body = sy_mgmt_body_parse (body_bytes, error)) == NULL)
+    return FALSE;
 
-  if (request->method == SY_MGMT_PUT)
+  if (method == SY_MGMT_PUT)
     {
-      JsonArray *items = body_items (request, body);
+      JsonArray *items = body_items (body, error);
 
       if (items == NULL)
-        return;
-      if (strcmp (name, "vertex-api-key") == 0 && !check_vertex (request, items))
-        return;
+        return FALSE;
+      if (strcmp (name, "vertex-api-key") == 0 && !check_vertex (items, error))
+        return FALSE;
       result = array_node (normalise_items (items, secrets, name));
-      save_value (request, name, result);
-      return;
+      return change_set (change, name, result);
     }
 
   /* PATCH */
   if (!JSON_NODE_HOLDS_OBJECT (body))
-    {
-      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-      return;
-    }
+    return refuse (error, 400, "invalid body", NULL);
   if (!is_object_list (name))
     {
       JsonObject *obj = json_node_get_object (body);
-      const char *old = json_object_get_string_member_with_default (obj, "old", NULL);
-      const char *new_value = json_object_get_string_member_with_default (obj, "new", NULL);
-      const char *value = json_object_get_string_member_with_default (obj, "value", NULL);
+      const char *old = sy_mgmt_string_with_default (obj, "old", NULL);
+      const char *new_value = sy_mgmt_string_with_default (obj, "new", NULL);
+      const char *value = sy_mgmt_string_with_default (obj, "value", NULL);
       JsonNode *index = json_object_get_member (obj, "index");
 
       if (index != NULL && value != NULL && JSON_NODE_HOLDS_VALUE (index) &&
@@ -871,10 +927,7 @@ handle_list (SyMgmtRequest *request)
           gint64 i = json_node_get_int (index);
 
           if (i < 0 || i >= json_array_get_length (list))
-            {
-              sy_mgmt_reply_error (request, 404, "item not found", NULL);
-              return;
-            }
+            return refuse (error, 404, "item not found", NULL);
           json_node_set_string (json_array_get_element (list, (guint) i), value);
         }
       else if (old != NULL && new_value != NULL)
@@ -883,7 +936,7 @@ handle_list (SyMgmtRequest *request)
           gboolean replaced = FALSE;
 
           for (guint j = 0; j < json_array_get_length (list) && !replaced; j++)
-            if (g_strcmp0 (json_array_get_string_element (list, j), key) == 0)
+            if (g_strcmp0 (sy_mgmt_string_element (list, j), key) == 0)
               {
                 json_node_set_string (json_array_get_element (list, j), new_value);
                 replaced = TRUE;
@@ -892,12 +945,8 @@ handle_list (SyMgmtRequest *request)
             json_array_add_string_element (list, new_value);
         }
       else
-        {
-          sy_mgmt_reply_error (request, 400, "missing fields", NULL);
-          return;
-        }
-      save_value (request, name, current);
-      return;
+        return refuse (error, 400, "missing fields", NULL);
+      return change_set (change, name, current);
     }
   else
     {
@@ -909,12 +958,9 @@ handle_list (SyMgmtRequest *request)
       int index;
 
       if (value == NULL || !JSON_NODE_HOLDS_OBJECT (value))
-        {
-          sy_mgmt_reply_error (request, 400, "missing fields", NULL);
-          return;
-        }
-      if ((index = find_entry (request, list, obj, secrets)) < 0)
-        return;
+        return refuse (error, 400, "missing fields", NULL);
+      if ((index = find_entry (query, list, obj, secrets, error)) < 0)
+        return FALSE;
       patch = sy_mgmt_json_dup (value);
       unmask_tree (patch, NULL, secrets);
       entry = json_node_get_object (json_array_get_element (list, (guint) index));
@@ -928,27 +974,136 @@ handle_list (SyMgmtRequest *request)
             {
               /* An empty key deletes the entry. */
               json_array_remove_element (list, (guint) index);
-              save_value (request, name, current);
-              return;
+              return change_set (change, name, current);
             }
           json_object_set_member (entry, m->data, sy_mgmt_json_dup (v));
         }
-      save_value (request, name, current);
+      return change_set (change, name, current);
     }
 }
 
+static void
+handle_list (SyMgmtRequest *request)
+{
+  const char *name = request->route + 1;
+  g_autofree char *text = NULL;
+  g_autoptr(SyConfig) config = NULL;
+  g_autoptr(JsonNode) current = NULL;
+  g_auto(SyMgmtChange) change = { 0 };
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (request->method == SY_MGMT_GET)
+    {
+      JsonNode *set = sy_config_lookup (request->config, name);
+
+      current = set != NULL && JSON_NODE_HOLDS_ARRAY (set) ? sy_mgmt_json_dup (set) : array_node (json_array_new ());
+      mask_tree (current, name);
+      reply_member (request, name, current);
+      return;
+    }
+
+  if (!load_file (request, &text, &config))
+    return;
+  current = current_list (config, name);
+  ok = sy_mgmt_list_change (request->route, request->method, current, request->query, request->body,
+                            &change, &error);
+  reply_change (request, ok, &change, error);
+}
+
 /* -- Provider maps (oauth-excluded-models, oauth-model-alias) ---------------- */
+
+/* The map's value in the file, a copy: always an object. */
+static JsonNode *
+current_map (SyConfig   *config,
+             const char *name)
+{
+  JsonNode *current = current_value (config, name);
+
+  if (current == NULL || !JSON_NODE_HOLDS_OBJECT (current))
+    {
+      g_clear_pointer (&current, json_node_unref);
+      current = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (current, json_object_new ());
+    }
+  return current;
+}
+
+gboolean
+sy_mgmt_map_change (const char   *route,
+                    SyMgmtMethod  method,
+                    JsonNode     *current,
+                    GHashTable   *query,
+                    GBytes       *body_bytes,
+                    SyMgmtChange *change,
+                    GError      **error)
+{
+  const char *name = route + 1;
+  gboolean alias = strcmp (name, "oauth-model-alias") == 0;
+  g_autoptr(JsonNode) body = NULL;
+  JsonObject *map;
+
+  g_return_val_if_fail (JSON_NODE_HOLDS_OBJECT (current), FALSE);
+  map = json_node_get_object (current);
+
+  if (method == SY_MGMT_DELETE)
+    {
+      const char *provider = query_get (query, "provider");
+
+      if (provider == NULL)
+        provider = query_get (query, "channel");
+      if (provider == NULL)
+        return refuse (error, 400, "missing provider", NULL);
+      if (!json_object_has_member (map, provider))
+        return refuse (error, 404, "item not found", NULL);
+      json_object_remove_member (map, provider);
+      return change_set (change, name, json_object_get_size (map) > 0 ? current : NULL);
+    }
+
+  if ((body = sy_mgmt_body_parse (body_bytes, error)) == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    return refuse (error, 400, "invalid body", NULL);
+
+  if (method == SY_MGMT_PUT)
+    {
+      JsonNode *items = json_object_get_member (json_node_get_object (body), "items");
+
+      if (items == NULL)
+        items = body;
+      if (!JSON_NODE_HOLDS_OBJECT (items))
+        return refuse (error, 400, "invalid body", NULL);
+      return change_set (change, name, json_object_get_size (json_node_get_object (items)) > 0 ? items : NULL);
+    }
+
+  /* PATCH {"provider"|"channel": p, "models"|"aliases": [...]} */
+  {
+    JsonObject *obj = json_node_get_object (body);
+    const char *provider = sy_mgmt_string_with_default (obj, "provider", NULL);
+    JsonNode *list = json_object_get_member (obj, alias ? "aliases" : "models");
+
+    if (provider == NULL)
+      provider = sy_mgmt_string_with_default (obj, "channel", NULL);
+    if (provider == NULL || *provider == '\0' || list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+      return refuse (error, 400, "invalid body", NULL);
+    if (json_array_get_length (json_node_get_array (list)) == 0)
+      json_object_remove_member (map, provider);
+    else
+      json_object_set_member (map, provider, sy_mgmt_json_dup (list));
+    return change_set (change, name, json_object_get_size (map) > 0 ? current : NULL);
+  }
+}
 
 static void
 handle_map (SyMgmtRequest *request)
 {
   const char *name = request->route + 1;
-  gboolean alias = strcmp (name, "oauth-model-alias") == 0;
   g_autofree char *text = NULL;
   g_autoptr(SyConfig) config = NULL;
   g_autoptr(JsonNode) current = NULL;
-  g_autoptr(JsonNode) body = NULL;
-  JsonObject *map;
+  g_auto(SyMgmtChange) change = { 0 };
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
 
   if (request->method == SY_MGMT_GET)
     {
@@ -961,78 +1116,10 @@ handle_map (SyMgmtRequest *request)
     }
   if (!load_file (request, &text, &config))
     return;
-  current = current_value (config, name);
-  if (current == NULL || !JSON_NODE_HOLDS_OBJECT (current))
-    {
-      g_clear_pointer (&current, json_node_unref);
-      current = json_node_new (JSON_NODE_OBJECT);
-      json_node_take_object (current, json_object_new ());
-    }
-  map = json_node_get_object (current);
-
-  if (request->method == SY_MGMT_DELETE)
-    {
-      const char *provider = sy_mgmt_query (request, "provider");
-
-      if (provider == NULL)
-        provider = sy_mgmt_query (request, "channel");
-      if (provider == NULL)
-        {
-          sy_mgmt_reply_error (request, 400, "missing provider", NULL);
-          return;
-        }
-      if (!json_object_has_member (map, provider))
-        {
-          sy_mgmt_reply_error (request, 404, "item not found", NULL);
-          return;
-        }
-      json_object_remove_member (map, provider);
-      save_value (request, name, json_object_get_size (map) > 0 ? current : NULL);
-      return;
-    }
-
-  if ((body = sy_mgmt_body_json (request)) == NULL)
-    return;
-  if (!JSON_NODE_HOLDS_OBJECT (body))
-    {
-      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-      return;
-    }
-
-  if (request->method == SY_MGMT_PUT)
-    {
-      JsonNode *items = json_object_get_member (json_node_get_object (body), "items");
-
-      if (items == NULL)
-        items = body;
-      if (!JSON_NODE_HOLDS_OBJECT (items))
-        {
-          sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-          return;
-        }
-      save_value (request, name, json_object_get_size (json_node_get_object (items)) > 0 ? items : NULL);
-      return;
-    }
-
-  /* PATCH {"provider"|"channel": p, "models"|"aliases": [...]} */
-  {
-    JsonObject *obj = json_node_get_object (body);
-    const char *provider = json_object_get_string_member_with_default (obj, "provider", NULL);
-    JsonNode *list = json_object_get_member (obj, alias ? "aliases" : "models");
-
-    if (provider == NULL)
-      provider = json_object_get_string_member_with_default (obj, "channel", NULL);
-    if (provider == NULL || *provider == '\0' || list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
-      {
-        sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-        return;
-      }
-    if (json_array_get_length (json_node_get_array (list)) == 0)
-      json_object_remove_member (map, provider);
-    else
-      json_object_set_member (map, provider, sy_mgmt_json_dup (list));
-    save_value (request, name, json_object_get_size (map) > 0 ? current : NULL);
-  }
+  current = current_map (config, name);
+  ok = sy_mgmt_map_change (request->route, request->method, current, request->query, request->body,
+                           &change, &error);
+  reply_change (request, ok, &change, error);
 }
 
 /* -- Lists keyed by one member: model-mappings, ampcode's lists ------------- */
@@ -1053,98 +1140,77 @@ static const KeyedList keyed_lists[] = {
   { "/ampcode/upstream-api-keys", "ampcode.upstream-api-keys", "upstream-api-keys", "upstream-api-key", TRUE, TRUE },
 };
 
+static const KeyedList *
+keyed_list_for (const char *route)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (keyed_lists); i++)
+    if (strcmp (keyed_lists[i].route, route) == 0)
+      return &keyed_lists[i];
+  return NULL;
+}
+
 static const char *
 entry_id (JsonNode   *entry,
           const char *id)
 {
   return JSON_NODE_HOLDS_OBJECT (entry)
-         ? json_object_get_string_member_with_default (json_node_get_object (entry), id, NULL) : NULL;
+         ? sy_mgmt_string_with_default (json_node_get_object (entry), id, NULL) : NULL;
 }
 
-static void
-handle_mappings (SyMgmtRequest *request)
+gboolean
+sy_mgmt_mappings_change (const char   *route,
+                         SyMgmtMethod  method,
+                         JsonNode     *current,
+                         GBytes       *body_bytes,
+                         SyMgmtChange *change,
+                         GError      **error)
 {
-  const KeyedList *k = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(SyConfig) config = NULL;
-  g_autoptr(JsonNode) current = NULL;
+  const KeyedList *k = keyed_list_for (route);
   g_autoptr(JsonNode) body = NULL;
   g_autoptr(GPtrArray) secrets = g_ptr_array_new ();
   JsonNode *value = NULL;
   JsonArray *list;
 
-  for (guint i = 0; i < G_N_ELEMENTS (keyed_lists) && k == NULL; i++)
-    if (strcmp (keyed_lists[i].route, request->route) == 0)
-      k = &keyed_lists[i];
-  g_assert (k != NULL);
-
-  if (request->method == SY_MGMT_GET)
-    {
-      JsonNode *set = lookup_setting (request->config, k->key);
-      g_autoptr(JsonNode) shown = set != NULL && JSON_NODE_HOLDS_ARRAY (set) ? sy_mgmt_json_dup (set)
-                                                                             : array_node (json_array_new ());
-
-      if (k->secret)
-        mask_tree (shown, k->reply);
-      reply_member (request, k->reply, shown);
-      return;
-    }
-  if (!load_file (request, &text, &config))
-    return;
-  current = lookup_setting (config, k->key) != NULL ? sy_mgmt_json_dup (lookup_setting (config, k->key)) : NULL;
-  if (current == NULL || !JSON_NODE_HOLDS_ARRAY (current))
-    {
-      g_clear_pointer (&current, json_node_unref);
-      current = array_node (json_array_new ());
-    }
+  g_return_val_if_fail (k != NULL && JSON_NODE_HOLDS_ARRAY (current), FALSE);
   list = json_node_get_array (current);
   if (k->secret)
     collect_secrets (current, k->reply, secrets);
 
-  if (g_bytes_get_size (request->body) > 0)
+  if (g_bytes_get_size (body_bytes) > 0)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
 
-      if (json_parser_load_from_data (parser, g_bytes_get_data (request->body, NULL),
-                                      g_bytes_get_size (request->body), NULL) &&
-          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      /* Blank text parses, to no root at all. */
+      if (json_parser_load_from_data (parser, g_bytes_get_data (body_bytes, NULL),
+                                      g_bytes_get_size (body_bytes), NULL) &&
+          json_parser_get_root (parser) != NULL && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         body = json_node_ref (json_parser_get_root (parser));
     }
   if (body != NULL)
     value = json_object_get_member (json_node_get_object (body), "value");
 
-  if (request->method == SY_MGMT_DELETE)
+  if (method == SY_MGMT_DELETE)
     {
       if (k->strict && (value == NULL || !JSON_NODE_HOLDS_ARRAY (value)))
-        {
-          sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-          return;
-        }
+        return refuse (error, 400, "invalid body", NULL);
       /* {"value":[id,…]} removes those; an empty list (or, for mappings,
        * anything else) clears them all. */
       if (value == NULL || !JSON_NODE_HOLDS_ARRAY (value) || json_array_get_length (json_node_get_array (value)) == 0)
-        {
-          save_value (request, k->key, NULL);
-          return;
-        }
+        return change_set (change, k->key, NULL);
       for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
         {
-          const char *id = json_array_get_string_element (json_node_get_array (value), i);
+          const char *id = sy_mgmt_string_element (json_node_get_array (value), i);
           const char *unmasked = k->secret ? unmask_one (id, secrets) : NULL;
 
           for (guint j = json_array_get_length (list); j > 0; j--)
             if (g_strcmp0 (entry_id (json_array_get_element (list, j - 1), k->id), unmasked ? unmasked : id) == 0)
               json_array_remove_element (list, j - 1);
         }
-      save_value (request, k->key, json_array_get_length (list) > 0 ? current : NULL);
-      return;
+      return change_set (change, k->key, json_array_get_length (list) > 0 ? current : NULL);
     }
 
   if (value == NULL || !JSON_NODE_HOLDS_ARRAY (value))
-    {
-      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-      return;
-    }
+    return refuse (error, 400, "invalid body", NULL);
   if (k->secret)
     unmask_tree (value, k->reply, secrets);
   for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
@@ -1152,14 +1218,11 @@ handle_mappings (SyMgmtRequest *request)
       {
         g_autofree char *message = g_strdup_printf ("every entry needs '%s'", k->id);
 
-        sy_mgmt_reply_error (request, 400, "invalid body", message);
-        return;
+        return refuse (error, 400, "invalid body", message);
       }
-  if (request->method == SY_MGMT_PUT)
-    {
-      save_value (request, k->key, json_array_get_length (json_node_get_array (value)) > 0 ? value : NULL);
-      return;
-    }
+  if (method == SY_MGMT_PUT)
+    return change_set (change, k->key, json_array_get_length (json_node_get_array (value)) > 0 ? value : NULL);
+
   /* PATCH: upsert by the id member */
   for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
     {
@@ -1180,7 +1243,42 @@ handle_mappings (SyMgmtRequest *request)
       if (!replaced)
         json_array_add_element (list, sy_mgmt_json_dup (item));
     }
-  save_value (request, k->key, current);
+  return change_set (change, k->key, current);
+}
+
+static void
+handle_mappings (SyMgmtRequest *request)
+{
+  const KeyedList *k = keyed_list_for (request->route);
+  g_autofree char *text = NULL;
+  g_autoptr(SyConfig) config = NULL;
+  g_autoptr(JsonNode) current = NULL;
+  g_auto(SyMgmtChange) change = { 0 };
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_assert (k != NULL);
+  if (request->method == SY_MGMT_GET)
+    {
+      JsonNode *set = lookup_setting (request->config, k->key);
+      g_autoptr(JsonNode) shown = set != NULL && JSON_NODE_HOLDS_ARRAY (set) ? sy_mgmt_json_dup (set)
+                                                                             : array_node (json_array_new ());
+
+      if (k->secret)
+        mask_tree (shown, k->reply);
+      reply_member (request, k->reply, shown);
+      return;
+    }
+  if (!load_file (request, &text, &config))
+    return;
+  current = lookup_setting (config, k->key) != NULL ? sy_mgmt_json_dup (lookup_setting (config, k->key)) : NULL;
+  if (current == NULL || !JSON_NODE_HOLDS_ARRAY (current))
+    {
+      g_clear_pointer (&current, json_node_unref);
+      current = array_node (json_array_new ());
+    }
+  ok = sy_mgmt_mappings_change (request->route, request->method, current, request->body, &change, &error);
+  reply_change (request, ok, &change, error);
 }
 
 /* GET /ampcode: the whole section, keys masked. */

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "sy-management-private.h"
+#include "sy-mgmt-bodies.h"
 #include "sy-quota-history.h"
 #include "sy-quota-poller.h"
 
@@ -313,6 +314,34 @@ handle_history (SyMgmtRequest *request)
                                 from, to, NULL, on_history, sy_mgmt_request_ref (request));
 }
 
+gboolean
+sy_mgmt_reset_parse (JsonNode    *body,
+                     const char **wanted,
+                     gboolean    *all,
+                     GError     **error)
+{
+  JsonObject *obj;
+
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid body");
+      return FALSE;
+    }
+  obj = json_node_get_object (body);
+  *wanted = sy_mgmt_string_with_default (obj, "auth_index", NULL);
+  if (*wanted == NULL)
+    *wanted = sy_mgmt_string_with_default (obj, "authIndex", NULL);
+  if (*wanted == NULL)
+    *wanted = sy_mgmt_string_with_default (obj, "id", NULL);
+  *all = sy_mgmt_boolean_with_default (obj, "all", FALSE);
+  if (*wanted == NULL && !*all)
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "missing auth_index");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* POST /reset-quota {"auth_index"} (or "id", or "all": true): ends the
  * account's cooldowns, as after its provider's quota was reset. */
 static void
@@ -320,29 +349,17 @@ handle_reset (SyMgmtRequest *request)
 {
   g_autoptr(JsonNode) body = sy_mgmt_body_json (request);
   GPtrArray *accounts = sy_registry_get_accounts (request->registry);
-  JsonObject *obj;
-  const char *wanted;
-  gboolean all;
+  g_autoptr(GError) error = NULL;
+  const char *wanted = NULL;
+  gboolean all = FALSE;
   guint cleared = 0;
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   if (body == NULL)
     return;
-  if (!JSON_NODE_HOLDS_OBJECT (body))
+  if (!sy_mgmt_reset_parse (body, &wanted, &all, &error))
     {
-      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-      return;
-    }
-  obj = json_node_get_object (body);
-  wanted = json_object_get_string_member_with_default (obj, "auth_index", NULL);
-  if (wanted == NULL)
-    wanted = json_object_get_string_member_with_default (obj, "authIndex", NULL);
-  if (wanted == NULL)
-    wanted = json_object_get_string_member_with_default (obj, "id", NULL);
-  all = json_object_get_boolean_member_with_default (obj, "all", FALSE);
-  if (wanted == NULL && !all)
-    {
-      sy_mgmt_reply_error (request, 400, "missing auth_index", NULL);
+      sy_mgmt_reply_gerror (request, error);
       return;
     }
   for (guint i = 0; i < accounts->len; i++)

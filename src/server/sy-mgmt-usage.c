@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sy-management-private.h"
+#include "sy-mgmt-bodies.h"
 #include "sy-usage.h"
 
 static SyUsageStore *
@@ -33,7 +34,7 @@ usage_or_reply (SyMgmtRequest *request)
 static gint64
 failed_count (JsonNode *snapshot)
 {
-  return json_object_get_int_member_with_default (json_node_get_object (snapshot), "failure_count", 0);
+  return sy_mgmt_int_with_default (json_node_get_object (snapshot), "failure_count", 0);
 }
 
 /* -- GET /usage, GET /usage/export ----------------------------------------- */
@@ -138,20 +139,16 @@ static gint64
 token (JsonObject *tokens,
        const char *name)
 {
-  return tokens ? json_object_get_int_member_with_default (tokens, name, 0) : 0;
+  return tokens ? sy_mgmt_int_with_default (tokens, name, 0) : 0;
 }
 
 /* Calls @func for every detail of a snapshot. */
-typedef void (*DetailFunc) (const char *api,
-                            const char *model,
-                            JsonObject *detail,
-                            gint64      time_us,
-                            gpointer    user_data);
+typedef SyMgmtDetailFunc DetailFunc;
 
-static void
-for_each_detail (JsonNode   *snapshot,
-                 DetailFunc  func,
-                 gpointer    user_data)
+void
+sy_mgmt_for_each_detail (JsonNode        *snapshot,
+                         SyMgmtDetailFunc func,
+                         gpointer         user_data)
 {
   JsonObject *apis;
   g_autoptr(GList) api_names = NULL;
@@ -190,7 +187,7 @@ for_each_detail (JsonNode   *snapshot,
 
               if (!JSON_NODE_HOLDS_OBJECT (d))
                 continue;
-              ts = json_object_get_string_member_with_default (json_node_get_object (d), "timestamp", NULL);
+              ts = sy_mgmt_string_with_default (json_node_get_object (d), "timestamp", NULL);
               if (!sy_mgmt_parse_time (ts, &time_us))
                 continue;
               func (a->data, m->data, json_node_get_object (d), time_us, user_data);
@@ -199,21 +196,47 @@ for_each_detail (JsonNode   *snapshot,
     }
 }
 
-static char *
-detail_key (const char *api,
-            const char *model,
-            JsonObject *detail,
-            gint64      time_us)
+char *
+sy_mgmt_detail_key (const char *api,
+                    const char *model,
+                    JsonObject *detail,
+                    gint64      time_us)
 {
   JsonObject *tokens = sy_mgmt_object_member (detail, "tokens");
 
   return g_strdup_printf ("%s|%s|%" G_GINT64_FORMAT "|%s|%d|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT
                           "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT,
                           api, model, time_us,
-                          json_object_get_string_member_with_default (detail, "source", ""),
-                          json_object_get_boolean_member_with_default (detail, "failed", FALSE),
+                          sy_mgmt_string_with_default (detail, "source", ""),
+                          sy_mgmt_boolean_with_default (detail, "failed", FALSE),
                           token (tokens, "input_tokens"), token (tokens, "output_tokens"),
                           token (tokens, "reasoning_tokens"), token (tokens, "cached_tokens"));
+}
+
+void
+sy_mgmt_detail_record (const char    *api,
+                       const char    *model,
+                       JsonObject    *detail,
+                       gint64         time_us,
+                       SyUsageRecord *record)
+{
+  JsonObject *tokens = sy_mgmt_object_member (detail, "tokens");
+  gboolean failed = sy_mgmt_boolean_with_default (detail, "failed", FALSE);
+  /* Milliseconds as the file says, microseconds within gint64. */
+  gint64 latency_ms = CLAMP (sy_mgmt_int_with_default (detail, "latency_ms", 0), G_MININT64 / 1000,
+                             G_MAXINT64 / 1000);
+
+  memset (record, 0, sizeof *record);
+  record->time_us = time_us;
+  record->key_label = (char *) api;
+  record->account_id = (char *) sy_mgmt_string_with_default (detail, "source", "");
+  record->model_served = strcmp (model, "unknown") == 0 ? NULL : (char *) model;
+  record->status = failed ? 500 : 200;
+  record->latency_us = latency_ms * 1000;
+  record->input_tokens = token (tokens, "input_tokens");
+  record->output_tokens = token (tokens, "output_tokens");
+  record->reasoning_tokens = token (tokens, "reasoning_tokens");
+  record->cached_tokens = token (tokens, "cached_tokens");
 }
 
 static void
@@ -223,7 +246,7 @@ collect_key (const char *api,
              gint64      time_us,
              gpointer    user_data)
 {
-  g_hash_table_add (user_data, detail_key (api, model, detail, time_us));
+  g_hash_table_add (user_data, sy_mgmt_detail_key (api, model, detail, time_us));
 }
 
 typedef struct
@@ -241,9 +264,7 @@ add_detail (const char *api,
             gpointer    user_data)
 {
   AddCtx *ctx = user_data;
-  char *key = detail_key (api, model, detail, time_us);
-  JsonObject *tokens = sy_mgmt_object_member (detail, "tokens");
-  gboolean failed = json_object_get_boolean_member_with_default (detail, "failed", FALSE);
+  char *key = sy_mgmt_detail_key (api, model, detail, time_us);
   SyUsageRecord record = { 0 };
 
   if (!g_hash_table_add (ctx->seen, key))
@@ -251,16 +272,7 @@ add_detail (const char *api,
       ctx->op->skipped++;
       return;
     }
-  record.time_us = time_us;
-  record.key_label = (char *) api;
-  record.account_id = (char *) json_object_get_string_member_with_default (detail, "source", "");
-  record.model_served = strcmp (model, "unknown") == 0 ? NULL : (char *) model;
-  record.status = failed ? 500 : 200;
-  record.latency_us = json_object_get_int_member_with_default (detail, "latency_ms", 0) * 1000;
-  record.input_tokens = token (tokens, "input_tokens");
-  record.output_tokens = token (tokens, "output_tokens");
-  record.reasoning_tokens = token (tokens, "reasoning_tokens");
-  record.cached_tokens = token (tokens, "cached_tokens");
+  sy_mgmt_detail_record (api, model, detail, time_us, &record);
   sy_usage_store_add (ctx->usage, &record);
   ctx->op->added++;
 }
@@ -286,8 +298,8 @@ on_import_totals (GObject      *source,
   json_builder_set_member_name (b, "skipped");
   json_builder_add_int_value (b, op->skipped);
   json_builder_set_member_name (b, "total_requests");
-  json_builder_add_int_value (b, json_object_get_int_member_with_default (json_node_get_object (snapshot),
-                                                                         "total_requests", 0));
+  json_builder_add_int_value (b, sy_mgmt_int_with_default (json_node_get_object (snapshot),
+                                                           "total_requests", 0));
   json_builder_set_member_name (b, "failed_requests");
   json_builder_add_int_value (b, failed_count (snapshot));
   json_builder_end_object (b);
@@ -327,9 +339,38 @@ on_import_existing (GObject      *source,
       sy_mgmt_reply_error (op->request, 500, "usage_failed", error->message);
       return;
     }
-  for_each_detail (existing, collect_key, seen);
-  for_each_detail (op->import, add_detail, &ctx);
+  sy_mgmt_for_each_detail (existing, collect_key, seen);
+  sy_mgmt_for_each_detail (op->import, add_detail, &ctx);
   sy_usage_store_flush_async (SY_USAGE_STORE (source), NULL, on_import_flushed, g_steal_pointer (&op));
+}
+
+JsonNode *
+sy_mgmt_import_parse (JsonNode *body,
+                      GError  **error)
+{
+  JsonObject *obj;
+  JsonNode *snapshot;
+  gint64 version;
+
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid body");
+      return NULL;
+    }
+  obj = json_node_get_object (body);
+  version = sy_mgmt_int_with_default (obj, "version", 0);
+  if (version != 0 && version != 1)
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "unsupported version");
+      return NULL;
+    }
+  snapshot = json_object_get_member (obj, "usage");
+  if (snapshot == NULL || !JSON_NODE_HOLDS_OBJECT (snapshot))
+    {
+      g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid body\n'usage' must be an object");
+      return NULL;
+    }
+  return snapshot;
 }
 
 static void
@@ -337,29 +378,15 @@ handle_import (SyMgmtRequest *request)
 {
   SyUsageStore *usage = usage_or_reply (request);
   g_autoptr(JsonNode) body = NULL;
-  JsonObject *obj;
+  g_autoptr(GError) error = NULL;
   JsonNode *snapshot;
-  gint64 version;
   ImportOp *op;
 
   if (usage == NULL || (body = sy_mgmt_body_json (request)) == NULL)
     return;
-  if (!JSON_NODE_HOLDS_OBJECT (body))
+  if ((snapshot = sy_mgmt_import_parse (body, &error)) == NULL)
     {
-      sy_mgmt_reply_error (request, 400, "invalid body", NULL);
-      return;
-    }
-  obj = json_node_get_object (body);
-  version = json_object_get_int_member_with_default (obj, "version", 0);
-  if (version != 0 && version != 1)
-    {
-      sy_mgmt_reply_error (request, 400, "unsupported version", NULL);
-      return;
-    }
-  snapshot = json_object_get_member (obj, "usage");
-  if (snapshot == NULL || !JSON_NODE_HOLDS_OBJECT (snapshot))
-    {
-      sy_mgmt_reply_error (request, 400, "invalid body", "'usage' must be an object");
+      sy_mgmt_reply_gerror (request, error);
       return;
     }
 

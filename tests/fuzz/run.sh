@@ -1,14 +1,24 @@
 #!/bin/bash
 # tests/fuzz/run.sh BUILD_DIR [SECONDS]: runs every fuzz target for a short
-# time, seeded with the inputs of the golden vectors. Exits non-zero on the
-# first crash, leak or timeout (the reproducer is left in the build dir).
+# time, seeded from the repository (make-corpus.py) and with the dictionary
+# of its input's syntax. Exits non-zero on the first crash, leak or timeout
+# (the reproducer is left in the build dir).
 set -euo pipefail
-build=$1
+build=$(cd "$1" && pwd)   # the targets run from there
 seconds=${2:-5}
 here=$(cd "$(dirname "$0")" && pwd)
 corpus=$build/fuzz-corpus
 rm -rf "$corpus"
-python3 "$here/make-corpus.py" "$here/../translate/vectors" "$corpus"
+python3 "$here/make-corpus.py" "$here/../translate/vectors" "$corpus" "$here/../.."
+
+# The dictionary of a target's input.
+dict_for() {
+  case $1 in
+    fuzz-config) echo "$here/yaml.dict" ;;
+    fuzz-sse|fuzz-stream-*) echo "$here/sse.dict" ;;
+    *) echo "$here/json.dict" ;;
+  esac
+}
 
 # One target: its log in the build dir, "ok NAME (N runs)" or the failure.
 run_one() {
@@ -18,7 +28,7 @@ run_one() {
   mkdir -p "$seeds"
   work=$(mktemp -d)
   if (cd "$build" && "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 "$work" "$seeds" >"$build/$name.log" 2>&1); then
+        -dict="$(dict_for "$name")" -print_final_stats=1 "$work" "$seeds" >"$build/$name.log" 2>&1); then
     echo "ok $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$build/$name.log" | tail -1 || true))"
   else
     echo "FAIL $name: see $build/$name.log"
