@@ -42,6 +42,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 SY = os.environ["SY_BINARY"]
@@ -401,6 +402,41 @@ class TlsFake:
             writer.transport.abort()
 
 
+class SlowTlsFake:
+    """A TLS server (the same untrusted certificate) that starts each
+    handshake only after @delay seconds: a thread per connection, so the
+    client's hello waits in the kernel meanwhile."""
+
+    def __init__(self, context, delay):
+        self.context, self.delay = context, delay
+        self.connections = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self.handshake, args=(conn,), daemon=True).start()
+
+    def handshake(self, conn):
+        time.sleep(self.delay)
+        try:
+            with self.context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)
+        except (ssl.SSLError, OSError):
+            pass
+        finally:
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
 # --- the client ----------------------------------------------------------------------
 
 class Resp:
@@ -674,12 +710,13 @@ FAULTS = ["ok", "drip", "reset-head", "reset-mid", "stall-head", "stall-mid", "b
           "huge", "hold", "r429"]
 
 
-def config_a(fake_port, closed_port, tls_port):
+def config_a(fake_port, closed_port, tls_port, tls_slow_port):
     ok = f"http://127.0.0.1:{fake_port}"
     special = {"refused": f"http://127.0.0.1:{closed_port}", "tls": f"https://127.0.0.1:{tls_port}",
+               "tls-slow": f"https://127.0.0.1:{tls_slow_port}",
                "dns": "http://upstream.switchyard-test.invalid"}
-    out = ("host: 127.0.0.1\nport: 0\nupstream-idle-timeout: %d\nupstream-connect-timeout: 5\n"
-           "disable-cooling: true\nmax-body-size: 1MiB\n" % IDLE_TIMEOUT_S)
+    out = ("host: 127.0.0.1\nport: 0\nupstream-idle-timeout: %d\nupstream-connect-timeout: %d\n"
+           "disable-cooling: true\nmax-body-size: 1MiB\n" % (IDLE_TIMEOUT_S, 20 if ASAN else 5))
 
     def models(prefix, faults):
         return "".join(f"      - {{name: fault-{f}, alias: {prefix}-{f}}}\n" for f in faults)
@@ -1196,8 +1233,10 @@ async def main_async():
         tls_fake = TlsFake(tls_ctx)
         tls_up = await asyncio.start_server(tls_fake.handle, "127.0.0.1", 0)
         tls_port = tls_up.sockets[0].getsockname()[1]
+        tls_slow = SlowTlsFake(tls_ctx, IDLE_TIMEOUT_S + 1)
+        tls_slow_port = tls_slow.port
 
-        sy = Server(workdir, "faults", config_a(FAKE_PORT, closed_port, tls_port))
+        sy = Server(workdir, "faults", config_a(FAKE_PORT, closed_port, tls_port, tls_slow_port))
         servers.append(sy)
         if not await sy.started():
             report(False, "the server starts", sy.tail())
@@ -1226,6 +1265,13 @@ async def main_async():
             await run.call("openai", "o-tls", False, timeout=60)
         read = sy.io("rchar") - rchar0
         report(read < 64 * 1024, f"tls: ten more handshakes read {read} bytes, not the CA bundle again")
+        # A handshake slower than upstream-idle-timeout is still the
+        # connection phase (upstream-connect-timeout's): its certificate is
+        # refused (502), it does not time out as a silent upstream (504).
+        rid, r = await run.call("openai", "o-tls-slow", False, timeout=60)
+        why = check_error_answer("openai", r, (502,))
+        report(why is None and tls_slow.connections > 0,
+               f"tls: a handshake longer than upstream-idle-timeout ends on the certificate: 502", why)
 
         await fault_matrix(run)
         report(tls_fake.connections > 0 and tls_fake.requests == 0,
@@ -1274,6 +1320,7 @@ async def main_async():
         await storm(fake, workdir)
         up.close()
         tls_up.close()
+        tls_slow.close()
     finally:
         for s in servers:
             s.stop()

@@ -843,6 +843,28 @@ transfer_start_idle (SyHttpTransfer *t)
   g_source_attach (t->idle_source, t->client->context);
 }
 
+/* Silence is counted from the moment the connection is up (and its TLS
+ * handshake done): the connection has its own limit,
+ * upstream-connect-timeout, and the first TLS connection spends its
+ * first moments parsing the CA store on our own main loop, which is not
+ * the upstream being silent. */
+#if LIBCURL_VERSION_NUM >= 0x075000
+#define IDLE_FROM_CONNECTED 1
+
+static int
+prereq_cb (void *clientp,
+           char *conn_primary_ip,
+           char *conn_local_ip,
+           int   conn_primary_port,
+           int   conn_local_port)
+{
+  transfer_start_idle (clientp);
+  return CURL_PREREQFUNC_OK;
+}
+#else
+#define IDLE_FROM_CONNECTED 0
+#endif
+
 static gboolean
 resume_cb (gpointer user_data)
 {
@@ -1304,6 +1326,10 @@ sy_http_client_start (SyHttpClient            *self,
                     (long) (info->connect_timeout_s ? info->connect_timeout_s
                                                     : DEFAULT_CONNECT_TIMEOUT_S));
   curl_easy_setopt (easy, CURLOPT_HTTPHEADER, t->request_headers);
+#if IDLE_FROM_CONNECTED
+  curl_easy_setopt (easy, CURLOPT_PREREQFUNCTION, prereq_cb);
+  curl_easy_setopt (easy, CURLOPT_PREREQDATA, t);
+#endif
   curl_easy_setopt (easy, CURLOPT_HEADERFUNCTION, header_cb);
   curl_easy_setopt (easy, CURLOPT_HEADERDATA, t);
   curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, write_cb);
@@ -1357,7 +1383,8 @@ sy_http_client_start (SyHttpClient            *self,
 
   t->client = self;
   g_hash_table_add (self->transfers, sy_http_transfer_ref (t));
-  transfer_start_idle (t);
+  if (!IDLE_FROM_CONNECTED)
+    transfer_start_idle (t);
 
   return g_steal_pointer (&t);
 }
