@@ -982,16 +982,36 @@ sy_mgmt_list_change (const char   *route,
     }
 }
 
+typedef gboolean (*ContainerChange) (const char *route, SyMgmtMethod method, JsonNode *current,
+                                     GHashTable *query, GBytes *body, SyMgmtChange *change,
+                                     GError **error);
+
+/* PUT/PATCH/DELETE on a list or map: read the file, apply the body to the
+ * container's current value, write and answer. */
 static void
-handle_list (SyMgmtRequest *request)
+write_container (SyMgmtRequest *request,
+                 JsonNode      *(*current_of) (SyConfig *config, const char *name),
+                 ContainerChange apply)
 {
-  const char *name = request->route + 1;
   g_autofree char *text = NULL;
   g_autoptr(SyConfig) config = NULL;
   g_autoptr(JsonNode) current = NULL;
   g_auto(SyMgmtChange) change = { 0 };
   g_autoptr(GError) error = NULL;
   gboolean ok;
+
+  if (!load_file (request, &text, &config))
+    return;
+  current = current_of (config, request->route + 1);
+  ok = apply (request->route, request->method, current, request->query, request->body, &change, &error);
+  reply_change (request, ok, &change, error);
+}
+
+static void
+handle_list (SyMgmtRequest *request)
+{
+  const char *name = request->route + 1;
+  g_autoptr(JsonNode) current = NULL;
 
   if (request->method == SY_MGMT_GET)
     {
@@ -1003,12 +1023,7 @@ handle_list (SyMgmtRequest *request)
       return;
     }
 
-  if (!load_file (request, &text, &config))
-    return;
-  current = current_list (config, name);
-  ok = sy_mgmt_list_change (request->route, request->method, current, request->query, request->body,
-                            &change, &error);
-  reply_change (request, ok, &change, error);
+  write_container (request, current_list, sy_mgmt_list_change);
 }
 
 /* -- Provider maps (oauth-excluded-models, oauth-model-alias) ---------------- */
@@ -1098,12 +1113,6 @@ static void
 handle_map (SyMgmtRequest *request)
 {
   const char *name = request->route + 1;
-  g_autofree char *text = NULL;
-  g_autoptr(SyConfig) config = NULL;
-  g_autoptr(JsonNode) current = NULL;
-  g_auto(SyMgmtChange) change = { 0 };
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
 
   if (request->method == SY_MGMT_GET)
     {
@@ -1114,12 +1123,7 @@ handle_map (SyMgmtRequest *request)
       reply_member (request, name, set != NULL && JSON_NODE_HOLDS_OBJECT (set) ? set : empty);
       return;
     }
-  if (!load_file (request, &text, &config))
-    return;
-  current = current_map (config, name);
-  ok = sy_mgmt_map_change (request->route, request->method, current, request->query, request->body,
-                           &change, &error);
-  reply_change (request, ok, &change, error);
+  write_container (request, current_map, sy_mgmt_map_change);
 }
 
 /* -- Lists keyed by one member: model-mappings, ampcode's lists ------------- */
