@@ -607,6 +607,32 @@ test_unknown_keys (void)
   g_assert_cmpuint (cfg->upstreams->len, ==, 2);
 }
 
+/* Where the suggestion stops: a case-only difference, a tie (the first
+ * name in the table wins), exactly at the limit and one past it, and a key
+ * too long to compare. */
+static void
+test_unknown_key_suggestions (void)
+{
+  g_autofree char *long_key = g_strnfill (70, 'd');
+  g_autofree char *text = g_strdup_printf ("Debug: true\n"
+                                           "hort: 1\n"
+                                           "rqust-retyr: 3\n"
+                                           "rqst-retyr: 3\n"
+                                           "%s: 1\n",
+                                           long_key);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyConfig) cfg = sy_config_new_from_data (text, -1, "t.yaml", &error);
+  g_autofree char *expected = g_strdup_printf ("t.yaml:5:1: unknown key '%s'", long_key);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (strv_len0 (cfg->warnings), ==, 5);
+  g_assert_cmpstr (cfg->warnings[0], ==, "t.yaml:1:1: unknown key 'Debug', did you mean 'debug'?");
+  g_assert_cmpstr (cfg->warnings[1], ==, "t.yaml:2:1: unknown key 'hort', did you mean 'host'?");
+  g_assert_cmpstr (cfg->warnings[2], ==, "t.yaml:3:1: unknown key 'rqust-retyr', did you mean 'request-retry'?");
+  g_assert_cmpstr (cfg->warnings[3], ==, "t.yaml:4:1: unknown key 'rqst-retyr'");
+  g_assert_cmpstr (cfg->warnings[4], ==, expected);
+}
+
 static void
 test_scalars_in_root (void)
 {
@@ -1373,6 +1399,7 @@ main (int   argc,
   g_test_add_func ("/config/alias-bomb", test_alias_bomb);
   g_test_add_func ("/config/bad-file-on-disk", test_bad_file_on_disk);
   g_test_add_func ("/config/unknown-keys", test_unknown_keys);
+  g_test_add_func ("/config/unknown-key-suggestions", test_unknown_key_suggestions);
   g_test_add_func ("/config/scalars-in-root", test_scalars_in_root);
   g_test_add_func ("/config/lookup", test_lookup);
   g_test_add_func ("/config/typed-values", test_typed_values);

@@ -781,30 +781,34 @@ static gboolean parse_fields (Loader       *l,
                               gpointer      target,
                               GError      **error);
 
+/* The Damerau-Levenshtein distance (optimal string alignment) between a and
+ * b, ASCII case folded, or limit + 1 when it is more than limit: the
+ * suggestion for an unknown key only needs to know which names are close,
+ * and a file full of unknown keys must not cost a full table per pair. */
+#define EDIT_MAX 64
+
 static guint
-edit_distance (const char *a,
-               const char *b)
+edit_distance_within (const char *a,
+                      const char *b,
+                      guint       limit)
 {
   gsize la = strlen (a), lb = strlen (b);
-  g_autofree guint *prev2 = NULL;
-  g_autofree guint *prev = NULL;
-  g_autofree guint *cur = NULL;
-  guint result;
+  guint rows[3][EDIT_MAX + 1];
+  guint *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+  guint last_min = 0;
 
-  if (la > 64 || lb > 64)
-    return G_MAXUINT;
+  if (la > EDIT_MAX || lb > EDIT_MAX || (la > lb ? la - lb : lb - la) > limit)
+    return limit + 1;
 
-  prev2 = g_new0 (guint, lb + 1);
-  prev = g_new0 (guint, lb + 1);
-  cur = g_new0 (guint, lb + 1);
   for (gsize j = 0; j <= lb; j++)
     prev[j] = (guint) j;
 
   for (gsize i = 1; i <= la; i++)
     {
       guint *tmp;
+      guint row_min;
 
-      cur[0] = (guint) i;
+      cur[0] = row_min = (guint) i;
       for (gsize j = 1; j <= lb; j++)
         {
           guint cost = g_ascii_tolower (a[i - 1]) == g_ascii_tolower (b[j - 1]) ? 0 : 1;
@@ -813,11 +817,17 @@ edit_distance (const char *a,
           if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
             v = MIN (v, prev2[j - 2] + 1);
           cur[j] = v;
+          row_min = MIN (row_min, v);
         }
+      /* A cell comes from the row above, or by a transposition from the
+       * row two above plus one: so no later cell is below
+       * MIN (this row's minimum, the last row's minimum + 1). */
+      if (MIN (row_min, last_min + 1) > limit)
+        return limit + 1;
+      last_min = row_min;
       tmp = prev2, prev2 = prev, prev = cur, cur = tmp;
     }
-  result = prev[lb];
-  return result;
+  return MIN (prev[lb], limit + 1);
 }
 
 static void
@@ -827,19 +837,20 @@ warn_unknown_key (Loader      *l,
 {
   const char *name = scalar_text (key);
   const char *best = NULL;
-  guint best_distance = G_MAXUINT;
   gsize len = strlen (name);
   guint limit = len < 4 ? 1 : len < 9 ? 2 : 3;
+  guint best_distance = limit + 1;
 
-  for (const Field *f = fields; f->name != NULL; f++)
+  /* The first of the closest names, if one is within the limit. */
+  for (const Field *f = fields; f->name != NULL && best_distance > 0; f++)
     {
-      guint d = edit_distance (name, f->name);
+      guint d = edit_distance_within (name, f->name, best_distance - 1);
 
       if (d < best_distance)
         best_distance = d, best = f->name;
     }
 
-  if (best != NULL && best_distance <= limit)
+  if (best != NULL)
     loader_warn (l, key, "unknown key '%s', did you mean '%s'?", name, best);
   else
     loader_warn (l, key, "unknown key '%s'", name);
