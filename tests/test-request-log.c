@@ -342,6 +342,64 @@ test_full (void)
   rm_rf (dir);
 }
 
+/* A disk that stalls: records waiting for the writer stop at
+ * SY_REQUEST_LOG_PENDING_LIMIT body bytes; the rest are dropped, counted and
+ * said so (as it starts, and once the writer has caught up). */
+static void
+test_pending_limit (void)
+{
+  g_autofree char *dir = make_dir ();
+  SyRequestLogConfig config;
+  gsize body_size = 5 * 1024 * 1024;
+  guint fits = SY_REQUEST_LOG_PENDING_LIMIT / body_size;
+  g_autofree char *data = g_malloc (body_size);
+  g_autoptr(GBytes) body = NULL;
+  guint dropped_before = sy_request_log_dropped ();
+
+  memset (data, 'x', body_size);
+  body = g_bytes_new_static (data, body_size);
+  config_for (&config, dir, TRUE, 0);
+  sy_request_log_hold_writer (TRUE);
+  for (guint i = 0; i < fits + 8; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("big%02u", i);
+      SyRequestLog *log = sy_request_log_begin (id, "POST", "/v1/messages");
+
+      /* The first record the writer could not take says so. */
+      if (i == fits)
+        g_test_expect_message ("sy-server", G_LOG_LEVEL_WARNING, "request logs are being dropped: *");
+      sy_request_log_client_request (log, NULL, body);
+      sy_request_log_client_response (log, 200, NULL);
+      sy_request_log_finish (log, &config);
+      if (i == fits)
+        g_test_assert_expected_messages ();
+    }
+  g_assert_cmpuint (sy_request_log_dropped () - dropped_before, ==, 8);
+  sy_request_log_hold_writer (FALSE);
+  sy_request_log_wait ();
+  g_assert_cmpuint (count_in (dir, "request-"), ==, fits);
+  /* Every record kept is whole. */
+  {
+    g_autoptr(GPtrArray) names = names_in (dir, "request-");
+    g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, 0), NULL);
+    GStatBuf st;
+
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_size, >, (goffset) body_size);
+  }
+
+  /* Caught up: the next record is written, and the count is told. */
+  g_test_expect_message ("sy-server", G_LOG_LEVEL_WARNING, "8 request logs were dropped while the disk was behind");
+  finish_one (&config, "after", 200);
+  g_test_assert_expected_messages ();
+  sy_request_log_wait ();
+  g_assert_cmpuint (count_in (dir, "request-"), ==, fits + 1);
+  g_assert_cmpuint (sy_request_log_dropped () - dropped_before, ==, 8);
+
+  sy_request_log_config_clear (&config);
+  rm_rf (dir);
+}
+
 static void
 test_truncation (void)
 {
@@ -546,6 +604,7 @@ main (int   argc,
   g_test_add_func ("/request-log/error-only", test_error_only);
   g_test_add_func ("/request-log/full", test_full);
   g_test_add_func ("/request-log/truncation", test_truncation);
+  g_test_add_func ("/request-log/pending-limit", test_pending_limit);
   g_test_add_func ("/request-log/list-and-find", test_list_and_find);
   g_test_add_func ("/request-log/config", test_config);
   return g_test_run ();

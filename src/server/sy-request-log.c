@@ -56,6 +56,7 @@ struct _SyRequestLog
   char     **response_headers;
   Body       response;
   gsize      budget;       /* body bytes still to be kept */
+  gsize      kept;         /* body bytes kept */
 };
 
 /* ------------------------------------------------------------ redaction */
@@ -190,6 +191,7 @@ body_append (SyRequestLog *self,
   if (take > 0)
     g_byte_array_append (body->data, (const guint8 *) data, (guint) take);
   self->budget -= take;
+  self->kept += take;
   body->dropped += len - take;
 }
 
@@ -210,6 +212,7 @@ body_set_bytes (SyRequestLog *self,
    * a copy, without the copy — on the main loop, for every request. */
   body->whole = take == len ? g_bytes_ref (bytes) : g_bytes_new_from_bytes (bytes, 0, take);
   self->budget -= take;
+  self->kept += take;
   body->dropped += len - take;
 }
 
@@ -471,11 +474,16 @@ typedef struct
   gboolean      full;
   guint         error_max_files;
   guint64       max_total_bytes;
+  gsize         bytes;
 } Job;
 
 static GMutex       writer_lock;
 static GCond        writer_cond;
 static guint        writer_pending;
+static gsize        writer_pending_bytes;
+static guint        writer_dropped;        /* since the writer last caught up */
+static guint        writer_dropped_total;
+static gboolean     writer_held;
 static GThreadPool *writer_pool;
 
 /* Ids come from us, but a file name takes no chances. */
@@ -496,14 +504,22 @@ write_job (gpointer data,
 {
   Job *job = data;
   const char *prefix = job->full ? "request" : "error";
-  g_autofree char *raw = format_record (job->log);
-  g_autofree char *text = sy_log_mask_secrets (raw);
+  g_autofree char *raw = NULL;
+  g_autofree char *text = NULL;
   g_autofree char *stamp = sy_log_file_name_stamp (job->log->started_real);
   g_autofree char *id = safe_id (job->log->id);
   g_autofree char *name = g_strdup_printf ("%s-%s-%s.log", prefix, stamp, id);
   g_autofree char *path = g_build_filename (job->dir, name, NULL);
   g_autoptr(GError) error = NULL;
+  gsize bytes;
 
+  g_mutex_lock (&writer_lock);
+  while (writer_held)
+    g_cond_wait (&writer_cond, &writer_lock);
+  g_mutex_unlock (&writer_lock);
+
+  raw = format_record (job->log);
+  text = sy_log_mask_secrets (raw);
   if (g_mkdir_with_parents (job->dir, 0700) != 0 ||
       !g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error))
     g_warning ("request log %s not written: %s", name, error ? error->message : g_strerror (errno));
@@ -512,12 +528,14 @@ write_job (gpointer data,
   else if (!job->full && job->error_max_files > 0)
     sy_log_dir_prune (job->dir, "error-", 0, job->error_max_files);
 
+  bytes = job->bytes;
   sy_request_log_free (job->log);
   g_free (job->dir);
   g_free (job);
 
   g_mutex_lock (&writer_lock);
   writer_pending--;
+  writer_pending_bytes -= bytes;
   g_cond_broadcast (&writer_cond);
   g_mutex_unlock (&writer_lock);
 }
@@ -527,6 +545,7 @@ sy_request_log_finish (SyRequestLog             *self,
                        const SyRequestLogConfig *config)
 {
   Job *job;
+  guint dropped = 0;
 
   if (self == NULL)
     return;
@@ -542,14 +561,62 @@ sy_request_log_finish (SyRequestLog             *self,
   job->full = config->full;
   job->error_max_files = config->error_max_files;
   job->max_total_bytes = config->max_total_bytes;
+  job->bytes = self->kept;
 
   g_mutex_lock (&writer_lock);
+  /* A disk that does not keep up (a storm of failures, a slow or full
+   * disk) must not make records pile up in memory: past the limit a record
+   * is dropped, and said so, once as it starts and once as it ends. */
+  if (writer_pending > 0 && job->bytes > SY_REQUEST_LOG_PENDING_LIMIT - MIN (writer_pending_bytes, SY_REQUEST_LOG_PENDING_LIMIT))
+    {
+      gboolean first = writer_dropped == 0;
+      guint pending = writer_pending;
+
+      writer_dropped++;
+      writer_dropped_total++;
+      g_mutex_unlock (&writer_lock);
+      if (first)
+        g_warning ("request logs are being dropped: %u records (up to %u MiB) are waiting for the disk",
+                   pending, (guint) (SY_REQUEST_LOG_PENDING_LIMIT / (1024 * 1024)));
+      sy_request_log_free (job->log);
+      g_free (job->dir);
+      g_free (job);
+      return;
+    }
+  if (writer_pending == 0 && writer_dropped > 0)
+    {
+      dropped = writer_dropped;
+      writer_dropped = 0;
+    }
   writer_pending++;
+  writer_pending_bytes += job->bytes;
   /* One thread: files are written and pruned in order. */
   if (writer_pool == NULL)
     writer_pool = g_thread_pool_new (write_job, NULL, 1, FALSE, NULL);
   g_mutex_unlock (&writer_lock);
   g_thread_pool_push (writer_pool, job, NULL);
+  if (dropped > 0)
+    g_warning ("%u request logs were dropped while the disk was behind", dropped);
+}
+
+guint
+sy_request_log_dropped (void)
+{
+  guint n;
+
+  g_mutex_lock (&writer_lock);
+  n = writer_dropped_total;
+  g_mutex_unlock (&writer_lock);
+  return n;
+}
+
+void
+sy_request_log_hold_writer (gboolean hold)
+{
+  g_mutex_lock (&writer_lock);
+  writer_held = hold;
+  g_cond_broadcast (&writer_cond);
+  g_mutex_unlock (&writer_lock);
 }
 
 void

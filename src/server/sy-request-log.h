@@ -37,6 +37,10 @@ G_BEGIN_DECLS
  * every request keeps its record until it ends: what a long stream copies
  * into it stays small (an error log needs the start and the error). */
 #define SY_REQUEST_LOG_FAILURE_BODY_LIMIT (1024 * 1024)
+/* Body bytes of finished records waiting for the writer thread: a record
+ * that would go past it is dropped (and counted) rather than kept in
+ * memory until a slow disk takes it. One record always fits. */
+#define SY_REQUEST_LOG_PENDING_LIMIT (64 * 1024 * 1024)
 
 typedef struct _SyRequestLog SyRequestLog;
 
@@ -100,6 +104,10 @@ void          sy_request_log_finish           (SyRequestLog       *self,
 void          sy_request_log_free             (SyRequestLog       *self);
 /* Blocks until every finished record is on disk (tests, shutdown). */
 void          sy_request_log_wait             (void);
+/* Records dropped since start because the writer was SY_REQUEST_LOG_PENDING_LIMIT behind. */
+guint         sy_request_log_dropped          (void);
+/* Tests: while held, the writer thread starts no file (a disk that stalls). */
+void          sy_request_log_hold_writer      (gboolean            hold);
 
 /* One header line with its value masked when the header carries a secret. */
 char         *sy_request_log_redact_header    (const char         *line);
