@@ -385,6 +385,12 @@ static const BadCase bad_cases[] = {
     SY_CORE_ERROR_CONFIG_SYNTAX, "bad.yaml:2:7: could not find expected ':'" },
   { "no-final-newline-cr", "request-retry: 3\rmax-re",
     SY_CORE_ERROR_CONFIG_SYNTAX, "bad.yaml:2:7: could not find expected ':'" },
+  /* found by fuzzing: so does it an empty value there (the merge key's
+   * missing value here); the error is at the end of the last line */
+  { "no-final-newline-empty-value", "moL:\n? << ",
+    SY_CORE_ERROR_CONFIG_INVALID, "bad.yaml:2:6: '<<' must merge a mapping or a list of mappings" },
+  { "no-final-newline-empty-value-cr", "moL:\r? << ",
+    SY_CORE_ERROR_CONFIG_INVALID, "bad.yaml:2:6: '<<' must merge a mapping or a list of mappings" },
   /* shape */
   { "top-level-list", "- a\n- b\n",
     SY_CORE_ERROR_CONFIG_INVALID, "bad.yaml:1:1: the top level must be a mapping" },

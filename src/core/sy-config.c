@@ -112,6 +112,8 @@ typedef struct
   GHashTable      *seen_vertex;
   GPtrArray       *compat_keys;   /* scratch for openai-compatibility: CompatKey* */
   guint            budget;
+  gsize            end_line;      /* where the text ends, 0-based (end_position) */
+  gsize            end_column;
 } Loader;
 
 typedef struct
@@ -128,6 +130,25 @@ compat_key_free (gpointer data)
   g_free (key->api_key);
   g_free (key->proxy_url);
   g_free (key);
+}
+
+/* Where @node starts, 1-based. An empty value at the end of a text without
+ * a final line break (`key:` as the last bytes) starts, for libyaml, on a
+ * line of its own past the text: it is at the end of the last line. */
+static gulong
+node_line (Loader      *l,
+           yaml_node_t *node)
+{
+  return (gulong) MIN (node->start_mark.line, l->end_line) + 1;
+}
+
+static gulong
+node_column (Loader      *l,
+             yaml_node_t *node)
+{
+  if (node->start_mark.line > l->end_line)
+    return (gulong) l->end_column + 1;
+  return (gulong) node->start_mark.column + 1;
 }
 
 static void loader_error (Loader       *l,
@@ -154,8 +175,8 @@ loader_error (Loader       *l,
 
   g_set_error (error, SY_CORE_ERROR, code, "%s:%lu:%lu: %s",
                l->filename,
-               (gulong) (node ? node->start_mark.line + 1 : 1),
-               (gulong) (node ? node->start_mark.column + 1 : 1),
+               node ? node_line (l, node) : 1,
+               node ? node_column (l, node) : 1,
                message);
 }
 
@@ -180,8 +201,8 @@ loader_warn (Loader      *l,
   g_ptr_array_add (l->warnings,
                    g_strdup_printf ("%s:%lu:%lu: %s",
                                     l->filename,
-                                    (gulong) node->start_mark.line + 1,
-                                    (gulong) node->start_mark.column + 1,
+                                    node_line (l, node),
+                                    node_column (l, node),
                                     message));
 }
 
@@ -431,7 +452,7 @@ collect_pairs (Loader       *l,
         {
           loader_error (l, error, SY_CORE_ERROR_CONFIG_INVALID, key,
                         "duplicate key '%s' (first defined at line %lu)",
-                        scalar_text (key), (gulong) dup->start_mark.line + 1);
+                        scalar_text (key), node_line (l, dup));
           return FALSE;
         }
       g_hash_table_insert (first, (gpointer) scalar_text (key), key);
@@ -1533,7 +1554,7 @@ parse_provider_list (Loader          *l,
         }
 
       entry = upstream_entry_new (kind);
-      entry->line = (guint) item->start_mark.line + 1;
+      entry->line = (guint) node_line (l, item);
       if (!parse_fields (l, item, fields, NULL, entry, error))
         return FALSE;
       add_upstream (l, item, g_steal_pointer (&entry));
@@ -1580,7 +1601,7 @@ field_legacy_gemini_keys (Loader       *l,
         continue;
       entry = upstream_entry_new (SY_UPSTREAM_GEMINI);
       entry->api_key = g_strstrip (g_strdup (scalar_text (item)));
-      entry->line = (guint) item->start_mark.line + 1;
+      entry->line = (guint) node_line (l, item);
       add_upstream (l, item, entry);
     }
   return TRUE;
@@ -1690,7 +1711,7 @@ field_openai_compat (Loader       *l,
         }
 
       tmpl = upstream_entry_new (SY_UPSTREAM_OPENAI_COMPAT);
-      tmpl->line = (guint) item->start_mark.line + 1;
+      tmpl->line = (guint) node_line (l, item);
       keys = l->compat_keys = g_ptr_array_new_with_free_func (compat_key_free);
       if (!parse_fields (l, item, compat_fields, NULL, tmpl, error))
         {
@@ -2177,6 +2198,7 @@ sy_config_new_from_data (const char  *data,
   l.seen_gemini = seen_gemini;
   l.seen_vertex = seen_vertex;
   l.budget = MAX_NODES;
+  end_position (data, (gsize) len, &l.end_line, &l.end_column);
 
   top = yaml_document_get_root_node (&doc);
   if (top != NULL && !node_is_null (top))
