@@ -1711,7 +1711,11 @@ responses_encode_request (const SyIrRequest *request,
     encode_tool_choice (request, &names, root);
   name_map_clear (&names);
   if (!ok)
-    return NULL;
+    {
+      /* The parts of the message that was refused, not yet in an item. */
+      g_clear_pointer (&writer.content, json_array_unref);
+      return NULL;
+    }
 
   if (request->parallel_tool_calls != -1)
     json_object_set_boolean_member (root, "parallel_tool_calls", request->parallel_tool_calls == 1);

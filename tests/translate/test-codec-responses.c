@@ -610,7 +610,7 @@ test_encode_errors (void)
   static const char *const messages[] = {
     "n: only 1 choice", "stop: stop sequences", "logprobs: not available",
     "presence_penalty", "frequency_penalty", "tools[0]: the built-in tool \"codeExecution\"",
-    "messages[0]: images",
+    "messages[0]: images", "messages[0]: images",
   };
   guint i;
 
@@ -642,6 +642,20 @@ test_encode_errors (void)
           p = sy_ir_part_new (SY_IR_PART_IMAGE);
           p->url = g_strdup ("https://x");
           sy_ir_message_add (sy_ir_request_add_message (r, SY_IR_ROLE_ASSISTANT), p);
+          break;
+        case 7:
+          /* found by fuzzing: the parts gathered before the refused one
+           * were leaked (a leak check fails without the fix) */
+          {
+            SyIrMessage *m = sy_ir_request_add_message (r, SY_IR_ROLE_ASSISTANT);
+
+            p = sy_ir_part_new (SY_IR_PART_TEXT);
+            p->text = g_strdup ("look:");
+            sy_ir_message_add (m, p);
+            p = sy_ir_part_new (SY_IR_PART_IMAGE);
+            p->url = g_strdup ("https://x");
+            sy_ir_message_add (m, p);
+          }
           break;
         default:
           break;
