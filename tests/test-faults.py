@@ -7,7 +7,8 @@
 # Gemini and Responses wire formats and misbehaves at the byte level, chosen
 # by the model name it is asked for (fault-<kind>): resets before and after
 # the headers, stalls, a slow drip, broken JSON, a body that is not SSE,
-# HTML with status 200, answers far too big, 429 storms. Entries pointing
+# HTML with status 200, answers far too big, an error body nested 300,000
+# levels deep, 429 storms. Entries pointing
 # at a closed port, a TLS server with a self-signed certificate and a
 # `.invalid` host cover refused connections, failed handshakes and DNS.
 # Each fault runs as a stream and as a single answer, for an OpenAI, a
@@ -318,6 +319,12 @@ class Fake:
         elif kind == "html":
             page = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Portal</body></html>"
             writer.write(json_head(len(page), ctype="text/html; charset=utf-8") + page)
+            await writer.drain()
+        elif kind == "deep":
+            # An error body nested 300,000 levels deep: json-glib 1.6 would
+            # recurse once per level and overflow the stack.
+            page = b"[" * 300000 + b"]" * 300000
+            writer.write(json_head(len(page), "400 Bad Request") + page)
             await writer.drain()
         elif kind == "huge":
             await self.huge(writer, fmt, stream, prelude, rid)
@@ -706,7 +713,7 @@ class Server:
 UPSTREAM_PREFIX = {"openai": "o", "claude": "c", "gemini": "g", "responses": "x"}
 COMBOS = [("openai", "o"), ("claude", "c"), ("gemini", "g"),     # same format: relayed
           ("openai", "c"), ("claude", "g"), ("gemini", "o")]     # translated
-FAULTS = ["ok", "drip", "reset-head", "reset-mid", "stall-head", "stall-mid", "badjson", "badsse", "html",
+FAULTS = ["ok", "drip", "reset-head", "reset-mid", "stall-head", "stall-mid", "badjson", "badsse", "html", "deep",
           "huge", "hold", "r429"]
 
 
@@ -808,6 +815,8 @@ def expect_for(fault, stream, cfmt, up):
         return ("stream-error", (502,)) if translated else ("relayed",)
     if fault == "huge":
         return ("stream-error", (502,)) if stream else ("error", (502,))
+    if fault == "deep":
+        return ("error", (400,))
     raise AssertionError(fault)
 
 
@@ -830,7 +839,7 @@ def judge(expect, cfmt, r, rid, stream):
 
 async def fault_matrix(run):
     cases = []
-    for fault in ["drip", "reset-head", "reset-mid", "stall-head", "stall-mid", "badjson", "badsse", "html"]:
+    for fault in ["drip", "reset-head", "reset-mid", "stall-head", "stall-mid", "badjson", "badsse", "html", "deep"]:
         for cfmt, up in COMBOS:
             for stream in (False, True):
                 cases.append((fault, cfmt, up, stream))

@@ -12,6 +12,7 @@
 
 #include "sy-account-pool.h"
 #include "sy-config-edit.h"
+#include "sy-json-guard.h"
 
 #define SAVE_DELAY_MS 500
 /* Quota windows change with nearly every answer: they are saved with the
@@ -398,7 +399,7 @@ sy_account_pool_set_state_file (SyAccountPool  *self,
       return FALSE;
     }
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, len, &local_error))
+  if (!sy_json_parser_load (parser, text, len, &local_error))
     {
       /* A damaged state file costs the cooldowns, never the start. */
       g_warning ("Account state in %s unreadable (%s): starting without it", path, local_error->message);

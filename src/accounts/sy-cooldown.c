@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "sy-cooldown.h"
+#include "sy-json-guard.h"
 
 /* Nesting deeper than this is not an error body; json-glib's parser recurses
  * per level, so such input goes to the plain-text checks instead. */
@@ -482,7 +483,7 @@ sy_failure_parse_error (JsonParser  *parser,
   if (message == NULL)
     message = &unused;
   *message = NULL;
-  if (!json_depth_ok (text) || !json_parser_load_from_data (parser, text, -1, NULL) ||
+  if (!json_depth_ok (text) || !sy_json_parser_load (parser, text, -1, NULL) ||
       (root = json_parser_get_root (parser)) == NULL)
     return NULL;
   return find_error (root, message);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sy-json-guard.h"
 #include "sy-payload.h"
 #include "sy-registry.h"
 
@@ -386,7 +387,7 @@ read_rule (JsonNode   *node,
               g_autoptr(JsonParser) parser = json_parser_new ();
 
               if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING ||
-                  !json_parser_load_from_data (parser, json_node_get_string (value), -1, NULL) ||
+                  !sy_json_parser_load (parser, json_node_get_string (value), -1, NULL) ||
                   json_parser_get_root (parser) == NULL)
                 {
                   warn (warnings, "payload.%s[%u]: '%s' is not valid JSON text, ignored",

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "sy-json-guard.h"
 #include "sy-log.h"
 #include "sy-model-alias.h"
 #include "sy-registry.h"
@@ -117,7 +118,7 @@ builtin_catalogue (void)
                                       "/org/switchyard/Switchyard/models.json",
                                       G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
       if (bytes != NULL &&
-          json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+          sy_json_parser_load (parser, g_bytes_get_data (bytes, NULL),
                                       g_bytes_get_size (bytes), &error))
         root = json_node_copy (json_parser_get_root (parser));
       if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
@@ -145,6 +146,8 @@ load_catalogue (SyConfig *config)
   g_autofree char *path = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
   JsonNode *root;
 
   if (setting == NULL || !JSON_NODE_HOLDS_VALUE (setting) ||
@@ -163,7 +166,8 @@ load_catalogue (SyConfig *config)
   else
     path = g_strdup (name);
 
-  if (!json_parser_load_from_mapped_file (parser, path, &error))
+  if (!g_file_get_contents (path, &text, &length, &error) ||
+      !sy_json_parser_load (parser, text, (gssize) length, &error))
     {
       g_warning ("model-catalog %s: %s; using the built-in catalogue", path, error->message);
       return json_node_ref (builtin_catalogue ());
@@ -475,7 +479,7 @@ login_entry_extras (SyUpstreamEntry *entry,
   if (headers == NULL)
     return;
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, headers, -1, NULL) ||
+  if (!sy_json_parser_load (parser, headers, -1, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return;
   object = json_node_get_object (json_parser_get_root (parser));

@@ -20,6 +20,7 @@
 
 #include "sy-app-util.h"
 #include "sy-config-edit.h"
+#include "sy-json-guard.h"
 #include "sy-mappings-window.h"
 #include "sy-model-alias.h"
 #include "sy-service-logins.h"
@@ -1115,7 +1116,7 @@ read_import (GFile     *file,
   if (!g_file_load_contents (file, NULL, &text, &len, NULL, error))
     return FALSE;
 
-  if (json_parser_load_from_data (parser, text, len, NULL))
+  if (sy_json_parser_load (parser, text, len, NULL))
     {
       JsonNode *root = json_parser_get_root (parser);
 

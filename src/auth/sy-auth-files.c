@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "sy-auth-files.h"
+#include "sy-json-guard.h"
 #include "sy-login-private.h"
 #include "sy-secret.h"
 
@@ -228,7 +229,7 @@ sy_auth_file_parse (const char  *data,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  if (!sy_json_parser_load (parser, data, length, &local_error))
     {
       g_set_error (error, SY_AUTH_FILE_ERROR, SY_AUTH_FILE_ERROR_INVALID, "not JSON (%s)", local_error->message);
       return NULL;
@@ -506,7 +507,7 @@ copy_object (JsonObject *o)
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), o);
   g_autoptr(JsonParser) parser = json_parser_new ();
   char *text = json_to_string (node, FALSE);
-  gboolean ok = json_parser_load_from_data (parser, text, -1, NULL);
+  gboolean ok = sy_json_parser_load (parser, text, -1, NULL);
 
   wipe_free (text);
   g_return_val_if_fail (ok, json_object_new ());

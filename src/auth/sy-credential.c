@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sy-credential.h"
+#include "sy-json-guard.h"
 #include "sy-log.h"
 #include "sy-secret.h"
 
@@ -270,7 +271,7 @@ sy_credential_set_secret (SyCredential  *self,
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *o;
 
-  if (!json_parser_load_from_data (parser, secret, -1, NULL) ||
+  if (!sy_json_parser_load (parser, secret, -1, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       /* Say which account, never what the text was. */

@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "sy-json-guard.h"
 #include "sy-login-channels.h"
 #include "sy-login-private.h"
 #include "sy-secret.h"
@@ -80,7 +81,7 @@ vertex_key_parse (VertexKey   *key,
   const char *type;
 
   key->parser = json_parser_new ();
-  if (!json_parser_load_from_data (key->parser, json, length, NULL) ||
+  if (!sy_json_parser_load (key->parser, json, length, NULL) ||
       (root = json_parser_get_root (key->parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "sy-config-edit.h"
+#include "sy-json-guard.h"
 #include "sy-logins.h"
 #include "sy-secret.h"
 
@@ -226,7 +227,7 @@ sy_logins_load_async (SyLogins            *self,
     }
   g_free (self->written);
   self->written = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
-  if (!json_parser_load_from_data (parser, text, -1, &error))
+  if (!sy_json_parser_load (parser, text, -1, &error))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                                "%s is not readable (%s); it was left as it is", self->path, error->message);

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "sy-json-guard.h"
 #include "sy-oauth.h"
 #include "sy-log.h"
 #include "sy-oauth-private.h"
@@ -497,7 +498,7 @@ sy_jwt_decode_payload (const char *jwt,
     }
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, (const char *) payload, len, NULL)
+  if (!sy_json_parser_load (parser, (const char *) payload, len, NULL)
       || (root = json_parser_get_root (parser)) == NULL
       || !JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -1430,7 +1431,7 @@ post_call_parse (PostCall *call)
     return NULL;
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, (const char *) call->body->data, call->body->len, NULL))
+  if (!sy_json_parser_load (parser, (const char *) call->body->data, call->body->len, NULL))
     return NULL;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))

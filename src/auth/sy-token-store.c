@@ -48,6 +48,7 @@
 #include <openssl/rand.h>
 
 #include "sy-config-edit.h"
+#include "sy-json-guard.h"
 #include "sy-token-store.h"
 
 /* The keyring: the OS's own store, or the Secret Service (see the top).
@@ -678,7 +679,7 @@ file_read_map (SyTokenStore  *self,
   memcpy (header, data, HEADER_LEN);
 
   parser = json_parser_new ();
-  ok = json_parser_load_from_data (parser, (const char *) plain, cipher_len, NULL);
+  ok = sy_json_parser_load (parser, (const char *) plain, cipher_len, NULL);
   OPENSSL_cleanse (plain, cipher_len);
   g_free (plain);
   root = ok ? json_parser_get_root (parser) : NULL;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "sy-http-fetch.h"
+#include "sy-json-guard.h"
 
 typedef struct
 {
@@ -108,7 +109,7 @@ fetch_done_cb (SyHttpTransfer *transfer,
       return;
     }
   if (!answer->too_large && answer->body->len > 0 &&
-      json_parser_load_from_data (parser, (const char *) answer->body->data, answer->body->len, NULL) &&
+      sy_json_parser_load (parser, (const char *) answer->body->data, answer->body->len, NULL) &&
       (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
     answer->object = json_object_ref (json_node_get_object (root));
   g_task_return_pointer (task, g_steal_pointer (&fetch->answer), (GDestroyNotify) sy_http_answer_free);

@@ -13,6 +13,7 @@
 
 #include "sy-config-edit.h"
 #include "sy-integration.h"
+#include "sy-json-guard.h"
 #include "sy-json-write.h"
 
 G_DEFINE_QUARK (sy-integration-error-quark, sy_integration_error)
@@ -213,7 +214,7 @@ record_load (const SyIntegration        *tool,
   if (text == NULL)
     return NULL;
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, -1, &local) ||
+  if (!sy_json_parser_load (parser, text, -1, &local) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       json_object_get_array_member (json_node_get_object (root), "files") == NULL)
     {

@@ -17,6 +17,7 @@
 
 #include "sy-amp.h"
 #include "sy-codec.h"
+#include "sy-json-guard.h"
 #include "sy-log.h"
 #include "sy-pipeline.h"
 #include "sy-usage-sniff.h"
@@ -309,9 +310,12 @@ key_from_secrets (const char *home)
   g_autofree char *path = g_build_filename (home ? home : g_get_home_dir (), ".local", "share", "amp",
                                             "secrets.json", NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *text = NULL;
+  gsize length = 0;
   JsonNode *root;
 
-  if (!json_parser_load_from_mapped_file (parser, path, NULL))
+  if (!g_file_get_contents (path, &text, &length, NULL) ||
+      !sy_json_parser_load (parser, text, (gssize) length, NULL))
     return NULL;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
@@ -605,7 +609,7 @@ rewrite_event (AmpSink    *self,
 
           while (*data == ' ')
             data++;
-          if (*data == '{' && json_parser_load_from_data (parser, data, -1, NULL) &&
+          if (*data == '{' && sy_json_parser_load (parser, data, -1, NULL) &&
               JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
             {
               g_autofree char *text = NULL;
@@ -637,7 +641,7 @@ amp_sink_respond (SySink     *sink,
   const char *data = g_bytes_get_data (body, &len);
 
   if (status < 300 && content_type != NULL && strstr (content_type, "json") != NULL &&
-      json_parser_load_from_data (parser, data, (gssize) len, NULL) &&
+      sy_json_parser_load (parser, data, (gssize) len, NULL) &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       gsize out_len;

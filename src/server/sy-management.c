@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sy-clock.h"
+#include "sy-json-guard.h"
 #include "sy-log.h"
 #include "sy-management-private.h"
 #include "sy-mgmt-bodies.h"
@@ -122,7 +123,7 @@ sy_mgmt_body_parse (GBytes  *body,
   gsize len = 0;
   const char *data = g_bytes_get_data (body, &len);
 
-  if (len == 0 || !json_parser_load_from_data (parser, data, len, NULL) ||
+  if (len == 0 || !sy_json_parser_load (parser, data, len, NULL) ||
       json_parser_get_root (parser) == NULL)
     {
       g_set_error_literal (error, SY_MGMT_ERROR, 400, "invalid body");

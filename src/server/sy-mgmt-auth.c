@@ -36,6 +36,7 @@
 
 #include "sy-auth-files.h"
 #include "sy-clock.h"
+#include "sy-json-guard.h"
 #include "sy-log.h"
 #include "sy-login-channels.h"
 #include "sy-logins.h"
@@ -917,7 +918,7 @@ sy_mgmt_body_object (GBytes *body)
   const char *data = g_bytes_get_data (body, &len);
   JsonNode *root;
 
-  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
+  if (len == 0 || !sy_json_parser_load (parser, data, (gssize) len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   return json_object_ref (json_node_get_object (root));
@@ -1841,7 +1842,7 @@ sy_mgmt_delete_names (GBytes     *body,
   JsonNode *root;
   JsonArray *list = NULL;
 
-  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
+  if (len == 0 || !sy_json_parser_load (parser, data, (gssize) len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL ||
       (!JSON_NODE_HOLDS_ARRAY (root) && !JSON_NODE_HOLDS_OBJECT (root)))
     {

@@ -22,6 +22,7 @@
 
 #include "sy-config-edit.h"
 #include "sy-core-error.h"
+#include "sy-json-guard.h"
 #include "sy-log.h"
 #include "sy-management-private.h"
 #include "sy-mgmt-bodies.h"
@@ -1185,7 +1186,7 @@ sy_mgmt_mappings_change (const char   *route,
       g_autoptr(JsonParser) parser = json_parser_new ();
 
       /* Blank text parses, to no root at all. */
-      if (json_parser_load_from_data (parser, g_bytes_get_data (body_bytes, NULL),
+      if (sy_json_parser_load (parser, g_bytes_get_data (body_bytes, NULL),
                                       g_bytes_get_size (body_bytes), NULL) &&
           json_parser_get_root (parser) != NULL && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         body = json_node_ref (json_parser_get_root (parser));

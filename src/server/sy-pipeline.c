@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "sy-core-error.h"
+#include "sy-json-guard.h"
 #include "sy-log.h"
 #include "sy-pipeline.h"
 #include "sy-quota.h"
@@ -550,7 +551,7 @@ respond_recorded_error (SyPipeline *self)
     {
       g_autoptr(JsonParser) parser = json_parser_new_immutable ();
 
-      if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+      if (sy_json_parser_load (parser, g_bytes_get_data (body, NULL),
                                       g_bytes_get_size (body), NULL))
         {
           self->sink->vtable->respond (self->sink, status, "application/json", body);

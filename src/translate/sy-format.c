@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "sy-format.h"
+#include "sy-json.h"
 
 const char *
 sy_format_to_string (SyFormat format)
@@ -215,15 +216,14 @@ char *
 sy_format_error_message_from_body (const char *body,
                                    gsize       len)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonNode) root = NULL;
   g_autofree char *text = NULL;
-  JsonNode *root;
 
   if (body == NULL || len == 0)
     return NULL;
 
-  if (json_parser_load_from_data (parser, body, len, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL)
+  /* An upstream's body: our reader (bounded depth, one value), not json-glib's. */
+  if ((root = sy_json_read (body, (gssize) len, NULL)) != NULL)
     {
       JsonNode *node = root;
 

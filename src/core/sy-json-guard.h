@@ -1,0 +1,41 @@
+/* sy-json-guard.h: json-glib's parser, kept to one value of bounded depth
+ *
+ * Every JSON text that json-glib parses goes through sy_json_parser_load()
+ * instead of json_parser_load_from_data(). json-glib 1.6 (Debian 12)
+ * recurses once per nesting level without a limit, so a few hundred
+ * thousand '[' (well within an upstream's error body or a management
+ * request) overflow the stack; and after one whole value it accepts an
+ * array or object more, keeping the first and leaking the others. The
+ * guard scans the text first, without recursing: more than
+ * SY_JSON_MAX_DEPTH levels, or anything but white space after the first
+ * value, is refused with a JSON_PARSER_ERROR before json-glib sees it.
+ * Everything else (the errors of a text that is not JSON) is json-glib's.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define SY_JSON_MAX_DEPTH 512
+
+/* TRUE when @data (@len bytes, or NUL-terminated when -1) nests at most
+ * @max_depth arrays and objects and holds nothing but white space after
+ * its first value; else FALSE with a JSON_PARSER_ERROR_PARSE. Strings are
+ * skipped as JSON writes them; a text that is not JSON may pass. */
+gboolean  sy_json_guard_check  (const char  *data,
+                                gssize       len,
+                                guint        max_depth,
+                                GError     **error);
+
+/* sy_json_guard_check() with SY_JSON_MAX_DEPTH, then
+ * json_parser_load_from_data(). */
+gboolean  sy_json_parser_load  (JsonParser  *parser,
+                                const char  *data,
+                                gssize       len,
+                                GError     **error);
+
+G_END_DECLS

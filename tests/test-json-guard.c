@@ -1,0 +1,139 @@
+/* test-json-guard.c: json-glib's parser kept to one value of bounded depth
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sy-json-guard.h"
+
+/* [[…[{"k":1}]…]] with @depth arrays and objects in all. */
+static char *
+nested (guint depth)
+{
+  GString *s = g_string_sized_new (depth * 2 + 8);
+
+  for (guint i = 1; i < depth; i++)
+    g_string_append_c (s, '[');
+  g_string_append (s, "{\"k\":1}");
+  for (guint i = 1; i < depth; i++)
+    g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+/* One value, with white space around it: json-glib parses it as before. */
+static void
+test_accepts (void)
+{
+  static const char * const texts[] = {
+    "{}", " [1, {\"a\": \"]]]}}}\"}]\n", "\"just a string\"", "\"q\\\"uote\\\\\"", "123", "-1.5e3",
+    "true", "null", "{\"a\": [\"[\", \"{\", \"\\\"[\"]}", "\t\r\n{\"x\":1}\r\n", NULL,
+  };
+
+  for (guint i = 0; texts[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (sy_json_guard_check (texts[i], -1, SY_JSON_MAX_DEPTH, &error));
+      g_assert_no_error (error);
+      g_assert_true (sy_json_parser_load (parser, texts[i], -1, &error));
+      g_assert_no_error (error);
+      g_assert_nonnull (json_parser_get_root (parser));
+    }
+}
+
+/* Anything after the first value is refused before json-glib, which would
+ * take the first value and leak the rest (the leak check of the sanitizer
+ * run fails without the guard). */
+static void
+test_trailing (void)
+{
+  static const char * const texts[] = {
+    "1 {\"x\":1}", "{\"x\":1} {\"y\":2}", "[1] [2]", "-1{\"x\":\"c\"}", "{} x", "\"s\" \"t\"", "1 2",
+    "{\"a\":\"}\"} ]", NULL,
+  };
+
+  for (guint i = 0; texts[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (sy_json_parser_load (parser, texts[i], -1, &error));
+      g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE);
+      g_assert_nonnull (strstr (error->message, "after the JSON value"));
+    }
+  /* With an explicit length the bytes past it do not count; a NUL within
+   * it does. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (sy_json_parser_load (parser, "{\"a\":1} {\"b\":2}", 7, &error));
+    g_assert_no_error (error);
+    g_assert_false (sy_json_guard_check ("\0-1{\"x\":\"c\"}", 12, SY_JSON_MAX_DEPTH, NULL));
+  }
+}
+
+/* Depth: up to the limit as before; past it an error, however deep,
+ * without recursing (json-glib 1.6 overflows the stack on the deep one). */
+static void
+test_depth (void)
+{
+  g_autofree char *at_limit = nested (SY_JSON_MAX_DEPTH);
+  g_autofree char *past = nested (SY_JSON_MAX_DEPTH + 1);
+  g_autofree char *deep = g_strnfill (2000000, '[');
+  g_autofree char *in_string = g_strdup_printf ("\"%s\"", deep);
+
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (sy_json_parser_load (parser, at_limit, -1, &error));
+    g_assert_no_error (error);
+  }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (sy_json_parser_load (parser, i == 0 ? past : deep, -1, &error));
+      g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE);
+      g_assert_nonnull (strstr (error->message, "nested deeper than 512 levels"));
+    }
+  /* Brackets in a string are text. */
+  g_assert_true (sy_json_guard_check (in_string, -1, 4, NULL));
+}
+
+/* Not JSON: passed on, json-glib gives its own error. */
+static void
+test_not_json (void)
+{
+  static const char * const texts[] = { "]", "{\"a\":", "\"open", "{\"a\" 1}", "", "   ", NULL };
+
+  for (guint i = 0; texts[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (sy_json_guard_check (texts[i], -1, SY_JSON_MAX_DEPTH, NULL));
+      if (!sy_json_parser_load (parser, texts[i], -1, &error))
+        g_assert_error (error, JSON_PARSER_ERROR, error->code);
+      else
+        g_assert_null (json_parser_get_root (parser));
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/json-guard/accepts", test_accepts);
+  g_test_add_func ("/json-guard/trailing", test_trailing);
+  g_test_add_func ("/json-guard/depth", test_depth);
+  g_test_add_func ("/json-guard/not-json", test_not_json);
+  return g_test_run ();
+}
