@@ -29,7 +29,8 @@ test_accepts (void)
 {
   static const char * const texts[] = {
     "{}", " [1, {\"a\": \"]]]}}}\"}]\n", "\"just a string\"", "\"q\\\"uote\\\\\"", "123", "-1.5e3",
-    "true", "null", "{\"a\": [\"[\", \"{\", \"\\\"[\"]}", "\t\r\n{\"x\":1}\r\n", NULL,
+    "true", "null", "{\"a\": [\"[\", \"{\", \"\\\"[\"]}", "\t\r\n{\"x\":1}\r\n",
+    "\xef\xbb\xbf{\"bom\": true}", "{\"quote's\": \"/* not a comment */\"}", NULL,
   };
 
   for (guint i = 0; texts[i] != NULL; i++)
@@ -107,6 +108,29 @@ test_depth (void)
   g_assert_true (sy_json_guard_check (in_string, -1, 4, NULL));
 }
 
+/* What json-glib takes beyond JSON, where brackets hide from a count that
+ * knows only JSON: refused. With a comment or a single-quoted string
+ * holding a double quote, json-glib would parse the deep part the guard
+ * took for a string's text. */
+static void
+test_beyond_json (void)
+{
+  g_autofree char *deep = g_strnfill (300000, '[');
+  g_autofree char *comment = g_strdup_printf ("[/*\"*/%s\"x\"", deep);
+  g_autofree char *single = g_strdup_printf ("['\"', %s\"x\"", deep);
+  const char * const texts[] = { comment, single, "/* c */ {}", "[1, // c\n2]", "['a']", "# c\n{}", NULL };
+
+  for (guint i = 0; texts[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (sy_json_parser_load (parser, texts[i], -1, &error));
+      g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE);
+      g_assert_nonnull (strstr (error->message, "not JSON"));
+    }
+}
+
 /* Not JSON: passed on, json-glib gives its own error. */
 static void
 test_not_json (void)
@@ -134,6 +158,7 @@ main (int   argc,
   g_test_add_func ("/json-guard/accepts", test_accepts);
   g_test_add_func ("/json-guard/trailing", test_trailing);
   g_test_add_func ("/json-guard/depth", test_depth);
+  g_test_add_func ("/json-guard/beyond-json", test_beyond_json);
   g_test_add_func ("/json-guard/not-json", test_not_json);
   return g_test_run ();
 }

@@ -21,6 +21,16 @@ is_structural (char c)
   return c == '[' || c == ']' || c == '{' || c == '}' || c == ',' || c == ':' || c == '"';
 }
 
+/* What JSON has outside strings besides structure and white space: numbers,
+ * true, false, null (letters, to leave json-glib the message of a bare
+ * word). json-glib also takes comments and single-quoted strings, inside
+ * which brackets would hide from this count: they are refused. */
+static gboolean
+is_word (char c)
+{
+  return g_ascii_isalnum (c) || c == '-' || c == '+' || c == '.';
+}
+
 gboolean
 sy_json_guard_check (const char  *data,
                      gssize       len,
@@ -32,6 +42,9 @@ sy_json_guard_check (const char  *data,
   guint depth = 0;
   gboolean value_done = FALSE;
 
+  /* json-glib skips a byte order mark. */
+  if (n >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
+    i = 3;
   while (i < n && is_space (data[i]))
     i++;
 
@@ -39,6 +52,12 @@ sy_json_guard_check (const char  *data,
     {
       char c = data[i];
 
+      if (!is_space (c) && !is_structural (c) && !is_word (c))
+        {
+          g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                       "not JSON: unexpected character at byte %" G_GSIZE_FORMAT, i);
+          return FALSE;
+        }
       if (c == '"')
         {
           /* To the closing quote; an escape takes the next byte along. */
@@ -70,7 +89,7 @@ sy_json_guard_check (const char  *data,
       else if (depth == 0 && !is_space (c))
         {
           /* A number, true, false, null or a bare word at the top. */
-          while (i < n && !is_space (data[i]) && !is_structural (data[i]))
+          while (i < n && is_word (data[i]))
             i++;
           value_done = TRUE;
         }

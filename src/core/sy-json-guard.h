@@ -7,9 +7,11 @@
  * request) overflow the stack; and after one whole value it accepts an
  * array or object more, keeping the first and leaking the others. The
  * guard scans the text first, without recursing: more than
- * SY_JSON_MAX_DEPTH levels, or anything but white space after the first
- * value, is refused with a JSON_PARSER_ERROR before json-glib sees it.
- * Everything else (the errors of a text that is not JSON) is json-glib's.
+ * SY_JSON_MAX_DEPTH levels, anything but white space after the first
+ * value, and what json-glib takes beyond JSON that could hide brackets
+ * from the count (comments, single-quoted strings) are refused with a
+ * JSON_PARSER_ERROR before json-glib sees the text. Other errors of a text
+ * that is not JSON are json-glib's.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,9 +25,11 @@ G_BEGIN_DECLS
 #define SY_JSON_MAX_DEPTH 512
 
 /* TRUE when @data (@len bytes, or NUL-terminated when -1) nests at most
- * @max_depth arrays and objects and holds nothing but white space after
- * its first value; else FALSE with a JSON_PARSER_ERROR_PARSE. Strings are
- * skipped as JSON writes them; a text that is not JSON may pass. */
+ * @max_depth arrays and objects, has outside its strings only what JSON
+ * has there (a leading byte order mark aside) and nothing but white space
+ * after its first value; else FALSE with a JSON_PARSER_ERROR_PARSE.
+ * Strings are skipped as JSON writes them; some texts that are not JSON
+ * pass, for json-glib to refuse. */
 gboolean  sy_json_guard_check  (const char  *data,
                                 gssize       len,
                                 guint        max_depth,
