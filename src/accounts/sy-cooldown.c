@@ -342,36 +342,6 @@ sy_parse_retry_after (const char *value,
 
 /* ------------------------------------------------------------------ bodies */
 
-/* Skips the parse for input json-glib would recurse too deep on. */
-static gboolean
-json_depth_ok (const char *text)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-  const char *p;
-
-  for (p = text; *p != '\0'; p++)
-    {
-      if (in_string)
-        {
-          if (*p == '\\' && p[1] != '\0')
-            p++;
-          else if (*p == '"')
-            in_string = FALSE;
-        }
-      else if (*p == '"')
-        in_string = TRUE;
-      else if (*p == '{' || *p == '[')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
-        }
-      else if ((*p == '}' || *p == ']') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 static const char *
 member_string (JsonObject *object,
                const char *name)
@@ -483,7 +453,9 @@ sy_failure_parse_error (JsonParser  *parser,
   if (message == NULL)
     message = &unused;
   *message = NULL;
-  if (!json_depth_ok (text) || !sy_json_parser_load (parser, text, -1, NULL) ||
+  /* Error bodies nest a few levels: deeper than MAX_JSON_DEPTH is not one. */
+  if (!sy_json_guard_check (text, -1, MAX_JSON_DEPTH, NULL) ||
+      !json_parser_load_from_data (parser, text, -1, NULL) ||
       (root = json_parser_get_root (parser)) == NULL)
     return NULL;
   return find_error (root, message);
