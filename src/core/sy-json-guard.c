@@ -31,6 +31,56 @@ is_word (char c)
   return g_ascii_isalnum (c) || c == '-' || c == '+' || c == '.';
 }
 
+/* The code unit of the escape backslash-u-XXXX at @at, or -1 when there is
+ * none there. */
+static gint
+unicode_escape (const char *data,
+                gsize       n,
+                gsize       at)
+{
+  gint unit = 0;
+
+  if (at + 6 > n || data[at] != '\\' || data[at + 1] != 'u')
+    return -1;
+  for (gsize k = at + 2; k < at + 6; k++)
+    {
+      if (!g_ascii_isxdigit (data[k]))
+        return -1;
+      unit = unit * 16 + g_ascii_xdigit_value (data[k]);
+    }
+  return unit;
+}
+
+/* The length of the escape at @at (a backslash): 2, 6 for a code unit, 12
+ * for a surrogate pair; 0 when JSON has no such escape. json-glib 1.6 reads
+ * a backslash-u as four bytes, hex or not (a quote among them is text to
+ * it), and after a surrogate without its other half it takes one more byte,
+ * or two from a backslash, as part of the pair (a closing quote too): the
+ * string would end for json-glib elsewhere than for this scan, and what
+ * this scan took for text it would parse as structure, out of the depth
+ * count. A high half followed by a backslash-u that is not a low half it
+ * refuses, leaking the string read so far. So every escape must be JSON's,
+ * and surrogates must come in whole pairs. */
+static gsize
+escape_length (const char *data,
+               gsize       n,
+               gsize       at)
+{
+  gint unit, low;
+
+  if (at + 1 >= n)
+    return 0;
+  if (data[at + 1] != '\0' && strchr ("\"\\/bfnrt", data[at + 1]) != NULL)
+    return 2;
+  unit = unicode_escape (data, n, at);
+  if (unit < 0xd800 || unit > 0xdfff)
+    return unit < 0 ? 0 : 6;
+  low = unicode_escape (data, n, at + 6);
+  if (unit <= 0xdbff && low >= 0xdc00 && low <= 0xdfff)
+    return 12;
+  return 0;
+}
+
 gboolean
 sy_json_guard_check (const char  *data,
                      gssize       len,
@@ -60,10 +110,20 @@ sy_json_guard_check (const char  *data,
         }
       if (c == '"')
         {
-          /* To the closing quote; an escape takes the next byte along. */
+          /* To the closing quote, over the escapes. */
           for (i++; i < n && data[i] != '"'; i++)
             if (data[i] == '\\')
-              i++;
+              {
+                gsize skip = escape_length (data, n, i);
+
+                if (skip == 0)
+                  {
+                    g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                                 "not JSON: invalid escape in a string at byte %" G_GSIZE_FORMAT, i);
+                    return FALSE;
+                  }
+                i += skip - 1;
+              }
           i++;
           value_done = depth == 0;
         }

@@ -9,8 +9,10 @@
  * guard scans the text first, without recursing: more than
  * SY_JSON_MAX_DEPTH levels, anything but white space after the first
  * value, and what json-glib takes beyond JSON that could hide brackets
- * from the count (comments, single-quoted strings) are refused with a
- * JSON_PARSER_ERROR before json-glib sees the text. Other errors of a text
+ * from the count (comments, single-quoted strings, escapes JSON does not
+ * have, surrogates without their other half: json-glib 1.6 reads those
+ * past the closing quote) are refused with a JSON_PARSER_ERROR before
+ * json-glib sees the text. Other errors of a text
  * that is not JSON are json-glib's.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -27,9 +29,9 @@ G_BEGIN_DECLS
 /* TRUE when @data (@len bytes, or NUL-terminated when -1) nests at most
  * @max_depth arrays and objects, has outside its strings only what JSON
  * has there (a leading byte order mark aside) and nothing but white space
- * after its first value; else FALSE with a JSON_PARSER_ERROR_PARSE.
- * Strings are skipped as JSON writes them; some texts that are not JSON
- * pass, for json-glib to refuse. */
+ * after its first value, and in its strings only JSON's escapes, with
+ * surrogates in whole pairs; else FALSE with a JSON_PARSER_ERROR_PARSE.
+ * Other texts that are not JSON pass, for json-glib to refuse. */
 gboolean  sy_json_guard_check  (const char  *data,
                                 gssize       len,
                                 guint        max_depth,
