@@ -52,13 +52,12 @@ unicode_escape (const char *data,
 }
 
 /* The length of the escape at @at (a backslash): 2, 6 for a code unit, 12
- * for a surrogate pair; 0 when JSON has no such escape. json-glib 1.6 reads
- * a backslash-u as four bytes, hex or not (a quote among them is text to
- * it), and after a surrogate without its other half it takes one more byte,
- * or two from a backslash, as part of the pair (a closing quote too): the
- * string would end for json-glib elsewhere than for this scan, and what
- * this scan took for text it would parse as structure, out of the depth
- * count. A high half followed by a backslash-u that is not a low half it
+ * for a surrogate pair; 0 when JSON has no such escape. json-glib 1.6 does
+ * not read a malformed escape as JSON would: after a surrogate without its
+ * other half it takes one more byte, or two from a backslash, as part of
+ * the pair (a closing quote too), so the string would end for json-glib
+ * elsewhere than for this scan, and what this scan took for text it would
+ * parse as structure, out of the depth count. A high half followed by a backslash-u that is not a low half it
  * refuses, leaking the string read so far. So every escape must be JSON's,
  * and surrogates must come in whole pairs. */
 static gsize

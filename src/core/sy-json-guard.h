@@ -10,7 +10,7 @@
  * SY_JSON_MAX_DEPTH levels, anything but white space after the first
  * value, and what json-glib takes beyond JSON that could hide brackets
  * from the count (comments, single-quoted strings, escapes JSON does not
- * have, surrogates without their other half: json-glib 1.6 reads those
+ * have, surrogates without their other half: json-glib 1.6 can read those
  * past the closing quote) are refused with a JSON_PARSER_ERROR before
  * json-glib sees the text. Other errors of a text
  * that is not JSON are json-glib's.
