@@ -57,9 +57,10 @@ unicode_escape (const char *data,
  * other half it takes one more byte, or two from a backslash, as part of
  * the pair (a closing quote too), so the string would end for json-glib
  * elsewhere than for this scan, and what this scan took for text it would
- * parse as structure, out of the depth count. A high half followed by a backslash-u that is not a low half it
- * refuses, leaking the string read so far. So every escape must be JSON's,
- * and surrogates must come in whole pairs. */
+ * parse as structure, out of the depth count. A high half followed by a
+ * backslash-u that is not a low half it refuses, leaking the string read
+ * so far. So every escape must be JSON's, and surrogates must come in
+ * whole pairs. */
 static gsize
 escape_length (const char *data,
                gsize       n,
