@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "sy-json-guard.h"
@@ -203,6 +204,49 @@ test_escapes (void)
     }
 }
 
+/* Integers from JSON nodes: doubles beyond gint64 (and NaN, infinities)
+ * are refused rather than converted, which C leaves undefined. */
+static void
+test_node_to_int64 (void)
+{
+  static const struct { double d; gboolean ok; gint64 want; } doubles[] = {
+    { 42.0, TRUE, 42 },
+    { 42.9, TRUE, 42 },
+    { -42.9, TRUE, -42 },
+    { -9223372036854775808.0, TRUE, G_MININT64 },
+    { 9223372036854774784.0, TRUE, G_GINT64_CONSTANT (9223372036854774784) },
+    { 9223372036854775808.0, FALSE, 0 },
+    { -9223372036854777856.0, FALSE, 0 },
+    { 1e300, FALSE, 0 },
+    { -1e300, FALSE, 0 },
+  };
+  gint64 v;
+
+  for (guint i = 0; i < G_N_ELEMENTS (doubles); i++)
+    {
+      g_autoptr(JsonNode) node = json_node_init_double (json_node_alloc (), doubles[i].d);
+
+      v = 7;
+      g_assert_cmpint (sy_json_node_to_int64 (node, &v), ==, doubles[i].ok);
+      g_assert_cmpint (v, ==, doubles[i].ok ? doubles[i].want : 7);
+    }
+  {
+    g_autoptr(JsonNode) nan = json_node_init_double (json_node_alloc (), NAN);
+    g_autoptr(JsonNode) max = json_node_init_int (json_node_alloc (), G_MAXINT64);
+    g_autoptr(JsonNode) text = json_node_init_string (json_node_alloc (), "12");
+    g_autoptr(JsonNode) null = json_node_init_null (json_node_alloc ());
+
+    v = 7;
+    g_assert_false (sy_json_node_to_int64 (nan, &v));
+    g_assert_false (sy_json_node_to_int64 (text, &v));
+    g_assert_false (sy_json_node_to_int64 (null, &v));
+    g_assert_cmpint (v, ==, 7);
+    g_assert_true (sy_json_node_to_int64 (max, &v));
+    g_assert_cmpint (v, ==, G_MAXINT64);
+  }
+  g_assert_false (sy_json_node_to_int64 (NULL, &v));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -214,5 +258,6 @@ main (int   argc,
   g_test_add_func ("/json-guard/beyond-json", test_beyond_json);
   g_test_add_func ("/json-guard/not-json", test_not_json);
   g_test_add_func ("/json-guard/escapes", test_escapes);
+  g_test_add_func ("/json-guard/node-to-int64", test_node_to_int64);
   return g_test_run ();
 }

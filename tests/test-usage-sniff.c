@@ -156,11 +156,47 @@ test_formats (void)
   }
 }
 
+/* Counts at the ends of gint64 and doubles beyond it: clamped to
+ * 0..SY_IR_TOKENS_MAX or left unknown, never overflowed (the sanitizer
+ * build stops on an overflow). */
+static void
+test_extremes (void)
+{
+  SyIrUsage u;
+
+  sy_ir_usage_init (&u);
+  sniff (SY_FORMAT_CLAUDE, "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":9223372036854775807,"
+         "\"cache_read_input_tokens\":9223372036854775807,\"cache_creation_input_tokens\":9223372036854775807,"
+         "\"output_tokens\":-9223372036854775807}}}", &u);
+  g_assert_cmpint (u.input_tokens, ==, SY_IR_TOKENS_MAX);
+  g_assert_cmpint (u.cached_tokens, ==, SY_IR_TOKENS_MAX);
+  g_assert_cmpint (u.cache_creation_tokens, ==, SY_IR_TOKENS_MAX);
+  g_assert_cmpint (u.output_tokens, ==, 0);
+
+  sy_ir_usage_init (&u);
+  sniff (SY_FORMAT_GEMINI, "{\"usageMetadata\":{\"promptTokenCount\":1e300,\"candidatesTokenCount\":9223372036854775807,"
+         "\"thoughtsTokenCount\":9223372036854775807,\"cachedContentTokenCount\":-1e300,"
+         "\"totalTokenCount\":9.3e18}}", &u);
+  g_assert_cmpint (u.input_tokens, ==, SY_IR_UNSET);
+  g_assert_cmpint (u.output_tokens, ==, SY_IR_TOKENS_MAX);
+  g_assert_cmpint (u.reasoning_tokens, ==, SY_IR_TOKENS_MAX);
+  g_assert_cmpint (u.cached_tokens, ==, SY_IR_UNSET);
+  g_assert_cmpint (u.total_tokens, ==, SY_IR_UNSET);
+
+  sy_ir_usage_init (&u);
+  sniff (SY_FORMAT_OPENAI, "{\"usage\":{\"prompt_tokens\":-5,\"completion_tokens\":4.5e15,\"total_tokens\":"
+         "9223372036854775808}}", &u);
+  g_assert_cmpint (u.input_tokens, ==, 0);
+  g_assert_cmpint (u.output_tokens, ==, SY_IR_TOKENS_MAX);
+  g_assert_cmpint (u.total_tokens, ==, SY_IR_UNSET);   /* 2^63: only a double holds it */
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/usage-sniff/extremes", test_extremes);
   g_test_add_func ("/usage-sniff/worth-parsing", test_worth_parsing);
   g_test_add_func ("/usage-sniff/formats", test_formats);
   g_test_add_func ("/usage-sniff/skim-agrees", test_skim_agrees);

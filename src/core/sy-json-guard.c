@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "sy-json-guard.h"
@@ -177,4 +178,27 @@ sy_json_parser_load (JsonParser  *parser,
   if (!sy_json_guard_check (data, len, SY_JSON_MAX_DEPTH, error))
     return FALSE;
   return json_parser_load_from_data (parser, data, len, error);
+}
+
+gboolean
+sy_json_node_to_int64 (JsonNode *node,
+                       gint64   *value)
+{
+  double d;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      *value = json_node_get_int (node);
+      return TRUE;
+    }
+  if (json_node_get_value_type (node) != G_TYPE_DOUBLE)
+    return FALSE;
+  /* -2^63 and 2^63 are exact doubles; NaN fails both comparisons. */
+  d = trunc (json_node_get_double (node));
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+    return FALSE;
+  *value = (gint64) d;
+  return TRUE;
 }

@@ -44,4 +44,11 @@ gboolean  sy_json_parser_load  (JsonParser  *parser,
                                 gssize       len,
                                 GError     **error);
 
+/* TRUE with @node's integer in @value when @node holds an integer, or a
+ * double whose integer part (toward zero) gint64 holds; FALSE for
+ * anything else: other types, NaN, infinities and doubles out of range,
+ * which C leaves undefined to convert. */
+gboolean  sy_json_node_to_int64 (JsonNode   *node,
+                                 gint64     *value);
+
 G_END_DECLS

@@ -24,6 +24,7 @@
 
 #include <string.h>
 
+#include "sy-json-guard.h"
 #include "sy-json.h"
 #include "sy-json-scan.h"
 #include "sy-usage-sniff.h"
@@ -78,18 +79,11 @@ int_at (JsonObject *object,
         const char *name)
 {
   JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+  gint64 value;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+  if (!sy_json_node_to_int64 (node, &value))
     return SY_IR_UNSET;
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_INT64:
-      return json_node_get_int (node);
-    case G_TYPE_DOUBLE:
-      return (gint64) json_node_get_double (node);
-    default:
-      return SY_IR_UNSET;
-    }
+  return sy_ir_tokens (value);
 }
 
 static gint64
@@ -100,7 +94,7 @@ sum2 (gint64 a,
     return b;
   if (b == SY_IR_UNSET)
     return a;
-  return a + b;
+  return sy_ir_tokens (a + b);
 }
 
 static gboolean

@@ -340,14 +340,14 @@ usage_to_ir (gint64     input,
 {
   sy_ir_usage_init (usage);
   if (input != SY_IR_UNSET || creation != SY_IR_UNSET || cache_read != SY_IR_UNSET)
-    usage->input_tokens = (input != SY_IR_UNSET ? input : 0) +
-                          (creation != SY_IR_UNSET ? creation : 0) +
-                          (cache_read != SY_IR_UNSET ? cache_read : 0);
+    usage->input_tokens = sy_ir_tokens ((input != SY_IR_UNSET ? input : 0) +
+                                        (creation != SY_IR_UNSET ? creation : 0) +
+                                        (cache_read != SY_IR_UNSET ? cache_read : 0));
   usage->output_tokens = output;
   usage->cached_tokens = cache_read;
   usage->cache_creation_tokens = creation;
   if (usage->input_tokens != SY_IR_UNSET && output != SY_IR_UNSET)
-    usage->total_tokens = usage->input_tokens + output;
+    usage->total_tokens = sy_ir_tokens (usage->input_tokens + output);
 }
 
 static void
@@ -362,13 +362,13 @@ read_claude_usage (JsonObject *object,
   if (object == NULL)
     return;
   if (sy_json_get_int (object, "input_tokens", &value))
-    *input = value;
+    *input = sy_ir_tokens (value);
   if (sy_json_get_int (object, "output_tokens", &value))
-    *output = value;
+    *output = sy_ir_tokens (value);
   if (sy_json_get_int (object, "cache_creation_input_tokens", &value))
-    *creation = value;
+    *creation = sy_ir_tokens (value);
   if (sy_json_get_int (object, "cache_read_input_tokens", &value))
-    *cache_read = value;
+    *cache_read = sy_ir_tokens (value);
 }
 
 /* The IR usage as Claude's usage object. @always: input_tokens and

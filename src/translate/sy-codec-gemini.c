@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -228,19 +229,20 @@ usage_from_gemini (JsonObject *meta,
   if (meta == NULL)
     return;
   if (sy_json_get_int (meta, "promptTokenCount", &prompt))
-    usage->input_tokens = prompt;
+    usage->input_tokens = sy_ir_tokens (prompt);
   has_candidates = sy_json_get_int (meta, "candidatesTokenCount", &candidates);
   has_thoughts = sy_json_get_int (meta, "thoughtsTokenCount", &thoughts);
   if (has_candidates || has_thoughts)
-    usage->output_tokens = (has_candidates ? candidates : 0) + (has_thoughts ? thoughts : 0);
+    usage->output_tokens = sy_ir_tokens ((has_candidates ? sy_ir_tokens (candidates) : 0) +
+                                         (has_thoughts ? sy_ir_tokens (thoughts) : 0));
   if (has_thoughts)
-    usage->reasoning_tokens = thoughts;
+    usage->reasoning_tokens = sy_ir_tokens (thoughts);
   if (sy_json_get_int (meta, "cachedContentTokenCount", &cached))
-    usage->cached_tokens = cached;
+    usage->cached_tokens = sy_ir_tokens (cached);
   if (sy_json_get_int (meta, "totalTokenCount", &total))
-    usage->total_tokens = total;
+    usage->total_tokens = sy_ir_tokens (total);
   else if (usage->input_tokens != SY_IR_UNSET && usage->output_tokens != SY_IR_UNSET)
-    usage->total_tokens = usage->input_tokens + usage->output_tokens;
+    usage->total_tokens = sy_ir_tokens (usage->input_tokens + usage->output_tokens);
 }
 
 static JsonObject *
@@ -695,15 +697,16 @@ decode_thinking (SyIrRequest *request,
     }
   else if (!is_null_node (budget))
     {
-      gint64 value;
+      gint64 value = 0;
 
       if (!JSON_NODE_HOLDS_VALUE (budget) ||
           (json_node_get_value_type (budget) != G_TYPE_INT64 &&
-           json_node_get_value_type (budget) != G_TYPE_DOUBLE))
+           (json_node_get_value_type (budget) != G_TYPE_DOUBLE ||
+            !sy_ir_int_from_double (trunc (json_node_get_double (budget)), &value))))
         return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
                                   "generationConfig.thinkingConfig.thinkingBudget: expected an integer");
-      value = json_node_get_value_type (budget) == G_TYPE_INT64
-              ? json_node_get_int (budget) : (gint64) json_node_get_double (budget);
+      if (json_node_get_value_type (budget) == G_TYPE_INT64)
+        value = json_node_get_int (budget);
       if (value == 0)
         request->reasoning.mode = SY_IR_REASONING_NONE;
       else if (value == -1)
@@ -772,11 +775,8 @@ get_int2 (JsonObject *object,
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
     {
       d = json_node_get_double (node);
-      if (d == (double) (gint64) d)
-        {
-          *value = (gint64) d;
-          return TRUE;
-        }
+      if (sy_ir_int_from_double (d, value))
+        return TRUE;
     }
   return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID, "generationConfig.%s: expected an integer", camel);
 }
@@ -1955,19 +1955,20 @@ decoder_fast_chunk (GeminiDecoder *self,
       sy_ir_event_init (&event, SY_IR_EVENT_USAGE);
       /* usage_from_gemini(), on tokens */
       if (sy_json_scan_int (c, sy_json_scan_get (c, meta, "promptTokenCount"), &prompt))
-        event.usage.input_tokens = prompt;
+        event.usage.input_tokens = sy_ir_tokens (prompt);
       has_candidates = sy_json_scan_int (c, sy_json_scan_get (c, meta, "candidatesTokenCount"), &candidates_count);
       has_thoughts = sy_json_scan_int (c, sy_json_scan_get (c, meta, "thoughtsTokenCount"), &thoughts);
       if (has_candidates || has_thoughts)
-        event.usage.output_tokens = (has_candidates ? candidates_count : 0) + (has_thoughts ? thoughts : 0);
+        event.usage.output_tokens = sy_ir_tokens ((has_candidates ? sy_ir_tokens (candidates_count) : 0) +
+                                                  (has_thoughts ? sy_ir_tokens (thoughts) : 0));
       if (has_thoughts)
-        event.usage.reasoning_tokens = thoughts;
+        event.usage.reasoning_tokens = sy_ir_tokens (thoughts);
       if (sy_json_scan_int (c, sy_json_scan_get (c, meta, "cachedContentTokenCount"), &cached))
-        event.usage.cached_tokens = cached;
+        event.usage.cached_tokens = sy_ir_tokens (cached);
       if (sy_json_scan_int (c, sy_json_scan_get (c, meta, "totalTokenCount"), &total))
-        event.usage.total_tokens = total;
+        event.usage.total_tokens = sy_ir_tokens (total);
       else if (event.usage.input_tokens != SY_IR_UNSET && event.usage.output_tokens != SY_IR_UNSET)
-        event.usage.total_tokens = event.usage.input_tokens + event.usage.output_tokens;
+        event.usage.total_tokens = sy_ir_tokens (event.usage.input_tokens + event.usage.output_tokens);
       emit (self, &event);
     }
 

@@ -77,10 +77,7 @@ node_get_int (JsonNode *node,
       return TRUE;
     }
   d = json_node_get_double (node);
-  if (d != (double) (gint64) d)
-    return FALSE;
-  *value = (gint64) d;
-  return TRUE;
+  return sy_ir_int_from_double (d, value);
 }
 
 static gboolean
@@ -1463,20 +1460,20 @@ decode_usage (JsonObject *object,
   gint64 value;
 
   if (sy_json_get_int (object, "prompt_tokens", &value))
-    usage->input_tokens = value;
+    usage->input_tokens = sy_ir_tokens (value);
   if (sy_json_get_int (object, "completion_tokens", &value))
-    usage->output_tokens = value;
+    usage->output_tokens = sy_ir_tokens (value);
   if (sy_json_get_int (object, "total_tokens", &value))
-    usage->total_tokens = value;
+    usage->total_tokens = sy_ir_tokens (value);
   details = sy_json_get_object (object, "prompt_tokens_details");
   if (sy_json_get_int (details, "cached_tokens", &value))
-    usage->cached_tokens = value;
+    usage->cached_tokens = sy_ir_tokens (value);
   details = sy_json_get_object (object, "completion_tokens_details");
   if (sy_json_get_int (details, "reasoning_tokens", &value))
-    usage->reasoning_tokens = value;
+    usage->reasoning_tokens = sy_ir_tokens (value);
   if (usage->total_tokens == SY_IR_UNSET && usage->input_tokens != SY_IR_UNSET &&
       usage->output_tokens != SY_IR_UNSET)
-    usage->total_tokens = usage->input_tokens + usage->output_tokens;
+    usage->total_tokens = sy_ir_tokens (usage->input_tokens + usage->output_tokens);
 }
 
 static gint64
@@ -2095,18 +2092,18 @@ decoder_usage (OpenaiDecoder *self,
 
   sy_ir_event_init (&event, SY_IR_EVENT_USAGE);
   if (sy_json_scan_int (c, sy_json_scan_get (c, object, "prompt_tokens"), &value))
-    event.usage.input_tokens = value;
+    event.usage.input_tokens = sy_ir_tokens (value);
   if (sy_json_scan_int (c, sy_json_scan_get (c, object, "completion_tokens"), &value))
-    event.usage.output_tokens = value;
+    event.usage.output_tokens = sy_ir_tokens (value);
   if (sy_json_scan_int (c, sy_json_scan_get (c, object, "total_tokens"), &value))
-    event.usage.total_tokens = value;
+    event.usage.total_tokens = sy_ir_tokens (value);
   if (sy_json_scan_int (c, sy_json_scan_get (c, sy_json_scan_get (c, object, "prompt_tokens_details"), "cached_tokens"), &value))
-    event.usage.cached_tokens = value;
+    event.usage.cached_tokens = sy_ir_tokens (value);
   if (sy_json_scan_int (c, sy_json_scan_get (c, sy_json_scan_get (c, object, "completion_tokens_details"), "reasoning_tokens"), &value))
-    event.usage.reasoning_tokens = value;
+    event.usage.reasoning_tokens = sy_ir_tokens (value);
   if (event.usage.total_tokens == SY_IR_UNSET && event.usage.input_tokens != SY_IR_UNSET &&
       event.usage.output_tokens != SY_IR_UNSET)
-    event.usage.total_tokens = event.usage.input_tokens + event.usage.output_tokens;
+    event.usage.total_tokens = sy_ir_tokens (event.usage.input_tokens + event.usage.output_tokens);
   if (sy_ir_usage_is_set (&event.usage))
     decoder_emit (self, &event);
 }

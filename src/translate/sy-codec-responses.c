@@ -18,6 +18,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "sy-codec.h"
@@ -108,12 +109,15 @@ get_int_or_unset (JsonObject *object,
                   const char *name)
 {
   JsonNode *node = member (object, name);
+  gint64 value;
 
   if (!sy_json_node_is_number (node))
     return SY_IR_UNSET;
   if (json_node_get_value_type (node) == G_TYPE_INT64)
     return json_node_get_int (node);
-  return (gint64) json_node_get_double (node);
+  if (!sy_ir_int_from_double (trunc (json_node_get_double (node)), &value))
+    return SY_IR_UNSET;
+  return value;
 }
 
 static const char *
@@ -1754,21 +1758,21 @@ decode_usage (JsonObject *object,
 
   if (object == NULL)
     return;
-  if ((value = get_int_or_unset (object, "input_tokens")) != SY_IR_UNSET)
-    usage->input_tokens = value;
-  if ((value = get_int_or_unset (object, "output_tokens")) != SY_IR_UNSET)
-    usage->output_tokens = value;
-  if ((value = get_int_or_unset (object, "total_tokens")) != SY_IR_UNSET)
-    usage->total_tokens = value;
+  if (sy_json_get_int (object, "input_tokens", &value))
+    usage->input_tokens = sy_ir_tokens (value);
+  if (sy_json_get_int (object, "output_tokens", &value))
+    usage->output_tokens = sy_ir_tokens (value);
+  if (sy_json_get_int (object, "total_tokens", &value))
+    usage->total_tokens = sy_ir_tokens (value);
   details = get_object (object, "input_tokens_details");
-  if (details != NULL && (value = get_int_or_unset (details, "cached_tokens")) != SY_IR_UNSET)
-    usage->cached_tokens = value;
+  if (sy_json_get_int (details, "cached_tokens", &value))
+    usage->cached_tokens = sy_ir_tokens (value);
   details = get_object (object, "output_tokens_details");
-  if (details != NULL && (value = get_int_or_unset (details, "reasoning_tokens")) != SY_IR_UNSET)
-    usage->reasoning_tokens = value;
+  if (sy_json_get_int (details, "reasoning_tokens", &value))
+    usage->reasoning_tokens = sy_ir_tokens (value);
   if (usage->total_tokens == SY_IR_UNSET && usage->input_tokens != SY_IR_UNSET &&
       usage->output_tokens != SY_IR_UNSET)
-    usage->total_tokens = usage->input_tokens + usage->output_tokens;
+    usage->total_tokens = sy_ir_tokens (usage->input_tokens + usage->output_tokens);
 }
 
 /* The finish of a terminal response object. */

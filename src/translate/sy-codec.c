@@ -358,10 +358,7 @@ sy_json_get_int (JsonObject *object,
   if (type != G_TYPE_DOUBLE)
     return FALSE;
   d = json_node_get_double (node);
-  if (d != (double) (gint64) d)
-    return FALSE;
-  *value = (gint64) d;
-  return TRUE;
+  return sy_ir_int_from_double (d, value);
 }
 
 int

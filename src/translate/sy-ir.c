@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "sy-codec.h"
@@ -352,6 +353,23 @@ sy_ir_usage_init (SyIrUsage *usage)
   usage->cached_tokens = SY_IR_UNSET;
   usage->cache_creation_tokens = SY_IR_UNSET;
   usage->reasoning_tokens = SY_IR_UNSET;
+}
+
+gint64
+sy_ir_tokens (gint64 count)
+{
+  return CLAMP (count, 0, SY_IR_TOKENS_MAX);
+}
+
+gboolean
+sy_ir_int_from_double (double  d,
+                       gint64 *value)
+{
+  /* -2^63 and 2^63 are exact doubles; NaN fails both comparisons. */
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != trunc (d))
+    return FALSE;
+  *value = (gint64) d;
+  return TRUE;
 }
 
 gboolean

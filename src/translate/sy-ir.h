@@ -257,7 +257,21 @@ typedef struct
   gint64 cached_tokens;         /* of input: read from cache */
   gint64 cache_creation_tokens; /* of input: written to cache (Claude) */
   gint64 reasoning_tokens;      /* of output */
-} SyIrUsage;                    /* every field SY_IR_UNSET when unknown */
+} SyIrUsage;                    /* every field SY_IR_UNSET when unknown, else
+                                 * in 0..SY_IR_TOKENS_MAX */
+
+/* Token counts read off the wire go through sy_ir_tokens(): a negative
+ * count becomes 0 and one above SY_IR_TOKENS_MAX (a trillion, far beyond
+ * any context window) that maximum, so that codecs can add a few counts
+ * (input + output, cache reads and writes) without overflowing. */
+#define SY_IR_TOKENS_MAX G_GINT64_CONSTANT (1000000000000)
+gint64       sy_ir_tokens             (gint64        count);
+
+/* TRUE and @d in @value when @d is an integer that gint64 holds exactly;
+ * FALSE for fractions, infinities, NaN and integers out of range (which
+ * C leaves undefined to convert). */
+gboolean     sy_ir_int_from_double    (double        d,
+                                       gint64       *value);
 
 void         sy_ir_usage_init         (SyIrUsage    *usage);
 gboolean     sy_ir_usage_is_set       (const SyIrUsage *usage);

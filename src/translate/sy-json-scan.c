@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "sy-ir.h"
 #include "sy-json-scan.h"
 
 
@@ -456,10 +457,7 @@ sy_json_scan_int (SyJsonScan  *c,
       return TRUE;
     }
   d = g_ascii_strtod (buf, NULL);
-  if (d != (double) (gint64) d)
-    return FALSE;
-  *value = (gint64) d;
-  return TRUE;
+  return sy_ir_int_from_double (d, value);
 }
 
 void
