@@ -406,6 +406,42 @@ test_round_trip (void)
   tmp_clear (&tmp);
 }
 
+/* Counts out of 0..SY_USAGE_TOKENS_MAX are kept at its ends: four
+ * records of G_MAXINT64 tokens in one minute add up to four times the
+ * maximum. Unclamped, the sums overflowed: undefined behaviour in the
+ * roll-up, and SQLite refused every later query of those rows ("integer
+ * overflow"), so one absurd count from an upstream broke the charts. */
+static void
+test_token_bounds (void)
+{
+  Tmp tmp;
+  g_autoptr(SyUsageStore) store = NULL;
+  g_autoptr(JsonObject) all = NULL;
+  JsonArray *p;
+
+  tmp_init (&tmp);
+  store = open_store (tmp.path);
+  for (int i = 0; i < 4; i++)
+    {
+      SyUsageRecord r = rec (BASE_US + i * G_USEC_PER_SEC, "gpt-5", "acc-a", "k1", 200,
+                             G_MAXINT64, G_MININT64 + 1);
+
+      r.cached_tokens = G_MAXINT64;
+      r.reasoning_tokens = -1;
+      sy_usage_store_add (store, &r);
+    }
+  flush (store);
+  all = series (store, BASE_US, BASE_US + HOUR_US, MINUTE_US, "model");
+  p = points_of (all, "gpt-5");
+  g_assert_cmpuint (json_array_get_length (p), ==, 1);
+  assert_point (p, 0, BASE_US, 4, 0, 4 * SY_USAGE_TOKENS_MAX, 0);
+  sy_usage_store_close (store);
+  g_assert_cmpint (count_rows (tmp.path, "SELECT count(*) FROM requests WHERE input_tokens = 1000000000000"
+                                         " AND output_tokens = 0 AND cached_tokens = 1000000000000"
+                                         " AND reasoning_tokens = 0"), ==, 4);
+  tmp_clear (&tmp);
+}
+
 /* Sums the points of every series into @sums: "group|day" -> requests,failed,in,out. */
 static GHashTable *
 sum_by_day (JsonObject *result)
@@ -875,6 +911,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/usage/series", test_series);
   g_test_add_func ("/usage/round-trip", test_round_trip);
+  g_test_add_func ("/usage/token-bounds", test_token_bounds);
   g_test_add_func ("/usage/rollup", test_rollup);
   g_test_add_func ("/usage/retention", test_retention);
   g_test_add_func ("/usage/snapshot", test_snapshot);

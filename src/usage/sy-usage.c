@@ -729,6 +729,10 @@ sy_usage_store_add (SyUsageStore        *self,
   make_valid (&copy->model_served);
   make_valid (&copy->client_format);
   make_valid (&copy->upstream_format);
+  copy->input_tokens = CLAMP (copy->input_tokens, 0, SY_USAGE_TOKENS_MAX);
+  copy->output_tokens = CLAMP (copy->output_tokens, 0, SY_USAGE_TOKENS_MAX);
+  copy->cached_tokens = CLAMP (copy->cached_tokens, 0, SY_USAGE_TOKENS_MAX);
+  copy->reasoning_tokens = CLAMP (copy->reasoning_tokens, 0, SY_USAGE_TOKENS_MAX);
   sy_db_worker_add (self->worker, copy);
 }
 

@@ -61,12 +61,18 @@ typedef struct
   guint     status;           /* final HTTP status; 0 when there was no answer */
   gint64    latency_us;
   gint64    ttfb_us;
-  gint64    input_tokens;
+  gint64    input_tokens;     /* each kept in 0..SY_USAGE_TOKENS_MAX */
   gint64    output_tokens;
   gint64    cached_tokens;
   gint64    reasoning_tokens;
   guint     retries;
 } SyUsageRecord;
+
+/* The most tokens of one kind a record keeps (a trillion, as the
+ * translators' SY_IR_TOKENS_MAX): sy_usage_store_add() clamps counts to
+ * 0..this, so that totals over millions of records stay far from
+ * overflowing. */
+#define SY_USAGE_TOKENS_MAX G_GINT64_CONSTANT (1000000000000)
 
 /* The key_id of a client API key: the first 16 hex digits of its SHA-256
  * (newly allocated). */
