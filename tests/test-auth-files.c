@@ -20,6 +20,7 @@
 #include "sy-account-pool.h"
 #include "sy-auth-dir.h"
 #include "sy-auth-files.h"
+#include "sy-login-private.h"
 #include "sy-service-logins.h"
 #include "switchyard.h"
 #include "token-store-sync.h"
@@ -375,6 +376,52 @@ test_antigravity (void)
     bare = sy_auth_file_to_credential (file, "a.json", NULL, NULL);
     g_assert_cmpint (sy_credential_get_expires (bare), ==, time_of ("2026-04-14T04:59:59Z"));
   }
+
+  /* An expires_in that microseconds cannot hold, or no integer can: the
+   * expiry is unknown (0), not an overflow or a conversion C leaves
+   * undefined (the sanitizer build stops on either). */
+  {
+    static const double huge[] = { 9.2e18, 1e300, -1e300, 9.3e15 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (huge); i++)
+      {
+        g_autoptr(JsonObject) file = parse (antigravity_file);
+        g_autoptr(SyCredential) bare = NULL;
+
+        json_object_remove_member (file, "expired");
+        json_object_set_double_member (file, "expires_in", huge[i]);
+        bare = sy_auth_file_to_credential (file, "a.json", NULL, NULL);
+        g_assert_nonnull (bare);
+        g_assert_cmpint (sy_credential_get_expires (bare), ==, 0);
+      }
+  }
+}
+
+/* A token answer's expires_in, as the sign-ins read it: seconds, kept
+ * within a year; a double past gint64's range is taken as long (or as
+ * nothing when negative) instead of converted, which C leaves undefined. */
+static void
+test_answer_expiry (void)
+{
+  static const struct { const char *answer; gint64 seconds; } cases[] = {
+    { "{\"expires_in\": 3600}", 3600 },
+    { "{\"expires_in\": 3599.9}", 3599 },
+    { "{\"expires_in\": \"120\"}", 120 },
+    { "{\"expires_in\": 1e300}", 366 * 86400 },
+    { "{\"expires_in\": 9223372036854775807}", 366 * 86400 },
+    { "{\"expires_in\": -1e300}", 0 },
+    { "{\"expires_in\": -5}", 0 },
+    { "{}", 0 },
+  };
+  const gint64 now = G_GINT64_CONSTANT (1776139200) * G_USEC_PER_SEC;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonObject) answer = parse (cases[i].answer);
+
+      g_assert_cmpint (sy_login_expiry_from (answer, now), ==,
+                       cases[i].seconds ? now + cases[i].seconds * G_USEC_PER_SEC : 0);
+    }
 }
 
 static void
@@ -1491,6 +1538,7 @@ main (int   argc,
   g_test_add_func ("/auth-files/gemini", test_gemini);
   g_test_add_func ("/auth-files/antigravity", test_antigravity);
   g_test_add_func ("/auth-files/kimi", test_kimi);
+  g_test_add_func ("/auth-files/answer-expiry", test_answer_expiry);
   g_test_add_func ("/auth-files/vertex", test_vertex);
   g_test_add_func ("/auth-files/refused", test_refused);
   g_test_add_func ("/auth-files/expiry-keys", test_expiry_keys);

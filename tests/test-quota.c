@@ -929,6 +929,41 @@ test_state_save (void)
   assert_fraction (sy_account_state_get_quota (restored, "gpt-5"), 0.75);
 }
 
+/* A saved state edited by hand or damaged: cooldown ends that no gint64
+ * holds, or whose microseconds would not fit, are dropped rather than
+ * converted or multiplied past the range (undefined behaviour; the
+ * sanitizer build stops on it); the rest of the state still loads. */
+static void
+test_state_restore_huge (void)
+{
+  static const char *const untils[] = {
+    "\"until\": 1e300", "\"until\": -1e300", "\"until\": 9223372036854775807",
+    "\"until\": -9223372036854775807", "\"until\": 9.3e18", "\"until_us\": 1e300",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (untils); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"enabled\": true, \"models\": {"
+                                               "\"x\": {%s, \"backoff_level\": 1e300},"
+                                               "\"y\": {\"until\": %" G_GINT64_FORMAT "}}}",
+                                               untils[i], (NOW + HOUR) / G_USEC_PER_SEC);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(SyAccountState) state = sy_account_state_new ("codex:1", "codex");
+      JsonObject *object;
+      SyModelState ms;
+
+      g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+      object = json_node_get_object (json_parser_get_root (parser));
+      g_assert_true (sy_account_state_saved_is_live (object, NOW));
+      sy_account_state_restore (state, object, NOW);
+      sy_account_state_get_model (state, "x", NOW, &ms);
+      g_assert_cmpint (ms.status, ==, SY_MODEL_AVAILABLE);
+      sy_account_state_get_model (state, "y", NOW, &ms);
+      g_assert_cmpint (ms.status, ==, SY_MODEL_COOLING);
+      g_assert_cmpint (ms.until_us, ==, NOW + HOUR);
+    }
+}
+
 static gboolean
 file_contains (const char *path,
                const char *text)
@@ -1072,6 +1107,7 @@ main (int    argc,
   g_test_add_func ("/quota/state/expired-window", test_state_expired_window);
   g_test_add_func ("/quota/state/model-recovery", test_state_model_recovery);
   g_test_add_func ("/quota/state/save", test_state_save);
+  g_test_add_func ("/quota/state/restore-huge", test_state_restore_huge);
   g_test_add_func ("/quota/state/pool-file", test_pool_file);
 
   return g_test_run ();

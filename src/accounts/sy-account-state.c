@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sy-account-state.h"
+#include "sy-json-guard.h"
 #include "sy-quota.h"
 
 /* Saved quota windows without a reset time are kept this long. */
@@ -972,12 +973,22 @@ member_int (JsonObject *o,
             const char *name)
 {
   JsonNode *node = json_object_get_member (o, name);
+  gint64 value;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      (json_node_get_value_type (node) != G_TYPE_INT64 && json_node_get_value_type (node) != G_TYPE_DOUBLE))
+  return sy_json_node_to_int64 (node, &value) ? value : 0;
+}
+
+/* A member in seconds, in microseconds; 0 when it is not a number or
+ * microseconds would not fit. */
+static gint64
+member_seconds_us (JsonObject *o,
+                   const char *name)
+{
+  gint64 seconds = member_int (o, name);
+
+  if (seconds > G_MAXINT64 / G_USEC_PER_SEC || seconds < G_MININT64 / G_USEC_PER_SEC)
     return 0;
-  return json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node)
-                                                         : (gint64) json_node_get_double (node);
+  return seconds * G_USEC_PER_SEC;
 }
 
 static gboolean
@@ -1023,7 +1034,7 @@ sy_account_state_restore (SyAccountState *self,
         continue;
       until = member_int (m, "until_us");
       if (until == 0)
-        until = member_int (m, "until") * G_USEC_PER_SEC;
+        until = member_seconds_us (m, "until");
       entry = lookup_model (self, l->data, TRUE);
       entry->disabled = member_true (m, "disabled");
       entry->backoff_level = (guint) CLAMP (member_int (m, "backoff_level"), 0, 64);
@@ -1072,7 +1083,7 @@ sy_account_state_saved_is_live (JsonObject *saved,
       JsonObject *m = member_object (models, l->data);
 
       live = m != NULL && (member_true (m, "disabled") ||
-                           MAX (member_int (m, "until_us"), member_int (m, "until") * G_USEC_PER_SEC) > now_us);
+                           MAX (member_int (m, "until_us"), member_seconds_us (m, "until")) > now_us);
     }
   g_list_free (names);
   windows = json_object_get_member (saved, "quota_windows");

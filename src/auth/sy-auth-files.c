@@ -276,9 +276,8 @@ int_member (JsonObject *o,
   switch (json_node_get_value_type (node))
     {
     case G_TYPE_INT64:
-      return json_node_get_int (node);
     case G_TYPE_DOUBLE:
-      return (gint64) json_node_get_double (node);
+      return sy_json_node_to_int64 (node, &value) ? value : fallback;
     case G_TYPE_STRING:
       if (g_ascii_string_to_signed (json_node_get_string (node), 10, G_MININT, G_MAXINT, &value, NULL))
         return value;
@@ -459,7 +458,8 @@ sy_auth_file_to_credential (JsonObject  *file,
       gint64 expires_in = int_member (file, "expires_in", 0);
 
       refreshed = refreshed ? refreshed : timestamp;
-      if (expires == 0 && timestamp > 0 && expires_in > 0)
+      if (expires == 0 && timestamp > 0 && expires_in > 0 &&
+          expires_in <= (G_MAXINT64 - timestamp) / G_USEC_PER_SEC)
         expires = timestamp + expires_in * G_USEC_PER_SEC;
     }
 

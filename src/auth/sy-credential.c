@@ -159,14 +159,9 @@ member_int (JsonObject *o,
             gint64      fallback)
 {
   JsonNode *node = json_object_get_member (o, name);
+  gint64 value;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return fallback;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return json_node_get_int (node);
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return (gint64) json_node_get_double (node);
-  return fallback;
+  return sy_json_node_to_int64 (node, &value) ? value : fallback;
 }
 
 SyCredential *

@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "sy-clock.h"
+#include "sy-json-guard.h"
 #include "sy-login-private.h"
 #include "sy-secret.h"
 
@@ -444,10 +445,12 @@ sy_login_expiry_from (JsonObject *answer,
 
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
     {
-      if (json_node_get_value_type (node) == G_TYPE_INT64)
-        seconds = json_node_get_int (node);
-      else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-        seconds = (gint64) json_node_get_double (node);
+      if (json_node_get_value_type (node) == G_TYPE_INT64 ||
+          json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        {
+          if (!sy_json_node_to_int64 (node, &seconds))
+            seconds = json_node_get_double (node) > 0 ? G_MAXINT64 : 0;
+        }
       else if (json_node_get_value_type (node) == G_TYPE_STRING)
         seconds = g_ascii_strtoll (json_node_get_string (node), NULL, 10);
     }
