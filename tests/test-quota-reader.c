@@ -767,6 +767,66 @@ test_kimi (void)
   g_assert_cmpuint (windows->len, ==, 2);
 }
 
+/* Numbers no window has: lengths, waits and reset times past what
+ * microseconds hold, from a broken or hostile endpoint. They are unknown
+ * (0), not converted or multiplied past gint64's range (undefined
+ * behaviour; the sanitizer build stops on it). */
+static void
+test_absurd_numbers (void)
+{
+  static const char codex_absurd[] =
+    "{\"rate_limit\": {\"allowed\": true,"
+    "   \"primary_window\": {\"used_percent\": 42, \"limit_window_seconds\": 1e300,"
+    "                        \"reset_after_seconds\": 1e300, \"reset_at\": 1e300},"
+    "   \"secondary_window\": {\"used_percent\": 87, \"limit_window_seconds\": 9.3e18,"
+    "                          \"reset_after_seconds\": 9.3e15, \"reset_at\": 9.3e15}}}";
+  static const char kimi_absurd[] =
+    "{\"limits\": [{\"window\": {\"duration\": 1e300, \"timeUnit\": \"TIME_UNIT_WEEK\"},"
+    "              \"detail\": {\"limit\": \"100\", \"used\": \"2\", \"resetIn\": 1e300}},"
+    "             {\"window\": {\"duration\": 9.3e12, \"timeUnit\": \"TIME_UNIT_SECOND\"},"
+    "              \"detail\": {\"limit\": \"100\", \"used\": \"2\", \"resetIn\": 9.3e12}}]}";
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) windows = NULL;
+  g_autoptr(GPtrArray) kimi_windows = NULL;
+  const SyQuotaWindow *w;
+
+  {
+    g_auto(One) one = { 0 };
+
+    one_init (&one, fake, "codex", TOKEN ("codex"), NULL);
+    fake_reply (fake, "/backend-api/wham/usage", 200, codex_absurd);
+    windows = read_account (fake, one.config, one.account, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (windows->len, ==, 2);
+  for (guint i = 0; i < windows->len; i++)
+    {
+      w = windows->pdata[i];
+      g_assert_cmpint (w->window_us, ==, 0);
+      g_assert_cmpint (w->reset_us, ==, 0);
+    }
+  w = get_window (windows, "primary");
+  g_assert_cmpfloat_with_epsilon (w->remaining, 0.58, 1e-9);
+
+  {
+    g_auto(One) one = { 0 };
+
+    one_init (&one, fake, "kimi", TOKEN ("kimi"), NULL);
+    fake_reply (fake, "/coding/v1/usages", 200, kimi_absurd);
+    kimi_windows = read_account (fake, one.config, one.account, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (kimi_windows->len, ==, 2);
+  for (guint i = 0; i < kimi_windows->len; i++)
+    {
+      w = kimi_windows->pdata[i];
+      g_assert_cmpint (w->window_us, ==, 0);
+      g_assert_cmpint (w->reset_us, ==, 0);
+      g_assert_cmpfloat_with_epsilon (w->remaining, 0.98, 1e-9);
+    }
+}
+
 /* --------------------------------------------------------------------- xAI */
 
 static const char xai_billing[] =
@@ -1411,6 +1471,7 @@ main (int   argc,
   g_test_add_func ("/quota-reader/antigravity-summary", test_antigravity_summary);
   g_test_add_func ("/quota-reader/antigravity-fallback", test_antigravity_fallback);
   g_test_add_func ("/quota-reader/kimi", test_kimi);
+  g_test_add_func ("/quota-reader/absurd-numbers", test_absurd_numbers);
   g_test_add_func ("/quota-reader/xai", test_xai);
   g_test_add_func ("/quota-reader/errors", test_errors);
   g_test_add_func ("/quota-reader/unreachable", test_unreachable);

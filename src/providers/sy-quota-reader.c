@@ -40,6 +40,10 @@
 #define MAX_SHOWN_TEXT    200
 #define HOUR_US           (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
 #define DAY_US            (24 * HOUR_US)
+/* Longest window or wait taken from an answer (about 31 years), latest
+ * reset time (the year 5138); past them, microseconds would not fit. */
+#define MAX_SECONDS       1e9
+#define MAX_UNIX_SECONDS  1e11
 
 #define CLAUDE_API        "https://api.anthropic.com"
 #define CLAUDE_BETA       "oauth-2025-04-20"
@@ -420,10 +424,14 @@ codex_window (GPtrArray  *out,
 
   if (window == NULL || !number_member (window, "used_percent", &used))
     return;
-  number_member (window, "limit_window_seconds", &seconds);
-  if (number_member (window, "reset_at", &reset_at) && reset_at > 0)
+  /* Absurd times and lengths (past MAX_SECONDS) are unknown: in
+   * microseconds they would not fit a gint64. */
+  if (!number_member (window, "limit_window_seconds", &seconds) || !(seconds > 0) || seconds > MAX_SECONDS)
+    seconds = 0;
+  if (number_member (window, "reset_at", &reset_at) && reset_at > 0 && reset_at < MAX_UNIX_SECONDS)
     reset_us = (gint64) reset_at * G_USEC_PER_SEC;
-  else if (number_member (window, "reset_after_seconds", &reset_after) && reset_after >= 0)
+  else if (number_member (window, "reset_after_seconds", &reset_after) && reset_after >= 0 &&
+           reset_after <= MAX_SECONDS)
     reset_us = now_us + (gint64) (reset_after * G_USEC_PER_SEC);
   duration = duration_label ((gint64) seconds);
   if (limit_name != NULL)
@@ -703,6 +711,8 @@ kimi_window_length (double      duration,
     scale = 7 * DAY_US;
   else
     return 0;
+  if (duration * (double) scale > MAX_SECONDS * G_USEC_PER_SEC)
+    return 0;
   return (gint64) duration * scale;
 }
 
@@ -728,7 +738,8 @@ kimi_reading (JsonObject *detail,
   else
     return FALSE;
   *reset_us = time_member_any (detail, kimi_resets);
-  if (*reset_us == 0 && number_member_any (detail, kimi_reset_in, &seconds) && seconds > 0)
+  if (*reset_us == 0 && number_member_any (detail, kimi_reset_in, &seconds) && seconds > 0 &&
+      seconds <= MAX_SECONDS)
     *reset_us = now_us + (gint64) (seconds * G_USEC_PER_SEC);
   return TRUE;
 }
