@@ -8,6 +8,10 @@
  * variable once, before main() (its constructors already allocate), so a
  * target started without it starts itself again with it.
  *
+ * UndefinedBehaviorSanitizer reports and goes on by default, and libFuzzer
+ * counts only what stops the process: its defaults here make each report
+ * fatal, so that undefined behaviour is a crash with its input saved.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -19,6 +23,14 @@
 #include <unistd.h>
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
+const char *__ubsan_default_options (void);
+
+/* Read by UndefinedBehaviorSanitizer at start; UBSAN_OPTIONS still wins. */
+const char *
+__ubsan_default_options (void)
+{
+  return "halt_on_error=1:print_stacktrace=1";
+}
 
 int
 LLVMFuzzerInitialize (int    *argc,
