@@ -70,8 +70,8 @@ typedef struct
 
 /* The most tokens of one kind a record keeps (a trillion, as the
  * translators' SY_IR_TOKENS_MAX): sy_usage_store_add() clamps counts to
- * 0..this, so that totals over millions of records stay far from
- * overflowing. */
+ * 0..this, so that a total overflows only past some nine million records
+ * all at the maximum. */
 #define SY_USAGE_TOKENS_MAX G_GINT64_CONSTANT (1000000000000)
 
 /* The key_id of a client API key: the first 16 hex digits of its SHA-256
