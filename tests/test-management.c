@@ -591,6 +591,31 @@ test_usage_export_import (Fixture       *f,
 
   mgmt (f, "POST", "/usage/import", MGMT_KEY, "{\"version\":7,\"usage\":{}}", &bad);
   mgmt_assert_error (&bad, 400, "unsupported version");
+
+  /* Numbers no count or latency has: a double past gint64 is not
+   * converted (undefined in C) but taken as absent, an integer past the
+   * usage store's bound is kept at it. */
+  {
+    g_autofree char *huge = g_strdup_printf ("{\"version\":1,\"usage\":{\"apis\":{\"sk-huge\":{\"models\":"
+                                             "{\"m\":{\"details\":[{\"timestamp\":\"%s\",\"latency_ms\":1e300,"
+                                             "\"source\":\"me@x.com\",\"tokens\":{\"input_tokens\":1e300,"
+                                             "\"output_tokens\":9223372036854775807,\"cached_tokens\":-1e300},"
+                                             "\"failed\":false}]}}}}}}", stamp);
+    g_auto(HttpResponse) imported = { 0 };
+    g_autoptr(JsonNode) result3 = NULL;
+    g_autoptr(JsonNode) all = NULL;
+
+    mgmt (f, "POST", "/usage/import", MGMT_KEY, huge, &imported);
+    g_assert_cmpuint (imported.status, ==, 200);
+    result3 = http_response_json (&imported);
+    g_assert_cmpint (http_json_int (result3, "added"), ==, 1);
+    all = mgmt_json (f, "/usage?days=400");
+    g_assert_cmpint (http_json_int (all, "usage.apis.sk-huge.models.m.details.0.tokens.input_tokens"), ==, 0);
+    g_assert_cmpint (http_json_int (all, "usage.apis.sk-huge.models.m.details.0.tokens.output_tokens"), ==,
+                     G_GINT64_CONSTANT (1000000000000));
+    g_assert_cmpint (http_json_int (all, "usage.apis.sk-huge.models.m.details.0.tokens.cached_tokens"), ==, 0);
+    g_assert_cmpint (http_json_int (all, "usage.apis.sk-huge.models.m.details.0.latency_ms"), ==, 0);
+  }
 }
 
 

@@ -342,8 +342,9 @@ sy_mgmt_int_with_default (JsonObject *object,
                           gint64      fallback)
 {
   JsonNode *node = value_member (object, name);
+  gint64 value;
 
-  return node != NULL ? json_node_get_int (node) : fallback;
+  return sy_json_node_to_int64 (node, &value) ? value : fallback;
 }
 
 gboolean

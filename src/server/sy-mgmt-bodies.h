@@ -31,7 +31,9 @@ JsonNode    *sy_mgmt_body_parse        (GBytes        *body,
 /* json_object_get_{string,int,boolean}_member_with_default() and
  * json_array_get_string_element() for what a client sent: the same
  * values, without their critical when a member or an element is an object
- * or an array (the default, NULL). */
+ * or an array (the default, NULL). An int is an integer, or a double cut
+ * to one when gint64 holds it (sy_json_node_to_int64()); anything else
+ * gives the default. */
 const char  *sy_mgmt_string_with_default  (JsonObject   *object,
                                            const char   *name,
                                            const char   *fallback);
