@@ -385,6 +385,30 @@ test_int_from_double (void)
   g_assert_cmpint (sy_ir_tokens (123), ==, 123);
 }
 
+/* Other integers of an answer: a Responses created_at past gint64's
+ * range is unknown, not converted. */
+static void
+test_responses_created (void)
+{
+  static const char *const values[] = { "1e300", "-1e300", "9.3e18" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"id\":\"resp_1\",\"object\":\"response\",\"created_at\":%s,"
+                                               "\"status\":\"completed\",\"model\":\"m\",\"output\":[]}",
+                                               values[i]);
+      g_autoptr(JsonNode) body = tt_parse (text);
+      SyTranslateCtx *ctx = ctx_new (SY_FORMAT_OPENAI, SY_FORMAT_OPENAI_RESPONSES);
+      g_autoptr(GError) error = NULL;
+      SyIrResponse *response = sy_codec_responses ()->decode_response (body, ctx, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (response->created, ==, SY_IR_UNSET);
+      sy_ir_response_free (response);
+      sy_translate_ctx_free (ctx);
+    }
+}
+
 /* A thinking budget out of gint64's range is refused like a string, not
  * converted; one with a fraction is still taken whole, as before. */
 static void
@@ -439,5 +463,6 @@ main (int   argc,
   g_test_add_func ("/numbers/answers", test_answers);
   g_test_add_func ("/numbers/streams", test_streams);
   g_test_add_func ("/numbers/gemini-budget", test_gemini_budget);
+  g_test_add_func ("/numbers/responses-created", test_responses_created);
   return g_test_run ();
 }
