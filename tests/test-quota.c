@@ -174,6 +174,30 @@ test_claude_headers (void)
   g_assert_null (window_of (windows, "overage"));
 }
 
+/* Reset times no clock reaches: unknown (0), not converted past gint64's
+ * range (9.5e15 ms was 9.5e18 µs: undefined behaviour, which the
+ * sanitizer build stops on; in a plain build a garbage time). */
+static void
+test_claude_absurd_reset (void)
+{
+  static const char *const resets[] = { "9500000000000000", "1e300", "200000000000000" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (resets); i++)
+    {
+      const char *headers[] = {
+        "anthropic-ratelimit-unified-5h-utilization", "0.42",
+        "anthropic-ratelimit-unified-5h-reset", resets[i],
+        NULL
+      };
+      g_autoptr(GPtrArray) windows = from_headers ("claude", headers);
+      const SyQuotaWindow *w = window_of (windows, "five_hour");
+
+      g_assert_nonnull (w);
+      assert_fraction (w->remaining, 0.58);
+      g_assert_cmpint (w->reset_us, ==, 0);
+    }
+}
+
 static void
 test_claude_rejected (void)
 {
@@ -1108,6 +1132,7 @@ main (int    argc,
   g_test_add_func ("/quota/state/model-recovery", test_state_model_recovery);
   g_test_add_func ("/quota/state/save", test_state_save);
   g_test_add_func ("/quota/state/restore-huge", test_state_restore_huge);
+  g_test_add_func ("/quota/claude-absurd-reset", test_claude_absurd_reset);
   g_test_add_func ("/quota/state/pool-file", test_pool_file);
 
   return g_test_run ();

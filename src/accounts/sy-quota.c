@@ -231,8 +231,9 @@ unix_to_us (double unix_time)
 {
   if (unix_time > UNIX_MS_ABOVE)
     unix_time /= 1000.0;
-  /* Far beyond any reset: treat as unknown rather than overflow. */
-  if (!(unix_time > 0) || unix_time > 1e13)
+  /* Far beyond any reset (past the year 5138): unknown, since 10^13
+   * seconds, which this once allowed, do not fit in microseconds. */
+  if (!(unix_time > 0) || unix_time > 1e11)
     return 0;
   return (gint64) (unix_time * G_USEC_PER_SEC + 0.5);
 }
