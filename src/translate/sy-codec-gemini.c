@@ -697,16 +697,16 @@ decode_thinking (SyIrRequest *request,
     }
   else if (!is_null_node (budget))
     {
-      gint64 value = 0;
+      GType type = JSON_NODE_HOLDS_VALUE (budget) ? json_node_get_value_type (budget) : G_TYPE_INVALID;
+      gint64 value;
 
-      if (!JSON_NODE_HOLDS_VALUE (budget) ||
-          (json_node_get_value_type (budget) != G_TYPE_INT64 &&
-           (json_node_get_value_type (budget) != G_TYPE_DOUBLE ||
-            !sy_ir_int_from_double (trunc (json_node_get_double (budget)), &value))))
+      /* A fraction is taken whole; a double past gint64's range is not
+       * an integer. */
+      if (type == G_TYPE_INT64)
+        value = json_node_get_int (budget);
+      else if (type != G_TYPE_DOUBLE || !sy_ir_int_from_double (trunc (json_node_get_double (budget)), &value))
         return sy_translate_fail (error, SY_TRANSLATE_ERROR_INVALID,
                                   "generationConfig.thinkingConfig.thinkingBudget: expected an integer");
-      if (json_node_get_value_type (budget) == G_TYPE_INT64)
-        value = json_node_get_int (budget);
       if (value == 0)
         request->reasoning.mode = SY_IR_REASONING_NONE;
       else if (value == -1)
